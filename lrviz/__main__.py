@@ -1,0 +1,3 @@
+from lrviz.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""The `lrviz` command line: a thin layer over the library.
+
+Each command lives in :mod:`lrviz.commands` and only parses options, calls the
+library and maps errors to exit codes. Nothing here imports torch or matplotlib, so
+``lrviz --help`` and usage errors answer at once.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from lrviz import __version__
+from lrviz.commands import export, listing
+
+app = typer.Typer(
+    name="lrviz",
+    help="See a PyTorch learning-rate schedule before you train: simulate the real torch scheduler, "
+    "plot it, export it, check it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+COMMANDS = [
+    ("export", export.export),
+    ("list", listing.list_schedulers),
+]
+for _name, _fn in COMMANDS:
+    app.command(_name)(_fn)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"lrviz {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """See a PyTorch learning-rate schedule before you train."""
+
+
+def main() -> None:
+    app()

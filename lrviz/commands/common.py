@@ -1,0 +1,100 @@
+"""Options shared by several commands, and the one place errors become exit codes.
+
+Commands parse their options, call the library, and let :func:`cli_errors` turn a
+:class:`~lrviz.errors.LrvizError` into one line on stderr and exit code 2. Anything
+else is a bug in lrviz: one line and exit 70, the traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lrviz.errors import EXIT_INTERNAL, EXIT_USAGE, LrvizError
+
+ConfigArg = Annotated[Path, typer.Argument(help="YAML config file.", show_default=False)]
+ConfigsArg = Annotated[list[Path], typer.Argument(help="One or more YAML config files.", show_default=False)]
+StepsOpt = Annotated[
+    Optional[int], typer.Option("--steps", min=1, help="Override the config's number of optimizer steps.")
+]
+DeviceOpt = Annotated[
+    Optional[str], typer.Option("--device", help="Device for the dummy parameters: cpu, cuda, cuda:N, mps or auto.")
+]
+TrustOpt = Annotated[
+    bool,
+    typer.Option(
+        "--trust",
+        help="Allow the config to import and run Python code (scheduler: 'module:Name' or 'file.py:Name'). "
+        "Also LRVIZ_TRUST=1.",
+    ),
+]
+SweepOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--sweep", help="KEY=V1,V2,...: one schedule per value, e.g. params.gamma=0.1,0.5 (repeatable)."),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Allow a sweep of more than 64 schedules.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+
+
+def err(message: str) -> None:
+    """One plain line on stderr (no rich markup: key paths contain brackets)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def cli_errors(debug: bool = False):
+    """Turn library errors into clean exits; tracebacks only with --debug."""
+    debug = debug or os.environ.get("LRVIZ_DEBUG") == "1"
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except LrvizError as exc:
+        if debug:
+            traceback.print_exc()
+        err(f"error: {exc}")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err("interrupted")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # a bug in lrviz: say so, in one line
+        if debug:
+            traceback.print_exc()
+        err(f"internal error: {type(exc).__name__}: {exc} (this is a bug in lrviz; rerun with --debug for the traceback)")
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def load_configs(
+    paths: list[Path],
+    *,
+    steps: int | None = None,
+    device: str | None = None,
+    trust: bool = False,
+    sweep: list[str] | None = None,
+    force: bool = False,
+):
+    """Load (and sweep-expand) every config given on the command line."""
+    from lrviz.config import load_config
+
+    configs = []
+    for path in paths:
+        cfg = load_config(path, trust=trust, steps=steps, device=device)
+        try:
+            from lrviz.sweep import apply_sweeps
+        except ImportError:  # sweep support not installed in this build
+            apply_sweeps = None
+        if apply_sweeps is not None:
+            cfg = apply_sweeps(cfg, sweep or [], force=force)
+        elif sweep:
+            raise LrvizError("--sweep is not available in this build")
+        configs.append(cfg)
+    return configs
+
+
+__all__ = ["EXIT_USAGE", "cli_errors", "err", "load_configs"]

@@ -1,0 +1,59 @@
+"""`lrviz export`: the simulated trajectories as CSV or JSON."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lrviz.commands.common import (
+    ConfigArg, DebugOpt, DeviceOpt, ForceOpt, StepsOpt, SweepOpt, TrustOpt, cli_errors, load_configs,
+)
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+
+
+def export(
+    config: ConfigArg,
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="File to write (atomically). Default: standard output.")
+    ] = None,
+    fmt: Annotated[
+        Optional[ExportFormat],
+        typer.Option("--format", "-f", help="csv or json. Default: from the output's extension, else csv."),
+    ] = None,
+    steps: StepsOpt = None,
+    device: DeviceOpt = None,
+    sweep: SweepOpt = None,
+    force: ForceOpt = False,
+    trust: TrustOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Simulate CONFIG and write every schedule's lr and momentum at every step.
+
+    CSV is long-form (schedule,group,step,lr,momentum) with floats at round-trip
+    precision; JSON adds the config as resolved, defaults filled in.
+
+    Example: lrviz export configs/torch/steplr.yaml -o steplr.csv
+    """
+    with cli_errors(debug):
+        from lrviz.export import to_csv, to_json
+        from lrviz.io import atomic_write
+        from lrviz.simulate import simulate
+
+        if fmt is None:
+            fmt = ExportFormat.json if output is not None and output.suffix.lower() == ".json" else ExportFormat.csv
+        (cfg,) = load_configs([config], steps=steps, device=device, trust=trust, sweep=sweep, force=force)
+        result = simulate(cfg, jobs=None)
+        text = to_json(result) if fmt is ExportFormat.json else to_csv(result)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            atomic_write(output, text)
+            print(output)

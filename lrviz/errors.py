@@ -1,0 +1,80 @@
+"""Errors a user can fix, and the exit codes lrviz promises.
+
+Every problem caused by input (a config, a command-line value, a file) is raised as
+:class:`LrvizError`. The CLI turns it into one line on stderr and exit code 2; library
+users catch it like any exception. The message always says *where* (file and key path,
+e.g. ``schedules[2].params.step_size``) and *what is allowed*.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # a check found problems, a gallery had failed entries
+EXIT_USAGE = 2  # bad input or usage
+EXIT_INTERNAL = 70  # a bug in lrviz itself (EX_SOFTWARE)
+
+
+class LrvizError(Exception):
+    """A problem with the user's input: one clear line, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, key: str | None = None, file: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        self.file = file
+
+    def located(self, *, file: str | None = None, key_prefix: str | None = None) -> "LrvizError":
+        """Fill in the file / outer key path if the raiser did not know them."""
+        if file and not self.file:
+            self.file = file
+        if key_prefix:
+            self.key = f"{key_prefix}.{self.key}" if self.key else key_prefix
+        return self
+
+    def __str__(self) -> str:
+        where = ": ".join(part for part in (self.file, self.key) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ConfigError(LrvizError):
+    """The config is malformed or asks for something that does not exist."""
+
+
+class TrustError(LrvizError):
+    """The config wants to import code and the user did not pass --trust."""
+
+
+class SimulationError(LrvizError):
+    """torch (or an expression) failed while building or stepping a schedule."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """' (did you mean StepLR?)' when a close match exists, else ''."""
+    choices = list(choices)
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)]
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(close) + "?)"
+
+
+def describe(value: object) -> str:
+    """A short, safe rendering of a user value for messages."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def key_join(prefix: str, key: str | int) -> str:
+    """Build key paths like ``schedules[2].params.step_size``."""
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else key

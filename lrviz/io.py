@@ -1,0 +1,55 @@
+"""Atomic, deterministic file output.
+
+Every file lrviz writes goes through :func:`atomic_write`: the bytes go to a temporary
+file in the same folder, are flushed to disk, and only then renamed over the target.
+A failed or interrupted run therefore never leaves a partial file and never clobbers a
+good one, and two processes writing the same file leave one complete version.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from lrviz.errors import LrvizError
+
+
+def atomic_write(path: str | Path, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file + fsync + rename)."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise LrvizError(f"output folder {str(folder)!r} does not exist; create it first")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".lrviz-tmp-{path.name}.", dir=folder)
+    except OSError as exc:
+        raise LrvizError(f"cannot write to {str(folder)!r}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise LrvizError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        raise
+    return path
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(text: str, *, fallback: str = "untitled") -> str:
+    """A file-name stem that cannot leave its folder: no separators, no dots in front."""
+    name = _UNSAFE.sub("-", str(text)).strip(".-_")
+    return name[:100] or fallback

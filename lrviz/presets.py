@@ -1,0 +1,2 @@
+"""Presets: placeholder until the presets module lands."""
+PRESETS: dict = {}

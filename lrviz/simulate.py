@@ -1,0 +1,227 @@
+"""Simulate: step the real torch scheduler and record what the optimizer would use.
+
+This is the one place a schedule is stepped. For each schedule lrviz builds a fresh
+optimizer over dummy parameters on the chosen device, builds the scheduler from its
+spec (:func:`lrviz.build.build`), then for i = 0..steps-1:
+
+1. records every group's ``lr`` (and momentum / beta1): row i is what optimizer step i uses;
+2. runs ``optimizer.step()``, but only for i = 0: torch checks the
+   optimizer-before-scheduler order on the first scheduler step only, and a dummy
+   parameter has no gradient, so later calls would change nothing but the run time;
+3. calls ``scheduler.step()`` (``step(metric[k])`` for ReduceLROnPlateau), every step
+   or once every ``steps_per_epoch`` steps for ``interval: epoch``.
+
+Nothing about a schedule's math lives here: the values are torch's, read back.
+"""
+
+from __future__ import annotations
+
+import warnings
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lrviz.errors import ConfigError, LrvizError, SimulationError, key_join
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from lrviz.config import Config, Schedule
+
+
+@dataclass
+class Trajectory:
+    """What one schedule did: ``lr[i, g]`` is group g's lr during optimizer step i."""
+
+    label: str
+    scheduler: str
+    groups: list[str]
+    lr: "np.ndarray"  # (steps, groups) float64
+    momentum: "np.ndarray | None"  # (steps, groups) float64, None when the optimizer has none
+    interval: str = "step"
+    key: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def steps(self) -> int:
+        return int(self.lr.shape[0])
+
+    def momentum_varies(self) -> bool:
+        import numpy as np
+
+        m = self.momentum
+        return m is not None and m.size > 0 and bool(np.any(m != m[0]))
+
+
+@dataclass
+class Result:
+    """A simulated config: its trajectories in config order."""
+
+    config: "Config"
+    trajectories: list[Trajectory]
+    device: str
+
+    @property
+    def steps(self) -> int:
+        return self.config.steps
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.config.steps_per_epoch
+
+
+# --------------------------------------------------------------------------- device
+
+
+def resolve_device(name: str) -> str:
+    """'auto' -> cuda, then mps, then cpu; a device that is not there is an error."""
+    import torch
+
+    mps = getattr(torch.backends, "mps", None)
+    has_mps = bool(mps and mps.is_available())
+    if name == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        return "mps" if has_mps else "cpu"
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ConfigError(f"{name!r} was asked for but this machine has no CUDA device; use device: cpu or auto", key="device")
+        index = int(name.split(":")[1]) if ":" in name else 0
+        if index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"{name!r} does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)", key="device"
+            )
+    if name == "mps" and not has_mps:
+        raise ConfigError("'mps' was asked for but this machine has no MPS device; use device: cpu or auto", key="device")
+    return name
+
+
+# --------------------------------------------------------------------------- stepping
+
+
+def _momentum_key(group: dict) -> str | None:
+    if "momentum" in group:
+        return "momentum"
+    if "betas" in group:
+        return "betas"
+    return None
+
+
+def _read_momentum(group: dict, key: str) -> float:
+    value = group[key][0] if key == "betas" else group[key]
+    return float(value)
+
+
+def step_schedule(
+    config: "Config",
+    schedule: "Schedule",
+    device: str,
+    progress: Callable[[int], None] | None = None,
+) -> Trajectory:
+    """Build a fresh optimizer + scheduler for ``schedule`` and step it ``config.steps`` times."""
+    import numpy as np
+
+    from lrviz.build import build
+
+    steps = config.steps
+    every = 1 if schedule.interval == "step" else config.steps_per_epoch
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        optimizer, scheduler, metric = build(config, schedule, device)
+        groups = optimizer.param_groups
+        mkeys = [_momentum_key(g) for g in groups]
+        has_momentum = all(mkeys)
+        lr_cols = [array("d") for _ in groups]
+        m_cols = [array("d") for _ in groups] if has_momentum else []
+        lr_append = [c.append for c in lr_cols]
+        m_append = [c.append for c in m_cols]
+        sched_step = scheduler.step
+        k = 0  # scheduler steps taken
+        i = 0
+        chunk = 65536
+        try:
+            for i in range(steps):
+                for append, g in zip(lr_append, groups):
+                    append(g["lr"])
+                if has_momentum:
+                    for append, g, mk in zip(m_append, groups, mkeys):
+                        append(_read_momentum(g, mk))
+                if i == 0:
+                    optimizer.step(_zero_closure)
+                if (i + 1) % every == 0:
+                    if metric is None:
+                        sched_step()
+                    else:
+                        sched_step(metric[k])
+                    k += 1
+                if progress is not None and i % chunk == chunk - 1:
+                    progress(chunk)
+        except LrvizError as exc:
+            raise exc.located(key_prefix=None) from None
+        except Exception as exc:
+            raise SimulationError(
+                f"torch failed at step {i} (scheduler step {k + 1}): {_short(exc)}", key=key_join(schedule.key, "scheduler")
+                if schedule.key else "scheduler",
+            ) from exc
+    if progress is not None:
+        progress(steps % chunk)
+    n = len(groups)
+    lr = np.empty((steps, n), dtype=np.float64)
+    for j, c in enumerate(lr_cols):
+        lr[:, j] = np.frombuffer(c, dtype=np.float64)
+    momentum = None
+    if has_momentum:
+        momentum = np.empty((steps, n), dtype=np.float64)
+        for j, c in enumerate(m_cols):
+            momentum[:, j] = np.frombuffer(c, dtype=np.float64)
+    return Trajectory(
+        label=schedule.label,
+        scheduler=schedule.scheduler,
+        groups=[g["name"] for g in config.optimizer.param_groups],
+        lr=lr,
+        momentum=momentum,
+        interval=schedule.interval,
+        key=schedule.key,
+        warnings=_warning_lines(caught),
+    )
+
+
+def _zero_closure():
+    """LBFGS needs a closure; the others accept one. The dummy loss is zero."""
+    return 0.0
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Each distinct warning once, in the order raised."""
+    seen: dict[str, None] = {}
+    for w in caught:
+        seen.setdefault(f"{w.category.__name__}: {str(w.message).strip()}", None)
+    return list(seen)
+
+
+def simulate(
+    config: "Config",
+    *,
+    device: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    jobs: int | None = 1,
+) -> Result:
+    """Simulate every schedule of ``config``; each gets its own optimizer and scheduler.
+
+    ``jobs`` > 1 (or None for every core) runs schedules in worker processes; values
+    are the same either way, since each schedule is independent.
+    """
+    dev = resolve_device(device or config.device)
+    if jobs != 1 and len(config.schedules) > 1:
+        from lrviz.parallel import simulate_parallel
+
+        trajectories = simulate_parallel(config, dev, jobs=jobs, progress=progress)
+    else:
+        trajectories = [step_schedule(config, s, dev, progress) for s in config.schedules]
+    return Result(config=config, trajectories=trajectories, device=dev)

@@ -1,0 +1,119 @@
+"""Read YAML configs safely, with bounded time and memory.
+
+Configs are pasted from issues and generated in CI, so the reader assumes nothing:
+only :class:`yaml.SafeLoader` (never the full loader), a size cap before parsing,
+strict UTF-8, a nesting-depth cap while composing, and an alias-expansion cap so a
+"billion laughs" document is refused before anyone walks it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from lrviz.errors import ConfigError
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 64
+MAX_NODES = 100_000  # nodes after expanding aliases
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses documents nested deeper than MAX_DEPTH."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise ConfigError(f"YAML nested deeper than {MAX_DEPTH} levels (line {mark.line + 1})")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _expanded_size(node: yaml.Node) -> int:
+    """Count nodes as a consumer walking the data would see them (aliases expanded)."""
+    memo: dict[int, int] = {}
+
+    def size(n: yaml.Node) -> int:
+        if id(n) in memo:
+            return memo[id(n)]
+        memo[id(n)] = MAX_NODES + 1  # a cycle counts as too big
+        if isinstance(n, yaml.MappingNode):
+            total = 1
+            seen: set[str] = set()
+            for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value in seen:
+                        raise ConfigError(f"duplicate key {k.value!r} (line {k.start_mark.line + 1})")
+                    seen.add(k.value)
+                total += size(k) + size(v)
+                if total > MAX_NODES:
+                    break
+        elif isinstance(n, yaml.SequenceNode):
+            total = 1
+            for v in n.value:
+                total += size(v)
+                if total > MAX_NODES:
+                    break
+        else:
+            total = 1
+        memo[id(n)] = total
+        return total
+
+    return size(node)
+
+
+def parse_yaml(text: str, *, source: str = "<config>") -> object:
+    """Parse one YAML document from ``text`` with all the limits of this module."""
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ConfigError("the config is empty; expected a mapping with at least 'steps' and 'schedules'", file=source)
+        if _expanded_size(node) > MAX_NODES:
+            raise ConfigError(
+                f"the YAML expands to more than {MAX_NODES} values (anchors and aliases included); refusing it",
+                file=source,
+            )
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"invalid YAML{where}: {exc.problem or exc.context}", file=source) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", file=source) from None
+    except RecursionError:
+        raise ConfigError(f"YAML nested too deeply (more than {MAX_DEPTH} levels)", file=source) from None
+    except ConfigError as exc:
+        raise exc.located(file=source) from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml_file(path: str | Path) -> object:
+    """Read and parse a config file, refusing huge, binary and non-UTF-8 files."""
+    path = Path(path)
+    source = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError("no such file", file=source) from None
+    except IsADirectoryError:
+        raise ConfigError("is a directory, expected a YAML config file", file=source) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=source) from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(f"file is larger than {MAX_BYTES // 1000} kB; a config should be a few lines", file=source)
+    if b"\x00" in data:
+        raise ConfigError("file contains NUL bytes; expected a UTF-8 text YAML file", file=source)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"file is not UTF-8 text (bad byte at offset {exc.start})", file=source) from None
+    return parse_yaml(text, source=source)
