@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from lrviz import __version__
-from lrviz.commands import export, listing
+from lrviz.commands import check, export, gallery, listing, plot, show
 
 app = typer.Typer(
     name="lrviz",
@@ -23,7 +23,11 @@ app = typer.Typer(
 )
 
 COMMANDS = [
+    ("plot", plot.plot),
+    ("show", show.show),
     ("export", export.export),
+    ("check", check.check),
+    ("gallery", gallery.gallery),
     ("list", listing.list_schedulers),
 ]
 for _name, _fn in COMMANDS:

@@ -1,0 +1,13 @@
+"""`lrviz show` (being written)."""
+
+from __future__ import annotations
+
+from lrviz.commands.common import DebugOpt, cli_errors
+
+
+def show(debug: DebugOpt = False) -> None:
+    """(being written)"""
+    with cli_errors(debug):
+        from lrviz.errors import LrvizError
+
+        raise LrvizError("'lrviz show' is not available yet")

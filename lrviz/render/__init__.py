@@ -1,0 +1,1 @@
+"""Render: matplotlib figures and terminal previews of simulated schedules."""
