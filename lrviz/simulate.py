@@ -113,6 +113,66 @@ def _read_momentum(group: dict, key: str) -> float:
     return float(value)
 
 
+#: Progress is reported once per this many optimizer steps.
+PROGRESS_CHUNK = 65536
+
+
+def advance(
+    optimizer: Any,
+    scheduler: Any,
+    metric: "list[float] | None",
+    *,
+    every: int,
+    start: int,
+    stop: int,
+    lr_cols: list[array],
+    m_cols: list[array] | None = None,
+    key: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Run optimizer steps ``start..stop-1`` on an existing optimizer and scheduler.
+
+    The one stepping loop: :func:`step_schedule` runs it from 0 on a fresh build, and
+    ``lrviz check`` runs it in pieces around a state_dict save / load, so a resumed run
+    is stepped exactly like an uninterrupted one. Each step appends every group's lr
+    (and momentum, when ``m_cols`` is given) to the columns, then steps the scheduler
+    every ``every`` optimizer steps; the metric index continues at ``start // every``.
+    """
+    groups = optimizer.param_groups
+    mkeys = [_momentum_key(g) for g in groups]
+    has_momentum = m_cols is not None
+    lr_append = [c.append for c in lr_cols]
+    m_append = [c.append for c in m_cols] if has_momentum else []
+    sched_step = scheduler.step
+    k = start // every  # scheduler steps taken before step ``start``
+    i = start
+    chunk = PROGRESS_CHUNK
+    try:
+        for i in range(start, stop):
+            for append, g in zip(lr_append, groups):
+                append(g["lr"])
+            if has_momentum:
+                for append, g, mk in zip(m_append, groups, mkeys):
+                    append(_read_momentum(g, mk))
+            if i == 0:
+                optimizer.step(_zero_closure)
+            if (i + 1) % every == 0:
+                if metric is None:
+                    sched_step()
+                else:
+                    sched_step(metric[k])
+                k += 1
+            if progress is not None and i % chunk == chunk - 1:
+                progress(chunk)
+    except LrvizError as exc:
+        raise exc.located(key_prefix=None) from None
+    except Exception as exc:
+        raise SimulationError(
+            f"torch failed at step {i} (scheduler step {k + 1}): {_short(exc)}",
+            key=key_join(key, "scheduler") if key else "scheduler",
+        ) from exc
+
+
 def step_schedule(
     config: "Config",
     schedule: "Schedule",
@@ -130,48 +190,21 @@ def step_schedule(
         warnings.simplefilter("always")
         optimizer, scheduler, metric = build(config, schedule, device)
         groups = optimizer.param_groups
-        mkeys = [_momentum_key(g) for g in groups]
-        has_momentum = all(mkeys)
+        has_momentum = all(_momentum_key(g) for g in groups)
         lr_cols = [array("d") for _ in groups]
-        m_cols = [array("d") for _ in groups] if has_momentum else []
-        lr_append = [c.append for c in lr_cols]
-        m_append = [c.append for c in m_cols]
-        sched_step = scheduler.step
-        k = 0  # scheduler steps taken
-        i = 0
-        chunk = 65536
-        try:
-            for i in range(steps):
-                for append, g in zip(lr_append, groups):
-                    append(g["lr"])
-                if has_momentum:
-                    for append, g, mk in zip(m_append, groups, mkeys):
-                        append(_read_momentum(g, mk))
-                if i == 0:
-                    optimizer.step(_zero_closure)
-                if (i + 1) % every == 0:
-                    if metric is None:
-                        sched_step()
-                    else:
-                        sched_step(metric[k])
-                    k += 1
-                if progress is not None and i % chunk == chunk - 1:
-                    progress(chunk)
-        except LrvizError as exc:
-            raise exc.located(key_prefix=None) from None
-        except Exception as exc:
-            raise SimulationError(
-                f"torch failed at step {i} (scheduler step {k + 1}): {_short(exc)}", key=key_join(schedule.key, "scheduler")
-                if schedule.key else "scheduler",
-            ) from exc
+        m_cols = [array("d") for _ in groups] if has_momentum else None
+        advance(
+            optimizer, scheduler, metric, every=every, start=0, stop=steps, lr_cols=lr_cols, m_cols=m_cols,
+            key=schedule.key, progress=progress,
+        )
     if progress is not None:
-        progress(steps % chunk)
+        progress(steps % PROGRESS_CHUNK)
     n = len(groups)
     lr = np.empty((steps, n), dtype=np.float64)
     for j, c in enumerate(lr_cols):
         lr[:, j] = np.frombuffer(c, dtype=np.float64)
     momentum = None
-    if has_momentum:
+    if m_cols is not None:
         momentum = np.empty((steps, n), dtype=np.float64)
         for j, c in enumerate(m_cols):
             momentum[:, j] = np.frombuffer(c, dtype=np.float64)
