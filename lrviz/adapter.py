@@ -1,0 +1,117 @@
+"""Drive schedulers that are not torch ``LRScheduler`` objects, timm-style.
+
+lrviz steps every scheduler the same way: ``scheduler.step()`` once per scheduler
+step (``step(metric)`` when the schedule has a metric). torch schedulers count their
+own steps; timm's schedulers (and many home-grown ones) do not: they are told the
+time. timm's training loop calls ``step_update(num_updates=n)`` after every optimizer
+update and ``step(epoch=e)`` after every epoch, and the scheduler writes the lr into
+the optimizer's param groups itself. Which of the two moves the lr depends on the
+scheduler's ``t_in_epochs`` flag.
+
+:class:`StepAdapter` keeps the count and makes the call a training loop would make.
+After the k-th scheduler step (k = 1, 2, ...):
+
+* the object has ``step_update`` and ``t_in_epochs`` is false (timm with
+  ``t_in_epochs=False``): ``step_update(num_updates=k)``. Use ``interval: step``.
+* otherwise, if ``step`` takes an argument (timm's ``step(epoch, metric=None)``):
+  ``step(k)``, k being the epoch just finished, as timm's ``train.py`` does. timm's
+  default ``t_in_epochs=True`` means per-epoch time, so use ``interval: epoch`` (with
+  ``steps_per_epoch``) to see the curve a timm run has.
+* otherwise ``step()``.
+
+With a metric, it is passed as ``metric=`` to whichever method is called. The lr at
+step 0 is whatever the object set when it was built (timm writes its warmup start lr
+then). lrviz reads the lr from the optimizer's param groups, as for every scheduler,
+so the adapter has no lr logic of its own. Other attributes (``state_dict``,
+``load_state_dict``, ...) pass through to the wrapped object.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from lrviz.errors import ConfigError
+
+
+def is_torch_scheduler(obj: Any) -> bool:
+    from torch.optim import lr_scheduler as L
+
+    return isinstance(obj, (L.LRScheduler, L.ReduceLROnPlateau))
+
+
+def _takes_positional(method: Any) -> bool:
+    """Whether ``method`` accepts at least one positional argument (timm's epoch)."""
+    try:
+        sig = inspect.signature(method)
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in sig.parameters.values())
+
+
+def _takes_keyword(method: Any, name: str) -> bool:
+    try:
+        sig = inspect.signature(method)
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+
+
+class StepAdapter:
+    """Give a timm-style scheduler the ``step()`` / ``step(metric)`` lrviz calls.
+
+    >>> import torch
+    >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    >>> class Halve:  # told the epoch, timm-style; writes the lr itself
+    ...     def __init__(self, optimizer):
+    ...         self.optimizer = optimizer
+    ...     def step(self, epoch, metric=None):
+    ...         for g in self.optimizer.param_groups:
+    ...             g["lr"] = 0.1 * 0.5 ** epoch
+    >>> sched = StepAdapter(Halve(opt), opt)
+    >>> sched.step(); sched.step(); opt.param_groups[0]["lr"]
+    0.025
+    """
+
+    def __init__(self, scheduler: Any, optimizer: Any):
+        self.scheduler = scheduler
+        self.optimizer = optimizer
+        self.count = 0
+        on_updates = hasattr(scheduler, "step_update") and not getattr(scheduler, "t_in_epochs", True)
+        self.method = scheduler.step_update if on_updates else scheduler.step
+        self.mode = "step_update" if on_updates else ("step(epoch)" if _takes_positional(scheduler.step) else "step()")
+        self._metric_kw = _takes_keyword(self.method, "metric")
+
+    def step(self, metric: Any = None) -> None:
+        self.count += 1
+        kwargs = {"metric": metric} if metric is not None and self._metric_kw else {}
+        if self.mode == "step_update":
+            self.method(num_updates=self.count, **kwargs)
+        elif self.mode == "step(epoch)":
+            self.method(self.count, **kwargs)
+        else:
+            self.method(**kwargs)
+
+    def get_last_lr(self) -> list[float]:
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+    def __getattr__(self, name: str) -> Any:  # state_dict, load_state_dict, ...
+        if name == "scheduler":  # not set yet (unpickling): avoid recursion
+            raise AttributeError(name)
+        return getattr(self.scheduler, name)
+
+    def __repr__(self) -> str:
+        return f"StepAdapter({type(self.scheduler).__name__}, calls {self.mode})"
+
+
+def adapt(obj: Any, optimizer: Any, *, name: str, key: str | None) -> Any:
+    """Return ``obj`` if torch can step it, a :class:`StepAdapter` if it is timm-style."""
+    if is_torch_scheduler(obj):
+        return obj
+    if callable(getattr(obj, "step", None)):
+        return StepAdapter(obj, optimizer)
+    raise ConfigError(
+        f"{name} returned {type(obj).__name__}, which is not a scheduler: expected a torch LRScheduler or an "
+        "object with step() (timm-style step(epoch) / step_update(num_updates))",
+        key=key,
+    )
