@@ -1,0 +1,197 @@
+"""Your own scheduler: ``scheduler: "package.module:Name"`` or ``"path/to/file.py:Name"``.
+
+The target is a scheduler class or a factory, called the way transformers'
+``get_*_schedule*`` functions and torch's classes are: the optimizer first, the
+config's ``params`` as keywords. Its signature (minus that first parameter) drives
+validation exactly like a torch class's: unknown names are refused with a
+suggestion, annotated types are checked, ``**kwargs`` accepts anything.
+
+Importing runs code, so nothing is imported unless the *user* trusts the config:
+``--trust`` on the command line or ``LRVIZ_TRUST=1`` (``Config.trust``). A config
+cannot grant itself trust. File paths are relative to the config file's folder; a
+path that leaves that folder tree is allowed with trust (and only with it, like any
+import), and the refusal says where it points.
+
+An object the target returns that is not a torch ``LRScheduler`` but has ``step()``
+(timm-style) is wrapped by :mod:`lrviz.adapter`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from lrviz.errors import ConfigError, TrustError, did_you_mean
+
+FORMS = "'package.module:Name' or 'path/to/file.py:Name' (relative to the config's folder)"
+
+#: (resolved path, mtime_ns, size) -> module, so a file is executed once per version, not once per schedule.
+_FILE_MODULES: dict[tuple[str, int, int], ModuleType] = {}
+
+
+def parse_target(name: str, key: str | None) -> tuple[str, str, bool]:
+    """Split ``left:Attr.Path`` into (left, attribute path, left is a file path)."""
+    left, sep, attr = name.strip().rpartition(":")
+    parts = attr.split(".")
+    if not sep or not left or not all(p.isidentifier() for p in parts):
+        raise ConfigError(f"expected {FORMS}, got {name!r}", key=key)
+    is_file = left.endswith(".py") or "/" in left or "\\" in left
+    if not is_file and not all(p.isidentifier() for p in left.split(".")):
+        raise ConfigError(f"{left!r} is neither a module name nor a .py file; expected {FORMS}", key=key)
+    return left, attr, is_file
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def refusal(name: str, *, left: str, is_file: bool, path: Path | None, base: Path) -> str:
+    """The message for an import target without trust: what, why, and how to allow it."""
+    what = f"the file {left!r}" if is_file else f"the module {left!r}"
+    msg = (
+        f"{name!r} imports {what}, which runs its Python code; lrviz does that only with --trust "
+        "(or LRVIZ_TRUST=1), and a config cannot grant trust itself"
+    )
+    if is_file and path is not None and not _within(path, base):
+        msg += f"; note that {str(path)!r} is outside the config's folder {str(base)!r}"
+    return msg
+
+
+@contextmanager
+def _extra_path(*folders: Path) -> Iterator[None]:
+    """Let the imported code find its neighbours, for the duration of the import only."""
+    added = [str(f) for f in folders if str(f) not in sys.path]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for f in added:
+            try:
+                sys.path.remove(f)
+            except ValueError:
+                pass
+
+
+def _failure(what: str, exc: BaseException, key: str | None) -> ConfigError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return ConfigError(f"importing {what} failed: {detail}", key=key)
+
+
+def _load_file(path: Path, base: Path, key: str | None) -> ModuleType:
+    if not path.is_file():
+        raise ConfigError(
+            f"no such file {str(path)!r} (a file path is relative to the config's folder {str(base)!r})", key=key
+        )
+    stat = path.stat()
+    cache_key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if cache_key in _FILE_MODULES:
+        return _FILE_MODULES[cache_key]
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    mod_name = f"lrviz_user_{''.join(c if c.isalnum() else '_' for c in path.stem)}_{digest}"
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"cannot import {str(path)!r} as Python code", key=key)
+    module = importlib.util.module_from_spec(spec)
+    # registered before running it, like a normal import: dataclasses, pickling and
+    # string annotations look the module up by name
+    sys.modules[mod_name] = module
+    try:
+        with _extra_path(path.parent):
+            spec.loader.exec_module(module)
+    except (Exception, SystemExit) as exc:
+        sys.modules.pop(mod_name, None)
+        raise _failure(repr(str(path)), exc, key) from exc
+    _FILE_MODULES[cache_key] = module
+    return module
+
+
+def _load_module(name: str, base: Path, key: str | None) -> ModuleType:
+    try:
+        with _extra_path(base, Path.cwd()):
+            return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or name
+        if name == missing or name.startswith(missing + "."):
+            raise ConfigError(
+                f"no module named {missing!r} (searched the installed packages, the config's folder and the "
+                "current folder)",
+                key=key,
+            ) from exc
+        raise _failure(f"module {name!r}", exc, key) from exc
+    except (Exception, SystemExit) as exc:
+        raise _failure(f"module {name!r}", exc, key) from exc
+
+
+def _attribute(module: ModuleType, attr: str, where: str, key: str | None) -> Any:
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            choices = [n for n in dir(obj) if not n.startswith("_")]
+            raise ConfigError(f"{where} has no attribute {part!r}{did_you_mean(part, choices)}", key=key)
+        obj = getattr(obj, part)
+    return obj
+
+
+def _takes_optimizer(target: Any) -> bool:
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):
+        return True  # builtins and C types: let the call decide
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in sig.parameters.values())
+
+
+def load_target(name: str, *, key: str | None, base_dir: Any = None, trust: bool = False):
+    """Resolve an import target to a :class:`~lrviz.registry.SchedulerInfo` (kind ``"import"``).
+
+    Refused with :class:`~lrviz.errors.TrustError` unless ``trust``; nothing is read or
+    executed before that check.
+    """
+    from lrviz.registry import SchedulerInfo, _first_line, signature_params
+
+    left, attr, is_file = parse_target(name, key)
+    base = Path(base_dir if base_dir is not None else os.getcwd()).resolve()
+    path = None
+    if is_file:
+        path = Path(left).expanduser()
+        path = (path if path.is_absolute() else base / path).resolve()
+    if not trust:
+        raise TrustError(refusal(name, left=left, is_file=is_file, path=path, base=base), key=key)
+
+    if is_file:
+        module, where = _load_file(path, base, key), repr(left)
+    else:
+        module, where = _load_module(left, base, key), f"module {left!r}"
+    target = _attribute(module, attr, where, key)
+    if not callable(target):
+        raise ConfigError(
+            f"{attr!r} in {where} is a {type(target).__name__}, not a scheduler class or factory", key=key
+        )
+    if not _takes_optimizer(target):
+        raise ConfigError(f"{name!r} must take the optimizer as its first argument", key=key)
+
+    params, accepts_any = signature_params(target, skip_first=True)
+
+    def factory(optimizer, **kwargs):
+        from lrviz.adapter import adapt
+
+        return adapt(target(optimizer, **kwargs), optimizer, name=name, key=key)
+
+    doc = inspect.cleandoc(target.__doc__ or "")  # its own, not one inherited from LambdaLR
+    return SchedulerInfo(
+        name=name, kind="import", factory=factory, params=params, summary=_first_line(doc), doc=doc,
+        accepts_any=accepts_any, cls=target if inspect.isclass(target) else None,
+    )

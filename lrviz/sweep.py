@@ -1,0 +1,230 @@
+"""Sweeps: one schedule per value of a parameter, for a quick comparison of choices.
+
+A sweep comes from a config's ``sweep:`` block (``KEY: [V1, V2, ...]``) and from
+``--sweep KEY=V1,V2,...`` on the command line (values read as YAML scalars, so
+``0.1`` and ``1e-3`` are numbers, ``true`` a bool, ``cos`` text; a command-line KEY replaces the
+same KEY of the block). KEY is a dotted path inside a schedule -- ``params.gamma``,
+``params.schedulers.0.params.total_iters``, ``interval`` -- and applies to every
+schedule of the config. Several keys give the cartesian product.
+
+Each original schedule becomes one schedule per combination, labelled
+``<label> KEY=V`` (several keys joined with spaces), and is validated again, so a
+swept value gets the same checks as a written one. More than
+:data:`MAX_SWEEP_SCHEDULES` schedules make a plot nobody can read, so that needs
+``force``; the config's hard limit (``MAX_SCHEDULES``) holds even then.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+import re
+from typing import Any
+
+from lrviz.config import MAX_SCHEDULES, Config, Schedule, _unique_labels
+from lrviz.errors import ConfigError, LrvizError, describe, key_join
+
+#: Above this many schedules a sweep asks for --force.
+MAX_SWEEP_SCHEDULES = 64
+#: First segments a sweep KEY may start with (the label is made by the sweep itself).
+SWEEPABLE = ("params", "scheduler", "interval", "metric")
+_SCALARS = (bool, int, float, str, type(None))
+_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
+def parse_cli_sweep(text: str) -> tuple[str, list[Any]]:
+    """``"params.gamma=0.1,0.5"`` -> ``("params.gamma", [0.1, 0.5])``; values are YAML scalars."""
+    from lrviz.yamlio import parse_yaml
+
+    key, sep, values = text.partition("=")
+    key = key.strip()
+    if not sep or not key or not values.strip():
+        raise LrvizError(f"--sweep expects KEY=V1,V2,... such as params.gamma=0.1,0.5; got {text!r}")
+    parsed = []
+    for raw in values.split(","):
+        raw = raw.strip()
+        if not raw:
+            raise LrvizError(f"--sweep {text!r} has an empty value; separate values with single commas")
+        try:
+            value = parse_yaml(raw, source="--sweep")
+        except ConfigError:
+            value = raw  # not valid YAML on its own: take the text as written
+        if not isinstance(value, _SCALARS):
+            value = raw
+        elif isinstance(value, str) and _EXPONENT.fullmatch(raw):
+            value = float(raw)  # YAML 1.1 reads 1e-3 as text; on a command line it means a number
+        parsed.append(value)
+    return key, parsed
+
+
+def merged_sweeps(config: Config, cli_sweeps: list[str]) -> dict[str, list[Any]]:
+    """The config's ``sweep:`` block, then the command line's (which wins per KEY)."""
+    out: dict[str, list[Any]] = {}
+    for key, values in (config.sweep or {}).items():
+        skey = key_join("sweep", str(key))
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(f"a sweep KEY must be a dotted path such as params.gamma, got {describe(key)}", key="sweep")
+        if isinstance(values, _SCALARS[:-1]):
+            values = [values]
+        if not isinstance(values, list) or not values:
+            raise ConfigError(
+                f"expected a non-empty list of values, got {describe(values)} (KEY is a dotted path such as "
+                "params.gamma: [0.1, 0.5])",
+                key=skey,
+            )
+        out[key.strip()] = list(values)
+    for text in cli_sweeps:
+        key, values = parse_cli_sweep(text)
+        out[key] = values
+    return out
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def _split(path: str) -> list[str | int]:
+    return [int(p) if p.lstrip("-").isdigit() else p for p in path.split(".")]
+
+
+def _set(raw: dict[str, Any], path: str, value: Any, where: str) -> None:
+    """Set ``raw[path]`` for a dotted path; the containers on the way must exist."""
+    parts = _split(path)
+    skey = f"sweep.{path}"
+    if any(p == "" for p in parts):
+        raise ConfigError(f"{path!r} is not a dotted path such as params.gamma", key=skey)
+    if parts[0] not in SWEEPABLE:
+        raise ConfigError(
+            f"a sweep KEY starts with one of {', '.join(SWEEPABLE)} (it is a path inside each schedule), "
+            f"got {str(parts[0])!r}",
+            key=skey,
+        )
+    node: Any = raw
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        here = ".".join(str(p) for p in parts[:i]) or "the schedule"
+        if isinstance(node, dict):
+            if isinstance(part, int):
+                part = str(part)
+            if last:
+                node[part] = value
+                return
+            if part not in node:
+                raise ConfigError(f"{where} has no {'.'.join(str(p) for p in parts[: i + 1])!r} to sweep into", key=skey)
+            node = node[part]
+        elif isinstance(node, list):
+            if not isinstance(part, int) or not -len(node) <= part < len(node):
+                raise ConfigError(
+                    f"{where}: {here} is a list of {len(node)}; {str(part)!r} is not an index of it", key=skey
+                )
+            if last:
+                node[part] = value
+                return
+            node = node[part]
+        else:
+            raise ConfigError(f"{where}: {here} is {describe(node)}, nothing to sweep inside", key=skey)
+
+
+def _schedule_key_path(schedule_key: str, path: str) -> str:
+    """``schedules[0]`` + ``params.schedulers.0.params.x`` -> ``schedules[0].params.schedulers[0].params.x``."""
+    out = schedule_key
+    for part in _split(path):
+        out = key_join(out, part)
+    return out
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def format_value(value: Any) -> str:
+    """A sweep value as written in a label: YAML-like and short."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+# --------------------------------------------------------------------------- expansion
+
+
+def apply_sweeps(config: Config, cli_sweeps: list[str] | None = None, *, force: bool = False) -> Config:
+    """Expand ``config``'s sweep block and ``cli_sweeps`` into one schedule per value.
+
+    Returns ``config`` itself when there is nothing to sweep, else a new config whose
+    schedules are the expansion and whose ``sweep`` is empty (already applied).
+    """
+    try:
+        return _apply(config, list(cli_sweeps or []), force)
+    except LrvizError as exc:
+        raise exc.located(file=str(config.source) if config.source else None) from None
+
+
+def _apply(config: Config, cli_sweeps: list[str], force: bool) -> Config:
+    sweeps = merged_sweeps(config, cli_sweeps)
+    if not sweeps:
+        return config
+    combos = list(itertools.product(*sweeps.values()))
+    total = len(config.schedules) * len(combos)
+    if total > MAX_SCHEDULES:
+        raise LrvizError(
+            f"the sweep would make {total} schedules ({len(config.schedules)} x {len(combos)}), above the hard "
+            f"limit of {MAX_SCHEDULES}; sweep fewer values"
+        )
+    if total > MAX_SWEEP_SCHEDULES and not force:
+        raise LrvizError(
+            f"the sweep would make {total} schedules ({len(config.schedules)} x {len(combos)}), more than "
+            f"{MAX_SWEEP_SCHEDULES} (too many to read in one plot); pass --force to make them anyway"
+        )
+    keys = list(sweeps)
+    schedules: list[Schedule] = []
+    for original in config.schedules:
+        where = original.key or "the schedule"
+        for combo in combos:
+            raw = copy.deepcopy(
+                {"params": original.params, "scheduler": original.scheduler, "interval": original.interval,
+                 "metric": original.metric}
+            )
+            for key, value in zip(keys, combo):
+                _set(raw, key, copy.deepcopy(value), where)
+            new = Schedule(
+                label=original.label + "".join(f" {k}={format_value(v)}" for k, v in zip(keys, combo)),
+                scheduler=raw["scheduler"],
+                params=raw["params"] if raw["params"] is not None else {},
+                interval=raw["interval"],
+                metric=raw["metric"],
+                key=original.key,
+            )
+            _check(config, new, keys, combo)
+            schedules.append(new)
+    _unique_labels(schedules)
+    return config.replace(schedules=schedules, sweep={})
+
+
+def _check(config: Config, schedule: Schedule, keys: list[str], combo: tuple) -> None:
+    """Validate a swept schedule; blame the sweep KEY whose value the error is about."""
+    from lrviz.config import INTERVALS
+    from lrviz.registry import validate_schedule
+
+    made_by = " ".join(f"{k}={format_value(v)}" for k, v in zip(keys, combo))
+    if not isinstance(schedule.scheduler, str) or not schedule.scheduler.strip():
+        raise ConfigError(f"expected a scheduler name, got {describe(schedule.scheduler)}", key="sweep.scheduler")
+    if schedule.interval not in INTERVALS:
+        raise ConfigError(f"expected 'step' or 'epoch', got {describe(schedule.interval)}", key="sweep.interval")
+    if not isinstance(schedule.params, dict):
+        raise ConfigError(f"expected a mapping, got {describe(schedule.params)}", key="sweep.params")
+    try:
+        validate_schedule(config, schedule)
+    except ConfigError as exc:
+        blamed = "sweep"
+        for key in keys:
+            path = _schedule_key_path(schedule.key, key)
+            if exc.key and (exc.key == path or exc.key.startswith(path + ".") or exc.key.startswith(path + "[")):
+                blamed = f"sweep.{key}"
+        inner = f"{exc.key}: " if exc.key else ""
+        raise ConfigError(f"{inner}{exc.message} (in the schedule made by {made_by})", key=blamed) from None
