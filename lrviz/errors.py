@@ -45,7 +45,7 @@ class ConfigError(LrvizError):
     """The config is malformed or asks for something that does not exist."""
 
 
-class TrustError(LrvizError):
+class TrustError(ConfigError):
     """The config wants to import code and the user did not pass --trust."""
 
 

@@ -373,7 +373,7 @@ def check_params(info: SchedulerInfo, params: dict, key: str, ctx: BuildContext)
             continue
         if p.name in info.defaults_from:
             continue
-        if p.name == "num_training_steps" and info.kind == "preset":
+        if p.name == "num_training_steps" and (info.kind == "preset" or (info.kind == "import" and p.required)):
             out[p.name] = ctx.scheduler_steps
             continue
         if p.required:
@@ -397,7 +397,10 @@ def build_scheduler(name: str, params: dict, *, key: str, ctx: BuildContext) -> 
     except ConfigError:
         raise
     except Exception as exc:  # torch validates its own arguments: translate
-        raise SimulationError(f"{info.name} refused these params: {_torch_message(exc)}", key=key_join(key, "params")) from exc
+        from lrviz.hints import translate
+
+        where, message = translate(_torch_message(exc))
+        raise SimulationError(f"{info.name} refused these params: {message}", key=key_join(key, where or "params")) from exc
 
 
 def _torch_message(exc: BaseException) -> str:
