@@ -1,0 +1,47 @@
+"""Translate torch's error messages into what the user should change in the config.
+
+torch validates its schedulers well but speaks in its own terms ("Tried to step 6
+times"). Each entry maps a message pattern to the config key at fault and a hint;
+an unknown message passes through unchanged, so nothing is ever hidden.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Hint:
+    pattern: re.Pattern
+    key: str  # relative to the schedule, e.g. "params.total_steps"
+    advice: str  # formatted with the match's groups
+
+
+HINTS = (
+    Hint(
+        re.compile(r"Tried to step (\d+) times?\. The specified number of total steps is (\d+)"),
+        "params.total_steps",
+        "OneCycleLR cannot step past total_steps ({1}); set total_steps (or epochs x steps_per_epoch) to the number "
+        "of scheduler steps in the run, or simulate fewer steps",
+    ),
+    Hint(
+        re.compile(r"Expected positive integer total_steps"),
+        "params.total_steps",
+        "give OneCycleLR total_steps, or epochs and steps_per_epoch, as positive integers",
+    ),
+    Hint(
+        re.compile(r"max_lr.*len|expected (\d+) values for max_lr", re.I),
+        "params.max_lr",
+        "give one max_lr, or one per param group",
+    ),
+)
+
+
+def translate(message: str) -> tuple[str | None, str]:
+    """Return (key relative to the schedule or None, message with advice appended)."""
+    for hint in HINTS:
+        match = hint.pattern.search(message)
+        if match:
+            return hint.key, f"{message}; {hint.advice.format(*match.groups())}"
+    return None, message
