@@ -24,6 +24,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,10 +89,14 @@ def _extra_path(*folders: Path) -> Iterator[None]:
 def _failure(what: str, exc: BaseException, key: str | None) -> ConfigError:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames and not isinstance(exc, SyntaxError):  # a SyntaxError names its line already
+        last = frames[-1]
+        detail += f" ({Path(last.filename).name}, line {last.lineno})"
     return ConfigError(f"importing {what} failed: {detail}", key=key)
 
 
-def _load_file(path: Path, base: Path, key: str | None) -> ModuleType:
+def _load_file(path: Path, shown: str, base: Path, key: str | None) -> ModuleType:
     if not path.is_file():
         raise ConfigError(
             f"no such file {str(path)!r} (a file path is relative to the config's folder {str(base)!r})", key=key
@@ -114,7 +119,7 @@ def _load_file(path: Path, base: Path, key: str | None) -> ModuleType:
             spec.loader.exec_module(module)
     except (Exception, SystemExit) as exc:
         sys.modules.pop(mod_name, None)
-        raise _failure(repr(str(path)), exc, key) from exc
+        raise _failure(repr(shown), exc, key) from exc
     _FILE_MODULES[cache_key] = module
     return module
 
@@ -172,7 +177,7 @@ def load_target(name: str, *, key: str | None, base_dir: Any = None, trust: bool
         raise TrustError(refusal(name, left=left, is_file=is_file, path=path, base=base), key=key)
 
     if is_file:
-        module, where = _load_file(path, base, key), repr(left)
+        module, where = _load_file(path, left, base, key), repr(left)
     else:
         module, where = _load_module(left, base, key), f"module {left!r}"
     target = _attribute(module, attr, where, key)
