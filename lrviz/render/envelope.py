@@ -1,0 +1,106 @@
+"""Min/max envelope: draw a 10M-step run at the cost of the pixels it covers.
+
+A line plot of N evenly spaced points on an axes W pixels wide puts about N / W
+points in each pixel column. Within one column the line covers, vertically, exactly
+the range from the column's minimum to its maximum, and it enters the column from the
+previous column's last point and leaves it towards the next column's first point.
+Keeping, per pixel column, the first point, the last point, the minimum and the
+maximum (at their true positions, in order) therefore draws the same pixels as the
+full data: no cycle peak is lost, however long the run. The cost of drawing and the
+size of an SVG then grow with the width of the figure, not with the number of steps.
+
+The only pass over all N values is numpy's (an ``argmin`` / ``argmax`` per column);
+everything after works on at most ``5 * W`` points.
+
+Columns are aligned with the pixels: the first point sits on the left edge of the
+axes and the last on the right edge (lrviz sets the x limits that way), so point i
+falls in column ``floor(i * W / (N - 1))``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: Below this many points per column the data are drawn as they are: the saving is
+#: small, and exact data keep short runs exact even when zoomed in a vector file.
+MIN_POINTS_PER_COLUMN = 4
+
+
+def column_starts(n: int, columns: int) -> "np.ndarray":
+    """Index of the first point of each non-empty pixel column.
+
+    ``n`` evenly spaced points span ``columns`` columns, first point on the left
+    edge, last point on the right edge (which belongs to the last column). Point i is
+    in column c when ``c <= i * columns / (n - 1) < c + 1``, so column c starts at
+    ``ceil(c * (n - 1) / columns)``, computed in integers (no rounding error).
+    """
+    import numpy as np
+
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    columns = max(1, int(columns))
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    c = np.arange(columns, dtype=np.int64)
+    starts = (c * (n - 1) + columns - 1) // columns
+    return np.unique(starts)  # drops empty columns when n - 1 < columns
+
+
+def envelope_indices(values: "np.ndarray", columns: int) -> "np.ndarray":
+    """Sorted indices of the points to draw so a line covers the same pixels as ``values``.
+
+    Per pixel column: the first and last point, the minimum and maximum (NaN
+    ignored), and the first NaN if the column has one, so that a gap in the data
+    stays a gap. When there are few points per column, every index is returned.
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError("envelope_indices expects one line (a 1-D array)")
+    n = values.shape[0]
+    columns = max(1, int(columns))
+    if n <= MIN_POINTS_PER_COLUMN * columns:
+        return np.arange(n, dtype=np.int64)
+
+    starts = column_starts(n, columns)
+    ends = np.append(starts[1:], n)
+    nan = np.isnan(values)
+    has_nan = bool(nan.any())
+    if has_nan:
+        low_src = np.where(nan, np.inf, values)
+        high_src = np.where(nan, -np.inf, values)
+    else:
+        low_src = high_src = values
+
+    mins = np.empty(len(starts), dtype=np.int64)
+    maxs = np.empty(len(starts), dtype=np.int64)
+    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
+        mins[k] = s + int(low_src[s:e].argmin())
+        maxs[k] = s + int(high_src[s:e].argmax())
+    parts = [starts, ends - 1, mins, maxs]
+    if has_nan:
+        # the first NaN of every column that has one: a break in the line
+        nan_idx = np.flatnonzero(nan)
+        col_of_nan = np.searchsorted(starts, nan_idx, side="right") - 1
+        _, first = np.unique(col_of_nan, return_index=True)
+        parts.append(nan_idx[first])
+    return np.unique(np.concatenate(parts))
+
+
+def column_extremes(values: "np.ndarray", columns: int) -> tuple["np.ndarray", "np.ndarray"]:
+    """Per-column (min, max) of ``values``, NaN ignored: what a pixel column must show.
+
+    Used by tests and by the terminal preview; computed with ``reduceat`` over the
+    same column boundaries as :func:`envelope_indices`.
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    starts = column_starts(values.shape[0], columns)
+    low = np.minimum.reduceat(np.where(np.isnan(values), np.inf, values), starts)
+    high = np.maximum.reduceat(np.where(np.isnan(values), -np.inf, values), starts)
+    return low, high
