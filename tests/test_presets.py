@@ -300,8 +300,8 @@ def run_transformers(name: str, params: dict) -> np.ndarray:
     opt = torch.optim.SGD(groups, lr=DEFAULT_LR)
     fn = getattr(hf, HF_FUNCTIONS[name])
     kwargs = dict(params)
-    if "num_training_steps" in inspect.signature(fn).parameters:
-        kwargs.setdefault("num_training_steps", STEPS)
+    if "num_training_steps" in inspect.signature(fn).parameters and "num_stable_steps" not in kwargs:
+        kwargs.setdefault("num_training_steps", STEPS)  # (wsd warns when given both)
     sched = fn(opt, **kwargs)
     rows = []
     for _ in range(STEPS):
@@ -314,19 +314,31 @@ def run_transformers(name: str, params: dict) -> np.ndarray:
 @pytest.mark.skipif(hf is None, reason=HF_MISSING)
 @pytest.mark.parametrize(("name", "params", "n", "closed_form"), CASES, ids=IDS)
 def test_preset_matches_transformers(name, params, n, closed_form):
+    fn = getattr(hf, HF_FUNCTIONS[name], None)
+    if fn is None or not set(params) <= set(inspect.signature(fn).parameters):
+        pytest.skip(f"transformers {hf_version()} has no {HF_FUNCTIONS[name]} taking {sorted(params)}")
     np.testing.assert_allclose(run_lrviz(name, params), run_transformers(name, params), rtol=1e-14, atol=0)
+
+
+def hf_version() -> str:
+    import transformers
+
+    return transformers.__version__
 
 
 @pytest.mark.skipif(hf is None, reason=HF_MISSING)
 def test_preset_names_and_parameters_are_transformers():
     from transformers.trainer_utils import SchedulerType
 
+    # every lr_scheduler_type of transformers that is a LambdaLR schedule is a preset
     names = {t.value for t in SchedulerType} - {"reduce_lr_on_plateau", "greedy"}
-    assert set(PRESETS) == names
+    assert names <= set(PRESETS), f"transformers {hf_version()} has schedules lrviz lacks: {names - set(PRESETS)}"
     for name, fn in PRESETS.items():
+        theirs = getattr(hf, HF_FUNCTIONS[name], None)
+        if theirs is None:
+            continue  # an older transformers
         ours = set(inspect.signature(fn).parameters) - {"optimizer"}
-        theirs = set(inspect.signature(getattr(hf, HF_FUNCTIONS[name])).parameters) - {"optimizer"}
-        assert ours == theirs, name
+        assert set(inspect.signature(theirs).parameters) - {"optimizer"} <= ours, name
 
 
 def test_closed_forms_can_fail():
