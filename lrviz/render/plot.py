@@ -1,0 +1,633 @@
+"""Figures of simulated schedules: overlay or grid, lr and momentum, at any length.
+
+The pipeline's last stage: a :class:`~lrviz.simulate.Result` (torch's own values,
+recorded step by step) becomes a matplotlib figure. Nothing here computes a
+schedule; it only draws the recorded arrays.
+
+Library use (a notebook)::
+
+    from lrviz.config import load_config
+    from lrviz.simulate import simulate
+    from lrviz.render.plot import PlotOptions, draw, figure_for
+
+    result = simulate(load_config("configs/torch/steplr.yaml"))
+    fig = figure_for(result, PlotOptions(layout="grid"))   # a Figure, no pyplot involved
+    draw(result, ax)                                         # or onto an Axes of your own
+
+Design choices, and why:
+
+* Figures are made with ``matplotlib.figure.Figure`` and the Agg canvas, never
+  pyplot, so the library keeps no global figure state and is safe in servers and
+  worker processes; callers close what they get (``render_bytes`` does it for them).
+* Long runs are drawn from a per-pixel-column min/max envelope
+  (:mod:`lrviz.render.envelope`), computed after the layout is fixed so the columns
+  are the real pixel columns: the picture is exact at the resolution drawn, and cost
+  and file size depend on the figure's width, not on the number of steps.
+* Output bytes are deterministic: fixed style, fixed SVG hash salt, no dates in
+  metadata. A committed gallery shows no diff when nothing changed.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lrviz.errors import ConfigError, LrvizError, describe
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from lrviz.simulate import Result
+    from lrviz.render.style import Style
+
+LAYOUTS = ("overlay", "grid")
+YSCALES = ("linear", "log")
+XAXES = ("step", "epoch")
+FORMATS = ("png", "svg", "pdf")
+#: Keys a config's ``plot:`` block may hold (``format`` and ``formats`` are synonyms).
+PLOT_KEYS = ("layout", "yscale", "x", "title", "style", "size", "dpi", "format", "formats")
+
+MAX_INCHES = 50.0
+MIN_INCHES = 1.0
+MIN_DPI, MAX_DPI = 30, 1200
+MAX_PIXELS_PER_SIDE = 20_000
+#: Envelope columns per pixel column: a little finer than the pixels, so a column
+#: boundary that falls inside a pixel cannot move an extreme by more than half a pixel.
+OVERSAMPLE = 2
+#: More legend entries than this go outside the axes, on the right.
+LEGEND_INSIDE_MAX = 8
+
+_METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None},
+    "pdf": {"CreationDate": None, "ModDate": None},
+}
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _bad(message: str, key: str, from_config: bool) -> LrvizError:
+    """Config values fail as ConfigError (the caller adds the file); CLI values as LrvizError."""
+    return ConfigError(message, key=key) if from_config else LrvizError(message, key=key)
+
+
+def _check_choice(value: Any, allowed: tuple[str, ...], key: str, from_config: bool) -> str:
+    text = value.value if hasattr(value, "value") else value  # typer passes Enum members
+    if not isinstance(text, str) or text.strip().lower() not in allowed:
+        raise _bad(f"expected one of {', '.join(allowed)}, got {describe(text)}", key, from_config)
+    return text.strip().lower()
+
+
+def _check_size(value: Any, key: str, from_config: bool) -> tuple[float, float]:
+    what = f"a figure size W,H in inches, each from {MIN_INCHES:g} to {MAX_INCHES:g} (e.g. 7,4.2)"
+    parts: Any = value
+    if isinstance(value, str):
+        parts = [p for p in value.replace("x", ",").replace("X", ",").split(",")]
+        try:
+            parts = [float(p) for p in parts]
+        except ValueError:
+            raise _bad(f"expected {what}, got {describe(value)}", key, from_config) from None
+    if (
+        not isinstance(parts, (list, tuple))
+        or len(parts) != 2
+        or any(isinstance(p, bool) or not isinstance(p, (int, float)) for p in parts)
+    ):
+        raise _bad(f"expected {what}, got {describe(value)}", key, from_config)
+    w, h = float(parts[0]), float(parts[1])
+    if not all(math.isfinite(v) and MIN_INCHES <= v <= MAX_INCHES for v in (w, h)):
+        raise _bad(f"expected {what}, got {describe(value)}", key, from_config)
+    return (w, h)
+
+
+def _check_dpi(value: Any, key: str, from_config: bool) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+        isinstance(value, float) and (not math.isfinite(value) or value != int(value))
+    ):
+        raise _bad(f"expected a whole number of dots per inch from {MIN_DPI} to {MAX_DPI}, got {describe(value)}",
+                   key, from_config)
+    if not MIN_DPI <= int(value) <= MAX_DPI:
+        raise _bad(f"expected dots per inch from {MIN_DPI} to {MAX_DPI}, got {int(value)}", key, from_config)
+    return int(value)
+
+
+def _check_title(value: Any, key: str, from_config: bool) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _bad(f"expected text, got {describe(value)}", key, from_config)
+    text = str(value)
+    if len(text) > 300:
+        raise _bad("a title must have at most 300 characters", key, from_config)
+    return text
+
+
+def _check_style(value: Any, key: str, from_config: bool) -> str:
+    from lrviz.errors import did_you_mean
+    from lrviz.render.style import STYLES, style_names
+
+    names = style_names()
+    if not isinstance(value, str) or value not in names:
+        hint = did_you_mean(value, names) if isinstance(value, str) else ""
+        raise _bad(
+            f"unknown style {describe(value)}{hint}; allowed: {', '.join(STYLES)}, or a matplotlib style sheet "
+            f"({', '.join(n for n in names if n not in STYLES)})",
+            key, from_config,
+        )
+    return value
+
+
+def _check_formats(value: Any, key: str, from_config: bool) -> tuple[str, ...]:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise _bad(f"expected one or more of {', '.join(FORMATS)}, got an empty list", key, from_config)
+    out: list[str] = []
+    for item in items:
+        fmt = _check_choice(item, FORMATS, key, from_config)
+        if fmt not in out:
+            out.append(fmt)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class PlotOptions:
+    """How to draw a result. Every field has a default; ``size=None`` means "per layout"."""
+
+    layout: str = "overlay"
+    yscale: str = "linear"
+    x: str = "step"
+    title: str | None = None
+    style: str = "clean"
+    size: tuple[float, float] | None = None
+    dpi: int = 150
+    formats: tuple[str, ...] = ("png",)
+
+    _CHECKS = {
+        "layout": lambda v, k, c: _check_choice(v, LAYOUTS, k, c),
+        "yscale": lambda v, k, c: _check_choice(v, YSCALES, k, c),
+        "x": lambda v, k, c: _check_choice(v, XAXES, k, c),
+        "title": _check_title,
+        "style": _check_style,
+        "size": _check_size,
+        "dpi": _check_dpi,
+        "formats": _check_formats,
+    }
+
+    @classmethod
+    def resolve(cls, config_plot: dict | None = None, **cli_overrides: Any) -> "PlotOptions":
+        """Options from a config's ``plot:`` block, with command-line values winning.
+
+        Bad config values raise :class:`ConfigError` keyed ``plot.<key>`` (the caller
+        adds the file name); bad command-line values raise :class:`LrvizError` keyed
+        ``--<option>``. A CLI value of ``None`` means "not given".
+        """
+        config_plot = dict(config_plot or {})
+        if not isinstance(config_plot, dict):
+            raise ConfigError(f"expected a mapping, got {describe(config_plot)}", key="plot")
+        for k in config_plot:
+            if k not in PLOT_KEYS:
+                from lrviz.errors import did_you_mean
+
+                raise ConfigError(
+                    f"unknown key {k!r}{did_you_mean(str(k), PLOT_KEYS)}; allowed: {', '.join(PLOT_KEYS)}",
+                    key=f"plot.{k}",
+                )
+        if "format" in config_plot and "formats" in config_plot:
+            raise ConfigError("give 'format' or 'formats', not both", key="plot.formats")
+        if "format" in config_plot:
+            config_plot["formats"] = config_plot.pop("format")
+        known = {f.name for f in fields(cls)}
+        for k in cli_overrides:
+            if k not in known:
+                raise TypeError(f"PlotOptions.resolve() got an unexpected option {k!r}")
+        values: dict[str, Any] = {}
+        for name in known:
+            check = cls._CHECKS[name]
+            if config_plot.get(name) is not None:
+                values[name] = check(config_plot[name], f"plot.{name}", True)
+            cli = cli_overrides.get(name)
+            if cli is not None and not (isinstance(cli, (list, tuple)) and not cli and name == "formats"):
+                values[name] = check(cli, f"--{'format' if name == 'formats' else name}", False)
+        return cls(**values)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass
+class _Series:
+    """One line: a param group of one schedule."""
+
+    traj: int
+    group: int
+    label: str
+    color: str
+    linestyle: Any
+    marker: str | None
+    lr: "np.ndarray"
+    momentum: "np.ndarray | None"
+
+
+@dataclass
+class _Plan:
+    n: int
+    scale: int  # x = step / scale
+    xlabel: str
+    short: bool
+    show_momentum: bool
+    momentum_label: str
+    yscale: str
+    series: list[_Series] = field(default_factory=list)
+
+    @property
+    def x_range(self) -> tuple[float, float]:
+        return (0.0, (self.n - 1) / self.scale)
+
+
+def _momentum_label(result: "Result") -> str:
+    """'β₁' for Adam-like optimizers (their 'momentum' is betas[0]), else 'momentum'."""
+    import inspect
+
+    try:
+        from lrviz.registry import torch_optimizers
+
+        cls = torch_optimizers().get(result.config.optimizer.name)
+        if cls is not None and "betas" in inspect.signature(cls.__init__).parameters:
+            return "β₁"
+    except Exception:  # a label is not worth failing a plot for
+        pass
+    return "momentum"
+
+
+def _plan(result: "Result", opts: PlotOptions, style: "Style") -> _Plan:
+    from lrviz.render.style import GROUP_LINESTYLES, MARKERS, SHORT_RUN, palette_for
+
+    trajs = result.trajectories
+    n = trajs[0].steps if trajs else result.config.steps
+    epoch = opts.x == "epoch"
+    plan = _Plan(
+        n=n,
+        scale=result.config.steps_per_epoch if epoch else 1,
+        xlabel="epoch" if epoch else "step",
+        short=n <= SHORT_RUN,
+        show_momentum=any(t.momentum_varies() for t in trajs),
+        momentum_label="momentum",
+        yscale=opts.yscale,
+    )
+    if plan.show_momentum:
+        plan.momentum_label = _momentum_label(result)
+    # In a grid every schedule has its own panel: colours need not tell more than
+    # eight apart, so the palette repeats instead of fading into viridis.
+    colors = palette_for(style, len(trajs), cycle=opts.layout == "grid")
+    for i, t in enumerate(trajs):
+        several = len(t.groups) > 1
+        for j, g in enumerate(t.groups):
+            plan.series.append(
+                _Series(
+                    traj=i,
+                    group=j,
+                    label=f"{t.label} · {g}" if several else t.label,
+                    color=colors[i],
+                    linestyle=GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)],
+                    marker=MARKERS[i % len(MARKERS)] if plan.short else None,
+                    lr=t.lr[:, j],
+                    momentum=t.momentum[:, j] if t.momentum is not None else None,
+                )
+            )
+    return plan
+
+
+def _drawable(values: "np.ndarray", yscale: str) -> "np.ndarray":
+    """The values with what cannot be drawn (NaN, inf; 0 and below on a log axis) as NaN."""
+    import numpy as np
+
+    ok = np.isfinite(values)
+    if yscale == "log":
+        ok &= values > 0
+    if ok.all():
+        return values
+    return np.where(ok, values, np.nan)
+
+
+def _extent(arrays: list["np.ndarray"]) -> tuple[float, float] | None:
+    import numpy as np
+
+    lo, hi = math.inf, -math.inf
+    for a in arrays:
+        if a.size and not np.isnan(a).all():
+            lo = min(lo, float(np.nanmin(a)))
+            hi = max(hi, float(np.nanmax(a)))
+    return (lo, hi) if lo <= hi else None
+
+
+# --------------------------------------------------------------------------- axes
+
+
+def _step_label(value: float, _pos: Any = None) -> str:
+    """1500000 -> '1.5M', 250000 -> '250k': long runs get readable step numbers."""
+    v = abs(value)
+    sign = "−" if value < 0 else ""
+    if v >= 1e6:
+        return f"{sign}{v / 1e6:g}M"
+    if v >= 1e4:
+        return f"{sign}{v / 1e3:g}k"
+    return f"{sign}{v:g}"
+
+
+def _setup_x(ax: "Axes", plan: _Plan, with_labels: bool) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator, NullLocator
+
+    x0, x1 = plan.x_range
+    if plan.n == 1:
+        x0, x1 = x0 - 0.5 / plan.scale, x1 + 0.5 / plan.scale
+    elif plan.short:  # room for the markers at both ends
+        pad = 0.025 * (x1 - x0)
+        x0, x1 = x0 - pad, x1 + pad
+    ax.set_xlim(x0, x1)
+    if plan.xlabel == "epoch":
+        span = (plan.n - 1) / plan.scale
+        if span <= 24:
+            ax.xaxis.set_major_locator(MultipleLocator(1))  # a tick per epoch, as in the articles
+            if plan.scale <= 16 and plan.n <= 400:
+                ax.xaxis.set_minor_locator(MultipleLocator(1 / plan.scale))
+            else:
+                ax.xaxis.set_minor_locator(NullLocator())
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10]))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(_step_label))
+    if with_labels:
+        ax.set_xlabel(plan.xlabel)
+    else:
+        ax.tick_params(axis="x", labelbottom=False)
+
+
+def _setup_y(ax: "Axes", extent: tuple[float, float] | None, scale: str, label: str | None) -> None:
+    import numpy as np
+
+    ax.set_yscale(scale)
+    if extent is None:
+        ax.set_ylim((1e-4, 1.0) if scale == "log" else (0.0, 1.0))
+    else:
+        lo, hi = extent
+        x0, x1 = ax.get_xlim()
+        ax.update_datalim(np.array([[x0, lo], [x1, hi]]))
+        ax.autoscale_view(scalex=False, scaley=True)
+        ax.set_ylim(ax.get_ylim())  # freeze: the layout is computed once, before the lines get data
+    if label:
+        ax.set_ylabel(label)
+
+
+def _add_lines(ax: "Axes", series: list[_Series]) -> list:
+    lines = []
+    for s in series:
+        (line,) = ax.plot(
+            [], [],
+            color=s.color,
+            linestyle=s.linestyle,
+            marker=s.marker,
+            markeredgecolor="white" if s.marker else None,
+            markeredgewidth=0.6 if s.marker else None,
+            label=s.label,
+        )
+        lines.append(line)
+    return lines
+
+
+def _fill(ax: "Axes", lines: list, arrays: list["np.ndarray"], plan: _Plan, columns: int | None = None) -> None:
+    """Give each line its data: all points, or the envelope at ``ax``'s pixel columns."""
+    import numpy as np
+
+    from lrviz.render.envelope import envelope_indices
+
+    if columns is None:
+        columns = max(1, math.ceil(ax.get_window_extent().width)) * OVERSAMPLE
+    for line, values in zip(lines, arrays):
+        idx = envelope_indices(values, columns)
+        x = idx / plan.scale if plan.scale != 1 else idx.astype(np.float64)
+        line.set_data(x, values[idx])
+
+
+# --------------------------------------------------------------------------- figure
+
+
+def _default_size(opts: PlotOptions, style: "Style", n_panels: int, show_m: bool) -> tuple[float, float]:
+    if opts.size is not None:
+        return opts.size
+    if opts.layout == "overlay":
+        w, h = style.overlay_size
+        return (w, h * 1.3) if show_m else (w, h)
+    ncols, nrows = _grid_shape(n_panels)
+    cw, ch = style.cell_size
+    return (min(MAX_INCHES, cw * ncols + 0.4), min(MAX_INCHES, (ch * (1.35 if show_m else 1.0)) * nrows + 0.7))
+
+
+def _grid_shape(n: int) -> tuple[int, int]:
+    """(columns, rows) for n panels: at most 4 wide, as square as possible."""
+    ncols = min(4, n) if n <= 4 else min(4, math.ceil(math.sqrt(n)))
+    return ncols, math.ceil(n / ncols)
+
+
+def figure_for(result: "Result", options: PlotOptions | None = None) -> "Figure":
+    """A matplotlib Figure of ``result`` (Agg canvas attached; close it with ``fig.clear()``)."""
+    from lrviz.render.style import style_context
+
+    opts = options or PlotOptions()
+    with style_context(opts.style) as style:
+        return _build_figure(result, opts, style)
+
+
+def _build_figure(result: "Result", opts: PlotOptions, style: "Style") -> "Figure":
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    plan = _plan(result, opts, style)
+    trajs = result.trajectories
+    size = _default_size(opts, style, len(trajs), plan.show_momentum)
+    fig = Figure(figsize=size, dpi=opts.dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+
+    lr_arrays = {id(s): _drawable(s.lr, plan.yscale) for s in plan.series}
+    m_arrays = {id(s): _drawable(s.momentum, "linear") for s in plan.series if s.momentum is not None}
+    lr_extent = _extent(list(lr_arrays.values()))
+    m_extent = _extent(list(m_arrays.values()))
+    pending: list[tuple[Axes, list, list]] = []  # (axes, lines, arrays) to fill after the layout
+
+    def panel(ax_lr: "Axes", ax_m: "Axes | None", series: list[_Series], ylabels: bool, xlabels: bool) -> None:
+        _setup_x(ax_lr, plan, with_labels=xlabels and ax_m is None)
+        _setup_y(ax_lr, lr_extent, plan.yscale, "learning rate" if ylabels else None)
+        pending.append((ax_lr, _add_lines(ax_lr, series), [lr_arrays[id(s)] for s in series]))
+        if ax_m is not None:
+            _setup_x(ax_m, plan, with_labels=xlabels)
+            _setup_y(ax_m, m_extent, "linear", plan.momentum_label if ylabels else None)
+            ms = [s for s in series if s.momentum is not None]
+            pending.append((ax_m, _add_lines(ax_m, ms), [m_arrays[id(s)] for s in ms]))
+
+    if opts.layout == "overlay":
+        if plan.show_momentum:
+            gs = fig.add_gridspec(2, 1, height_ratios=[3, 1.1])
+            ax = fig.add_subplot(gs[0])
+            axm = fig.add_subplot(gs[1], sharex=ax)
+        else:
+            ax, axm = fig.add_subplot(), None
+        panel(ax, axm, plan.series, ylabels=True, xlabels=True)
+        handles = pending[0][1]
+        if len(handles) <= LEGEND_INSIDE_MAX:
+            ax.legend(handles=handles, loc="best")
+        else:
+            # beside the axes (constrained layout makes room); a figure legend would
+            # collide with the suptitle
+            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                      ncols=math.ceil(len(handles) / 24))
+    else:
+        ncols, nrows = _grid_shape(len(trajs))
+        rows_per = 2 if plan.show_momentum else 1
+        ratios = [3, 1.1] * nrows if plan.show_momentum else [1] * nrows
+        gs = fig.add_gridspec(nrows * rows_per, ncols, height_ratios=ratios)
+        first_lr = first_m = None
+        for i, t in enumerate(trajs):
+            r, c = divmod(i, ncols)
+            bottom = i + ncols >= len(trajs)  # nothing below this panel
+            ax = fig.add_subplot(gs[r * rows_per, c], sharex=first_lr, sharey=first_lr)
+            axm = None
+            if plan.show_momentum:
+                axm = fig.add_subplot(gs[r * rows_per + 1, c], sharex=first_lr, sharey=first_m)
+                first_m = first_m or axm
+            first_lr = first_lr or ax
+            panel(ax, axm, [s for s in plan.series if s.traj == i], ylabels=c == 0, xlabels=bottom)
+            if c != 0:
+                ax.tick_params(axis="y", labelleft=False)
+                if axm is not None:
+                    axm.tick_params(axis="y", labelleft=False)
+            ax.set_title(t.label, loc="left")
+        groups = max((len(t.groups) for t in trajs), default=1)
+        if groups > 1:
+            from matplotlib.lines import Line2D
+
+            from lrviz.render.style import GROUP_LINESTYLES
+
+            names = max((t.groups for t in trajs), key=len)
+            handles = [
+                Line2D([], [], color="#666666", linestyle=GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)], label=g)
+                for j, g in enumerate(names)
+            ]
+            fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6))
+
+    title = opts.title if opts.title is not None else (result.config.title or result.config.name)
+    if title:
+        fig.suptitle(title)
+
+    # Fix the layout now (limits are frozen, so the lines' data cannot move it), then
+    # draw each line at the real pixel width of its axes.
+    fig.get_layout_engine().execute(fig)
+    for ax, lines, arrays in pending:
+        _fill(ax, lines, arrays, plan)
+    return fig
+
+
+def draw(result: "Result", ax: "Axes", options: PlotOptions | None = None) -> "Axes":
+    """Draw every schedule's lr onto ``ax`` (an overlay), for a figure of your own.
+
+    The axes keeps the caller's look (fonts, spines); lrviz sets the scale, the x
+    limits and ticks, the labels, the line colours and a legend. Long runs are drawn
+    from the envelope at the axes' current width (twice over, for headroom).
+    """
+    from lrviz.render.style import get_style
+
+    opts = options or PlotOptions()
+    plan = _plan(result, opts, get_style(opts.style))
+    arrays = [_drawable(s.lr, plan.yscale) for s in plan.series]
+    _setup_x(ax, plan, with_labels=True)
+    _setup_y(ax, _extent(arrays), plan.yscale, "learning rate")
+    lines = _add_lines(ax, plan.series)
+    _fill(ax, lines, arrays, plan)
+    ax.legend(handles=lines, loc="best")
+    if opts.title is not None:
+        ax.set_title(opts.title)
+    return ax
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def value_problems(result: "Result", yscale: str = "linear") -> str | None:
+    """One line naming every schedule whose lr is 0 or below, NaN or inf somewhere.
+
+    Such values are drawn where they can be (a gap where they cannot); a silent gap
+    would look like a plotting bug, and a zero lr is a wasted step worth knowing about.
+    """
+    import numpy as np
+
+    parts = []
+    for t in result.trajectories:
+        for j, g in enumerate(t.groups):
+            v = t.lr[:, j]
+            name = f"{t.label} · {g}" if len(t.groups) > 1 else t.label
+            found = []
+            for what, mask in (("NaN", np.isnan(v)), ("inf", np.isinf(v)), ("0 or below", v <= 0)):
+                count = int(mask.sum())
+                if count:
+                    first = int(np.argmax(mask))
+                    found.append(f"{what} at {count:,} step{'s' if count > 1 else ''} (first: step {first})")
+            if found:
+                parts.append(f"{name!r} has lr " + ", ".join(found))
+    if not parts:
+        return None
+    if yscale == "log":
+        how = "drawn where possible; gaps where lr is not positive and finite (log axis)"
+    else:
+        how = "drawn where possible; gaps where lr is NaN or inf"
+    return "; ".join(parts) + f" — {how}"
+
+
+# --------------------------------------------------------------------------- files
+
+
+def render_bytes(result: "Result", fmt: str, options: PlotOptions | None = None) -> bytes:
+    """The figure as PNG, SVG or PDF bytes; the same input gives the same bytes."""
+    from lrviz.render.style import style_context
+
+    opts = options or PlotOptions()
+    fmt = _check_choice(fmt, FORMATS, "format", False)
+    with style_context(opts.style) as style:
+        fig = _build_figure(result, opts, style)
+        try:
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=opts.dpi, metadata=_METADATA[fmt])
+            return buf.getvalue()
+        finally:
+            fig.clear()
+
+
+def output_paths(outdir: str | Path, stem: str, options: PlotOptions) -> list[Path]:
+    """Where :func:`write_plots` will write: ``outdir/<safe stem>.<ext>`` per format."""
+    from lrviz.io import safe_name
+
+    name = safe_name(stem)
+    return [Path(outdir) / f"{name}.{fmt}" for fmt in options.formats]
+
+
+def write_plots(result: "Result", outdir: str | Path, stem: str, options: PlotOptions | None = None) -> list[Path]:
+    """Render every format of ``options`` and write them atomically into ``outdir``.
+
+    All formats are rendered before the first file is written, so a failure leaves
+    the folder as it was. The stem is sanitised: nothing is written outside ``outdir``.
+    """
+    from lrviz.io import atomic_write
+
+    opts = options or PlotOptions()
+    outdir = Path(outdir)
+    if not outdir.is_dir():
+        raise LrvizError(f"output folder {str(outdir)!r} does not exist or is not a folder; create it first")
+    rendered = [(path, render_bytes(result, fmt, opts)) for path, fmt in zip(output_paths(outdir, stem, opts), opts.formats)]
+    return [atomic_write(path, data) for path, data in rendered]
+
+
+__all__ = [
+    "FORMATS", "LAYOUTS", "PlotOptions", "XAXES", "YSCALES", "draw", "figure_for", "output_paths", "render_bytes",
+    "value_problems", "write_plots",
+]

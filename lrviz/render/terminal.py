@@ -1,0 +1,230 @@
+"""Terminal previews: a braille line chart and a table of the points that matter.
+
+The chart is drawn on a grid of braille characters (2 x 4 dots per cell), so a
+100-column terminal shows 200 dot columns. Long runs go through the same min/max
+envelope as the figures (:mod:`lrviz.render.envelope`), at the dot resolution: a
+1M-step cyclic schedule still shows every peak it can at that width. Drawing is
+plain Python over at most a few thousand points, and the output is a rich
+renderable, so colours degrade gracefully and vanish when piped.
+
+Why not a terminal plotting library: the chart needs exactly one feature (lines
+with an axis), must be deterministic for tests, and must not paint a background
+over the user's terminal theme; 150 lines of code are cheaper than tracking an API.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    from rich.console import RenderableType
+
+    from lrviz.simulate import Result, Trajectory
+
+#: Terminal colours, the Okabe-Ito hues (see :mod:`lrviz.render.style`).
+TERMINAL_COLORS = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#D55E00", "#0072B2")
+_BRAILLE_BASE = 0x2800
+# dot bit for (dx, dy) inside a cell, dy counted from the top
+_DOT = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
+
+
+@dataclass
+class Line:
+    label: str
+    values: "np.ndarray"
+    color: str
+
+
+def _fmt(v: float) -> str:
+    """Axis labels: three significant digits, short exponents (7.81e-6)."""
+    text = f"{v:.3g}"
+    return text.replace("e-0", "e-").replace("e+0", "e+")
+
+
+def chart(
+    lines: list[Line],
+    *,
+    width: int = 72,
+    height: int = 12,
+    log: bool = False,
+    x_scale: int = 1,
+    xlabel: str = "step",
+) -> "RenderableType":
+    """A braille chart of ``lines`` (all the same length), ``width`` x ``height`` cells of plot area."""
+    import numpy as np
+    from rich.text import Text
+
+    from lrviz.render.envelope import envelope_indices
+
+    width = max(8, int(width))
+    height = max(3, int(height))
+    n = max((len(ln.values) for ln in lines), default=0)
+    dots_w, dots_h = 2 * width, 4 * height
+
+    prepared = []
+    for ln in lines:
+        v = np.asarray(ln.values, dtype=np.float64)
+        ok = np.isfinite(v) & (v > 0 if log else True)
+        y = np.where(ok, np.log10(np.where(ok, v, 1.0)) if log else v, np.nan)
+        prepared.append(y)
+    finite = [y[~np.isnan(y)] for y in prepared]
+    finite = [f for f in finite if f.size]
+    if finite:
+        lo = min(float(f.min()) for f in finite)
+        hi = max(float(f.max()) for f in finite)
+    else:
+        lo, hi = 0.0, 1.0
+    if hi == lo:
+        pad = abs(hi) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+
+    def to_dot_y(val: float) -> int:
+        return int(round((hi - val) / (hi - lo) * (dots_h - 1)))
+
+    cells = [[0] * width for _ in range(height)]
+    colors: list[list[str | None]] = [[None] * width for _ in range(height)]
+
+    def plot_dot(px: int, py: int, color: str) -> None:
+        cx, cy = px >> 1, py >> 2
+        if 0 <= cx < width and 0 <= cy < height:
+            cells[cy][cx] |= _DOT[px & 1][py & 3]
+            colors[cy][cx] = color
+
+    for ln, y in zip(lines, prepared):
+        m = len(y)
+        idx = envelope_indices(y, dots_w)
+        prev = None
+        for i in idx.tolist():
+            val = y[i]
+            if math.isnan(val):
+                prev = None
+                continue
+            px = int(round(i / (m - 1) * (dots_w - 1))) if m > 1 else 0
+            py = to_dot_y(float(val))
+            if prev is None:
+                plot_dot(px, py, ln.color)
+            else:
+                x0, y0 = prev
+                steps = max(abs(px - x0), abs(py - y0), 1)
+                for s in range(1, steps + 1):
+                    plot_dot(x0 + round((px - x0) * s / steps), y0 + round((py - y0) * s / steps), ln.color)
+            prev = (px, py)
+
+    def ylabel(val: float) -> str:
+        return _fmt(10**val) if log else _fmt(val)
+
+    tick_rows = {0: hi, height - 1: lo}
+    if height >= 7:
+        tick_rows[(height - 1) // 2] = hi - (hi - lo) * ((height - 1) // 2 * 4 + 1.5) / (dots_h - 1)
+    labels = {r: ylabel(v) for r, v in tick_rows.items()}
+    lw = max(len(s) for s in labels.values())
+
+    out = Text(no_wrap=True, overflow="crop")
+    if len(lines) > 1:
+        for k, ln in enumerate(lines):
+            out.append(" " * (lw + 2) if k == 0 else "   ")
+            out.append("━━ ", style=ln.color)
+            out.append(ln.label)
+        out.append("\n")
+    for r in range(height):
+        out.append(labels.get(r, "").rjust(lw) + (" ┤" if r in labels else " │"), style="dim")
+        run_color, run = None, []
+        for c in range(width):
+            ch = chr(_BRAILLE_BASE + cells[r][c]) if cells[r][c] else " "
+            col = colors[r][c]
+            if col != run_color and run:
+                out.append("".join(run), style=run_color)
+                run = []
+            run_color = col
+            run.append(ch)
+        if run:
+            out.append("".join(run), style=run_color)
+        out.append("\n")
+    out.append(" " * lw + " └" + "─" * width + "\n", style="dim")
+    last = (n - 1) / x_scale if n else 0
+    left = "0"
+    mid = f"{last / 2:g}" if x_scale != 1 else f"{(n - 1) // 2:,}"
+    right = f"{last:g}" if x_scale != 1 else f"{n - 1:,}"
+    axis = [" "] * (width + 2)
+    for pos, text in ((0, left), (width // 2 - len(mid) // 2, mid), (width + 2 - len(right), right)):
+        for k, ch in enumerate(text):
+            if 0 <= pos + k < len(axis):
+                axis[pos + k] = ch
+    out.append(" " * lw + "".join(axis) + f"  {xlabel}", style="dim")
+    return out
+
+
+def trajectory_chart(t: "Trajectory", *, width: int, height: int, log: bool = False, x_scale: int = 1,
+                     xlabel: str = "step", color_offset: int = 0) -> "RenderableType":
+    """The chart of one schedule: one line per param group."""
+    lines = [
+        Line(label=g, values=t.lr[:, j], color=TERMINAL_COLORS[(color_offset + j) % len(TERMINAL_COLORS)])
+        for j, g in enumerate(t.groups)
+    ]
+    return chart(lines, width=width, height=height, log=log, x_scale=x_scale, xlabel=xlabel)
+
+
+def key_point_table(t: "Trajectory", *, steps_per_epoch: int = 1, max_changes: int = 12) -> "RenderableType":
+    """A rich Table of first / peak / min / last / regime changes, values in full (repr)."""
+    from rich.table import Table
+
+    from lrviz.render.keypoints import key_points
+
+    several = len(t.groups) > 1
+    show_m = t.momentum_varies()
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("step", justify="right")
+    if steps_per_epoch > 1:
+        table.add_column("epoch", justify="right")
+    if several:
+        table.add_column("group")
+    table.add_column("lr", justify="left")
+    if show_m:
+        table.add_column("momentum", justify="left")
+    table.add_column("what")
+    skipped_total = 0
+    for j, g in enumerate(t.groups):
+        points, skipped = key_points(t.lr[:, j], max_changes=max_changes)
+        skipped_total += skipped
+        for p in points:
+            row: list[Any] = [f"{p.step:,}"]
+            if steps_per_epoch > 1:
+                row.append(f"{p.step / steps_per_epoch:g}")
+            if several:
+                row.append(g)
+            row.append(repr(p.value))
+            if show_m:
+                row.append(repr(float(t.momentum[p.step, j])))
+            row.append(", ".join(p.what))
+            table.add_row(*row)
+    if skipped_total:
+        filler = [""] * (len(table.columns) - 1)
+        table.add_row(*filler, f"… and {skipped_total:,} more regime changes", style="dim")
+    return table
+
+
+def preview(result: "Result", *, width: int = 80, height: int = 12, log: bool = False) -> list["RenderableType"]:
+    """Everything ``lrviz show`` prints for one result, as rich renderables in order."""
+    from rich.rule import Rule
+    from rich.text import Text
+
+    cfg = result.config
+    spe = cfg.steps_per_epoch
+    out: list[RenderableType] = []
+    title = cfg.title or cfg.name
+    out.append(Text(f"{title} — {cfg.steps:,} steps"
+                    + (f" ({cfg.epochs:g} epochs of {spe})" if spe > 1 else "")
+                    + f", {cfg.optimizer.name} on {result.device}", style="bold"))
+    plot_w = max(20, min(120, width - 20))  # room for the y labels and the x axis name
+    for i, t in enumerate(result.trajectories):
+        head = t.label if t.label == t.scheduler else f"{t.label}  [{t.scheduler}]"
+        out.append(Rule(Text(head, style="bold"), align="left", style="dim"))  # Text: labels may hold [brackets]
+        out.append(trajectory_chart(t, width=plot_w, height=height, log=log, color_offset=0))
+        out.append(Text(""))
+        out.append(key_point_table(t, steps_per_epoch=spe))
+        for w in t.warnings:
+            out.append(Text(f"torch warned: {w}", style="yellow"))
+    return out
