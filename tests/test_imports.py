@@ -8,6 +8,7 @@ adapter, from driving the object by hand the way timm's training loop does).
 from __future__ import annotations
 
 import csv
+import math
 import importlib.util
 import sys
 import textwrap
@@ -425,3 +426,31 @@ def test_adapter_plain_step(tmp_path):
     write(tmp_path, "timmish.py", TIMM_PY)
     lr = simulate(load_config(config(tmp_path, "timmish.py:NoArgs", {}, steps=9), trust=True)).trajectories[0].lr
     np.testing.assert_array_equal(lr[:, 0], [0.1] * 4 + [0.05] * 4 + [0.025])
+
+
+# --------------------------------------------------------------------------- the shipped example
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "configs" / "custom" / "warmup_cosine_restarts.yaml"
+
+
+def test_shipped_custom_example_needs_trust_and_matches_its_class():
+    with pytest.raises(TrustError):
+        load_config(EXAMPLE)
+    result = simulate(load_config(EXAMPLE, trust=True))
+    lr = result.trajectories[0].lr
+    mod = load_module(EXAMPLE.with_suffix(".py"), "test_imports_example")
+    groups = [{"params": [torch.zeros(2, 2, requires_grad=True)], "lr": 0.0002}, {"params": [torch.zeros(2, 2, requires_grad=True)]}]
+    opt = torch.optim.Adam(groups, lr=0.001)
+    sched = mod.WarmupCosineRestarts(opt, warmup_steps=10, T_0=100, T_mult=2, eta_min_ratio=0.05)
+    rows = []
+    for _ in range(lr.shape[0]):
+        rows.append([g["lr"] for g in opt.param_groups])
+        opt.step()
+        sched.step()
+    np.testing.assert_array_equal(lr, np.array(rows))
+    # as its header says: warmup to the full lr at step 10, restarts at 110 and 310
+    head = lr[:, 1]
+    assert head[0] == pytest.approx(0.001 / 11) and head[10] == pytest.approx(0.001)
+    jumps = [i for i in range(11, len(head)) if head[i] > head[i - 1] * 2]  # after warmup
+    assert jumps == [110, 310]
+    assert head[109] == pytest.approx(0.001 * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * 99 / 100))))

@@ -5,7 +5,8 @@ An example of ``scheduler: "file.py:Name"`` (run it with ``--trust``): a torch
 scheduler. The multiplier is a pure function of the step -- no counters kept between
 calls -- which is what makes it safe to resume and to call more than once per step.
 
-After ``warmup_steps`` steps rising linearly from 0 to each group's lr, cycle i lasts
+After ``warmup_steps`` steps rising linearly towards each group's lr (from
+1/(warmup_steps+1) of it, so no step has lr 0), cycle i lasts
 ``T_0 * T_mult**i`` steps and follows half a cosine from the group's lr down to
 ``eta_min_ratio`` times it, then restarts at the full lr.
 """
@@ -50,7 +51,8 @@ class WarmupCosineRestarts(LambdaLR):
     def factor(self, step: int) -> float:
         """The multiplier of each group's initial lr at ``step``."""
         if step < self.warmup_steps:
-            return step / self.warmup_steps
+            # 1/(W+1), 2/(W+1), ...: the first step already trains (an lr of 0 would waste it)
+            return (step + 1) / (self.warmup_steps + 1)
         t_cur, length = self.cycle(step - self.warmup_steps)
         cosine = 0.5 * (1.0 + math.cos(math.pi * t_cur / length))
         return self.eta_min_ratio + (1.0 - self.eta_min_ratio) * cosine
