@@ -72,10 +72,17 @@ def refusal(name: str, *, left: str, is_file: bool, path: Path | None, base: Pat
 
 
 @contextmanager
-def _extra_path(*folders: Path) -> Iterator[None]:
-    """Let the imported code find its neighbours, for the duration of the import only."""
+def _extra_path(*folders: Path, first: bool) -> Iterator[None]:
+    """Let the imported code find its neighbours, for the duration of the import only.
+
+    ``first``: searched before the installed packages (a file's own folder, as when
+    Python runs a script), else after them (module names: installed packages win).
+    """
     added = [str(f) for f in folders if str(f) not in sys.path]
-    sys.path[:0] = added
+    if first:
+        sys.path[:0] = added
+    else:
+        sys.path.extend(added)
     try:
         yield
     finally:
@@ -115,7 +122,7 @@ def _load_file(path: Path, shown: str, base: Path, key: str | None) -> ModuleTyp
     # string annotations look the module up by name
     sys.modules[mod_name] = module
     try:
-        with _extra_path(path.parent):
+        with _extra_path(path.parent, first=True):
             spec.loader.exec_module(module)
     except (Exception, SystemExit) as exc:
         sys.modules.pop(mod_name, None)
@@ -126,7 +133,7 @@ def _load_file(path: Path, shown: str, base: Path, key: str | None) -> ModuleTyp
 
 def _load_module(name: str, base: Path, key: str | None) -> ModuleType:
     try:
-        with _extra_path(base, Path.cwd()):
+        with _extra_path(base, Path.cwd(), first=False):
             return importlib.import_module(name)
     except ModuleNotFoundError as exc:
         missing = exc.name or name
