@@ -133,6 +133,7 @@ def _load_file(path: Path, shown: str, base: Path, key: str | None) -> ModuleTyp
 
 def _load_module(name: str, base: Path, key: str | None) -> ModuleType:
     try:
+        importlib.invalidate_caches()  # a package written since start-up must be found
         with _extra_path(base, Path.cwd(), first=False):
             return importlib.import_module(name)
     except ModuleNotFoundError as exc:
