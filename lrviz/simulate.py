@@ -137,36 +137,105 @@ def advance(
     is stepped exactly like an uninterrupted one. Each step appends every group's lr
     (and momentum, when ``m_cols`` is given) to the columns, then steps the scheduler
     every ``every`` optimizer steps; the metric index continues at ``start // every``.
+
+    Why it is shaped like this: stepping the real scheduler costs 2 to 4 microseconds,
+    and everything lrviz adds around it must stay within a few percent of that (see
+    benchmarks/RESULTS.md). So step 0 (the only one with ``optimizer.step()``) runs
+    apart, progress is reported between blocks of ``PROGRESS_CHUNK`` steps rather than
+    tested on every step, the common case (one group, per-step interval, no metric) has
+    a loop of its own with every lookup hoisted, and ``interval: epoch`` reads the
+    groups once per scheduler step and repeats that row: nothing runs between two
+    optimizer steps of the same epoch, so the rows are the same values by construction.
     """
     groups = optimizer.param_groups
     mkeys = [_momentum_key(g) for g in groups]
-    has_momentum = m_cols is not None
-    lr_append = [c.append for c in lr_cols]
-    m_append = [c.append for c in m_cols] if has_momentum else []
+    lr_pairs = [(c.append, g) for c, g in zip(lr_cols, groups)]
+    m_pairs = [(c.append, g, mk) for c, g, mk in zip(m_cols, groups, mkeys)] if m_cols is not None else []
+    # One momentum key for all groups (torch fills the same defaults into every group).
+    mkey = mkeys[0] if m_pairs and len(set(mkeys)) == 1 else None
     sched_step = scheduler.step
-    k = start // every  # scheduler steps taken before step ``start``
-    i = start
     chunk = PROGRESS_CHUNK
+    k = start // every  # scheduler steps taken before step ``start``
+    i = pos = start
     try:
-        for i in range(start, stop):
-            for append, g in zip(lr_append, groups):
+        if pos == 0 and stop > 0:
+            for append, g in lr_pairs:
                 append(g["lr"])
-            if has_momentum:
-                for append, g, mk in zip(m_append, groups, mkeys):
-                    append(_read_momentum(g, mk))
-            if i == 0:
-                optimizer.step(_zero_closure)
-            if (i + 1) % every == 0:
-                if metric is None:
-                    sched_step()
+            for append, g, mk in m_pairs:
+                append(_read_momentum(g, mk))
+            optimizer.step(_zero_closure)
+            if every == 1:
+                sched_step() if metric is None else sched_step(metric[0])
+                k = 1
+            pos = 1
+            if progress is not None and pos % chunk == 0:
+                progress(chunk)
+        while pos < stop:
+            end = min(stop, (pos // chunk + 1) * chunk)
+            if every == 1:
+                # k == i throughout step i, so the error message below needs only i.
+                if metric is None and len(groups) == 1 and (not m_pairs or mkey is not None):
+                    g = groups[0]
+                    la = lr_cols[0].append
+                    if not m_pairs:
+                        for i in range(pos, end):
+                            la(g["lr"])
+                            sched_step()
+                    elif mkey == "momentum":
+                        ma = m_cols[0].append
+                        for i in range(pos, end):
+                            la(g["lr"])
+                            ma(g["momentum"])
+                            sched_step()
+                    else:  # betas: beta1 plays the part of momentum
+                        ma = m_cols[0].append
+                        for i in range(pos, end):
+                            la(g["lr"])
+                            ma(g["betas"][0])
+                            sched_step()
                 else:
-                    sched_step(metric[k])
-                k += 1
-            if progress is not None and i % chunk == chunk - 1:
+                    for i in range(pos, end):
+                        for append, g in lr_pairs:
+                            append(g["lr"])
+                        for append, g, mk in m_pairs:
+                            append(_read_momentum(g, mk))
+                        if metric is None:
+                            sched_step()
+                        else:
+                            sched_step(metric[i])
+                k = end
+            else:
+                r = pos
+                while r < end:
+                    e = min(end, (r // every + 1) * every)  # end of this epoch, within the block
+                    i = r
+                    n = e - r
+                    for append, g in lr_pairs:
+                        append(g["lr"])
+                    for append, g, mk in m_pairs:
+                        append(_read_momentum(g, mk))
+                    if n > 1:  # the same row again for the rest of the epoch
+                        for c in lr_cols:
+                            c.extend(c[-1:] * (n - 1))
+                        if m_cols is not None:
+                            for c in m_cols:
+                                c.extend(c[-1:] * (n - 1))
+                    if e % every == 0:
+                        i = e - 1
+                        if metric is None:
+                            sched_step()
+                        else:
+                            sched_step(metric[k])
+                        k += 1
+                    r = e
+            pos = end
+            if progress is not None and end % chunk == 0:
                 progress(chunk)
     except LrvizError as exc:
         raise exc.located(key_prefix=None) from None
     except Exception as exc:
+        if every == 1:
+            k = i
         raise SimulationError(
             f"torch failed at step {i} (scheduler step {k + 1}): {_short(exc)}",
             key=key_join(key, "scheduler") if key else "scheduler",
@@ -180,8 +249,6 @@ def step_schedule(
     progress: Callable[[int], None] | None = None,
 ) -> Trajectory:
     """Build a fresh optimizer + scheduler for ``schedule`` and step it ``config.steps`` times."""
-    import numpy as np
-
     from lrviz.build import build
 
     steps = config.steps
@@ -199,15 +266,8 @@ def step_schedule(
         )
     if progress is not None:
         progress(steps % PROGRESS_CHUNK)
-    n = len(groups)
-    lr = np.empty((steps, n), dtype=np.float64)
-    for j, c in enumerate(lr_cols):
-        lr[:, j] = np.frombuffer(c, dtype=np.float64)
-    momentum = None
-    if m_cols is not None:
-        momentum = np.empty((steps, n), dtype=np.float64)
-        for j, c in enumerate(m_cols):
-            momentum[:, j] = np.frombuffer(c, dtype=np.float64)
+    lr = _as_matrix(lr_cols)
+    momentum = _as_matrix(m_cols) if m_cols is not None else None
     return Trajectory(
         label=schedule.label,
         scheduler=schedule.scheduler,
@@ -218,6 +278,25 @@ def step_schedule(
         key=schedule.key,
         warnings=_warning_lines(caught),
     )
+
+
+def _as_matrix(cols: list[array]) -> "np.ndarray":
+    """Per-group columns -> a (steps, groups) float64 array, without doubling the memory.
+
+    One group (the common case) becomes a view of its column, no copy; several are
+    copied one column at a time, each freed once copied, so at most one column is
+    held twice (10M steps x 2 groups stay well within the memory target, see
+    benchmarks/RESULTS.md).
+    """
+    import numpy as np
+
+    if len(cols) == 1:
+        return np.frombuffer(cols.pop(), dtype=np.float64).reshape(-1, 1)
+    out = np.empty((len(cols[0]), len(cols)), dtype=np.float64)
+    for j in range(len(cols)):
+        out[:, j] = np.frombuffer(cols[j], dtype=np.float64)
+        cols[j] = None  # type: ignore[call-overload]
+    return out
 
 
 def _zero_closure():
