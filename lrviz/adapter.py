@@ -22,8 +22,9 @@ After the k-th scheduler step (k = 1, 2, ...):
 With a metric, it is passed as ``metric=`` to whichever method is called. The lr at
 step 0 is whatever the object set when it was built (timm writes its warmup start lr
 then). lrviz reads the lr from the optimizer's param groups, as for every scheduler,
-so the adapter has no lr logic of its own. Other attributes (``state_dict``,
-``load_state_dict``, ...) pass through to the wrapped object.
+so the adapter has no lr logic of its own. ``state_dict()`` holds the wrapped
+object's state (when it has one) and the call count, so a resumed run continues at the
+right epoch; other attributes pass through to the wrapped object.
 """
 
 from __future__ import annotations
@@ -94,6 +95,16 @@ class StepAdapter:
 
     def get_last_lr(self) -> list[float]:
         return [g["lr"] for g in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The wrapped object's state plus the call count (what timm's loop keeps as its epoch)."""
+        inner = self.scheduler.state_dict() if hasattr(self.scheduler, "state_dict") else {}
+        return {"adapter_calls": self.count, "scheduler": inner}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.count = int(state["adapter_calls"])
+        if hasattr(self.scheduler, "load_state_dict"):
+            self.scheduler.load_state_dict(state["scheduler"])
 
     def __getattr__(self, name: str) -> Any:  # state_dict, load_state_dict, ...
         if name == "scheduler":  # not set yet (unpickling): avoid recursion

@@ -410,7 +410,7 @@ def test_adapter_calls_and_metric(tmp_path):
     sched.step()
     sched.step(metric=0.7)
     assert sched.scheduler.calls == [("step", 1, None), ("step", 2, 0.7)]
-    assert sched.state_dict() == {"base": LRS}  # passes through
+    assert sched.state_dict() == {"adapter_calls": 2, "scheduler": {"base": LRS}}
     assert sched.get_last_lr() == [g["lr"] for g in opt.param_groups]
 
     metric = [1.0, 0.5, 0.25, 0.5]
@@ -454,3 +454,28 @@ def test_shipped_custom_example_needs_trust_and_matches_its_class():
     jumps = [i for i in range(11, len(head)) if head[i] > head[i - 1] * 2]  # after warmup
     assert jumps == [110, 310]
     assert head[109] == pytest.approx(0.001 * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * 99 / 100))))
+
+
+def test_adapter_resumes_at_the_right_epoch(tmp_path):
+    from lrviz.build import build
+
+    write(tmp_path, "timmish.py", TIMM_PY)
+    cfg = load_config(config(tmp_path, "timmish.py:TimmStyleCosine", {"t_initial": 8, "warmup_t": 2}), trust=True)
+    opt, sched, _ = build(cfg, cfg.schedules[0], "cpu")
+    straight = []
+    for _ in range(10):
+        straight.append(opt.param_groups[1]["lr"])
+        sched.step()
+    opt1, s1, _ = build(cfg, cfg.schedules[0], "cpu")
+    resumed = []
+    for _ in range(4):
+        resumed.append(opt1.param_groups[1]["lr"])
+        s1.step()
+    opt2, s2, _ = build(cfg, cfg.schedules[0], "cpu")
+    opt2.load_state_dict(opt1.state_dict())
+    s2.load_state_dict(s1.state_dict())
+    for _ in range(6):
+        resumed.append(opt2.param_groups[1]["lr"])
+        s2.step()
+    assert resumed == straight
+    assert len(set(straight)) > 5  # the lr really moves
