@@ -264,15 +264,24 @@ def test_file_size_does_not_grow_with_steps():
     assert sizes[100_000] < 1.5 * sizes[1_000], sizes
 
 
-def test_svg_of_a_million_step_cyclic_run_is_under_300_kb():
-    """The issue's yardstick, on a closed-form CyclicLR triangle (step_size_up 2000, 250 cycles)."""
-    n, up = 1_000_000, 2000
-    i = np.arange(n)
-    phase = (i % (2 * up)) / up
-    lr = 1e-4 + 9e-4 * np.where(phase <= 1, phase, 2 - phase)
-    mom = 0.9 - 0.1 * np.where(phase <= 1, phase, 2 - phase)
-    svg = render_bytes(synthetic({"CyclicLR": lr}, momentum={"CyclicLR": mom}), "svg")
+@pytest.mark.parametrize("up", [2000, 7, 1])
+def test_svg_of_a_million_step_cyclic_run_is_under_300_kb(up):
+    """The issue's yardstick on a closed-form CyclicLR triangle with its momentum panel, sparse to densest cycles."""
+    n = 1_000_000
+    phase = (np.arange(n) % (2 * up)) / up
+    tri = np.where(phase <= 1, phase, 2 - phase)
+    result = synthetic({"CyclicLR": 1e-4 + 9e-4 * tri}, momentum={"CyclicLR": 0.9 - 0.1 * tri})
+    svg = render_bytes(result, "svg")
     assert len(svg) < 300_000, len(svg)
+
+
+@pytest.mark.slow
+def test_svg_of_a_real_million_step_torch_cyclic_run(tmp_path):
+    """The same with torch's CyclicLR stepped 1M times (slow: about 20 s of simulation here)."""
+    result = simulated({"steps": 1_000_000, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+                        "scheduler": "CyclicLR", "params": {"base_lr": 1e-4, "max_lr": 1e-3, "step_size_up": 7}})
+    (path,) = write_plots(result, tmp_path, "cyclic", PlotOptions(formats=("svg",)))
+    assert path.stat().st_size < 300_000, path.stat().st_size
 
 
 # --------------------------------------------------------------------------- problems

@@ -48,7 +48,9 @@ DETERMINISTIC: dict[str, Any] = {
     "svg.fonttype": "path",  # text as paths: looks the same without the font installed
     "pdf.fonttype": 42,  # TrueType, editable in vector editors, as journals prefer
     "ps.fonttype": 42,
-    "path.simplify": True,
+    # the envelope already bounds the points per pixel; matplotlib's own simplification
+    # would be lossy on dense cycles (it clips troughs), so it stays off
+    "path.simplify": False,
     "figure.autolayout": False,
     "savefig.bbox": None,  # the figure keeps the size asked for
     "savefig.transparent": False,
