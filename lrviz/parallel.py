@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lrviz.errors import SimulationError
+from lrviz.errors import LrvizError, SimulationError
 
 if TYPE_CHECKING:
     from lrviz.config import Config
-    from lrviz.simulate import Trajectory
+    from lrviz.simulate import Result, Trajectory
 
 #: Below this many optimizer steps in all (about 0.3 s of serial work), a forked pool
 #: costs more than it saves. Spawned workers import torch again, so they need more.
@@ -58,20 +59,20 @@ def start_method(device: str) -> str:
     return "spawn"
 
 
-def plan_workers(jobs: int | None, config: "Config", method: str) -> int:
-    """How many worker processes to use; 1 means run serially in this process.
+def plan_workers(jobs: int | None, tasks: int, total_steps: int, method: str) -> int:
+    """How many worker processes to use for ``tasks`` schedules; 1 means run serially here.
 
     ``jobs`` None or < 1 means every usable core. Never more workers than schedules or
     cores (more processes than cores only adds switching), and none for a run whose
-    total work is below what process start-up costs with ``method``.
+    ``total_steps`` (over all schedules) is below what process start-up costs with
+    ``method``.
     """
     cores = available_cores()
     want = cores if jobs is None or jobs < 1 else min(jobs, cores)
-    n = min(want, len(config.schedules))
+    n = min(want, tasks)
     if n <= 1:
         return 1
-    total = config.steps * len(config.schedules)
-    if total < (MIN_STEPS_FORK if method == "fork" else MIN_STEPS_SPAWN):
+    if total_steps < (MIN_STEPS_FORK if method == "fork" else MIN_STEPS_SPAWN):
         return 1
     return n
 
@@ -91,12 +92,62 @@ def simulate_parallel(
     ``start_method_override`` is for benchmarks and tests ("fork", "spawn",
     "forkserver"); by default :func:`start_method` picks.
     """
+    return _run([(config, device)], jobs, progress, start_method_override)[0]
+
+
+def simulate_configs(
+    configs: "list[Config]",
+    *,
+    device: str | None = None,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> "list[Result]":
+    """Simulate several configs (a plot or gallery of many files) in one pool.
+
+    Equivalent to ``[simulate(c, device=device, jobs=1) for c in configs]``, value for
+    value and error for error, but the schedules of all configs share the workers, so
+    four one-schedule configs use every core as well as one four-schedule config does.
+    """
+    from lrviz.simulate import Result, resolve_device
+
+    runs = []
+    for cfg in configs:
+        try:
+            runs.append((cfg, resolve_device(device or cfg.device)))
+        except LrvizError as exc:
+            raise exc.located(file=_source(cfg)) from None
+    trajectories = _run(runs, jobs, progress, None)
+    return [Result(config=cfg, trajectories=t, device=dev) for (cfg, dev), t in zip(runs, trajectories)]
+
+
+def _source(config: "Config") -> str | None:
+    return str(config.source) if config.source else None
+
+
+def _run(
+    runs: "list[tuple[Config, str]]",
+    jobs: int | None,
+    progress: Callable[[int], None] | None,
+    method: str | None,
+) -> "list[list[Trajectory]]":
+    """Every schedule of every (config, device) run, in order; errors as serial would raise them."""
     from lrviz.simulate import step_schedule
 
-    method = start_method_override or start_method(device)
-    workers = plan_workers(jobs, config, method)
+    tasks = [(ci, si) for ci, (cfg, _) in enumerate(runs) for si in range(len(cfg.schedules))]
+    if method is None:
+        methods = {start_method(dev) for _, dev in runs}
+        method = "fork" if methods == {"fork"} else "spawn"
+    total = sum(runs[ci][0].steps for ci, _ in tasks)
+    workers = plan_workers(jobs, len(tasks), total, method)
+    out: list[list[Trajectory]] = [[] for _ in runs]
     if workers <= 1:
-        return [step_schedule(config, s, device, progress) for s in config.schedules]
+        for ci, si in tasks:
+            cfg, dev = runs[ci]
+            try:
+                out[ci].append(step_schedule(cfg, cfg.schedules[si], dev, progress))
+            except LrvizError as exc:
+                raise exc.located(file=_source(cfg)) from None
+        return out
 
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -108,37 +159,48 @@ def simulate_parallel(
         while queue is not None and not queue.empty():
             progress(queue.get())
 
-    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(config, device, queue))
+    def result(i: int) -> "Trajectory":
+        try:
+            return futures[i].result()
+        except LrvizError as exc:
+            raise exc.located(file=_source(runs[tasks[i][0]][0])) from None
+
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(runs, queue))
+    finished = False
     try:
-        futures = [pool.submit(_run_one, i) for i in range(len(config.schedules))]
+        futures = [pool.submit(_run_one, ci, si) for ci, si in tasks]
         pending = set(futures)
         while pending:
-            done, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_EXCEPTION)
+            _, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_EXCEPTION)
             drain()
-            # Serial simulation stops at the first failing schedule in config order;
-            # report that same one, so the error does not depend on timing.
-            failed = [f for f in futures if f.done() and f.exception() is not None]
-            if failed:
-                first = futures.index(failed[0])
-                earlier = futures[:first]
-                wait(earlier)
-                for f in earlier:
-                    f.result()  # an earlier failure that finished later wins
-                failed[0].result()
+            # Serial simulation stops at the first failing schedule in order; report
+            # that same one, so the error does not depend on which worker was faster.
+            failed = next((i for i, f in enumerate(futures) if f.done() and f.exception() is not None), None)
+            if failed is not None:
+                wait(futures[:failed])
+                for i in range(failed + 1):
+                    result(i)  # raises the earliest failure
         drain()
-        return [f.result() for f in futures]
+        for i, (ci, _) in enumerate(tasks):
+            out[ci].append(result(i))
+        finished = True
+        return out
     except BrokenProcessPool:
         raise SimulationError(
             "a worker process died while simulating (out of memory?); rerun with one job to see which schedule"
         ) from None
     finally:
+        if not finished:  # an error or Ctrl-C: do not wait for the other schedules to finish
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
         if queue is not None:
             queue.close()
 
 
-def _init_worker(config: "Config", device: str, queue: Any) -> None:
-    _WORKER.update(config=config, device=device, queue=queue)
+def _init_worker(runs: "list[tuple[Config, str]]", queue: Any) -> None:
+    _WORKER.update(runs=runs, queue=queue)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     try:  # one schedule per core: torch's own intra-op threads would only compete
         import torch
 
@@ -147,9 +209,9 @@ def _init_worker(config: "Config", device: str, queue: Any) -> None:
         pass
 
 
-def _run_one(index: int) -> "Trajectory":
+def _run_one(ci: int, si: int) -> "Trajectory":
     from lrviz.simulate import step_schedule
 
-    config = _WORKER["config"]
+    config, device = _WORKER["runs"][ci]
     queue = _WORKER["queue"]
-    return step_schedule(config, config.schedules[index], _WORKER["device"], queue.put if queue is not None else None)
+    return step_schedule(config, config.schedules[si], device, queue.put if queue is not None else None)

@@ -323,19 +323,54 @@ def test_parallel_reports_the_first_failure_in_config_order(force_pool):
 
 
 def test_small_runs_and_single_cores_stay_serial(monkeypatch):
-    cfg = load_config(FOUR)
-    method = parallel.start_method("cpu")
+    fork = "fork"
     monkeypatch.setattr(parallel, "available_cores", lambda: 1)
-    assert parallel.plan_workers(None, cfg, method) == 1
+    assert parallel.plan_workers(None, 4, 10**7, fork) == 1
     monkeypatch.setattr(parallel, "available_cores", lambda: 8)
-    assert parallel.plan_workers(1, cfg, method) == 1
-    assert parallel.plan_workers(None, cfg, method) == 1  # 4 x 3000 steps: start-up would dominate
-    big = load_config({**FOUR, "steps": 1_000_000, "schedules": FOUR["schedules"][:3]})
-    assert parallel.plan_workers(None, big, "fork") == 3  # never more workers than schedules
-    assert parallel.plan_workers(2, big, "fork") == 2
-    assert parallel.plan_workers(0, big, "fork") == 3
+    assert parallel.plan_workers(1, 4, 10**7, fork) == 1
+    assert parallel.plan_workers(None, 4, 4 * 3000, fork) == 1  # start-up would dominate
+    assert parallel.plan_workers(None, 4, 10**6, "spawn") == 1  # spawned workers import torch again
+    assert parallel.plan_workers(None, 3, 3 * 10**6, fork) == 3  # never more workers than schedules
+    assert parallel.plan_workers(2, 3, 3 * 10**6, fork) == 2
+    assert parallel.plan_workers(0, 3, 3 * 10**6, fork) == 3
     monkeypatch.setattr(parallel, "available_cores", lambda: 2)
-    assert parallel.plan_workers(16, big, "fork") == 2  # never more workers than cores
+    assert parallel.plan_workers(16, 3, 3 * 10**6, fork) == 2  # never more workers than cores
+
+
+def test_several_configs_share_one_pool(force_pool, tmp_path):
+    """simulate_configs == [simulate(c) for c in configs], with all schedules in one pool."""
+    import yaml
+
+    paths = []
+    for i, s in enumerate(FOUR["schedules"][:3]):
+        p = tmp_path / f"c{i}.yaml"
+        p.write_text(yaml.safe_dump({"steps": 2000 + 500 * i, "steps_per_epoch": 7, **s}))
+        paths.append(p)
+    configs = [load_config(p) for p in paths]
+    calls: list[int] = []
+    results = parallel.simulate_configs(configs, jobs=None, progress=calls.append)
+    assert force_pool == [2]
+    assert [r.config for r in results] == configs
+    for cfg, r in zip(configs, results):
+        _same_result(simulate(cfg, jobs=1), r)
+    assert sum(calls) == sum(c.steps for c in configs)
+
+
+def test_several_configs_first_error_names_its_file(force_pool, tmp_path):
+    import yaml
+
+    good = {"steps": 3000, "scheduler": "StepLR", "params": {"step_size": 10}}
+    bad = {"steps": 3000, "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 100}}
+    paths = []
+    for name, data in (("a", good), ("b", bad), ("c", bad)):
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(data))
+        paths.append(tmp_path / f"{name}.yaml")
+    configs = [load_config(p) for p in paths]
+    with pytest.raises(SimulationError) as exc:
+        parallel.simulate_configs(configs, jobs=2)
+    assert force_pool == [2]
+    assert str(exc.value).startswith(str(paths[1]))
+    assert "step 100" in str(exc.value)
 
 
 def test_serial_fallback_uses_no_pool(monkeypatch):
