@@ -78,7 +78,7 @@ class Finding:
 
     def __str__(self) -> str:
         where = "".join(f"{part}: " for part in (self.config, self.key) if part)
-        return f"{where}{self.schedule}: {self.severity} [{self.code}] {self.message}"
+        return _one_line(f"{where}{self.schedule}: {self.severity} [{self.code}] {self.message}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: non-finite floats become the strings 'nan', 'inf', '-inf'."""
@@ -92,6 +92,11 @@ class Finding:
             "message": self.message,
             "values": {k: _json_number(v) for k, v in self.values.items()},
         }
+
+
+def _one_line(text: str) -> str:
+    """Labels and torch's words are quoted in messages: keep one finding on one line."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _json_number(v: Any) -> Any:
@@ -172,7 +177,7 @@ def _walk(node: Node, depth: int) -> Iterator[Node]:
                 continue  # never takes over in this run
             reach = (min(end - 1, node.reach) if end is not None else node.reach) - start
             horizon = (min(end - 1, node.horizon) if end is not None else node.horizon) - start
-            span = end - start if end is not None else node.span
+            span = end - start if end is not None else (node.span - start if node.span is not None else None)
             sub = Node(child["scheduler"], params, key_join(ckey, j), reach, horizon, node.offset + start, span)
         else:  # ChainedScheduler: every child sees every step
             sub = Node(child["scheduler"], params, key_join(ckey, j), node.reach, node.horizon, node.offset, node.span)
@@ -200,10 +205,6 @@ class Context:
     def finding(self, severity: str, code: str, message: str, **kw: Any) -> Finding:
         src = str(self.config.source) if self.config.source else None
         return Finding(self.schedule.label, severity, code, message, config=src, **kw)
-
-    @property
-    def every(self) -> int:
-        return _every(self.config, self.schedule)
 
 
 Lint = Callable[[Context], Iterator[Finding]]
@@ -454,7 +455,10 @@ def _collapse(ctx: Context) -> Iterator[Finding]:
     if lr.shape[1] < 2 or len(set(ctx.configured_lrs)) < 2:
         return
     same = np.all(lr == lr[:, :1], axis=1) & (lr[:, 0] != 0)
-    if same.any():
+    # One scheduler step alike is a shared floor touched once (cosine reaching a
+    # single eta_min at the very end): by design. Two or more is a collapse.
+    every = _every(ctx.config, ctx.schedule)
+    if np.unique(np.flatnonzero(same) // every).size >= 2:
         i = int(np.argmax(same))
         configured = ", ".join(f"{g}={_num(v)}" for g, v in zip(ctx.trajectory.groups, ctx.configured_lrs))
         yield ctx.finding(
@@ -786,8 +790,7 @@ def check_schedule(
             onecycle = "Tried to step" in failure.message
             findings.append(ctx.finding(
                 ERROR, "onecycle-total-steps" if onecycle else "simulation-failed",
-                f"{failure.message}" + ("; set OneCycleLR total_steps to the number of scheduler steps" if onecycle
-                                        else "; training would stop here"),
+                failure.message if onecycle else f"{failure.message}; training would stop here",
                 key=failure.key,
             ))
         return findings

@@ -390,6 +390,51 @@ def test_nested_sequential_child_is_linted_against_its_own_part_of_the_run():
     assert check_dict(cfg(90)) == []
 
 
+def direct_lrs(make, steps):
+    """The lr of each optimizer step, with torch stepped directly."""
+    opt = torch.optim.SGD([torch.zeros(2, 2, requires_grad=True)], lr=0.1)
+    sched = make(opt)
+    out = []
+    for _ in range(steps):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return out
+
+
+def test_cosine_boundary_follows_what_torch_does_in_the_run():
+    L = torch.optim.lr_scheduler
+    # T_max=98 over 100 steps: the last step's lr is past the minimum, climbing again
+    lr98 = direct_lrs(lambda o: L.CosineAnnealingLR(o, T_max=98), 100)
+    assert lr98[99] > lr98[98]
+    assert [f.code for f in check_dict(one("CosineAnnealingLR", {"T_max": 98}))] == ["cosine-tmax"]
+    # T_max=99: the lr falls all the way to the last step, never rises
+    lr99 = direct_lrs(lambda o: L.CosineAnnealingLR(o, T_max=99), 100)
+    assert all(b <= a for a, b in zip(lr99, lr99[1:]))
+    assert check_dict(one("CosineAnnealingLR", {"T_max": 99})) == []
+
+
+def test_milestone_boundary_follows_what_torch_does_in_the_run():
+    L = torch.optim.lr_scheduler
+    # milestone 99 decays the lr of the last step (99); milestone 100 would decay nothing
+    assert direct_lrs(lambda o: L.MultiStepLR(o, [50, 99]), 100)[99] != direct_lrs(lambda o: L.MultiStepLR(o, [50]), 100)[99]
+    assert direct_lrs(lambda o: L.MultiStepLR(o, [50, 100]), 100) == direct_lrs(lambda o: L.MultiStepLR(o, [50]), 100)
+    assert check_dict(one("MultiStepLR", {"milestones": [50, 99]})) == []
+    (f,) = check_dict(one("MultiStepLR", {"milestones": [50, 100]}))
+    assert f.code == "milestone-beyond-run" and f.values["milestone"] == 100
+
+
+def test_groups_meeting_once_at_a_shared_floor_is_not_a_collapse():
+    """Cosine with one eta_min over two groups reaches eta_min in both groups at the last
+    step only (T_max = 99 of 100): by design. A plateau scheduler holding both at min_lr is."""
+    opt = {"name": "SGD", "lr": 0.1, "param_groups": [{"name": "a", "lr": 0.01}, {"name": "b"}]}
+    assert check_dict(one("CosineAnnealingLR", {"T_max": 99, "eta_min": 0.001}, optimizer=opt)) == []
+    plateau = one("ReduceLROnPlateau", {"patience": 1, "factor": 0.5, "min_lr": 0.001}, metric=[1.0] * 100,
+                  optimizer=opt)
+    (f,) = check_dict(plateau)
+    assert f.code == "groups-collapse" and f.values == {"a": 0.001, "b": 0.001}
+
+
 def test_zero_lr_at_the_first_or_last_step_only_is_not_a_finding():
     # linear decay to exactly 0 at the last step: lr_t = 1 - t/99
     assert check_dict(one("LambdaLR", {"lr_lambda": "1 - epoch / 99"})) == []
