@@ -2,7 +2,8 @@
 
 The pipeline, usable from Python without the CLI::
 
-    from lrviz import load_config, simulate
+    from lrviz import load_config
+    from lrviz.simulate import simulate
     cfg = load_config("configs/torch/steplr.yaml")      # or a dict
     result = simulate(cfg)                              # the real torch scheduler, stepped
     result.trajectories[0].lr                           # (steps, groups) float64
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_config", "simulate"]
+__all__ = ["__version__", "load_config"]
 
 
 def __getattr__(name: str):  # lazy: keep `import lrviz` (and `lrviz --help`) fast
@@ -24,8 +25,4 @@ def __getattr__(name: str):  # lazy: keep `import lrviz` (and `lrviz --help`) fa
         from lrviz.config import load_config
 
         return load_config
-    if name == "simulate":
-        from lrviz.simulate import simulate
-
-        return simulate
     raise AttributeError(name)

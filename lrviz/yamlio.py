@@ -8,6 +8,7 @@ strict UTF-8, a nesting-depth cap while composing, and an alias-expansion cap so
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -20,7 +21,11 @@ MAX_NODES = 100_000  # nodes after expanding aliases
 
 
 class _BoundedLoader(yaml.SafeLoader):
-    """SafeLoader that refuses documents nested deeper than MAX_DEPTH."""
+    """SafeLoader that refuses documents nested deeper than MAX_DEPTH.
+
+    It also reads ``1e-3`` as a number: PyYAML follows YAML 1.1, where a float needs a
+    dot (``1.0e-3``), so ``lr: 1e-3`` would otherwise arrive as the string "1e-3".
+    """
 
     _depth = 0
 
@@ -33,6 +38,22 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+# YAML 1.2's float syntax (1e-3, 1E5, .5, 1.), as in YAML 1.1 plus exponents without a dot.
+_FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_BoundedLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:float"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_BoundedLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
 
 def _expanded_size(node: yaml.Node) -> int:
