@@ -168,7 +168,11 @@ def _run(
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(runs, queue))
     finished = False
     try:
-        futures = [pool.submit(_run_one, ci, si) for ci, si in tasks]
+        # Longest first (then in order): the last schedule to start is a short one, so
+        # no core sits idle while another finishes a long one.
+        futures: list[Any] = [None] * len(tasks)
+        for i in sorted(range(len(tasks)), key=lambda i: -runs[tasks[i][0]][0].steps):
+            futures[i] = pool.submit(_run_one, *tasks[i])
         pending = set(futures)
         while pending:
             _, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_EXCEPTION)
