@@ -264,6 +264,9 @@ def test_epoch_interval_resumed_mid_epoch_matches():
     cfg = {"epochs": 10, "steps_per_epoch": 10, "scheduler": "CosineAnnealingLR", "params": {"T_max": 10},
            "interval": "epoch"}
     assert check_dict(cfg, resume_at=[25, 37, 40, 99]) == []
+    plateau = {"epochs": 10, "steps_per_epoch": 10, "scheduler": "ReduceLROnPlateau", "interval": "epoch",
+               "params": {"patience": 1}, "metric": [1.0, 0.5] + [0.5] * 8}
+    assert check_dict(plateau, resume_at=[25, 37, 40, 99]) == []
 
 
 def test_default_resume_points():
