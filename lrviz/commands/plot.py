@@ -1,13 +1,132 @@
-"""`lrviz plot` (being written)."""
+"""`lrviz plot`: simulate configs and write their figures (PNG, SVG, PDF)."""
 
 from __future__ import annotations
 
-from lrviz.commands.common import DebugOpt, cli_errors
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lrviz.commands.common import (
+    ConfigsArg, DebugOpt, DeviceOpt, ForceOpt, StepsOpt, SweepOpt, TrustOpt, cli_errors, err, load_configs,
+)
 
 
-def plot(debug: DebugOpt = False) -> None:
-    """(being written)"""
+class Layout(str, Enum):
+    overlay = "overlay"
+    grid = "grid"
+
+
+class YScale(str, Enum):
+    linear = "linear"
+    log = "log"
+
+
+class XAxis(str, Enum):
+    step = "step"
+    epoch = "epoch"
+
+
+class PlotFormat(str, Enum):
+    png = "png"
+    svg = "svg"
+    pdf = "pdf"
+
+
+def _value(option):
+    return option.value if isinstance(option, Enum) else option
+
+
+def plot(
+    configs: ConfigsArg,
+    outdir: Annotated[
+        Optional[Path],
+        typer.Option("-o", "--outdir", help="Folder to write into; it must exist. Default: the current folder."),
+    ] = None,
+    formats: Annotated[
+        Optional[list[PlotFormat]],
+        typer.Option("--format", "-f", help="png, svg or pdf; repeat for several. Default: the config's plot.format, else png."),
+    ] = None,
+    layout: Annotated[
+        Optional[Layout],
+        typer.Option("--layout", help="overlay: every schedule on one axes (default); grid: one panel per schedule."),
+    ] = None,
+    yscale: Annotated[Optional[YScale], typer.Option("--yscale", help="linear (default) or log learning-rate axis.")] = None,
+    x: Annotated[
+        Optional[XAxis], typer.Option("--x", help="x axis in optimizer steps (default) or epochs (uses steps_per_epoch).")
+    ] = None,
+    steps: StepsOpt = None,
+    device: DeviceOpt = None,
+    title: Annotated[
+        Optional[str], typer.Option("--title", help="Figure title. Default: the config's title, else its file name.")
+    ] = None,
+    style: Annotated[
+        Optional[str],
+        typer.Option("--style", help="clean (default), paper, talk, dark, or a matplotlib style sheet name."),
+    ] = None,
+    size: Annotated[
+        Optional[str], typer.Option("--size", help="Figure size W,H in inches, e.g. 7,4.2. Default: per layout and style.")
+    ] = None,
+    dpi: Annotated[Optional[int], typer.Option("--dpi", help="Resolution of PNG files, in dots per inch (default 150).")] = None,
+    sweep: SweepOpt = None,
+    force: ForceOpt = False,
+    trust: TrustOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Simulate each CONFIG with the real torch scheduler and write its figure.
+
+    Writes OUTDIR/<config file name>.<format> for every format, one figure per config,
+    and prints the paths written. Options may also be set in the config's `plot:`
+    block; the command line wins. Files are written atomically and are byte-identical
+    from run to run.
+
+    Example: lrviz plot configs/torch/steplr.yaml -o out --format png --format svg
+    """
     with cli_errors(debug):
-        from lrviz.errors import LrvizError
+        import importlib.util
 
-        raise LrvizError("'lrviz plot' is not available yet")
+        from lrviz.errors import ConfigError, LrvizError
+        from lrviz.progress import progress_bar
+        from lrviz.render.plot import PlotOptions, output_paths, value_problems, write_plots
+        from lrviz.simulate import simulate
+
+        folder = outdir if outdir is not None else Path(".")
+        if not folder.is_dir():
+            raise LrvizError(f"output folder {str(folder)!r} does not exist or is not a folder; create it first")
+
+        loaded = load_configs(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force)
+        overrides = dict(
+            layout=_value(layout), yscale=_value(yscale), x=_value(x), title=title, style=style, size=size, dpi=dpi,
+            formats=[_value(f) for f in formats] if formats else None,
+        )
+        plans = []
+        targets: dict[Path, Path] = {}
+        for path, cfg in zip(configs, loaded):
+            try:
+                opts = PlotOptions.resolve(cfg.plot, **overrides)
+            except ConfigError as exc:
+                raise exc.located(file=str(path)) from None
+            for target in output_paths(folder, cfg.name, opts):
+                if target in targets:
+                    raise LrvizError(
+                        f"{str(targets[target])!r} and {str(path)!r} would both write {str(target)!r}; "
+                        "plot them into different folders"
+                    )
+                targets[target] = path
+            plans.append((path, cfg, opts))
+
+        # several schedules run in worker processes once the parallel module is there
+        jobs = None if importlib.util.find_spec("lrviz.parallel") is not None else 1
+        total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
+        with progress_bar(total) as progress:
+            results = [(path, simulate(cfg, progress=progress, jobs=jobs), opts) for path, cfg, opts in plans]
+        for path, result, opts in results:
+            problems = value_problems(result, opts.yscale)
+            if problems:
+                err(f"warning: {path}: {problems}")
+            for t in result.trajectories:
+                for w in t.warnings:
+                    err(f"warning: {path}: {t.label}: torch: {w}")
+            for written in write_plots(result, folder, result.config.name, opts):
+                print(written)

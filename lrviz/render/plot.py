@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -438,34 +440,59 @@ def _fill(ax: "Axes", lines: list, arrays: list["np.ndarray"], plan: _Plan, colu
 # --------------------------------------------------------------------------- figure
 
 
-def _legend(ax: "Axes", handles: list, fig_width: float) -> None:
-    """A legend outside the axes, so it never hides a line: a header row above the
-    axes for a few entries, a column on the right for many (a sweep)."""
+def _legend_font() -> float:
     import matplotlib
+    from matplotlib.font_manager import FontProperties
 
+    return FontProperties(size=matplotlib.rcParams["legend.fontsize"]).get_size_in_points()
+
+
+def _entry_width(label: str, font: float) -> float:
+    """Rough width in inches of one legend entry: ~0.6 em per character plus the line sample."""
+    return (len(label) * 0.6 + 4.5) * font / 72
+
+
+def _side_legend_shape(labels: list[str], height: float, font: float) -> tuple[int, float]:
+    """(columns, width in inches) of a legend beside the axes that fits ``height``."""
+    rows = max(4, int(height * 72 * 0.85 / (font * 1.45)))
+    ncols = math.ceil(len(labels) / rows)
+    return ncols, ncols * max(_entry_width(lb, font) for lb in labels)
+
+
+def _legend(ax: "Axes", handles: list, fig_size: tuple[float, float]) -> None:
+    """A legend outside the axes, so it never hides a line: rows above the axes for a
+    few entries, columns on the right for many (a sweep)."""
+    font = _legend_font()
     if len(handles) <= LEGEND_INSIDE_MAX:
-        # as many entries per row as fit: ~0.6 em per character, plus the line sample
-        em = matplotlib.rcParams["legend.fontsize"]
-        em = em if isinstance(em, (int, float)) else 9.0
-        widths = [(len(h.get_label()) * 0.6 + 4.5) * em / 72 for h in handles]
+        widths = [_entry_width(h.get_label(), font) for h in handles]
         ncols = len(handles)
-        while ncols > 1 and max(sum(widths[i:i + ncols]) for i in range(0, len(widths), ncols)) > fig_width * 0.92:
+        while ncols > 1 and max(sum(widths[i:i + ncols]) for i in range(0, len(widths), ncols)) > fig_size[0] * 0.92:
             ncols -= 1
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=ncols, frameon=False,
                   borderaxespad=0.0, columnspacing=1.6)
     else:
-        # beside the axes (constrained layout makes room); a figure legend would
-        # collide with the suptitle
+        # beside the axes (constrained layout makes room; the default figure size grew
+        # for it); a figure legend would collide with the suptitle
+        ncols, _ = _side_legend_shape([h.get_label() for h in handles], fig_size[1], font)
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False,
-                  ncols=math.ceil(len(handles) / 24))
+                  ncols=ncols)
 
 
-def _default_size(opts: PlotOptions, style: "Style", n_panels: int, show_m: bool) -> tuple[float, float]:
+def _default_size(opts: PlotOptions, style: "Style", plan: _Plan, n_panels: int) -> tuple[float, float]:
     if opts.size is not None:
         return opts.size
+    show_m = plan.show_momentum
     if opts.layout == "overlay":
         w, h = style.overlay_size
-        return (w, h * 1.3) if show_m else (w, h)
+        h = h * 1.3 if show_m else h
+        if len(plan.series) > LEGEND_INSIDE_MAX:  # make room for the legend beside the axes
+            font = _legend_font()
+            n = len(plan.series)
+            rows = math.ceil(n / math.ceil(n / 30))  # at most ~30 entries a column: taller, not wider
+            h = min(MAX_INCHES, max(h, rows * font * 1.45 / 72 / 0.85 + 0.9))
+            _, extra = _side_legend_shape([s.label for s in plan.series], h, font)
+            w = min(MAX_INCHES, w + extra)
+        return (w, h)
     ncols, nrows = _grid_shape(n_panels)
     cw, ch = style.cell_size
     return (min(MAX_INCHES, cw * ncols + 0.4), min(MAX_INCHES, (ch * (1.35 if show_m else 1.0)) * nrows + 0.7))
@@ -475,6 +502,15 @@ def _grid_shape(n: int) -> tuple[int, int]:
     """(columns, rows) for n panels: at most 4 wide, as square as possible."""
     ncols = min(4, n) if n <= 4 else min(4, math.ceil(math.sqrt(n)))
     return ncols, math.ceil(n / ncols)
+
+
+@contextmanager
+def _quiet_layout():
+    """A figure too small for its labels (a user's --size) is still drawn, without
+    matplotlib's layout warning on every call: the picture itself shows the problem."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
+        yield
 
 
 def figure_for(result: "Result", options: PlotOptions | None = None) -> "Figure":
@@ -492,7 +528,7 @@ def _build_figure(result: "Result", opts: PlotOptions, style: "Style") -> "Figur
 
     plan = _plan(result, opts, style)
     trajs = result.trajectories
-    size = _default_size(opts, style, len(trajs), plan.show_momentum)
+    size = _default_size(opts, style, plan, len(trajs))
     fig = Figure(figsize=size, dpi=opts.dpi, layout="constrained")
     FigureCanvasAgg(fig)
 
@@ -520,7 +556,7 @@ def _build_figure(result: "Result", opts: PlotOptions, style: "Style") -> "Figur
         else:
             ax, axm = fig.add_subplot(), None
         panel(ax, axm, plan.series, ylabels=True, xlabels=True)
-        _legend(ax, pending[0][1], size[0])
+        _legend(ax, pending[0][1], size)
     else:
         ncols, nrows = _grid_shape(len(trajs))
         rows_per = 2 if plan.show_momentum else 1
@@ -562,7 +598,8 @@ def _build_figure(result: "Result", opts: PlotOptions, style: "Style") -> "Figur
 
     # Fix the layout now (limits are frozen, so the lines' data cannot move it), then
     # draw each line at the real pixel width of its axes.
-    fig.get_layout_engine().execute(fig)
+    with _quiet_layout():
+        fig.get_layout_engine().execute(fig)
     for ax, lines, arrays in pending:
         _fill(ax, lines, arrays, plan)
     return fig
@@ -636,7 +673,8 @@ def render_bytes(result: "Result", fmt: str, options: PlotOptions | None = None)
         fig = _build_figure(result, opts, style)
         try:
             buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=opts.dpi, metadata=_METADATA[fmt])
+            with _quiet_layout():
+                fig.savefig(buf, format=fmt, dpi=opts.dpi, metadata=_METADATA[fmt])
             return buf.getvalue()
         finally:
             fig.clear()

@@ -1,0 +1,302 @@
+"""`lrviz plot` through the CLI: every option, the config's plot: block, and user errors."""
+
+from __future__ import annotations
+
+import os
+import struct
+
+import pytest
+import torch
+import yaml
+from typer.testing import CliRunner
+
+from lrviz.cli import app
+
+runner = CliRunner()
+
+BASIC = {
+    "steps": 40,
+    "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+    "schedules": [
+        {"label": "step", "scheduler": "StepLR", "params": {"step_size": 10, "gamma": 0.5}},
+        {"label": "cosine", "scheduler": "CosineAnnealingLR", "params": {"T_max": 40}},
+    ],
+}
+
+
+def png_size(path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def invoke(*args):
+    return runner.invoke(app, ["plot", *map(str, args)])
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """Record what the command asks the library to write (and still write it)."""
+    import lrviz.render.plot as plot_mod
+
+    calls = []
+    real = plot_mod.write_plots
+
+    def spy(result, outdir, stem, options):
+        calls.append((result, options))
+        return real(result, outdir, stem, options)
+
+    monkeypatch.setattr(plot_mod, "write_plots", spy)
+    return calls
+
+
+def test_writes_png_named_after_the_config_and_prints_the_path(write_config, tmp_path):
+    cfg = write_config(BASIC, "decay.yaml")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = invoke(cfg, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [str(out / "decay.png")]
+    assert png_size(out / "decay.png") == (1050, 630)  # 7 x 4.2 inches at 150 dpi
+    assert sorted(p.name for p in out.iterdir()) == ["decay.png"]  # no temp files left
+
+
+def test_default_outdir_is_the_current_folder(write_config, tmp_path, monkeypatch):
+    cfg = write_config(BASIC, "here.yaml")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = invoke(cfg)
+    assert result.exit_code == 0, result.output
+    assert (work / "here.png").exists()
+
+
+def test_several_formats(write_config, tmp_path):
+    cfg = write_config(BASIC, "multi.yaml")
+    result = invoke(cfg, "-o", tmp_path, "--format", "svg", "-f", "pdf", "-f", "png")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [str(tmp_path / f"multi.{e}") for e in ("svg", "pdf", "png")]
+    assert (tmp_path / "multi.svg").read_bytes().startswith(b"<?xml")
+    assert (tmp_path / "multi.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_several_configs_one_figure_each(write_config, tmp_path):
+    a = write_config(BASIC, "a.yaml")
+    b = write_config({**BASIC, "steps": 20}, "b.yaml")
+    out = tmp_path / "figs"
+    out.mkdir()
+    result = invoke(a, b, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png"]
+
+
+def test_options_reach_the_renderer(write_config, tmp_path, captured):
+    cfg = write_config({**BASIC, "steps_per_epoch": 8}, "opts.yaml")
+    result = invoke(cfg, "-o", tmp_path, "--layout", "grid", "--yscale", "log", "--x", "epoch", "--title", "My title",
+                    "--style", "paper", "--size", "5,3", "--dpi", "80", "--steps", "24")
+    assert result.exit_code == 0, result.output
+    ((res, opts),) = captured
+    assert (opts.layout, opts.yscale, opts.x, opts.title, opts.style, opts.size, opts.dpi) == (
+        "grid", "log", "epoch", "My title", "paper", (5.0, 3.0), 80)
+    assert res.trajectories[0].steps == 24
+    assert png_size(tmp_path / "opts.png") == (400, 240)
+
+
+def test_layout_and_yscale_change_the_picture(write_config, tmp_path):
+    cfg = write_config(BASIC, "look.yaml")
+    seen = set()
+    for extra in ([], ["--layout", "grid"], ["--yscale", "log"], ["--x", "epoch"], ["--style", "dark"]):
+        out = tmp_path / ("o" + "".join(extra).replace("-", ""))
+        out.mkdir()
+        assert invoke(cfg, "-o", out, *extra).exit_code == 0
+        seen.add((out / "look.png").read_bytes())
+    assert len(seen) == 5  # (--x epoch at steps_per_epoch 1 still relabels the axis)
+
+
+def test_plot_block_supplies_defaults_and_the_command_line_wins(write_config, tmp_path, captured):
+    cfg = write_config({**BASIC, "plot": {"layout": "grid", "format": "svg", "dpi": 90, "title": "From config"}}, "blk.yaml")
+    result = invoke(cfg, "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "blk.svg").exists() and not (tmp_path / "blk.png").exists()
+    opts = captured[-1][1]
+    assert (opts.layout, opts.dpi, opts.title) == ("grid", 90, "From config")
+    result = invoke(cfg, "-o", tmp_path, "--layout", "overlay", "-f", "png", "--title", "CLI")
+    assert result.exit_code == 0, result.output
+    opts = captured[-1][1]
+    assert (opts.layout, opts.formats, opts.dpi, opts.title) == ("overlay", ("png",), 90, "CLI")
+
+
+def test_device_option(write_config, tmp_path, captured):
+    cfg = write_config(BASIC, "dev.yaml")
+    assert invoke(cfg, "-o", tmp_path, "--device", "cpu").exit_code == 0
+    assert captured[-1][0].device == "cpu"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA; the error case needs a machine without it")
+def test_missing_device_is_a_clean_error(write_config, tmp_path):
+    cfg = write_config(BASIC, "dev.yaml")
+    result = invoke(cfg, "-o", tmp_path, "--device", "cuda")
+    assert result.exit_code == 2
+    assert "no CUDA device" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.glob("*.png")) == []
+
+
+def test_sweep_and_force(write_config, tmp_path, captured):
+    single = {"steps": 10, "optimizer": {"name": "SGD", "lr": 0.1}, "scheduler": "StepLR", "params": {"step_size": 3}}
+    cfg = write_config(single, "sweep.yaml")
+    result = invoke(cfg, "-o", tmp_path, "--sweep", "params.gamma=0.1,0.5")
+    assert result.exit_code == 0, result.output
+    labels = [t.label for t in captured[-1][0].trajectories]
+    assert len(labels) == 2 and "0.1" in labels[0] and "0.5" in labels[1]
+    many = ",".join(str(v) for v in range(1, 67))
+    result = invoke(cfg, "-o", tmp_path, "--sweep", f"params.step_size={many}")
+    assert result.exit_code == 2 and "--force" in result.stderr
+    result = invoke(cfg, "-o", tmp_path, "--sweep", f"params.step_size={many}", "--force")
+    assert result.exit_code == 0, result.output
+    assert len(captured[-1][0].trajectories) == 66
+
+
+def test_trust_is_needed_for_a_scheduler_from_a_file(write_config, tmp_path):
+    (tmp_path / "mine.py").write_text(
+        "import torch\n"
+        "def halving(optimizer, every=5):\n"
+        "    return torch.optim.lr_scheduler.StepLR(optimizer, step_size=every, gamma=0.5)\n"
+    )
+    cfg = write_config({"steps": 20, "scheduler": "mine.py:halving", "params": {"every": 4}}, "own.yaml")
+    out = tmp_path / "out"
+    out.mkdir()
+    refused = invoke(cfg, "-o", out)
+    assert refused.exit_code == 2 and "--trust" in refused.stderr
+    assert list(out.iterdir()) == []
+    trusted = invoke(cfg, "-o", out, "--trust")
+    assert trusted.exit_code == 0, trusted.output
+    assert (out / "own.png").exists()
+
+
+def test_warning_line_for_zero_lr(write_config, tmp_path):
+    cfg = write_config({"steps": 20, "scheduler": "PolynomialLR", "params": {"total_iters": 10, "power": 1}}, "zero.yaml")
+    result = invoke(cfg, "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == 1
+    assert "zero.yaml" in warnings[0] and "0 or below at 10 steps (first: step 10)" in warnings[0]
+    assert (tmp_path / "zero.png").exists()
+
+
+# --------------------------------------------------------------------------- errors: exit 2, one line, no file
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def test_missing_output_folder(write_config, tmp_path):
+    cfg = write_config(BASIC)
+    line = one_line_error(invoke(cfg, "-o", tmp_path / "nope"))
+    assert "nope" in line and "does not exist" in line
+    assert not (tmp_path / "nope").exists()
+
+
+def test_output_folder_is_a_file(write_config, tmp_path):
+    cfg = write_config(BASIC)
+    (tmp_path / "file").write_text("x")
+    assert "not a folder" in one_line_error(invoke(cfg, "-o", tmp_path / "file"))
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="running as root: a read-only folder is still writable")
+def test_unwritable_output_folder(write_config, tmp_path):
+    cfg = write_config(BASIC)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        assert "cannot write" in one_line_error(invoke(cfg, "-o", ro))
+    finally:
+        ro.chmod(0o755)
+
+
+def test_unwritable_output_folder_via_failing_write(write_config, tmp_path, monkeypatch):
+    """Simulated with a failing mkstemp (works as root too): a clean error, no partial file."""
+    import tempfile
+
+    def denied(*_a, **_k):
+        raise PermissionError(13, "Permission denied")
+
+    cfg = write_config(BASIC, "x.yaml")
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    line = one_line_error(invoke(cfg, "-o", tmp_path))
+    assert "cannot write" in line and "Permission denied" in line
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("block,key", [
+    ({"layout": "stacked"}, "plot.layout"),
+    ({"dpi": 5}, "plot.dpi"),
+    ({"size": "huge"}, "plot.size"),
+    ({"colour": "red"}, "plot.colour"),
+])
+def test_bad_plot_block_names_file_and_key(write_config, tmp_path, block, key):
+    cfg = write_config({**BASIC, "plot": block}, "bad.yaml")
+    line = one_line_error(invoke(cfg, "-o", tmp_path))
+    assert str(cfg) in line and key in line
+    assert list(tmp_path.glob("*.png")) == []
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--size", "7by4"], "--size"),
+    (["--size", "100,4"], "--size"),
+    (["--dpi", "5"], "--dpi"),
+    (["--style", "nope"], "--style"),
+])
+def test_bad_option_values_name_the_option(write_config, tmp_path, args, needle):
+    cfg = write_config(BASIC)
+    line = one_line_error(invoke(cfg, "-o", tmp_path, *args))
+    assert needle in line
+    assert list(tmp_path.glob("*.png")) == []
+
+
+def test_unknown_layout_is_a_usage_error(write_config, tmp_path):
+    result = invoke(write_config(BASIC), "-o", tmp_path, "--layout", "stacked")
+    assert result.exit_code == 2 and "stacked" in result.output
+
+
+def test_bad_config_writes_nothing_even_when_another_is_good(write_config, tmp_path):
+    good = write_config(BASIC, "good.yaml")
+    bad = write_config({**BASIC, "steps": -3}, "bad.yaml")
+    out = tmp_path / "out"
+    out.mkdir()
+    line = one_line_error(invoke(good, bad, "-o", out))
+    assert "bad.yaml" in line and "steps" in line
+    assert list(out.iterdir()) == []
+
+
+def test_two_configs_with_the_same_name_would_collide(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for d in ("a", "b"):
+        (tmp_path / d / "same.yaml").write_text(yaml.safe_dump(BASIC))
+    out = tmp_path / "out"
+    out.mkdir()
+    line = one_line_error(invoke(tmp_path / "a" / "same.yaml", tmp_path / "b" / "same.yaml", "-o", out))
+    assert "same.png" in line
+    assert list(out.iterdir()) == []
+
+
+def test_debug_shows_the_traceback(write_config, tmp_path):
+    cfg = write_config({**BASIC, "plot": {"layout": "stacked"}})
+    result = runner.invoke(app, ["plot", str(cfg), "-o", str(tmp_path), "--debug"])
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr and "plot.layout" in result.stderr
+
+
+def test_help_lists_every_option():
+    result = runner.invoke(app, ["plot", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for opt in ("--outdir", "--format", "--layout", "--yscale", "--x", "--steps", "--device", "--title", "--style",
+                "--size", "--dpi", "--sweep", "--force", "--trust", "--debug"):
+        assert opt in result.output
+    assert "Example:" in result.output
