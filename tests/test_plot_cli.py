@@ -11,6 +11,8 @@ import yaml
 from typer.testing import CliRunner
 
 from lrviz.cli import app
+from lrviz.config import load_config
+from lrviz.simulate import simulate
 
 runner = CliRunner()
 
@@ -300,3 +302,57 @@ def test_help_lists_every_option():
                 "--size", "--dpi", "--sweep", "--force", "--trust", "--debug"):
         assert opt in result.output
     assert "Example:" in result.output
+
+
+# --------------------------------------------------------------------------- progress bar
+
+
+class FakeStream:
+    def __init__(self, tty: bool):
+        self.tty = tty
+        self.text = []
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, s):
+        self.text.append(s)
+        return len(s)
+
+    def flush(self):
+        pass
+
+
+def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch):
+    from lrviz.progress import MIN_STEPS, progress_bar, wanted
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert wanted(MIN_STEPS, FakeStream(True))
+    assert not wanted(MIN_STEPS, FakeStream(False))  # piped
+    assert not wanted(MIN_STEPS - 1, FakeStream(True))  # too short to need one
+    monkeypatch.setenv("CI", "true")
+    assert not wanted(MIN_STEPS, FakeStream(True))
+    with progress_bar(MIN_STEPS, stream=FakeStream(True)) as progress:
+        assert progress is None
+
+
+def test_progress_bar_advances_on_a_terminal(monkeypatch):
+    from lrviz.progress import progress_bar
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    stream = FakeStream(True)
+    with progress_bar(300_000, stream=stream) as progress:
+        assert callable(progress)
+        cfg = load_config({"steps": 300_000, "scheduler": "StepLR", "params": {"step_size": 1000}})
+        simulate(cfg, progress=progress)
+    assert "".join(stream.text)  # rich drew something on the (fake) terminal
+
+
+def test_plot_prints_no_progress_when_piped(write_config, tmp_path):
+    cfg = write_config({"steps": 250_000, "scheduler": "StepLR", "params": {"step_size": 1000}}, "long.yaml")
+    result = invoke(cfg, "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [str(tmp_path / "long.png")]

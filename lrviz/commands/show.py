@@ -1,13 +1,47 @@
-"""`lrviz show` (being written)."""
+"""`lrviz show`: a terminal preview of a config's schedules."""
 
 from __future__ import annotations
 
-from lrviz.commands.common import DebugOpt, cli_errors
+from typing import Annotated, Optional
+
+import typer
+
+from lrviz.commands.common import (
+    ConfigArg, DebugOpt, DeviceOpt, ForceOpt, StepsOpt, SweepOpt, TrustOpt, cli_errors, load_configs,
+)
+from lrviz.commands.plot import YScale
 
 
-def show(debug: DebugOpt = False) -> None:
-    """(being written)"""
+def show(
+    config: ConfigArg,
+    steps: StepsOpt = None,
+    device: DeviceOpt = None,
+    yscale: Annotated[Optional[YScale], typer.Option("--yscale", help="linear (default) or log learning-rate axis.")] = None,
+    height: Annotated[int, typer.Option("--height", min=3, max=60, help="Chart height in terminal rows.")] = 12,
+    sweep: SweepOpt = None,
+    force: ForceOpt = False,
+    trust: TrustOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Preview CONFIG in the terminal: a chart and the points that matter per schedule.
+
+    For each schedule: a braille chart of its lr (one line per param group) and a
+    table of the first, peak, min and last values and of the steps where the lr
+    changes regime (end of warmup, milestones, restarts), at full precision.
+
+    Example: lrviz show configs/torch/onecyclelr.yaml --steps 1000
+    """
     with cli_errors(debug):
-        from lrviz.errors import LrvizError
+        from rich.console import Console
 
-        raise LrvizError("'lrviz show' is not available yet")
+        from lrviz.progress import progress_bar
+        from lrviz.render.terminal import preview
+        from lrviz.simulate import simulate
+
+        (cfg,) = load_configs([config], steps=steps, device=device, trust=trust, sweep=sweep, force=force)
+        with progress_bar(cfg.steps * len(cfg.schedules)) as progress:
+            result = simulate(cfg, progress=progress)
+        console = Console(highlight=False)
+        log = yscale is not None and yscale.value == "log"
+        for renderable in preview(result, width=console.width, height=height, log=log):
+            console.print(renderable)

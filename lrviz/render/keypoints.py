@@ -14,8 +14,9 @@ treatment), from the discrete derivative ``d[k] = lr[k+1] - lr[k]``:
   handing over to a slower one; a linear decay becoming a cosine). Same test as a jump,
   on the second difference, and only when the change is a visible part of the slope.
 
-Comparisons use a tolerance relative to the largest |lr|, so float rounding in a
-flat or linear segment is never mistaken for a change.
+Comparisons use a tolerance relative to the values compared, so float rounding in a
+flat or linear segment is never mistaken for a change, and a decay that has reached
+1e-14 is still a decay.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 JUMP_RATIO = 4.0
 #: A kink must change the slope by at least this fraction of the largest |slope|.
 KINK_MIN = 0.05
-#: Differences below this fraction of max |lr| count as "flat".
+#: Differences below this fraction of the values they separate count as "flat".
 REL_TOL = 1e-12
 
 
@@ -61,10 +62,11 @@ def regime_changes(values: "np.ndarray") -> list[tuple[int, str]]:
     finite = np.isfinite(y)
     if not finite.all():  # the derivative of NaN/inf says nothing; treat as breaks
         y = np.where(finite, y, 0.0)
-    scale = float(np.max(np.abs(y))) or 1.0
-    tol = REL_TOL * scale
     d = np.diff(y)
     ad = np.abs(d)
+    # "flat" relative to the values themselves, so an exponential decay is still
+    # falling at 1e-14 while float noise on a constant or linear stretch is flat
+    tol = REL_TOL * np.maximum(np.abs(y[1:]), np.abs(y[:-1]))
     sign = np.where(ad <= tol, 0, np.sign(d)).astype(np.int8)
 
     # jumps: |d[k]| dominates both neighbours (a missing neighbour counts as 0)
@@ -151,5 +153,8 @@ def key_points(values: "np.ndarray", *, max_changes: int = 12) -> tuple[list[Key
     add(n - 1, "last")
     if not finite.all():
         add(int(np.argmax(~finite)), "first NaN/inf")
+    for whats in points.values():  # "peak, end of warmup (peak)" says peak twice
+        if "peak" in whats and "end of warmup (peak)" in whats:
+            whats[whats.index("end of warmup (peak)")] = "end of warmup"
     out = [KeyPoint(step=s, value=float(y[s]), what=w) for s, w in sorted(points.items())]
     return out, max(0, len(changes) - max_changes)
