@@ -68,9 +68,9 @@ def envelope_indices(values: "np.ndarray", columns: int) -> "np.ndarray":
 
     starts = column_starts(n, columns)
     ends = np.append(starts[1:], n)
-    nan = np.isnan(values)
-    has_nan = bool(nan.any())
+    has_nan = bool(np.isnan(values.min()))  # a min is NaN iff some value is: one pass, no mask
     if has_nan:
+        nan = np.isnan(values)
         low_src = np.where(nan, np.inf, values)
         high_src = np.where(nan, -np.inf, values)
     else:
