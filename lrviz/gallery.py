@@ -28,6 +28,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,11 +166,12 @@ def plan_entries(rels: list[str], shown_root: str) -> list[Entry]:
 # --------------------------------------------------------------------------- rendering
 
 
-def render_entry(config_dir: str, rel: str, trust: bool = False) -> Entry:
+def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = False) -> Entry:
     """Load, simulate and render one config: the unit of work of a gallery worker.
 
     Top-level and argument-picklable, so it runs in a spawned process. Never raises for
-    a problem with the config: the reason goes into ``Entry.error`` (or ``skipped``).
+    a problem with the config: the reason goes into ``Entry.error`` (or ``skipped``);
+    ``debug`` also prints the traceback to stderr.
     """
     entry = Entry(rel=rel, stem=output_stem(rel))
     path = Path(config_dir) / rel
@@ -191,8 +193,12 @@ def render_entry(config_dir: str, rel: str, trust: bool = False) -> Entry:
         entry.skipped = _reason(exc, path)
     except LrvizError as exc:
         entry.error = _reason(exc, path)
+        if debug:
+            traceback.print_exc()
     except Exception as exc:  # a bug in lrviz or a library; keep going, but say so
-        entry.error = f"internal error: {type(exc).__name__}: {exc} (a bug in lrviz; rerun with --debug --jobs 1)"
+        entry.error = f"internal error: {type(exc).__name__}: {exc} (a bug in lrviz; rerun with --debug for the traceback)"
+        if debug:
+            traceback.print_exc()
     if not entry.ok:
         entry.images = {}
     return entry
@@ -266,7 +272,7 @@ def build_gallery(
     n_jobs = min(jobs or default_jobs(), len(todo)) if todo else 1
     if n_jobs <= 1 or debug:
         for e in todo:
-            done[e.rel] = r = render_entry(str(config_dir), e.rel, trust)
+            done[e.rel] = r = render_entry(str(config_dir), e.rel, trust, debug)
             if progress is not None:
                 progress(r)
     else:

@@ -174,6 +174,15 @@ def test_config_that_imports_code_is_skipped_without_trust_and_rendered_with_it(
     assert "skipped: examples/own.yaml" in res.stderr and "stale: README.md" in res.stderr
 
 
+def test_debug_renders_in_process_and_shows_the_traceback(good_dir, tmp_path):
+    dump(good_dir / "bad.yaml", PAST_END)
+    res = runner.invoke(app, ["gallery", str(good_dir), "-o", str(tmp_path / "g"), "--debug"])
+    assert res.exit_code == 1
+    assert "Traceback (most recent call last)" in res.stderr
+    assert "failed: examples/bad.yaml" in res.stderr
+    assert (tmp_path / "g" / "cyclic.svg").exists()
+
+
 @pytest.mark.parametrize(
     "make, message",
     [
