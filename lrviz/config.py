@@ -114,7 +114,7 @@ def _check_keys(mapping: dict, allowed: tuple[str, ...], key: str) -> None:
         if k not in allowed:
             raise ConfigError(
                 f"unknown key {k!r}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}",
-                key=key_join(key, k) if key else k,
+                key=key_join(key, k),
             )
 
 
@@ -137,6 +137,30 @@ def _text(value: Any, key: str) -> str:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
     raise ConfigError(f"expected text, got {describe(value)}", key=key)
+
+
+def check_math_text(text: str, key: str) -> str:
+    """Refuse text that matplotlib cannot draw, with its key.
+
+    Labels, group names and titles end up in figures, where matplotlib reads text
+    between two ``$`` as TeX math; a broken formula would otherwise fail deep inside a
+    plot or a gallery page. matplotlib is imported only when the text has a ``$``.
+    """
+    if "$" in text:
+        from matplotlib import cbook
+
+        if cbook.is_math_text(text):
+            from matplotlib.mathtext import MathTextParser
+
+            try:
+                MathTextParser("path").parse(text)
+            except (ValueError, RecursionError):
+                raise ConfigError(
+                    f"{text!r} is not valid math text (matplotlib draws text between two $ as TeX math); "
+                    "write \\$ for a dollar sign",
+                    key=key,
+                ) from None
+    return text
 
 
 def check_device(value: Any, key: str = "device") -> str:
@@ -174,7 +198,7 @@ def _parse_optimizer(raw: Any) -> OptimizerSpec:
     for i, g in enumerate(groups_raw):
         gkey = f"optimizer.param_groups[{i}]"
         g = dict(_expect_mapping(g, gkey))
-        gname = _text(g.pop("name", f"group{i}"), gkey + ".name")
+        gname = check_math_text(_text(g.pop("name", f"group{i}"), gkey + ".name"), gkey + ".name")
         if gname in seen:
             raise ConfigError(f"duplicate group name {gname!r}; names must be unique", key=gkey + ".name")
         seen.add(gname)
@@ -204,6 +228,7 @@ def _parse_schedule(raw: Any, key: str) -> Schedule:
         label = _text(label, key_join(key, "label")).strip()
         if not label or len(label) > 200:
             raise ConfigError("a label must have 1 to 200 characters", key=key_join(key, "label"))
+        check_math_text(label, key_join(key, "label"))
     return Schedule(
         label=label or "",
         scheduler=scheduler.strip(),
@@ -292,7 +317,7 @@ def _from_dict(data: Any, source: Path | None, trust: bool) -> Config:
         device=device,
         optimizer=optimizer,
         schedules=schedules,
-        title=_text(title, "title") if title is not None else None,
+        title=check_math_text(_text(title, "title"), "title") if title is not None else None,
         description=_text(description, "description") if description is not None else None,
         plot=dict(plot),
         sweep=dict(sweep),
@@ -327,7 +352,7 @@ def load_config(
     'StepLR'
     """
     trust = trust or trust_from_env()
-    if isinstance(path_or_data, dict):
+    if not isinstance(path_or_data, (str, os.PathLike)):  # parsed data, mapping or not: from_dict says what is wrong
         data, path = path_or_data, None
     else:
         path = Path(path_or_data)

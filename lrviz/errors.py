@@ -9,6 +9,7 @@ e.g. ``schedules[2].params.step_size``) and *what is allowed*.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 EXIT_OK = 0
@@ -38,7 +39,7 @@ class LrvizError(Exception):
 
     def __str__(self) -> str:
         where = ": ".join(part for part in (self.file, self.key) if part)
-        return f"{where}: {self.message}" if where else self.message
+        return one_line(f"{where}: {self.message}" if where else self.message)
 
 
 class ConfigError(LrvizError):
@@ -73,8 +74,29 @@ def describe(value: object) -> str:
     return f"{text} ({type(value).__name__})"
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped.
+
+    Messages quote user input (file names, unknown keys, torch's words); a newline or a
+    terminal control sequence in it must not break the one-line promise or the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_PLAIN_KEY = re.compile(rf"{_NAME}(?:\.{_NAME}|\.\d+|\[\d+\])*\Z")  # a name, or a path like params.total_steps
+
+
 def key_join(prefix: str, key: str | int) -> str:
-    """Build key paths like ``schedules[2].params.step_size``."""
+    """Build key paths like ``schedules[2].params.step_size``.
+
+    A key that is not a plain name or dotted path (a user's typo with a space, a dash or
+    a newline in it) is quoted, ``params['a b']``, so the path stays on one line.
+    """
     if isinstance(key, int):
         return f"{prefix}[{key}]"
+    if not _PLAIN_KEY.match(key):
+        return f"{prefix}[{key!r}]"
     return f"{prefix}.{key}" if prefix else key

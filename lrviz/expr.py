@@ -162,9 +162,16 @@ def compile_expression(text: object, *, key: str, variables: tuple[str, ...] = V
     def raw(value):
         return eval(code, namespace, dict.fromkeys(variables, value))  # noqa: S307 - checked tree only
 
+    isfinite = math.isfinite
+
     def expression(value):
         try:
-            return raw(value)
+            result = raw(value)
+            # An lr factor must be a finite float: NaN / inf here would poison every later
+            # lr silently, and an int too big for a float fails later inside torch, unlocated.
+            if not isfinite(result):
+                raise ValueError(f"it gave {result}; an expression must give a finite number")
+            return result
         except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as exc:
             raise SimulationError(
                 f"expression {text!r} failed at {variables[0]} {value!r}: {exc or type(exc).__name__}", key=key

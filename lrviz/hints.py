@@ -31,6 +31,11 @@ HINTS = (
         "give OneCycleLR total_steps, or epochs and steps_per_epoch, as positive integers",
     ),
     Hint(
+        re.compile(r"optimizer must support momentum or beta1 with `cycle_momentum` option enabled"),
+        "params.cycle_momentum",
+        "set cycle_momentum: false, or use an optimizer with momentum (SGD, RMSprop) or betas (Adam, AdamW)",
+    ),
+    Hint(
         re.compile(r"max_lr.*len|expected (\d+) values for max_lr", re.I),
         "params.max_lr",
         "give one max_lr, or one per param group",

@@ -273,7 +273,8 @@ def _coerce(value: Any, hint: Any, key: str, ctx: "BuildContext") -> Any:
             return int(value)
         raise _Mismatch
     if hint is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # NaN is never a meaningful setting: it would only turn every later lr into NaN
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
             return value
         raise _Mismatch
     if hint is str:
@@ -390,11 +391,11 @@ def build_scheduler(name: str, params: dict, *, key: str, ctx: BuildContext) -> 
     kwargs = check_params(info, params, key, ctx)
     if ctx.optimizer is None:
         return info
-    from lrviz.errors import SimulationError
+    from lrviz.errors import LrvizError, SimulationError
 
     try:
         return info.factory(ctx.optimizer, **kwargs)
-    except ConfigError:
+    except LrvizError:  # already located, e.g. an lr_lambda failing when torch calls it at step 0
         raise
     except Exception as exc:  # torch validates its own arguments: translate
         from lrviz.hints import translate
@@ -411,7 +412,14 @@ def _torch_message(exc: BaseException) -> str:
 def validate_schedule(config, schedule) -> None:
     """Check a schedule of a config without building anything (config load time)."""
     ctx = BuildContext(config.scheduler_steps(schedule), config.base_dir, config.trust)
-    build_scheduler(schedule.scheduler, schedule.params, key=schedule.key, ctx=ctx)
+    info = build_scheduler(schedule.scheduler, schedule.params, key=schedule.key, ctx=ctx)
+    if schedule.metric is not None and info.kind != "import" and info.name != "ReduceLROnPlateau":
+        # simulate passes a metric to step(), which every other torch scheduler reads as
+        # step(epoch): a silently wrong schedule (and a deprecation warning), so refuse it
+        raise ConfigError(
+            f"{info.name} does not take a metric (only ReduceLROnPlateau does); remove 'metric'",
+            key=key_join(schedule.key, "metric"),
+        )
     if schedule.metric is not None:
         from lrviz.metric import check_metric
 

@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lrviz.errors import EXIT_INTERNAL, EXIT_USAGE, LrvizError
+from lrviz.errors import EXIT_INTERNAL, EXIT_USAGE, LrvizError, one_line
 
 ConfigArg = Annotated[Path, typer.Argument(help="YAML config file.", show_default=False)]
 ConfigsArg = Annotated[list[Path], typer.Argument(help="One or more YAML config files.", show_default=False)]
@@ -66,7 +66,9 @@ def cli_errors(debug: bool = False):
     except Exception as exc:  # a bug in lrviz: say so, in one line
         if debug:
             traceback.print_exc()
-        err(f"internal error: {type(exc).__name__}: {exc} (this is a bug in lrviz; rerun with --debug for the traceback)")
+        err(one_line(
+            f"internal error: {type(exc).__name__}: {exc} (this is a bug in lrviz; rerun with --debug for the traceback)"
+        ))
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
