@@ -216,7 +216,8 @@ def test_grid_has_one_titled_panel_per_schedule_with_shared_axes():
 
 def test_grid_with_momentum_has_a_momentum_row_per_schedule():
     fig = figure_for(simulated(ONECYCLE), PlotOptions(layout="grid"))
-    assert [ax.get_ylabel() for ax in fig.axes] == ["learning rate", "momentum", "", ""]
+    assert [ax.get_ylabel() for ax in fig.axes] == ["", "momentum", "", ""]
+    assert fig.get_supylabel() == "learning rate"  # once for the grid, not per row
 
 
 def test_title_from_option_then_config_then_file(tmp_path):

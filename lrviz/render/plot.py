@@ -301,7 +301,9 @@ def _plan(result: "Result", opts: PlotOptions, style: "Style") -> _Plan:
                     label=f"{t.label} · {g}" if several else t.label,
                     color=colors[i],
                     linestyle=GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)],
-                    marker=MARKERS[i % len(MARKERS)] if plan.short else None,
+                    # distinct markers tell schedules apart in grey print; a panel of
+                    # its own needs none of that
+                    marker=(MARKERS[i % len(MARKERS)] if opts.layout == "overlay" else "o") if plan.short else None,
                     lr=t.lr[:, j],
                     momentum=t.momentum[:, j] if t.momentum is not None else None,
                 )
@@ -553,13 +555,16 @@ def _build_figure(result: "Result", opts: PlotOptions, style: "Style") -> "Figur
     m_extent = _extent([e for _, e in m_drawn.values()])
     pending: list[tuple[Axes, list, list]] = []  # (axes, lines, arrays) to fill after the layout
 
-    def panel(ax_lr: "Axes", ax_m: "Axes | None", series: list[_Series], ylabels: bool, xlabels: bool) -> None:
+    def panel(ax_lr: "Axes", ax_m: "Axes | None", series: list[_Series], ylabels: bool, xlabels: bool,
+              lr_label: bool = True) -> None:
         _setup_x(ax_lr, plan, with_labels=xlabels and ax_m is None)
-        _setup_y(ax_lr, lr_extent, plan.yscale, "learning rate" if ylabels else None)
+        _setup_y(ax_lr, lr_extent, plan.yscale, "learning rate" if ylabels and lr_label else None)
         pending.append((ax_lr, _add_lines(ax_lr, series), [lr_arrays[id(s)] for s in series]))
         if ax_m is not None:
             _setup_x(ax_m, plan, with_labels=xlabels)
             _setup_y(ax_m, m_extent, "linear", plan.momentum_label if ylabels else None)
+            if not lr_label:  # a grid: the short momentum row gets a smaller label
+                ax_m.yaxis.label.set_fontsize(ax_m.yaxis.label.get_fontsize() * 0.85)
             ms = [s for s in series if s.momentum is not None]
             pending.append((ax_m, _add_lines(ax_m, ms), [m_arrays[id(s)] for s in ms]))
 
@@ -587,12 +592,18 @@ def _build_figure(result: "Result", opts: PlotOptions, style: "Style") -> "Figur
                 axm = fig.add_subplot(gs[r * rows_per + 1, c], sharex=first_lr, sharey=first_m)
                 first_m = first_m or axm
             first_lr = first_lr or ax
-            panel(ax, axm, [s for s in plan.series if s.traj == i], ylabels=c == 0, xlabels=bottom)
+            panel(ax, axm, [s for s in plan.series if s.traj == i], ylabels=c == 0, xlabels=bottom, lr_label=False)
             if c != 0:
                 ax.tick_params(axis="y", labelleft=False)
                 if axm is not None:
                     axm.tick_params(axis="y", labelleft=False)
             ax.set_title(t.label, loc="left")
+        # one "learning rate" for the whole grid: a label per row would be taller than
+        # a short row and collide with the next
+        import matplotlib
+
+        fig.supylabel("learning rate", fontsize=matplotlib.rcParams["axes.labelsize"],
+                      color=matplotlib.rcParams["axes.labelcolor"])
         groups = max((len(t.groups) for t in trajs), default=1)
         if groups > 1:
             from matplotlib.lines import Line2D
