@@ -172,6 +172,7 @@ def test_config_that_imports_code_is_skipped_without_trust_and_rendered_with_it(
     res = runner.invoke(app, ["gallery", str(good_dir), "-o", str(out), "--check", "-j", "1"])
     assert res.exit_code == 1
     assert "skipped: examples/own.yaml" in res.stderr and "stale: README.md" in res.stderr
+    assert "checked with --trust" in res.stderr
 
 
 def test_debug_renders_in_process_and_shows_the_traceback(good_dir, tmp_path):

@@ -79,8 +79,11 @@ def gallery(
             err(f"{len(result.failed)} of {n} configs failed{skipped}")
         if check:
             if problems:
+                hint = ""
+                if result.skipped and not trust:
+                    hint = f"; {len(result.skipped)} config(s) were skipped for want of --trust: a gallery built with --trust is checked with --trust"
                 err(f"gallery {str(output)!r} is not current: rerun 'lrviz gallery {config_dir} -o {output}"
-                    f"{' --trust' if trust else ''}'")
+                    f"{' --trust' if trust else ''}'{hint}")
                 raise typer.Exit(1)
             print(f"gallery {output} is current: {ok} configs{skipped}")
             return
