@@ -84,8 +84,6 @@ def plot(
     Example: lrviz plot configs/torch/steplr.yaml -o out --format png --format svg
     """
     with cli_errors(debug):
-        import importlib.util
-
         from lrviz.errors import ConfigError, LrvizError
         from lrviz.progress import progress_bar
         from lrviz.render.plot import PlotOptions, output_paths, value_problems, write_plots
@@ -116,11 +114,9 @@ def plot(
                 targets[target] = path
             plans.append((path, cfg, opts))
 
-        # several schedules run in worker processes once the parallel module is there
-        jobs = None if importlib.util.find_spec("lrviz.parallel") is not None else 1
         total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
-        with progress_bar(total) as progress:
-            results = [(path, simulate(cfg, progress=progress, jobs=jobs), opts) for path, cfg, opts in plans]
+        with progress_bar(total) as progress:  # jobs=None: a config's schedules run on every core
+            results = [(path, simulate(cfg, progress=progress, jobs=None), opts) for path, cfg, opts in plans]
         for path, result, opts in results:
             problems = value_problems(result, opts.yscale)
             if problems:

@@ -40,7 +40,7 @@ def show(
 
         (cfg,) = load_configs([config], steps=steps, device=device, trust=trust, sweep=sweep, force=force)
         with progress_bar(cfg.steps * len(cfg.schedules)) as progress:
-            result = simulate(cfg, progress=progress)
+            result = simulate(cfg, progress=progress, jobs=None)  # schedules on every core
         console = Console(highlight=False)
         log = yscale is not None and yscale.value == "log"
         for renderable in preview(result, width=console.width, height=height, log=log):
