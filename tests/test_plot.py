@@ -414,3 +414,13 @@ def test_no_matplotlib_warnings_while_rendering():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         render_bytes(simulated(GROUPS), "pdf", PlotOptions(layout="grid"))
+
+
+def test_options_built_directly_are_checked_and_normalised():
+    assert PlotOptions(size=[5, 3], formats=["svg"], layout="GRID").size == (5.0, 3.0)
+    assert PlotOptions(formats=["svg"]).formats == ("svg",)
+    with pytest.raises(LrvizError) as info:
+        PlotOptions(layout="stacked")
+    assert info.value.key == "layout"
+    with pytest.raises(ConfigError):
+        PlotOptions.resolve(["layout", "grid"])

@@ -185,6 +185,13 @@ class PlotOptions:
         "formats": _check_formats,
     }
 
+    def __post_init__(self) -> None:
+        """Options built directly (a notebook) get the same checks as the CLI's."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                object.__setattr__(self, f.name, self._CHECKS[f.name](value, f.name, False))
+
     @classmethod
     def resolve(cls, config_plot: dict | None = None, **cli_overrides: Any) -> "PlotOptions":
         """Options from a config's ``plot:`` block, with command-line values winning.
@@ -193,9 +200,9 @@ class PlotOptions:
         adds the file name); bad command-line values raise :class:`LrvizError` keyed
         ``--<option>``. A CLI value of ``None`` means "not given".
         """
-        config_plot = dict(config_plot or {})
-        if not isinstance(config_plot, dict):
+        if config_plot is not None and not isinstance(config_plot, dict):
             raise ConfigError(f"expected a mapping, got {describe(config_plot)}", key="plot")
+        config_plot = dict(config_plot or {})
         for k in config_plot:
             if k not in PLOT_KEYS:
                 from lrviz.errors import did_you_mean
