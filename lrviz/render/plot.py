@@ -621,7 +621,7 @@ def _build_figure(result: "Result", opts: PlotOptions, style: "Style") -> "Figur
                 ax.tick_params(axis="y", labelleft=False)
                 if axm is not None:
                     axm.tick_params(axis="y", labelleft=False)
-            ax.set_title(t.label, loc="left")
+            ax.set_title(_wrap_title(t.label, fig.get_figwidth() / ncols), loc="left")
         # one "learning rate" for the whole grid: a label per row would be taller than
         # a short row and collide with the next
         import matplotlib
@@ -654,6 +654,18 @@ def _build_figure(result: "Result", opts: PlotOptions, style: "Style") -> "Figur
     for ax, lines, arrays in pending:
         _fill(ax, lines, arrays, plan)
     return fig
+
+
+def _wrap_title(label: str, panel_inches: float) -> str:
+    """Break a panel title that would run into the next panel (bold DejaVu ~0.62 em a char)."""
+    import textwrap
+
+    import matplotlib
+    from matplotlib.font_manager import FontProperties
+
+    points = FontProperties(size=matplotlib.rcParams["axes.titlesize"]).get_size_in_points()
+    chars = max(12, int(panel_inches * 72 * 0.92 / (points * 0.62)))
+    return textwrap.fill(label, width=chars, break_long_words=True) if len(label) > chars else label
 
 
 def draw(result: "Result", ax: "Axes", options: PlotOptions | None = None) -> "Axes":
