@@ -310,3 +310,33 @@ def test_show_labels_with_brackets_are_printed_verbatim(write_config):
     result = show(cfg)
     assert result.exit_code == 0, result.output
     assert "[bold]x[/bold]" in result.stdout
+
+
+def test_key_point_labels_are_never_repeated():
+    """A warmup peak is both the global peak and a regime change: say 'peak' once."""
+    import numpy as np
+
+    from lrviz.render.keypoints import key_points
+
+    warm = np.concatenate([np.linspace(0.1, 1.0, 11), 0.5 * (1 + np.cos(np.linspace(0, np.pi, 90)))])
+    points, _ = key_points(warm)
+    for p in points:
+        assert len(p.what) == len(set(p.what)), p
+
+
+def test_grid_titles_wrap_instead_of_running_into_the_next_panel():
+    from lrviz.config import load_config
+    from lrviz.render.plot import PlotOptions, figure_for
+    from lrviz.simulate import simulate
+
+    long = "CosineAnnealingWarmRestarts(8, 1, 1e-4) with a long label"
+    cfg = load_config({"steps": 8, "schedules": [
+        {"label": long, "scheduler": "CosineAnnealingWarmRestarts", "params": {"T_0": 4}},
+        {"label": "short", "scheduler": "StepLR", "params": {"step_size": 2}},
+        {"label": "c", "scheduler": "StepLR", "params": {"step_size": 3}},
+    ]})
+    fig = figure_for(simulate(cfg), PlotOptions.resolve({"layout": "grid"}))
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert titles[0].replace("\n", " ") == long and "\n" in titles[0]
+    assert titles[1] == "short"
+    fig.clf()

@@ -138,7 +138,9 @@ def key_points(values: "np.ndarray", *, max_changes: int = 12) -> tuple[list[Key
     points: dict[int, list[str]] = {}
 
     def add(step: int, what: str) -> None:
-        points.setdefault(step, []).append(what)
+        whats = points.setdefault(step, [])
+        if what not in whats:  # the global peak can also be a regime change called "peak"
+            whats.append(what)
 
     add(0, "first")
     finite = np.isfinite(y)
