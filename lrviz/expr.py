@@ -130,8 +130,9 @@ class _Checker(ast.NodeTransformer):
             return ast.copy_location(new, node)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                name = node.func.id if isinstance(node.func, ast.Name) else "this"
-                self.fail(f"calling {name!r}")
+                if isinstance(node.func, ast.Name):
+                    self.fail(f"calling {node.func.id!r}")
+                self.fail(f"'{type(node.func).__name__}' syntax")  # a.b(), f()(): say what, not "calling 'this'"
             if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or not node.args:
                 self.fail(f"this call of {node.func.id!r}")
             new = ast.Call(func=node.func, args=[self.visit(a) for a in node.args], keywords=[])

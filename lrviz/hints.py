@@ -36,6 +36,11 @@ HINTS = (
         "set cycle_momentum: false, or use an optimizer with momentum (SGD, RMSprop) or betas (Adam, AdamW)",
     ),
     Hint(
+        re.compile(r"'initial_lr' is not specified in param_groups"),
+        "params.last_epoch",
+        "last_epoch >= 0 resumes a run from a checkpoint; leave it out (the default -1) to simulate from the start",
+    ),
+    Hint(
         re.compile(r"max_lr.*len|expected (\d+) values for max_lr", re.I),
         "params.max_lr",
         "give one max_lr, or one per param group",

@@ -405,7 +405,10 @@ def build_scheduler(name: str, params: dict, *, key: str, ctx: BuildContext) -> 
 
 
 def _torch_message(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    raw = str(exc)
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):
+        raw = exc.args[0]  # str(KeyError) is the repr: quotes and \n escapes on one long line
+    text = raw.strip().splitlines()[0] if raw.strip() else type(exc).__name__
     return text
 
 
