@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,9 +134,22 @@ def positive_int(value: Any, key: str, *, limit: int | None = None, what: str = 
     return value
 
 
+#: Control characters (escape, carriage return, bell...; tab and newline are fine): a
+#: label or title is printed to the terminal by show / check, where "\x1b[2J" would
+#: clear the screen and "\x1b]0;...\x07" retitle the window.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _text(value: Any, key: str) -> str:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value)
+        text = str(value)
+        bad = _CONTROL.search(text)
+        if bad:
+            raise ConfigError(
+                f"the control character {bad.group()!r} is not allowed in text (it would reach the terminal as is)",
+                key=key,
+            )
+        return text
     raise ConfigError(f"expected text, got {describe(value)}", key=key)
 
 

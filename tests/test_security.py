@@ -749,3 +749,26 @@ def test_regression_huge_figure_is_refused_before_it_is_allocated(tmp_path):
     assert_refused(cli("plot", cfg, "-o", out, "-f", "svg"), "60,000 x 60,000 pixels", "above the limit",
                    "lower the dpi")
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["label", "title", "group"])
+def test_regression_terminal_escapes_in_text_are_refused(tmp_path, where):
+    """`lrviz show` printed a label's "\\x1b[2J" (clear screen) and a title's OSC (retitle the window) as is."""
+    data = {"steps": 5, "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}]}
+    key = {"label": "schedules[0].label", "title": "title:", "group": "optimizer.param_groups[0].name"}[where]
+    text = {"label": "\x1b[2Jcleared", "title": "\x1b]0;retitled\x07", "group": "a\rb"}[where]
+    if where == "label":
+        data["schedules"][0]["label"] = text
+    elif where == "title":
+        data["title"] = text
+    else:
+        data["optimizer"] = {"param_groups": [{"name": text}]}
+    cfg = write(tmp_path / "esc.yaml", data)
+    for command in ("show", "export", "check"):
+        line = assert_refused(cli(command, cfg), "esc.yaml", key, "control character")
+        assert not any(c in line for c in "\x1b\x07\r")
+
+
+def test_regression_newlines_and_tabs_in_a_description_are_fine(tmp_path):
+    cfg = write(tmp_path / "desc.yaml", STEPLR | {"description": "two\n\tlines\n", "title": "a\ttitle"})
+    assert cli("export", cfg).exit_code == 0
