@@ -130,7 +130,8 @@ def positive_int(value: Any, key: str, *, limit: int | None = None, what: str = 
     if value <= 0:
         raise ConfigError(f"expected {what}, got {value}", key=key)
     if limit is not None and value > limit:
-        raise ConfigError(f"{value} is above the limit of {limit:,}", key=key)
+        shown = value if value < 10**30 else describe(value)  # str() of a 5000-digit int raises
+        raise ConfigError(f"{shown} is above the limit of {limit:,}", key=key)
     return value
 
 
@@ -142,7 +143,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def _text(value: Any, key: str) -> str:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        text = str(value)
+        try:
+            text = str(value)
+        except ValueError:  # an int past Python's 4300-digit limit for int -> text
+            raise ConfigError(f"expected text, got {describe(value)}", key=key) from None
         bad = _CONTROL.search(text)
         if bad:
             raise ConfigError(

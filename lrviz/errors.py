@@ -68,7 +68,10 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
 
 def describe(value: object) -> str:
     """A short, safe rendering of a user value for messages."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's 4300-digit limit for int -> text
+        text = f"<an integer of {value.bit_length()} bits>" if isinstance(value, int) else "<unprintable>"
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} ({type(value).__name__})"

@@ -148,7 +148,10 @@ def compile_expression(text: object, *, key: str, variables: tuple[str, ...] = V
     """
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
         raise ConfigError(f"expected an expression string such as \"0.1 ** (epoch // 30)\", got {type(text).__name__}", key=key)
-    text = str(text)
+    try:
+        text = str(text)
+    except ValueError:  # an int past Python's 4300-digit limit for int -> text
+        raise ConfigError(f"expression is a number of more than {MAX_LENGTH} digits", key=key) from None
     if len(text) > MAX_LENGTH:
         raise ConfigError(f"expression is {len(text)} characters long; at most {MAX_LENGTH} are allowed", key=key)
     try:

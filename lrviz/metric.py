@@ -21,7 +21,10 @@ MAX_CSV_BYTES = 200_000_000
 def _number(value: Any, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"expected a number, got {describe(value)}", key=key)
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ConfigError(f"expected a number, got {describe(value)}: too large for a float", key=key) from None
 
 
 def check_metric(spec: Any, key: str, config, schedule) -> None:

@@ -274,7 +274,9 @@ def _coerce(value: Any, hint: Any, key: str, ctx: "BuildContext") -> Any:
         raise _Mismatch
     if hint is float:
         # NaN is never a meaningful setting: it would only turn every later lr into NaN
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and (
+            isinstance(value, float) or abs(value) <= sys.float_info.max  # an int torch can make a float of
+        ):
             return value
         raise _Mismatch
     if hint is str:

@@ -55,6 +55,23 @@ _BoundedLoader.yaml_implicit_resolvers = {
 }
 _BoundedLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
+#: Characters of an integer literal. Python refuses to convert ints of more than 4300
+#: decimal digits to or from text (a ValueError deep inside PyYAML, or later in any
+#: message that shows the value), and no count, step or seed needs more than a few.
+MAX_INT_CHARS = 100
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(node.value)
+    if len(text) > MAX_INT_CHARS:
+        raise ConfigError(
+            f"an integer of {len(text)} characters at line {node.start_mark.line + 1}; at most {MAX_INT_CHARS} are allowed"
+        )
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
 
 def _expanded_size(node: yaml.Node) -> int:
     """Count nodes as a consumer walking the data would see them (aliases expanded)."""

@@ -772,3 +772,27 @@ def test_regression_terminal_escapes_in_text_are_refused(tmp_path, where):
 def test_regression_newlines_and_tabs_in_a_description_are_fine(tmp_path):
     cfg = write(tmp_path / "desc.yaml", STEPLR | {"description": "two\n\tlines\n", "title": "a\ttitle"})
     assert cli("export", cfg).exit_code == 0
+
+
+@pytest.mark.parametrize("literal", ["9" * 5000, "0x" + "f" * 5000])
+def test_regression_huge_integer_literals_are_refused_not_crashed_on(tmp_path, literal):
+    """Python refuses int <-> text past 4300 digits: PyYAML raised ValueError (exit 70), or a message did."""
+    cfg = write(tmp_path / "int.yaml", f"steps: 10\nscheduler: StepLR\nparams:\n  step_size: {literal}\n")
+    assert_refused(cli("export", cfg), "int.yaml", "an integer of", "at line 4", "at most 100")
+
+
+@pytest.mark.parametrize("data", [
+    {"steps": 10**5000},
+    {"params": {"step_size": 2, "gamma": 10**400}},
+    {"optimizer": {"lr": 10**400}},
+    {"title": 10**5000},
+    {"scheduler": "LambdaLR", "params": {"lr_lambda": 10**5000}},
+    {"scheduler": "ReduceLROnPlateau", "params": {}, "metric": [10**400] * 12},
+])
+def test_regression_huge_python_ints_in_a_dict_config_are_refused(data):
+    """The library takes dicts too, where ints have no size limit: refused, never a ValueError/OverflowError."""
+    from lrviz.simulate import simulate
+
+    with pytest.raises(LrvizError) as info:
+        simulate(load_config(STEPLR | data))
+    assert "\n" not in str(info.value) and len(str(info.value)) < 1000
