@@ -115,7 +115,8 @@ class Gallery:
 def find_configs(config_dir: str | Path) -> list[str]:
     """Every *.yaml / *.yml under ``config_dir`` (recursively), as sorted POSIX relative paths.
 
-    Hidden files and folders (a leading dot: .git, editor and temp files) are ignored.
+    Hidden files and folders (a leading dot: .git, editor and temp files) are ignored, and
+    so is anything that is not a file (a FIFO named x.yaml would block the reader forever).
     """
     root = Path(config_dir)
     if not root.exists():
@@ -128,6 +129,9 @@ def find_configs(config_dir: str | Path) -> list[str]:
         for name in filenames:
             if name.startswith(".") or not name.lower().endswith(CONFIG_SUFFIXES):
                 continue
+            full = os.path.join(dirpath, name)
+            if os.path.exists(full) and not os.path.isfile(full):
+                continue  # a FIFO, socket or device named *.yaml: reading it would block or never end
             found.append(Path(dirpath, name).relative_to(root).as_posix())
             if len(found) > MAX_CONFIGS:
                 raise LrvizError(f"more than {MAX_CONFIGS} configs under {str(root)!r}; point at a smaller folder")

@@ -796,3 +796,15 @@ def test_regression_huge_python_ints_in_a_dict_config_are_refused(data):
     with pytest.raises(LrvizError) as info:
         simulate(load_config(STEPLR | data))
     assert "\n" not in str(info.value) and len(str(info.value)) < 1000
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_regression_a_fifo_in_the_config_folder_does_not_hang_the_gallery(tmp_path):
+    """Reading a FIFO named x.yaml blocks until someone writes to it: the gallery hung."""
+    cfgs = tmp_path / "cfgs"
+    write(cfgs / "a.yaml", STEPLR)
+    os.mkfifo(cfgs / "fifo.yaml")
+    lrviz = [sys.executable, "-m", "lrviz", "gallery", str(cfgs), "-o", str(tmp_path / "out"), "--jobs", "1"]
+    proc = subprocess.run(lrviz, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "a.svg").is_file()
