@@ -169,18 +169,20 @@ def _apply(config: Config, cli_sweeps: list[str], force: bool) -> Config:
     sweeps = merged_sweeps(config, cli_sweeps)
     if not sweeps:
         return config
-    combos = list(itertools.product(*sweeps.values()))
-    total = len(config.schedules) * len(combos)
+    # counted before the product is made: 3 keys of 3000 values are 2.7e10 combinations
+    n_combos = math.prod(len(values) for values in sweeps.values())
+    total = len(config.schedules) * n_combos
     if total > MAX_SCHEDULES:
         raise LrvizError(
-            f"the sweep would make {total} schedules ({len(config.schedules)} x {len(combos)}), above the hard "
+            f"the sweep would make {total} schedules ({len(config.schedules)} x {n_combos}), above the hard "
             f"limit of {MAX_SCHEDULES}; sweep fewer values"
         )
     if total > MAX_SWEEP_SCHEDULES and not force:
         raise LrvizError(
-            f"the sweep would make {total} schedules ({len(config.schedules)} x {len(combos)}), more than "
+            f"the sweep would make {total} schedules ({len(config.schedules)} x {n_combos}), more than "
             f"{MAX_SWEEP_SCHEDULES} (too many to read in one plot); pass --force to make them anyway"
         )
+    combos = list(itertools.product(*sweeps.values()))
     keys = list(sweeps)
     schedules: list[Schedule] = []
     for original in config.schedules:

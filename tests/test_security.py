@@ -261,6 +261,13 @@ HOSTILE = {
     "limit-schedules": ("scheds.yaml", {"steps": 10, "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}]
                                         * (MAX_SCHEDULES + 1)}, [],
                         ["scheds.yaml", "schedules:", "257 schedules is above the limit of 256"]),
+    # regression: the product of 3 sweeps of 3000 values was made before it was counted (OOM-killed at 24 GB)
+    "limit-sweep-cli": ("sweepcli.yaml", STEPLR, [a for k in ("step_size", "gamma", "last_epoch")
+                                                  for a in ("--sweep", f"params.{k}=" + ",".join(map(str, range(1, 3001))))],
+                        ["sweepcli.yaml", "27000000000 schedules", "above the hard limit of 256"]),
+    "limit-sweep-block": ("sweepblock.yaml", STEPLR | {"sweep": {f"params.{k}": list(range(1, 3001))
+                                                                 for k in ("step_size", "gamma", "last_epoch")}}, [],
+                          ["sweepblock.yaml", "27000000000 schedules", "above the hard limit of 256"]),
 }
 
 
