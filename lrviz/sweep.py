@@ -23,7 +23,7 @@ import math
 import re
 from typing import Any
 
-from lrviz.config import MAX_SCHEDULES, Config, Schedule, _unique_labels
+from lrviz.config import MAX_SCHEDULES, Config, Schedule, _unique_labels, check_values
 from lrviz.errors import ConfigError, LrvizError, describe, key_join
 
 #: Above this many schedules a sweep asks for --force.
@@ -177,6 +177,7 @@ def _apply(config: Config, cli_sweeps: list[str], force: bool) -> Config:
             f"the sweep would make {total} schedules ({len(config.schedules)} x {n_combos}), above the hard "
             f"limit of {MAX_SCHEDULES}; sweep fewer values"
         )
+    check_values(config.steps, len(config.optimizer.param_groups), total)
     if total > MAX_SWEEP_SCHEDULES and not force:
         raise LrvizError(
             f"the sweep would make {total} schedules ({len(config.schedules)} x {n_combos}), more than "

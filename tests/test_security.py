@@ -261,6 +261,11 @@ HOSTILE = {
     "limit-schedules": ("scheds.yaml", {"steps": 10, "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}]
                                         * (MAX_SCHEDULES + 1)}, [],
                         ["scheds.yaml", "schedules:", "257 schedules is above the limit of 256"]),
+    "limit-values": ("values.yaml", {"steps": MAX_STEPS, "optimizer": {"param_groups": [{}, {}, {}]},
+                                     "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}] * 2}, [],
+                     ["values.yaml", "50,000,000 x 3 x 2 = 300,000,000 lr values", "above the limit of 100,000,000"]),
+    "limit-values-sweep": ("valsweep.yaml", STEPLR | {"steps": 10_000_000}, ["--sweep", "params.gamma=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1", "--force"],
+                           ["valsweep.yaml", "10,000,000 x 1 x 11 = 110,000,000 lr values"]),
     # regression: the product of 3 sweeps of 3000 values was made before it was counted (OOM-killed at 24 GB)
     "limit-sweep-cli": ("sweepcli.yaml", STEPLR, [a for k in ("step_size", "gamma", "last_epoch")
                                                   for a in ("--sweep", f"params.{k}=" + ",".join(map(str, range(1, 3001))))],
@@ -338,6 +343,13 @@ def test_step_counts_must_be_positive_whole_numbers(tmp_path, key, value):
     data[key] = value
     assert_refused(cli("export", write(tmp_path / "count.yaml", data)), "count.yaml", f"{key}:",
                    "expected a positive whole number")
+
+
+def test_the_largest_allowed_run_still_loads():
+    from lrviz.config import MAX_VALUES
+
+    cfg = load_config({"steps": MAX_STEPS, "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}] * 2})
+    assert cfg.steps * len(cfg.schedules) == MAX_VALUES
 
 
 def test_limits_are_checked_before_anything_is_allocated(monkeypatch):
