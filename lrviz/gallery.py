@@ -479,6 +479,28 @@ def _is_gallery_folder(outdir: Path) -> bool:
         return False
 
 
+def _refuse_foreign_pages(outdir: Path) -> None:
+    """A README.md or index.html that lrviz did not write is the user's: never overwrite it.
+
+    ``lrviz gallery configs -o .`` in a project would otherwise replace its README.md.
+    """
+    for page in PAGES:
+        path = outdir / page
+        if not (path.exists() or path.is_symlink()):
+            continue
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(4096).decode("utf-8", "replace")
+        except OSError:
+            head = ""
+        ours = head.startswith(MARKER) if page == "README.md" else '<meta name="generator" content="lrviz gallery">' in head
+        if not ours:
+            raise LrvizError(
+                f"{str(path)!r} was not written by lrviz gallery; refusing to overwrite it: give -o a new folder "
+                "or a gallery folder"
+            )
+
+
 def _existing_images(outdir: Path) -> set[str]:
     if not outdir.is_dir():
         return set()
@@ -506,6 +528,8 @@ def write_gallery(gallery: Gallery, outdir: str | Path) -> list[Path]:
     files = gallery.files()
     targets = {name: _target(outdir, name) for name in files}  # verify every name first
     was_gallery = _is_gallery_folder(outdir)
+    if not was_gallery:
+        _refuse_foreign_pages(outdir)
     written = [atomic_write(targets[name], data) for name, data in files.items()]
     if was_gallery:
         for name in sorted(_existing_images(outdir) - gallery.owned_names()):

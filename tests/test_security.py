@@ -827,3 +827,19 @@ def test_regression_a_fifo_in_the_config_folder_does_not_hang_the_gallery(tmp_pa
     proc = subprocess.run(lrviz, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "a.svg").is_file()
+
+
+@pytest.mark.parametrize("page", ["README.md", "index.html"])
+def test_regression_gallery_never_overwrites_a_page_it_did_not_write(tmp_path, page):
+    """`lrviz gallery configs -o .` in a project replaced the project's README.md."""
+    cfgs, project = tmp_path / "cfgs", tmp_path / "project"
+    write(cfgs / "a.yaml", STEPLR)
+    write(project / page, "# My project\n")
+    before = snapshot(project)
+    assert_refused(cli("gallery", cfgs, "-o", project, "--jobs", "1"), str(project / page), "was not written by lrviz",
+                   "refusing to overwrite")
+    assert snapshot(project) == before  # nothing written, not even the images
+    # a folder lrviz made is rewritten as before
+    out = tmp_path / "gallery"
+    assert cli("gallery", cfgs, "-o", out, "--jobs", "1").exit_code == 0
+    assert cli("gallery", cfgs, "-o", out, "--jobs", "1").exit_code == 0
