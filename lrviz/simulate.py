@@ -236,9 +236,13 @@ def advance(
     except Exception as exc:
         if every == 1:
             k = i
+        from lrviz.hints import translate
+
+        where, message = translate(_short(exc))
+        where = where or "scheduler"
         raise SimulationError(
-            f"torch failed at step {i} (scheduler step {k + 1}): {_short(exc)}",
-            key=key_join(key, "scheduler") if key else "scheduler",
+            f"torch failed at step {i} (scheduler step {k + 1}): {message}",
+            key=key_join(key, where) if key else where,
         ) from exc
 
 
@@ -329,11 +333,15 @@ def simulate(
     ``jobs`` > 1 (or None for every core) runs schedules in worker processes; values
     are the same either way, since each schedule is independent.
     """
-    dev = resolve_device(device or config.device)
-    if jobs != 1 and len(config.schedules) > 1:
-        from lrviz.parallel import simulate_parallel
+    source = str(config.source) if config.source else None
+    try:
+        dev = resolve_device(device or config.device)
+        if jobs != 1 and len(config.schedules) > 1:
+            from lrviz.parallel import simulate_parallel
 
-        trajectories = simulate_parallel(config, dev, jobs=jobs, progress=progress)
-    else:
-        trajectories = [step_schedule(config, s, dev, progress) for s in config.schedules]
+            trajectories = simulate_parallel(config, dev, jobs=jobs, progress=progress)
+        else:
+            trajectories = [step_schedule(config, s, dev, progress) for s in config.schedules]
+    except LrvizError as exc:  # errors found while stepping name the file, like config errors
+        raise exc.located(file=source) from None
     return Result(config=config, trajectories=trajectories, device=dev)
