@@ -54,6 +54,13 @@ BATCH_TIMEOUT = 300
 # --------------------------------------------------------------------------- helpers
 
 
+@pytest.fixture(autouse=True)
+def _no_ambient_trust_or_debug(monkeypatch):
+    """LRVIZ_TRUST / LRVIZ_DEBUG in the environment would change what these tests see."""
+    monkeypatch.delenv("LRVIZ_TRUST", raising=False)
+    monkeypatch.delenv("LRVIZ_DEBUG", raising=False)
+
+
 def cli(*args: object, env: dict | None = None):
     return runner.invoke(app, [str(a) for a in args], env=env)
 
@@ -289,7 +296,8 @@ def hostile(tmp_path_factory):
             content = json.loads(json.dumps(content).replace("{marker}", str(marker)))
         path = write(folder / file_name, content)
         cases.append((name, ["export", str(path), "-o", str(folder / f"{name}.csv"), *extra]))
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    env = {k: v for k, v in os.environ.items() if k not in ("LRVIZ_TRUST", "LRVIZ_DEBUG")}
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     proc = subprocess.run(
         [sys.executable, "-c", _DRIVER, str(MEMORY_LIMIT), json.dumps(cases)],
         capture_output=True, text=True, timeout=BATCH_TIMEOUT, env=env, cwd=folder,
