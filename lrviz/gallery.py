@@ -185,7 +185,9 @@ def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = F
         from lrviz.render.plot import PlotOptions, render_bytes
         from lrviz.simulate import simulate
 
-        config = load_config(path, trust=trust)
+        from lrviz.sweep import apply_sweeps
+
+        config = apply_sweeps(load_config(path, trust=trust), [], force=False)  # a config's own sweep: block
         entry.title = config.title or rel
         entry.description = " ".join((config.description or "").split())
         result = simulate(config, jobs=1)
@@ -210,7 +212,8 @@ def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = F
 
 def _reason(exc: LrvizError, path: Path) -> str:
     """The error without the config's own file name (the report names the entry)."""
-    where = [part for part in (exc.file if exc.file and Path(exc.file) != path else None, exc.key) if part]
+    same = bool(exc.file) and Path(exc.file).resolve() == Path(path).resolve()
+    where = [part for part in (None if same else exc.file, exc.key) if part]
     return ": ".join([*where, exc.message])
 
 
