@@ -773,7 +773,7 @@ def test_regression_huge_figure_is_refused_before_it_is_allocated(tmp_path):
     cfg = write(tmp_path / "big.yaml", STEPLR | {"plot": {"size": "50,50", "dpi": 1200}})
     out = tmp_path / "out"
     out.mkdir()
-    assert_refused(cli("plot", cfg, "-o", out, "-f", "svg"), "60,000 x 60,000 pixels", "above the limit",
+    assert_refused(cli("plot", cfg, "-o", out, "-f", "svg"), str(cfg), "60,000 x 60,000 pixels", "above the limit",
                    "lower the dpi")
     assert list(out.iterdir()) == []
 

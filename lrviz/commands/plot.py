@@ -124,5 +124,9 @@ def plot(
             for t in result.trajectories:
                 for w in t.warnings:
                     err(f"warning: {path}: {t.label}: torch: {w}")
-            for written in write_plots(result, folder, result.config.name, opts):
+            try:
+                written_paths = write_plots(result, folder, result.config.name, opts)
+            except LrvizError as exc:  # e.g. a figure too large to draw: name the config
+                raise exc.located(file=str(path)) from None
+            for written in written_paths:
                 print(written)
