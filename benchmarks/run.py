@@ -164,6 +164,27 @@ def load_avg() -> list[float] | None:
         return None
 
 
+def cpu_busy() -> tuple[float, float, float] | None:
+    """(wall, machine-wide busy CPU seconds, this process tree's CPU seconds) now."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    busy = (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    t = os.times()
+    return time.perf_counter(), busy, t.user + t.system + t.children_user + t.children_system
+
+
+def other_busy(start: tuple[float, float, float] | None) -> float | None:
+    """Cores kept busy by *other* processes since ``start``: the contention a result saw."""
+    end = cpu_busy()
+    if start is None or end is None:
+        return None
+    wall = end[0] - start[0]
+    return round(max(0.0, (end[1] - start[1]) - (end[2] - start[2])) / wall, 2) if wall > 0 else None
+
+
 def run_process(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> dict[str, Any]:
     """Wall time, peak RSS (MiB, from wait4) and exit code of one child process."""
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
@@ -538,25 +559,26 @@ def main() -> None:
         "mode": "quick" if q else "full", "machine": machine(), "load_before": load_avg(),
     }
     t0 = time.perf_counter()
-    if "startup" in only:
-        print("start-up (process wall time, median [min-max])", flush=True)
-        res["startup"] = bench_startup(reps=3 if q else 7)
-    if "sim" in only:
-        print("simulation, one schedule, 1 param group (time per step, medians)", flush=True)
-        res["sim"] = bench_sim(n=100_000 if q else 1_000_000, reps=3 if q else 5,
-                               n_naive=20_000 if q else 100_000, reps_naive=1 if q else 3)
-    if "parallel" in only:
-        print("parallel", flush=True)
-        res["parallel"] = bench_parallel(n=250_000 if q else 1_000_000, reps=1 if q else 3, methods=not q)
-    if "render" in only:
-        print("rendering (render_bytes, OneCycleLR: lr and momentum panels)", flush=True)
-        res["render"] = bench_render(sizes=(1_000, 100_000, 1_000_000 if q else 10_000_000), reps=3 if q else 5)
-    if "command" in only:
-        print("whole command (process wall time)", flush=True)
-        res["command"] = bench_command(n=200_000 if q else 1_000_000, reps=2 if q else 5)
-    if "memory" in only:
-        print("memory (peak RSS of separate processes)", flush=True)
-        res["memory"] = bench_memory(n=1_000_000 if q else 10_000_000)
+    plan: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
+        "startup": ("start-up (process wall time, median [min-max])", lambda: bench_startup(reps=3 if q else 7)),
+        "sim": ("simulation, one schedule, 1 param group (time per step, medians)",
+                lambda: bench_sim(n=100_000 if q else 1_000_000, reps=3 if q else 5,
+                                  n_naive=20_000 if q else 100_000, reps_naive=1 if q else 3)),
+        "parallel": ("parallel", lambda: bench_parallel(n=250_000 if q else 1_000_000, reps=1 if q else 3, methods=not q)),
+        "render": ("rendering (render_bytes, OneCycleLR: lr and momentum panels)",
+                   lambda: bench_render(sizes=(1_000, 100_000, 1_000_000 if q else 10_000_000), reps=3 if q else 5)),
+        "command": ("whole command (process wall time)", lambda: bench_command(n=200_000 if q else 1_000_000, reps=2 if q else 5)),
+        "memory": ("memory (peak RSS of separate processes)", lambda: bench_memory(n=1_000_000 if q else 10_000_000)),
+    }
+    for name in SECTIONS:
+        if name not in only:
+            continue
+        title, run = plan[name]
+        print(title, flush=True)
+        before, busy = load_avg(), cpu_busy()
+        res[name] = run()
+        res[name]["load"] = {"loadavg_before": before, "loadavg_after": load_avg(), "other_cores_busy": other_busy(busy)}
+        print(f"  (other processes kept {res[name]['load']['other_cores_busy']} cores busy on average)", flush=True)
     res["load_after"] = load_avg()
     res["seconds"] = time.perf_counter() - t0
     res["targets"] = targets(res)
