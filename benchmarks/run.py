@@ -13,12 +13,12 @@ reported as median [min-max] with the ratio to its reference, then written as JS
 * parallel: a config of 4 schedules, serial vs worker processes (same values);
 * start-up: ``lrviz --help``, ``lrviz list --help`` and a usage error, and which heavy
   modules they import;
-* memory: peak RSS of separate processes, lrviz vs the bare loop, 2 param groups.
+* memory: peak RSS (VmHWM) of separate processes, lrviz vs the bare loop, 2 param groups.
 
 Usage::
 
     python benchmarks/run.py            # the full run (about 10 minutes on 2 cores)
-    python benchmarks/run.py --quick    # smaller sizes, fewer repetitions (about 1 minute)
+    python benchmarks/run.py --quick    # smaller sizes, fewer repetitions (about 1.5 minutes; writes no JSON)
     python benchmarks/run.py --only sim,parallel --json out.json
 
 Times are wall-clock; run it on a quiet machine (the load average is recorded).
@@ -453,6 +453,21 @@ def bench_startup(reps: int) -> dict[str, Any]:
 
 MEMORY_PROCESS = """
 import sys, json
+
+
+def peak_mib():
+    # VmHWM: this process's own high-water mark. Not ru_maxrss: Linux folds the
+    # parent's peak into a child's ru_maxrss at exec, so a big parent would inflate it.
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 which, sched, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 import torch
 from torch.optim import lr_scheduler as L
@@ -469,18 +484,19 @@ if which == "bare":
         for lrs, g in zip(out, groups):
             lrs.append(g["lr"])
         step()
-    print(json.dumps({"recorded_bytes": 0}))
+    print(json.dumps({"recorded_bytes": 0, "peak_mib": peak_mib()}))
 elif which == "lrviz":
     import lrviz.simulate, lrviz.config
     cfg = lrviz.config.load_config({"steps": n, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9,
                                     "param_groups": [{"lr": 0.1}, {"lr": 0.01}]}, **spec})
     t = lrviz.simulate.simulate(cfg).trajectories[0]
-    print(json.dumps({"recorded_bytes": t.lr.nbytes + (t.momentum.nbytes if t.momentum is not None else 0)}))
+    print(json.dumps({"recorded_bytes": t.lr.nbytes + (t.momentum.nbytes if t.momentum is not None else 0),
+                      "peak_mib": peak_mib()}))
 else:  # imports and one optimizer only: the floor both sides share
     import lrviz.simulate, lrviz.config
     ps = [torch.zeros(2, 2, requires_grad=True) for _ in range(2)]
     opt = torch.optim.SGD([{"params": [ps[0]], "lr": 0.1}, {"params": [ps[1]], "lr": 0.01}], lr=0.1, momentum=0.9)
-    print(json.dumps({"recorded_bytes": 0}))
+    print(json.dumps({"recorded_bytes": 0, "peak_mib": peak_mib()}))
 """
 
 
@@ -492,13 +508,13 @@ def bench_memory(n: int) -> dict[str, Any]:
             res = run_process([sys.executable, "-c", MEMORY_PROCESS, which, sched, str(n)])
             if res["rc"] != 0:
                 raise SystemExit(f"memory {which} failed: {res['stderr'][-800:]}")
-            row[which] = {"maxrss_mib": res["maxrss_mib"], **json.loads(res["stdout"])}
+            row[which] = {"wait4_maxrss_mib": res["maxrss_mib"], **json.loads(res["stdout"])}
         recorded = row["lrviz"]["recorded_bytes"] / 2**20
-        limit = row["bare"]["maxrss_mib"] + 2 * recorded
-        row.update(recorded_mib=recorded, limit_mib=limit, met=row["lrviz"]["maxrss_mib"] <= limit)
+        limit = row["bare"]["peak_mib"] + 2 * recorded
+        row.update(recorded_mib=recorded, limit_mib=limit, met=row["lrviz"]["peak_mib"] <= limit)
         out["schedules"][sched] = row
-        print(f"  {sched:18s} peak RSS: imports {row['floor']['maxrss_mib']:.0f} MiB, bare loop {row['bare']['maxrss_mib']:.0f} MiB, "
-              f"lrviz {row['lrviz']['maxrss_mib']:.0f} MiB; recorded arrays {recorded:.0f} MiB; "
+        print(f"  {sched:18s} peak RSS: imports {row['floor']['peak_mib']:.0f} MiB, bare loop {row['bare']['peak_mib']:.0f} MiB, "
+              f"lrviz {row['lrviz']['peak_mib']:.0f} MiB; recorded arrays {recorded:.0f} MiB; "
               f"limit {limit:.0f} MiB", flush=True)
     return out
 
@@ -538,7 +554,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                     r["time"]["median"] < 0.5 and not ({"torch", "matplotlib"} & set(r["heavy_imports"] or [])))
     if "memory" in res:
         for name, r in res["memory"]["schedules"].items():
-            add(f"memory {res['memory']['steps']:.0e} x 2 groups {name}: lrviz peak MiB", round(r["lrviz"]["maxrss_mib"]),
+            add(f"memory {res['memory']['steps']:.0e} x 2 groups {name}: lrviz peak MiB", round(r["lrviz"]["peak_mib"]),
                 f"<= {r['limit_mib']:.0f}", r["met"])
     return rows
 
@@ -547,7 +563,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes and few repetitions (a smoke run)")
     ap.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections: {', '.join(SECTIONS)}")
-    ap.add_argument("--json", default=str(HERE / "results.json"), help="where to write the results (default benchmarks/results.json)")
+    ap.add_argument("--json", default=None,
+                    help="where to write the results (default: benchmarks/results.json for a full run; "
+                    "a --quick run writes nothing unless given a path, so it cannot overwrite the recorded results)")
     args = ap.parse_args()
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     bad = [s for s in only if s not in SECTIONS]
@@ -586,8 +604,10 @@ def main() -> None:
     for t in res["targets"]:
         print(f"  {'MET ' if t['met'] else 'MISS'}  {t['target']:62s} {t['value']!s:>8}  ({t['limit']})")
     print(f"\nload average before {res['load_before']}, after {res['load_after']}; {res['seconds']:.0f} s")
-    Path(args.json).write_text(json.dumps(res, indent=1, sort_keys=False) + "\n")
-    print(f"wrote {args.json}")
+    target = args.json or (None if q else str(HERE / "results.json"))
+    if target:
+        Path(target).write_text(json.dumps(res, indent=1, sort_keys=False) + "\n")
+        print(f"wrote {target}")
 
 
 if __name__ == "__main__":
