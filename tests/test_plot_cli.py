@@ -356,3 +356,17 @@ def test_plot_prints_no_progress_when_piped(write_config, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     assert result.stdout.splitlines() == [str(tmp_path / "long.png")]
+
+
+def test_several_configs_share_one_pool_and_give_the_same_files(write_config, tmp_path):
+    """Configs simulated together (one worker pool) draw exactly what each drawn alone does."""
+    a = write_config(BASIC, "a.yaml")
+    b = write_config({**BASIC, "schedules": [{"scheduler": "OneCycleLR", "params": {"max_lr": 1.0, "total_steps": 40}}]}, "b.yaml")
+    together, alone = tmp_path / "together", tmp_path / "alone"
+    together.mkdir()
+    alone.mkdir()
+    assert invoke(a, b, "-o", together).exit_code == 0
+    assert invoke(a, "-o", alone).exit_code == 0
+    assert invoke(b, "-o", alone).exit_code == 0
+    for name in ("a.png", "b.png"):
+        assert (together / name).read_bytes() == (alone / name).read_bytes()

@@ -87,7 +87,7 @@ def plot(
         from lrviz.errors import ConfigError, LrvizError
         from lrviz.progress import progress_bar
         from lrviz.render.plot import PlotOptions, output_paths, value_problems, write_plots
-        from lrviz.simulate import simulate
+        from lrviz.parallel import simulate_configs
 
         folder = outdir if outdir is not None else Path(".")
         if not folder.is_dir():
@@ -115,8 +115,9 @@ def plot(
             plans.append((path, cfg, opts))
 
         total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
-        with progress_bar(total) as progress:  # jobs=None: a config's schedules run on every core
-            results = [(path, simulate(cfg, progress=progress, jobs=None), opts) for path, cfg, opts in plans]
+        with progress_bar(total) as progress:  # the schedules of every config share one pool of all cores
+            simulated = simulate_configs([cfg for _, cfg, _ in plans], jobs=None, progress=progress)
+        results = [(path, result, opts) for (path, _, opts), result in zip(plans, simulated)]
         for path, result, opts in results:
             problems = value_problems(result, opts.yscale)
             if problems:
