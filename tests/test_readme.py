@@ -29,8 +29,10 @@ COMMANDS = [line for line in LINES if line.startswith(("lrviz ", "mkdir "))]
 def test_readme_has_the_main_commands():
     for command in ("plot", "show", "export", "check", "gallery"):
         assert any(c.startswith(f"lrviz {command} ") for c in COMMANDS), command
-    quickstart = [line for line in LINES if "pip install" in line]
-    assert len(quickstart) == 2
+    section = README[README.index("## Quickstart") :]
+    section = section[: section.index("\n## ", 4)]
+    quickstart = [line.strip() for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S) for line in block.splitlines()]
+    assert len(quickstart) == 2 and all("pip install" in line for line in quickstart)
     assert "lrviz plot configs/" in quickstart[0] and "pytest" in quickstart[1]
     ci = (REPO / ".ci" / "run").read_text()
     assert quickstart[1] in ci, "CI must run the README test command verbatim"
