@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from lrviz.cli import app
 from lrviz.registry import torch_schedulers
+from tests.torchloop import direct_lrs
 
 runner = CliRunner()
 
@@ -28,14 +29,8 @@ GOOD = {
 
 
 def direct_steplr(lrs, steps, step_size, gamma):
-    opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)], "lr": lr} for lr in lrs], lr=0.1, momentum=0.9)
-    sched = torch.optim.lr_scheduler.StepLR(opt, step_size, gamma)
-    out = []
-    for _ in range(steps):
-        out.append([g["lr"] for g in opt.param_groups])
-        opt.step()
-        sched.step()
-    return out
+    make = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size, gamma)  # noqa: E731
+    return direct_lrs(make, lrs, steps, default_lr=0.1, momentum=0.9).tolist()
 
 
 def test_export_csv_round_trips_torch_values(write_config, tmp_path):

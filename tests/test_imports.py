@@ -24,6 +24,7 @@ from lrviz.cli import app
 from lrviz.config import load_config
 from lrviz.errors import ConfigError, TrustError
 from lrviz.simulate import simulate
+from tests.torchloop import direct_lrs
 
 runner = CliRunner()
 LRS = [0.1, 0.02]
@@ -116,15 +117,7 @@ def load_module(path: Path, name: str):
 
 def direct(make, steps: int = 30) -> np.ndarray:
     """A plain torch loop: two groups, optimizer.step() then scheduler.step()."""
-    groups = [{"params": [torch.zeros(2, 2, requires_grad=True)], "lr": lr} for lr in LRS]
-    opt = torch.optim.SGD(groups, lr=LRS[0])
-    sched = make(opt)
-    rows = []
-    for _ in range(steps):
-        rows.append([g["lr"] for g in opt.param_groups])
-        opt.step()
-        sched.step()
-    return np.array(rows)
+    return direct_lrs(make, LRS, steps)
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,7 @@ from lrviz.config import load_config
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.presets import PRESETS
 from lrviz.simulate import simulate
+from tests.torchloop import direct_lrs
 
 try:  # optional test dependency (pip install lrviz[compare])
     import transformers.optimization as hf
@@ -296,19 +297,11 @@ HF_FUNCTIONS = {
 
 
 def run_transformers(name: str, params: dict) -> np.ndarray:
-    groups = [{"params": [torch.zeros(2, 2, requires_grad=True)], "lr": float(lr)} for lr in GROUP_LRS]
-    opt = torch.optim.SGD(groups, lr=DEFAULT_LR)
     fn = getattr(hf, HF_FUNCTIONS[name])
     kwargs = dict(params)
     if "num_training_steps" in inspect.signature(fn).parameters and "num_stable_steps" not in kwargs:
         kwargs.setdefault("num_training_steps", STEPS)  # (wsd warns when given both)
-    sched = fn(opt, **kwargs)
-    rows = []
-    for _ in range(STEPS):
-        rows.append([g["lr"] for g in opt.param_groups])
-        opt.step()
-        sched.step()
-    return np.array(rows)
+    return direct_lrs(lambda opt: fn(opt, **kwargs), [float(lr) for lr in GROUP_LRS], STEPS, default_lr=DEFAULT_LR)
 
 
 @pytest.mark.skipif(hf is None, reason=HF_MISSING)

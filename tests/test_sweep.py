@@ -16,6 +16,7 @@ from lrviz.config import load_config
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.simulate import simulate
 from lrviz.sweep import MAX_SWEEP_SCHEDULES, apply_sweeps, parse_cli_sweep
+from tests.torchloop import direct_lrs
 
 runner = CliRunner()
 LRS = [0.1, 0.02]
@@ -31,15 +32,7 @@ def base(**extra) -> dict:
 
 
 def direct(make, steps: int = STEPS) -> np.ndarray:
-    groups = [{"params": [torch.zeros(2, 2, requires_grad=True)], "lr": lr} for lr in LRS]
-    opt = torch.optim.SGD(groups, lr=LRS[0], momentum=0.9)
-    sched = make(opt)
-    rows = []
-    for _ in range(steps):
-        rows.append([g["lr"] for g in opt.param_groups])
-        opt.step()
-        sched.step()
-    return np.array(rows)
+    return direct_lrs(make, LRS, steps, momentum=0.9)
 
 
 def test_cli_sweep_labels_and_values_equal_direct_torch():
