@@ -62,3 +62,13 @@ def test_every_readme_command_runs(scratch):
         assert "error:" not in result.stderr, f"{line}\n{result.stderr}"
     assert (scratch / "out" / "000-cheatsheet.svg").exists()
     assert (scratch / "gallery" / "index.html").exists()
+
+
+def test_every_preset_and_command_is_documented():
+    from lrviz.cli import COMMANDS
+    from lrviz.registry import presets
+
+    for name in presets():
+        assert f"`{name}`" in README, f"preset {name} is not in the README"
+    for name, _ in COMMANDS:
+        assert f"lrviz {name}" in README, f"command {name} is not in the README"

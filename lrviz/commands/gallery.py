@@ -85,7 +85,7 @@ def gallery(
                 err(f"gallery {str(output)!r} is not current: rerun 'lrviz gallery {config_dir} -o {output}"
                     f"{' --trust' if trust else ''}'{hint}")
                 raise typer.Exit(1)
-            print(f"gallery {output} is current: {ok} configs{skipped}")
+            print(f"{output} is current: {ok} configs{skipped}")
             return
         print(f"wrote {len(written)} files to {output}: {ok} of {n} configs rendered{skipped}")
         if problems:
