@@ -148,7 +148,7 @@ def _milestones(params: dict) -> list[int]:
 
 def walk(config: "Config", schedule: "Schedule") -> Iterator[Node]:
     """Every scheduler of ``schedule``'s spec, outermost first, children in order."""
-    every = _every(config, schedule)
+    every = config.scheduler_every(schedule)
     top = Node(
         schedule.scheduler, schedule.params, schedule.key,
         reach=config.scheduler_steps(schedule), horizon=(config.steps - 1) // every,
@@ -182,10 +182,6 @@ def _walk(node: Node, depth: int) -> Iterator[Node]:
         else:  # ChainedScheduler: every child sees every step
             sub = Node(child["scheduler"], params, key_join(ckey, j), node.reach, node.horizon, node.offset, node.span)
         yield from _walk(sub, depth + 1)
-
-
-def _every(config: "Config", schedule: "Schedule") -> int:
-    return 1 if schedule.interval == "step" else config.steps_per_epoch
 
 
 # --------------------------------------------------------------------------- lint context
@@ -457,7 +453,7 @@ def _collapse(ctx: Context) -> Iterator[Finding]:
     same = np.all(lr == lr[:, :1], axis=1) & (lr[:, 0] != 0)
     # One scheduler step alike is a shared floor touched once (cosine reaching a
     # single eta_min at the very end): by design. Two or more is a collapse.
-    every = _every(ctx.config, ctx.schedule)
+    every = ctx.config.scheduler_every(ctx.schedule)
     if np.unique(np.flatnonzero(same) // every).size >= 2:
         i = int(np.argmax(same))
         configured = ", ".join(f"{g}={_num(v)}" for g, v in zip(ctx.trajectory.groups, ctx.configured_lrs))
@@ -502,7 +498,7 @@ def resume_points(config: "Config", schedule: "Schedule", resume_at: list[int] |
     if resume_at:
         validate_resume_at(config, resume_at)
         return sorted(set(resume_at))
-    every = _every(config, schedule)
+    every = config.scheduler_every(schedule)
     points = {(n * q // 4) // every * every for q in (1, 2, 3)}
     extra: set[int] = set()
     for node in walk(config, schedule):
@@ -516,15 +512,6 @@ def resume_points(config: "Config", schedule: "Schedule", resume_at: list[int] |
 
 def _columns(n: int) -> list[array]:
     return [array("d") for _ in range(n)]
-
-
-def _stack(cols: list[array]) -> "np.ndarray":
-    import numpy as np
-
-    out = np.empty((len(cols[0]) if cols else 0, len(cols)), dtype=np.float64)
-    for j, c in enumerate(cols):
-        out[:, j] = np.frombuffer(c, dtype=np.float64)
-    return out
 
 
 def first_difference(a: "np.ndarray", b: "np.ndarray") -> tuple[int, int] | None:
@@ -599,9 +586,9 @@ def checkpoints(
     Returns the saved bytes by step, and the lr rows recorded up to the last point.
     """
     from lrviz.build import build
-    from lrviz.simulate import advance
+    from lrviz.simulate import _as_matrix, advance
 
-    every = _every(config, schedule)
+    every = config.scheduler_every(schedule)
     optimizer, scheduler, metric = build(config, schedule, device)
     groups = len(optimizer.param_groups)
     lr_cols, m_cols = _columns(groups), (_columns(groups) if momentum else None)
@@ -612,7 +599,7 @@ def checkpoints(
                 key=schedule.key)
         pos = k
         saved[k] = _save(optimizer, scheduler)
-    return saved, _stack(lr_cols)
+    return saved, _as_matrix(lr_cols)
 
 
 @dataclass
@@ -641,7 +628,7 @@ def resume(
     script that saves only the scheduler does -- to show what that costs.
     """
     from lrviz.build import build
-    from lrviz.simulate import _zero_closure, advance
+    from lrviz.simulate import _as_matrix, _zero_closure, advance
 
     optimizer, scheduler, metric = build(config, schedule, device)
     state = _load(blob)
@@ -656,9 +643,9 @@ def resume(
     optimizer.step(_zero_closure)
     groups = len(optimizer.param_groups)
     lr_cols, m_cols = _columns(groups), (_columns(groups) if momentum else None)
-    advance(optimizer, scheduler, metric, every=_every(config, schedule), start=k, stop=config.steps,
+    advance(optimizer, scheduler, metric, every=config.scheduler_every(schedule), start=k, stop=config.steps,
             lr_cols=lr_cols, m_cols=m_cols, key=schedule.key)
-    return Resumed(k, _stack(lr_cols), _stack(m_cols) if momentum else None, scheduler)
+    return Resumed(k, _as_matrix(lr_cols), _as_matrix(m_cols) if momentum else None, scheduler)
 
 
 def resume_round_trip(

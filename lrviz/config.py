@@ -91,9 +91,13 @@ class Config:
     def epochs(self) -> float:
         return self.steps / self.steps_per_epoch
 
+    def scheduler_every(self, schedule: Schedule) -> int:
+        """Optimizer steps per ``scheduler.step()``: 1, or steps_per_epoch for ``interval: epoch``."""
+        return 1 if schedule.interval == "step" else self.steps_per_epoch
+
     def scheduler_steps(self, schedule: Schedule) -> int:
         """How many times ``schedule``'s scheduler.step() is called in the run."""
-        return self.steps if schedule.interval == "step" else self.steps // self.steps_per_epoch
+        return self.steps // self.scheduler_every(schedule)
 
     def replace(self, **changes: Any) -> "Config":
         new = copy.copy(self)

@@ -256,7 +256,7 @@ def step_schedule(
     from lrviz.build import build
 
     steps = config.steps
-    every = 1 if schedule.interval == "step" else config.steps_per_epoch
+    every = config.scheduler_every(schedule)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         optimizer, scheduler, metric = build(config, schedule, device)
