@@ -199,7 +199,7 @@ class Context:
     claimed: set[str] = field(default_factory=set)  # param keys a lint already reported
 
     def finding(self, severity: str, code: str, message: str, **kw: Any) -> Finding:
-        src = str(self.config.source) if self.config.source else None
+        src = self.config.file
         return Finding(self.schedule.label, severity, code, message, config=src, **kw)
 
 
@@ -482,7 +482,7 @@ def validate_resume_at(config: "Config", resume_at: list[int] | None) -> None:
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n - 1:
             raise LrvizError(
                 f"--resume-at {k} is outside the run of {n} steps: give an optimizer step from 1 to {n - 1}",
-                file=str(config.source) if config.source else None,
+                file=config.file,
             )
 
 

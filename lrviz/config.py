@@ -84,6 +84,11 @@ class Config:
         return self.source.stem if self.source else "config"
 
     @property
+    def file(self) -> str | None:
+        """The config file as errors name it (None for a config built from a dict)."""
+        return str(self.source) if self.source else None
+
+    @property
     def base_dir(self) -> Path:
         return self.source.parent if self.source else Path.cwd()
 

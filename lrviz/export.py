@@ -110,7 +110,7 @@ def to_json(results: "list[Result] | Result") -> str:
     for result in items:
         docs.append(
             {
-                "source": str(result.config.source) if result.config.source else None,
+                "source": result.config.file,
                 "config": resolved_config(result),
                 "schedules": [
                     {

@@ -115,13 +115,9 @@ def simulate_configs(
         try:
             runs.append((cfg, resolve_device(device or cfg.device)))
         except LrvizError as exc:
-            raise exc.located(file=_source(cfg)) from None
+            raise exc.located(file=cfg.file) from None
     trajectories = _run(runs, jobs, progress, None)
     return [Result(config=cfg, trajectories=t, device=dev) for (cfg, dev), t in zip(runs, trajectories)]
-
-
-def _source(config: "Config") -> str | None:
-    return str(config.source) if config.source else None
 
 
 def _run(
@@ -146,7 +142,7 @@ def _run(
             try:
                 out[ci].append(step_schedule(cfg, cfg.schedules[si], dev, progress))
             except LrvizError as exc:
-                raise exc.located(file=_source(cfg)) from None
+                raise exc.located(file=cfg.file) from None
         return out
 
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
@@ -163,7 +159,7 @@ def _run(
         try:
             return futures[i].result()
         except LrvizError as exc:
-            raise exc.located(file=_source(runs[tasks[i][0]][0])) from None
+            raise exc.located(file=runs[tasks[i][0]][0].file) from None
 
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(runs, queue))
     finished = False

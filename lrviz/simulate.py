@@ -333,7 +333,6 @@ def simulate(
     ``jobs`` > 1 (or None for every core) runs schedules in worker processes; values
     are the same either way, since each schedule is independent.
     """
-    source = str(config.source) if config.source else None
     try:
         dev = resolve_device(device or config.device)
         if jobs != 1 and len(config.schedules) > 1:
@@ -343,5 +342,5 @@ def simulate(
         else:
             trajectories = [step_schedule(config, s, dev, progress) for s in config.schedules]
     except LrvizError as exc:  # errors found while stepping name the file, like config errors
-        raise exc.located(file=source) from None
+        raise exc.located(file=config.file) from None
     return Result(config=config, trajectories=trajectories, device=dev)

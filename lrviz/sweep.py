@@ -162,7 +162,7 @@ def apply_sweeps(config: Config, cli_sweeps: list[str] | None = None, *, force: 
     try:
         return _apply(config, list(cli_sweeps or []), force)
     except LrvizError as exc:
-        raise exc.located(file=str(config.source) if config.source else None) from None
+        raise exc.located(file=config.file) from None
 
 
 def _apply(config: Config, cli_sweeps: list[str], force: bool) -> Config:
