@@ -304,15 +304,11 @@ def _coerce(value: Any, hint: Any, key: str, ctx: "BuildContext") -> Any:
         if origin is tuple and args and args[-1] is not Ellipsis:
             if len(value) != len(args):
                 raise ConfigError(f"expected a list of {len(args)} values, got {len(value)}", key=key)
-            return tuple(_coerce_item(v, a, key_join(key, i), ctx) for i, (v, a) in enumerate(zip(value, args)))
+            return tuple(coerce(v, a, key_join(key, i), ctx) for i, (v, a) in enumerate(zip(value, args)))
         inner = args[0] if args else None
-        items = [_coerce_item(v, inner, key_join(key, i), ctx) for i, v in enumerate(value)]
+        items = [coerce(v, inner, key_join(key, i), ctx) for i, v in enumerate(value)]
         return tuple(items) if origin is tuple else items
     return value
-
-
-def _coerce_item(value: Any, hint: Any, key: str, ctx: "BuildContext") -> Any:
-    return coerce(value, hint, key, ctx)
 
 
 # --------------------------------------------------------------------------- specs
