@@ -83,19 +83,12 @@ def load_configs(
 ):
     """Load (and sweep-expand) every config given on the command line."""
     from lrviz.config import load_config
+    from lrviz.sweep import apply_sweeps
 
     configs = []
     for path in paths:
         cfg = load_config(path, trust=trust, steps=steps, device=device)
-        try:
-            from lrviz.sweep import apply_sweeps
-        except ImportError:  # sweep support not installed in this build
-            apply_sweeps = None
-        if apply_sweeps is not None:
-            cfg = apply_sweeps(cfg, sweep or [], force=force)
-        elif sweep:
-            raise LrvizError("--sweep is not available in this build")
-        configs.append(cfg)
+        configs.append(apply_sweeps(cfg, sweep or [], force=force))  # the config's sweep: block too
     return configs
 
 
