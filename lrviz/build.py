@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lrviz.errors import SimulationError, key_join
+from lrviz.errors import SimulationError, first_line, key_join
 from lrviz.registry import BuildContext, build_scheduler, torch_optimizers
 
 if TYPE_CHECKING:
@@ -33,8 +33,7 @@ def build_optimizer(config: "Config", device: str):
     try:
         return cls(groups, **spec.kwargs)
     except Exception as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SimulationError(f"torch.optim.{spec.name} refused these settings: {msg}", key="optimizer") from exc
+        raise SimulationError(f"torch.optim.{spec.name} refused these settings: {first_line(exc)}", key="optimizer") from exc
 
 
 def build(config: "Config", schedule: "Schedule", device: str) -> tuple[Any, Any, list[float] | None]:

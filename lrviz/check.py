@@ -34,7 +34,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lrviz.errors import LrvizError, SimulationError, key_join
+from lrviz.errors import LrvizError, SimulationError, first_line, key_join, one_line
+from lrviz.jsonio import plain
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,10 +79,10 @@ class Finding:
 
     def __str__(self) -> str:
         where = "".join(f"{part}: " for part in (self.config, self.key) if part)
-        return _one_line(f"{where}{self.schedule}: {self.severity} [{self.code}] {self.message}")
+        return one_line(f"{where}{self.schedule}: {self.severity} [{self.code}] {self.message}")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: non-finite floats become the strings 'nan', 'inf', '-inf'."""
+        """JSON-ready; non-finite numbers spelled as :mod:`lrviz.jsonio` spells them."""
         return {
             "config": self.config,
             "schedule": self.schedule,
@@ -90,19 +91,8 @@ class Finding:
             "key": self.key,
             "step": self.step,
             "message": self.message,
-            "values": {k: _json_number(v) for k, v in self.values.items()},
+            "values": plain(self.values),
         }
-
-
-def _one_line(text: str) -> str:
-    """Labels and torch's words are quoted in messages: keep one finding on one line."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def _json_number(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    return v
 
 
 def _num(v: float) -> str:
@@ -679,7 +669,7 @@ def resume_round_trip(
         except Exception as exc:
             findings.append(ctx.finding(
                 ERROR, "resume-failed",
-                f"saving the optimizer and scheduler state with torch.save failed: {_short(exc)}; a state_dict "
+                f"saving the optimizer and scheduler state with torch.save failed: {first_line(exc)}; a state_dict "
                 "must hold only picklable values (no lambdas or local functions among the scheduler's attributes)",
                 key=key,
             ))
@@ -712,7 +702,7 @@ def resume_round_trip(
                 break
             except Exception as exc:
                 findings.append(ctx.finding(
-                    ERROR, "resume-failed", f"loading the state saved after step {k} failed: {_short(exc)}",
+                    ERROR, "resume-failed", f"loading the state saved after step {k} failed: {first_line(exc)}",
                     step=k, key=key,
                 ))
                 break
@@ -737,11 +727,6 @@ def resume_round_trip(
                 values={"resume_at": k, "uninterrupted": ref_v, "resumed": got_v},
             ))
     return findings, _warning_lines(caught)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # --------------------------------------------------------------------------- entry points
@@ -831,7 +816,7 @@ def exit_code(findings: list[Finding], *, strict: bool = False) -> int:
 
 def render_json(results: list[tuple["Config", list[Finding]]], *, strict: bool = False, exit_code: int = 0) -> str:
     """The report for CI: every finding, per-config schedule lists and the totals."""
-    import json
+    from lrviz.jsonio import dumps
 
     findings = [f for _, fs in results for f in fs]
     doc = {
@@ -849,7 +834,7 @@ def render_json(results: list[tuple["Config", list[Finding]]], *, strict: bool =
         ],
         "findings": [f.to_dict() for f in findings],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return dumps(doc, indent=2, ensure_ascii=False)
 
 
 def _summary_line(results: list[tuple["Config", list[Finding]]]) -> str:

@@ -77,6 +77,21 @@ def describe(value: object) -> str:
     return f"{text} ({type(value).__name__})"
 
 
+def first_line(exc: BaseException, *, with_type: bool = False) -> str:
+    """The first line of an exception's message: what lrviz quotes of torch's (or Python's) words.
+
+    An exception without a message gives its type name. A KeyError's ``str()`` is the
+    repr of its key (quotes, and escaped newlines on one long line), so its argument is
+    used instead. ``with_type`` prefixes the type name: ``ValueError: ...``.
+    """
+    raw = exc.args[0] if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str) else str(exc)
+    raw = raw.strip()
+    if not raw:
+        return type(exc).__name__
+    line = raw.splitlines()[0]
+    return f"{type(exc).__name__}: {line}" if with_type else line
+
+
 def one_line(text: str) -> str:
     """``text`` with line breaks and other control characters escaped.
 

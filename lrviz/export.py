@@ -6,12 +6,12 @@ Floats are written with ``repr`` (shortest round-trip form), so a value such as
 
 from __future__ import annotations
 
-import json
-import math
 from typing import TYPE_CHECKING, Any
 
+from lrviz.jsonio import dumps, numbers, plain
+
 if TYPE_CHECKING:
-    from lrviz.simulate import Result
+    from lrviz.simulate import Result, Trajectory
 
 CSV_HEADER = ("schedule", "group", "step", "lr", "momentum")
 
@@ -22,41 +22,20 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def to_csv(results: "list[Result] | Result") -> str:
+def to_csv(result: "Result") -> str:
     """Long form: one row per schedule, group and step; momentum empty where absent."""
-    if not isinstance(results, list):
-        results = [results]
     out = [",".join(CSV_HEADER)]
-    for result in results:
-        for t in result.trajectories:
-            label = _csv_field(t.label)
-            for j, group in enumerate(t.groups):
-                prefix = f"{label},{_csv_field(group)},"
-                lrs = t.lr[:, j].tolist()
-                moms = t.momentum[:, j].tolist() if t.momentum is not None else None
-                if moms is None:
-                    out.extend(f"{prefix}{i},{lr!r}," for i, lr in enumerate(lrs))
-                else:
-                    out.extend(f"{prefix}{i},{lr!r},{m!r}" for i, (lr, m) in enumerate(zip(lrs, moms)))
+    for t in result.trajectories:
+        label = _csv_field(t.label)
+        for j, group in enumerate(t.groups):
+            prefix = f"{label},{_csv_field(group)},"
+            lrs = t.lr[:, j].tolist()
+            moms = t.momentum[:, j].tolist() if t.momentum is not None else None
+            if moms is None:
+                out.extend(f"{prefix}{i},{lr!r}," for i, lr in enumerate(lrs))
+            else:
+                out.extend(f"{prefix}{i},{lr!r},{m!r}" for i, (lr, m) in enumerate(zip(lrs, moms)))
     return "\n".join(out) + "\n"
-
-
-def _finite_or_none(values: list[float]) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in values]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if callable(value):
-        return getattr(value, "source", getattr(value, "__name__", repr(value)))
-    return repr(value)
 
 
 def resolved_config(result: "Result") -> dict[str, Any]:
@@ -83,7 +62,7 @@ def resolved_config(result: "Result") -> dict[str, Any]:
         schedules.append(
             {"label": s.label, "scheduler": s.scheduler, "params": params, "interval": s.interval, "metric": s.metric}
         )
-    return _jsonable(
+    return plain(
         {
             "title": cfg.title,
             "steps": cfg.steps,
@@ -95,42 +74,34 @@ def resolved_config(result: "Result") -> dict[str, Any]:
     )
 
 
-def to_json(results: "list[Result] | Result") -> str:
+def _groups(t: "Trajectory") -> list[dict[str, Any]]:
+    return [
+        {
+            "name": g,
+            "lr": numbers(t.lr[:, j].tolist()),
+            "momentum": numbers(t.momentum[:, j].tolist()) if t.momentum is not None else None,
+        }
+        for j, g in enumerate(t.groups)
+    ]
+
+
+def to_json(result: "Result") -> str:
     """JSON: versions, the resolved config, and per schedule and group the lr / momentum lists.
 
-    Non-finite values (NaN, inf) are written as null, since JSON has no spelling for them.
+    NaN and infinities are spelled as :mod:`lrviz.jsonio` spells them ("nan", "inf", "-inf").
     """
     import torch
 
     from lrviz import __version__
 
-    single = not isinstance(results, list)
-    items = [results] if single else results
-    docs = []
-    for result in items:
-        docs.append(
-            {
-                "source": result.config.file,
-                "config": resolved_config(result),
-                "schedules": [
-                    {
-                        "label": t.label,
-                        "scheduler": t.scheduler,
-                        "interval": t.interval,
-                        "groups": [
-                            {
-                                "name": g,
-                                "lr": _finite_or_none(t.lr[:, j].tolist()),
-                                "momentum": _finite_or_none(t.momentum[:, j].tolist()) if t.momentum is not None else None,
-                            }
-                            for j, g in enumerate(t.groups)
-                        ],
-                        "warnings": t.warnings,
-                    }
-                    for t in result.trajectories
-                ],
-            }
-        )
-    payload = {"lrviz": __version__, "torch": torch.__version__.split("+")[0]}
-    payload.update(docs[0] if single else {"configs": docs})
-    return json.dumps(payload, indent=1, allow_nan=False) + "\n"
+    doc = {
+        "lrviz": __version__,
+        "torch": torch.__version__.split("+")[0],
+        "source": result.config.file,
+        "config": resolved_config(result),
+        "schedules": [
+            {"label": t.label, "scheduler": t.scheduler, "interval": t.interval, "groups": _groups(t), "warnings": t.warnings}
+            for t in result.trajectories
+        ],
+    }
+    return dumps(doc, indent=1)

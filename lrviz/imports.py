@@ -31,7 +31,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from lrviz.errors import ConfigError, TrustError, did_you_mean
+from lrviz.errors import ConfigError, TrustError, did_you_mean, first_line
 
 FORMS = "'package.module:Name' or 'path/to/file.py:Name' (relative to the config's folder)"
 
@@ -94,8 +94,7 @@ def _extra_path(*folders: Path, first: bool) -> Iterator[None]:
 
 
 def _failure(what: str, exc: BaseException, key: str | None) -> ConfigError:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    detail = first_line(exc, with_type=True)
     frames = traceback.extract_tb(exc.__traceback__)
     if frames and not isinstance(exc, SyntaxError):  # a SyntaxError names its line already
         last = frames[-1]

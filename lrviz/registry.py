@@ -389,7 +389,7 @@ def build_scheduler(name: str, params: dict, *, key: str, ctx: BuildContext) -> 
     kwargs = check_params(info, params, key, ctx)
     if ctx.optimizer is None:
         return info
-    from lrviz.errors import LrvizError, SimulationError
+    from lrviz.errors import LrvizError, SimulationError, first_line
 
     try:
         return info.factory(ctx.optimizer, **kwargs)
@@ -398,16 +398,8 @@ def build_scheduler(name: str, params: dict, *, key: str, ctx: BuildContext) -> 
     except Exception as exc:  # torch validates its own arguments: translate
         from lrviz.hints import translate
 
-        where, message = translate(_torch_message(exc))
+        where, message = translate(first_line(exc))
         raise SimulationError(f"{info.name} refused these params: {message}", key=key_join(key, where or "params")) from exc
-
-
-def _torch_message(exc: BaseException) -> str:
-    raw = str(exc)
-    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):
-        raw = exc.args[0]  # str(KeyError) is the repr: quotes and \n escapes on one long line
-    text = raw.strip().splitlines()[0] if raw.strip() else type(exc).__name__
-    return text
 
 
 def validate_schedule(config, schedule) -> None:

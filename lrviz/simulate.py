@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lrviz.errors import ConfigError, LrvizError, SimulationError, key_join
+from lrviz.errors import ConfigError, LrvizError, SimulationError, first_line, key_join
 
 if TYPE_CHECKING:
     import numpy as np
@@ -238,7 +238,7 @@ def advance(
             k = i
         from lrviz.hints import translate
 
-        where, message = translate(_short(exc))
+        where, message = translate(first_line(exc))
         where = where or "scheduler"
         raise SimulationError(
             f"torch failed at step {i} (scheduler step {k + 1}): {message}",
@@ -306,11 +306,6 @@ def _as_matrix(cols: list[array]) -> "np.ndarray":
 def _zero_closure():
     """LBFGS needs a closure; the others accept one. The dummy loss is zero."""
     return 0.0
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:

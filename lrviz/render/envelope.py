@@ -94,8 +94,9 @@ def envelope_indices(values: "np.ndarray", columns: int) -> "np.ndarray":
 def column_extremes(values: "np.ndarray", columns: int) -> tuple["np.ndarray", "np.ndarray"]:
     """Per-column (min, max) of ``values``, NaN ignored: what a pixel column must show.
 
-    Used by tests and by the terminal preview; computed with ``reduceat`` over the
-    same column boundaries as :func:`envelope_indices`.
+    What a drawing of ``values`` at ``columns`` pixel columns must cover: the tests
+    compare rendered envelopes against it. Computed with ``reduceat`` over the same
+    column boundaries as :func:`envelope_indices`.
     """
     import numpy as np
 

@@ -14,13 +14,13 @@ over the user's terminal theme; 150 lines of code are cheaper than tracking an A
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
     from rich.console import RenderableType
+    from rich.text import Text
 
     from lrviz.simulate import Result, Trajectory
 
@@ -44,82 +44,110 @@ def _fmt(v: float) -> str:
     return text.replace("e-0", "e-").replace("e+0", "e+")
 
 
-def chart(
-    lines: list[Line],
-    *,
-    width: int = 72,
-    height: int = 12,
-    log: bool = False,
-    x_scale: int = 1,
-    xlabel: str = "step",
-) -> "RenderableType":
-    """A braille chart of ``lines`` (all the same length), ``width`` x ``height`` cells of plot area."""
+def _scaled(lines: list[Line], log: bool) -> tuple[list["np.ndarray"], float, float]:
+    """Each line's values on the chart's vertical scale (log10 for ``log``; NaN where not
+    drawable), and the (lo, hi) range the rows span."""
     import numpy as np
-    from rich.text import Text
-
-    from lrviz.render.envelope import envelope_indices
-
-    width = max(8, int(width))
-    height = max(3, int(height))
-    n = max((len(ln.values) for ln in lines), default=0)
-    dots_w, dots_h = 2 * width, 4 * height
 
     prepared = []
     for ln in lines:
         v = np.asarray(ln.values, dtype=np.float64)
         ok = np.isfinite(v) & (v > 0 if log else True)
-        y = np.where(ok, np.log10(np.where(ok, v, 1.0)) if log else v, np.nan)
-        prepared.append(y)
-    finite = [y[~np.isnan(y)] for y in prepared]
-    finite = [f for f in finite if f.size]
-    if finite:
-        lo = min(float(f.min()) for f in finite)
-        hi = max(float(f.max()) for f in finite)
-    else:
-        lo, hi = 0.0, 1.0
+        prepared.append(np.where(ok, np.log10(np.where(ok, v, 1.0)) if log else v, np.nan))
+    finite = [f for f in (y[~np.isnan(y)] for y in prepared) if f.size]
+    lo, hi = (min(float(f.min()) for f in finite), max(float(f.max()) for f in finite)) if finite else (0.0, 1.0)
     if hi == lo:
         pad = abs(hi) * 0.1 or 1.0
         lo, hi = lo - pad, hi + pad
+    return prepared, lo, hi
 
-    def to_dot_y(val: float) -> int:
-        return int(round((hi - val) / (hi - lo) * (dots_h - 1)))
 
-    cells = [[0] * width for _ in range(height)]
-    colors: list[list[str | None]] = [[None] * width for _ in range(height)]
+class _Canvas:
+    """A grid of braille cells, 2 x 4 dots each, with a colour per cell."""
 
-    def plot_dot(px: int, py: int, color: str) -> None:
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
+        self.cells = [[0] * width for _ in range(height)]
+        self.colors: list[list[str | None]] = [[None] * width for _ in range(height)]
+
+    def dot(self, px: int, py: int, color: str) -> None:
         cx, cy = px >> 1, py >> 2
-        if 0 <= cx < width and 0 <= cy < height:
-            cells[cy][cx] |= _DOT[px & 1][py & 3]
-            colors[cy][cx] = color
+        if 0 <= cx < self.width and 0 <= cy < self.height:
+            self.cells[cy][cx] |= _DOT[px & 1][py & 3]
+            self.colors[cy][cx] = color
 
-    for ln, y in zip(lines, prepared):
+    def line(self, y: "np.ndarray", color: str, lo: float, hi: float) -> None:
+        """Draw one line through its envelope points, joining consecutive ones."""
+        import math
+
+        from lrviz.render.envelope import envelope_indices
+
+        dots_w, dots_h = 2 * self.width, 4 * self.height
         m = len(y)
-        idx = envelope_indices(y, dots_w)
-        prev = None
-        for i in idx.tolist():
-            val = y[i]
+        prev: tuple[int, int] | None = None
+        for i in envelope_indices(y, dots_w).tolist():
+            val = float(y[i])
             if math.isnan(val):
                 prev = None
                 continue
             px = int(round(i / (m - 1) * (dots_w - 1))) if m > 1 else 0
-            py = to_dot_y(float(val))
+            py = int(round((hi - val) / (hi - lo) * (dots_h - 1)))
             if prev is None:
-                plot_dot(px, py, ln.color)
+                self.dot(px, py, color)
             else:
                 x0, y0 = prev
                 steps = max(abs(px - x0), abs(py - y0), 1)
                 for s in range(1, steps + 1):
-                    plot_dot(x0 + round((px - x0) * s / steps), y0 + round((py - y0) * s / steps), ln.color)
+                    self.dot(x0 + round((px - x0) * s / steps), y0 + round((py - y0) * s / steps), color)
             prev = (px, py)
 
-    def ylabel(val: float) -> str:
-        return _fmt(10**val) if log else _fmt(val)
+    def row(self, r: int, out: "Text") -> None:
+        """Append row ``r`` to ``out``, one style span per run of the same colour."""
+        run_color: str | None = None
+        run: list[str] = []
+        for c in range(self.width):
+            ch = chr(_BRAILLE_BASE + self.cells[r][c]) if self.cells[r][c] else " "
+            col = self.colors[r][c]
+            if col != run_color and run:
+                out.append("".join(run), style=run_color)
+                run = []
+            run_color = col
+            run.append(ch)
+        if run:
+            out.append("".join(run), style=run_color)
 
-    tick_rows = {0: hi, height - 1: lo}
+
+def _y_labels(lo: float, hi: float, height: int, log: bool) -> dict[int, str]:
+    """Labels for the top, bottom (and, when tall enough, middle) rows."""
+    dots_h = 4 * height
+    rows = {0: hi, height - 1: lo}
     if height >= 7:
-        tick_rows[(height - 1) // 2] = hi - (hi - lo) * ((height - 1) // 2 * 4 + 1.5) / (dots_h - 1)
-    labels = {r: ylabel(v) for r, v in tick_rows.items()}
+        rows[(height - 1) // 2] = hi - (hi - lo) * ((height - 1) // 2 * 4 + 1.5) / (dots_h - 1)
+    return {r: _fmt(10**v) if log else _fmt(v) for r, v in rows.items()}
+
+
+def _x_axis(n: int, width: int) -> str:
+    """'0', the middle step and the last step under the plot area."""
+    mid, right = f"{(n - 1) // 2:,}", f"{n - 1:,}"
+    axis = [" "] * (width + 2)
+    for pos, text in ((0, "0"), (width // 2 - len(mid) // 2, mid), (width + 2 - len(right), right)):
+        for k, ch in enumerate(text):
+            if 0 <= pos + k < len(axis):
+                axis[pos + k] = ch
+    return "".join(axis)
+
+
+def chart(lines: list[Line], *, width: int = 72, height: int = 12, log: bool = False) -> "RenderableType":
+    """A braille chart of ``lines`` (all the same length), ``width`` x ``height`` cells of plot area."""
+    from rich.text import Text
+
+    width, height = max(8, int(width)), max(3, int(height))
+    n = max((len(ln.values) for ln in lines), default=0)
+    prepared, lo, hi = _scaled(lines, log)
+    canvas = _Canvas(width, height)
+    for ln, y in zip(lines, prepared):
+        canvas.line(y, ln.color, lo, hi)
+    labels = _y_labels(lo, hi, height, log)
     lw = max(len(s) for s in labels.values())
 
     out = Text(no_wrap=True, overflow="crop")
@@ -131,40 +159,17 @@ def chart(
         out.append("\n")
     for r in range(height):
         out.append(labels.get(r, "").rjust(lw) + (" ┤" if r in labels else " │"), style="dim")
-        run_color, run = None, []
-        for c in range(width):
-            ch = chr(_BRAILLE_BASE + cells[r][c]) if cells[r][c] else " "
-            col = colors[r][c]
-            if col != run_color and run:
-                out.append("".join(run), style=run_color)
-                run = []
-            run_color = col
-            run.append(ch)
-        if run:
-            out.append("".join(run), style=run_color)
+        canvas.row(r, out)
         out.append("\n")
     out.append(" " * lw + " └" + "─" * width + "\n", style="dim")
-    last = (n - 1) / x_scale if n else 0
-    left = "0"
-    mid = f"{last / 2:g}" if x_scale != 1 else f"{(n - 1) // 2:,}"
-    right = f"{last:g}" if x_scale != 1 else f"{n - 1:,}"
-    axis = [" "] * (width + 2)
-    for pos, text in ((0, left), (width // 2 - len(mid) // 2, mid), (width + 2 - len(right), right)):
-        for k, ch in enumerate(text):
-            if 0 <= pos + k < len(axis):
-                axis[pos + k] = ch
-    out.append(" " * lw + "".join(axis) + f"  {xlabel}", style="dim")
+    out.append(" " * lw + _x_axis(n, width) + "  step", style="dim")
     return out
 
 
-def trajectory_chart(t: "Trajectory", *, width: int, height: int, log: bool = False, x_scale: int = 1,
-                     xlabel: str = "step", color_offset: int = 0) -> "RenderableType":
+def trajectory_chart(t: "Trajectory", *, width: int, height: int, log: bool = False) -> "RenderableType":
     """The chart of one schedule: one line per param group."""
-    lines = [
-        Line(label=g, values=t.lr[:, j], color=TERMINAL_COLORS[(color_offset + j) % len(TERMINAL_COLORS)])
-        for j, g in enumerate(t.groups)
-    ]
-    return chart(lines, width=width, height=height, log=log, x_scale=x_scale, xlabel=xlabel)
+    lines = [Line(label=g, values=t.lr[:, j], color=TERMINAL_COLORS[j % len(TERMINAL_COLORS)]) for j, g in enumerate(t.groups)]
+    return chart(lines, width=width, height=height, log=log)
 
 
 def key_point_table(t: "Trajectory", *, steps_per_epoch: int = 1, max_changes: int = 12) -> "RenderableType":
@@ -222,7 +227,7 @@ def preview(result: "Result", *, width: int = 80, height: int = 12, log: bool = 
     for i, t in enumerate(result.trajectories):
         head = t.label if t.label == t.scheduler else f"{t.label}  [{t.scheduler}]"
         out.append(Rule(Text(head, style="bold"), align="left", style="dim"))  # Text: labels may hold [brackets]
-        out.append(trajectory_chart(t, width=plot_w, height=height, log=log, color_offset=0))
+        out.append(trajectory_chart(t, width=plot_w, height=height, log=log))
         out.append(Text(""))
         out.append(key_point_table(t, steps_per_epoch=spe))
         for w in t.warnings:
