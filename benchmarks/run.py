@@ -234,7 +234,7 @@ def machine() -> dict[str, Any]:
 def bench_sim(n: int, reps: int, n_naive: int, reps_naive: int) -> dict[str, Any]:
     import numpy as np
 
-    from lrviz.config import load_config
+    from lrviz.validate import load_config
     from lrviz.simulate import simulate
 
     out: dict[str, Any] = {"steps": n, "naive_steps": n_naive, "schedules": {}}
@@ -293,7 +293,7 @@ def four_schedules(n: int) -> dict:
 
 
 def bench_parallel(n: int, reps: int, methods: bool) -> dict[str, Any]:
-    from lrviz.config import load_config
+    from lrviz.validate import load_config
     from lrviz.parallel import available_cores, plan_workers, simulate_parallel, start_method
     from lrviz.simulate import simulate
 
@@ -337,7 +337,7 @@ def bench_render(sizes: tuple[int, ...], reps: int) -> dict[str, Any]:
     when it stops growing once the run has more steps than the figure has pixel
     columns (compare the middle size with the longest).
     """
-    from lrviz.config import load_config
+    from lrviz.validate import load_config
     from lrviz.render.plot import PlotOptions, render_bytes
     from lrviz.simulate import simulate
 

@@ -22,7 +22,7 @@ __all__ = ["__version__", "load_config"]
 
 def __getattr__(name: str):  # lazy: keep `import lrviz` (and `lrviz --help`) fast
     if name == "load_config":
-        from lrviz.config import load_config
+        from lrviz.validate import load_config
 
         return load_config
     raise AttributeError(name)

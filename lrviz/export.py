@@ -42,7 +42,7 @@ def resolved_config(result: "Result") -> dict[str, Any]:
     """The config as simulated, with defaults filled in from torch's signatures."""
     import inspect
 
-    from lrviz.registry import torch_optimizers, torch_schedulers
+    from lrviz.registry.torch_classes import torch_optimizers, torch_schedulers
 
     cfg = result.config
     opt_cls = torch_optimizers()[cfg.optimizer.name]

@@ -181,11 +181,9 @@ def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = F
     path = Path(config_dir) / rel
     try:
         entry.text = _read_text(path)
-        from lrviz.config import load_config
-        from lrviz.render.plot import PlotOptions, render_bytes
+        from lrviz.render.plot import render_bytes
         from lrviz.simulate import simulate
-
-        from lrviz.sweep import apply_sweeps
+        from lrviz.validate import PlotOptions, apply_sweeps, load_config
 
         config = apply_sweeps(load_config(path, trust=trust), [], force=False)  # a config's own sweep: block
         entry.title = config.title or rel

@@ -20,10 +20,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from lrviz.check import (
-    Finding, check_config, checkpoints, first_difference, render_text, resume, resume_points, resume_round_trip,
+    Finding, check_config, checkpoints, first_difference, resume, resume_points, resume_round_trip,
 )
 from lrviz.cli import app
-from lrviz.config import load_config
+from lrviz.commands.check import render_text
+from lrviz.validate import load_config
 from lrviz.simulate import step_schedule
 
 runner = CliRunner()

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import yaml
 
-from lrviz.config import load_config
-from lrviz.registry import torch_schedulers
+from lrviz.validate import load_config
+from lrviz.registry.torch_classes import torch_schedulers
 from lrviz.simulate import simulate
 
 REPO = Path(__file__).resolve().parent.parent

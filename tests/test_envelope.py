@@ -100,7 +100,7 @@ def test_envelope_of_ten_million_points_stays_small():
 
 def test_keeps_every_peak_of_a_long_torch_cyclic_run():
     """Real CyclicLR, 200 cycles over 60k steps on 200 columns: every cycle's peak and trough is kept."""
-    from lrviz.config import load_config
+    from lrviz.validate import load_config
     from lrviz.simulate import simulate
 
     steps, up = 60_000, 150

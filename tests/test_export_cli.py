@@ -13,7 +13,7 @@ import torch
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.registry import torch_schedulers
+from lrviz.registry.torch_classes import torch_schedulers
 from tests.torchloop import direct_lrs
 
 runner = CliRunner()

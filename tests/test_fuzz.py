@@ -52,7 +52,9 @@ from typer.testing import CliRunner  # noqa: E402
 
 from lrviz.cli import app  # noqa: E402
 from lrviz.errors import LrvizError  # noqa: E402
-from lrviz.registry import presets, signature_params, torch_optimizers, torch_schedulers  # noqa: E402
+from lrviz.registry.presets import presets  # noqa: E402
+from lrviz.registry.signature import signature_params  # noqa: E402
+from lrviz.registry.torch_classes import torch_optimizers, torch_schedulers  # noqa: E402
 
 _COMMON = dict(
     deadline=10_000,  # ms per example: generous, it only catches a hang-like example
@@ -404,10 +406,10 @@ def _one_line(message: str) -> None:
 
 def run_library(data) -> None:
     """What the CLI does for `lrviz export`: load, sweep, simulate, serialise."""
-    from lrviz.config import load_config
+    from lrviz.validate import load_config
     from lrviz.export import to_csv, to_json
     from lrviz.simulate import simulate
-    from lrviz.sweep import apply_sweeps
+    from lrviz.validate.sweep import apply_sweeps
 
     stage = "load"
     try:

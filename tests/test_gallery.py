@@ -78,7 +78,7 @@ def mixed_dir(good_dir) -> Path:
 
 def expected_images(config_path: Path) -> dict[str, bytes]:
     """What the plot library draws for this config, called directly."""
-    from lrviz.config import load_config
+    from lrviz.validate import load_config
     from lrviz.render.plot import PlotOptions, render_bytes
     from lrviz.simulate import simulate
 

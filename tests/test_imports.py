@@ -21,7 +21,7 @@ import yaml
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.config import load_config
+from lrviz.validate import load_config
 from lrviz.errors import ConfigError, TrustError
 from lrviz.simulate import simulate
 from tests.torchloop import direct_lrs
@@ -393,7 +393,7 @@ def test_adapter_timm_updates(tmp_path):
 
 
 def test_adapter_calls_and_metric(tmp_path):
-    from lrviz.adapter import StepAdapter
+    from lrviz.registry.adapter import StepAdapter
     from lrviz.build import build
 
     write(tmp_path, "timmish.py", TIMM_PY)

@@ -10,16 +10,15 @@ its worker processes must reproduce that exactly. No test here measures time.
 from __future__ import annotations
 
 import concurrent.futures
-from array import array
 
 import numpy as np
 import pytest
 import torch
 from torch.optim import lr_scheduler as L
 
-from lrviz import parallel, simulate as sim
+from lrviz import executor, simulate as sim, step
 from lrviz.build import build
-from lrviz.config import load_config
+from lrviz.validate import load_config
 from lrviz.errors import SimulationError
 from lrviz.simulate import simulate, step_schedule
 
@@ -188,7 +187,7 @@ def _check(traj, ref_lr, ref_m):
 @pytest.fixture(params=[65536, 7, 1], ids=["chunk-default", "chunk-7", "chunk-1"])
 def chunk(request, monkeypatch):
     """Progress blocks of several sizes: block edges must not change any value."""
-    monkeypatch.setattr(sim, "PROGRESS_CHUNK", request.param)
+    monkeypatch.setattr(step, "PROGRESS_CHUNK", request.param)
     return request.param
 
 
@@ -209,7 +208,7 @@ def test_loop_matches_naive_torch_loop(case, chunk):
 @pytest.mark.parametrize("cut", [1, 5, 64, 100])
 def test_advance_in_pieces_equals_one_run(case, cut, monkeypatch):
     """`lrviz check` runs the loop in pieces; any cut gives the uninterrupted values."""
-    monkeypatch.setattr(sim, "PROGRESS_CHUNK", 16)
+    monkeypatch.setattr(step, "PROGRESS_CHUNK", 16)
     data, *_ = CASES[case]
     cfg = load_config(data)
     s = cfg.schedules[0]
@@ -217,11 +216,11 @@ def test_advance_in_pieces_equals_one_run(case, cut, monkeypatch):
     runs = []
     for cuts in ([0, N], [0, cut, N]):
         opt, sched, metric = build(cfg, s, "cpu")
-        lr_cols = [array("d") for _ in opt.param_groups]
-        m_cols = [array("d") for _ in opt.param_groups]
+        record = step.Record(opt.param_groups)
+        assert record.momentum is not None
         for a, b in zip(cuts, cuts[1:]):
-            sim.advance(opt, sched, metric, every=every, start=a, stop=b, lr_cols=lr_cols, m_cols=m_cols)
-        runs.append(([c.tobytes() for c in lr_cols], [c.tobytes() for c in m_cols]))
+            step.advance(opt, sched, metric, record, every=every, start=a, stop=b)
+        runs.append(([c.tobytes() for c in record.lr], [c.tobytes() for c in record.momentum]))
     assert runs[0] == runs[1]
     assert all(len(c) == 8 * N for c in runs[0][0])
 
@@ -266,9 +265,9 @@ class SpyPool(concurrent.futures.ProcessPoolExecutor):
 @pytest.fixture
 def force_pool(monkeypatch):
     """Make even a tiny run use 2 workers, and record that a pool was made."""
-    monkeypatch.setattr(parallel, "MIN_STEPS_FORK", 0)
-    monkeypatch.setattr(parallel, "MIN_STEPS_SPAWN", 0)
-    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    monkeypatch.setattr(sim, "MIN_STEPS_FORK", 0)
+    monkeypatch.setattr(sim, "MIN_STEPS_SPAWN", 0)
+    monkeypatch.setattr(executor, "available_cores", lambda: 2)
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", SpyPool)
     SpyPool.made.clear()
     return SpyPool.made
@@ -283,7 +282,7 @@ def _same_result(a, b):
         assert (x.label, x.scheduler, x.groups, x.interval, x.key) == (y.label, y.scheduler, y.groups, y.interval, y.key)
 
 
-@pytest.mark.skipif(parallel.start_method("cpu") != "fork", reason="this platform has no fork; the spawn test covers it")
+@pytest.mark.skipif(executor.start_method("cpu") != "fork", reason="this platform has no fork; the spawn test covers it")
 def test_parallel_equals_serial_fork(force_pool):
     cfg = load_config(FOUR)
     serial = simulate(cfg, jobs=1)
@@ -300,7 +299,7 @@ def test_parallel_equals_serial_spawn(force_pool):
     cfg = load_config({**FOUR, "schedules": FOUR["schedules"][:2]})
     serial = simulate(cfg, jobs=1)
     calls: list[int] = []
-    trajs = parallel.simulate_parallel(cfg, "cpu", jobs=2, progress=calls.append, start_method_override="spawn")
+    trajs = sim.simulate(cfg, device="cpu", jobs=2, progress=calls.append, start_method="spawn").trajectories
     assert force_pool == [2]
     for x, y in zip(serial.trajectories, trajs):
         assert same_bits(x.lr, y.lr) and same_bits(x.momentum, y.momentum)
@@ -324,17 +323,17 @@ def test_parallel_reports_the_first_failure_in_config_order(force_pool):
 
 def test_small_runs_and_single_cores_stay_serial(monkeypatch):
     fork = "fork"
-    monkeypatch.setattr(parallel, "available_cores", lambda: 1)
-    assert parallel.plan_workers(None, 4, 10**7, fork) == 1
-    monkeypatch.setattr(parallel, "available_cores", lambda: 8)
-    assert parallel.plan_workers(1, 4, 10**7, fork) == 1
-    assert parallel.plan_workers(None, 4, 4 * 3000, fork) == 1  # start-up would dominate
-    assert parallel.plan_workers(None, 4, 10**6, "spawn") == 1  # spawned workers import torch again
-    assert parallel.plan_workers(None, 3, 3 * 10**6, fork) == 3  # never more workers than schedules
-    assert parallel.plan_workers(2, 3, 3 * 10**6, fork) == 2
-    assert parallel.plan_workers(0, 3, 3 * 10**6, fork) == 3
-    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
-    assert parallel.plan_workers(16, 3, 3 * 10**6, fork) == 2  # never more workers than cores
+    monkeypatch.setattr(executor, "available_cores", lambda: 1)
+    assert sim.plan_workers(None, 4, 10**7, fork) == 1
+    monkeypatch.setattr(executor, "available_cores", lambda: 8)
+    assert sim.plan_workers(1, 4, 10**7, fork) == 1
+    assert sim.plan_workers(None, 4, 4 * 3000, fork) == 1  # start-up would dominate
+    assert sim.plan_workers(None, 4, 10**6, "spawn") == 1  # spawned workers import torch again
+    assert sim.plan_workers(None, 3, 3 * 10**6, fork) == 3  # never more workers than schedules
+    assert sim.plan_workers(2, 3, 3 * 10**6, fork) == 2
+    assert sim.plan_workers(0, 3, 3 * 10**6, fork) == 3
+    monkeypatch.setattr(executor, "available_cores", lambda: 2)
+    assert sim.plan_workers(16, 3, 3 * 10**6, fork) == 2  # never more workers than cores
 
 
 def test_several_configs_share_one_pool(force_pool, tmp_path):
@@ -348,7 +347,7 @@ def test_several_configs_share_one_pool(force_pool, tmp_path):
         paths.append(p)
     configs = [load_config(p) for p in paths]
     calls: list[int] = []
-    results = parallel.simulate_configs(configs, jobs=None, progress=calls.append)
+    results = sim.simulate_configs(configs, jobs=None, progress=calls.append)
     assert force_pool == [2]
     assert [r.config for r in results] == configs
     for cfg, r in zip(configs, results):
@@ -367,7 +366,7 @@ def test_several_configs_first_error_names_its_file(force_pool, tmp_path):
         paths.append(tmp_path / f"{name}.yaml")
     configs = [load_config(p) for p in paths]
     with pytest.raises(SimulationError) as exc:
-        parallel.simulate_configs(configs, jobs=2)
+        sim.simulate_configs(configs, jobs=2)
     assert force_pool == [2]
     assert str(exc.value).startswith(str(paths[1]))
     assert "step 100" in str(exc.value)
@@ -382,6 +381,6 @@ def test_serial_fallback_uses_no_pool(monkeypatch):
 
 
 def test_accelerators_never_fork():
-    assert parallel.start_method("cuda") == "spawn"
-    assert parallel.start_method("cuda:1") == "spawn"
-    assert parallel.start_method("mps") == "spawn"
+    assert executor.start_method("cuda") == "spawn"
+    assert executor.start_method("cuda:1") == "spawn"
+    assert executor.start_method("mps") == "spawn"

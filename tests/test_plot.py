@@ -18,10 +18,10 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from lrviz.config import load_config
+from lrviz.validate import load_config
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.render.plot import PlotOptions, draw, figure_for, render_bytes, value_problems, write_plots
-from lrviz.render.style import GROUP_LINESTYLES, OKABE_ITO
+from lrviz.styles import GROUP_LINESTYLES, OKABE_ITO
 from lrviz.simulate import Result, Trajectory, simulate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,13 +108,15 @@ def test_resolve_rejects_bad_config_values_with_key(block, key):
     assert "\n" not in str(info.value)
 
 
-def test_resolve_bad_cli_values_name_the_option():
+def test_resolve_bad_overrides_name_the_option():
+    """The library names an option by its own name (the command line maps it to its flag:
+    test_plot_cli.test_bad_option_values_name_the_option)."""
     with pytest.raises(LrvizError) as info:
         PlotOptions.resolve({}, size="7;4")
-    assert info.value.key == "--size" and not isinstance(info.value, ConfigError)
+    assert info.value.key == "size" and not isinstance(info.value, ConfigError)
     with pytest.raises(LrvizError) as info:
         PlotOptions.resolve({}, style="nope")
-    assert info.value.key == "--style" and "clean" in str(info.value)
+    assert info.value.key == "style" and "clean" in str(info.value)
 
 
 def test_style_typo_suggests_the_name():
@@ -343,7 +345,7 @@ def test_no_dates_in_metadata():
 
 _CHILD = r"""
 import hashlib, sys
-from lrviz.config import load_config
+from lrviz.validate import load_config
 from lrviz.render.plot import PlotOptions, render_bytes
 from lrviz.simulate import simulate
 r = simulate(load_config({"steps": 3000, "steps_per_epoch": 100, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},

@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.config import load_config
+from lrviz.validate import load_config
 from lrviz.simulate import simulate
 
 runner = CliRunner()

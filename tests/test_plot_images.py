@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from matplotlib.testing.compare import compare_images
 
-from lrviz.config import load_config
+from lrviz.validate import load_config
 from lrviz.render.plot import PlotOptions, figure_for, render_bytes
 from lrviz.simulate import simulate
 

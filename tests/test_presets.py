@@ -21,9 +21,9 @@ from torch.optim.lr_scheduler import LambdaLR
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.config import load_config
+from lrviz.validate import load_config
 from lrviz.errors import ConfigError, LrvizError
-from lrviz.presets import PRESETS
+from lrviz.registry.presets import PRESETS
 from lrviz.simulate import simulate
 from tests.torchloop import direct_lrs
 

@@ -66,7 +66,7 @@ def test_every_readme_command_runs(scratch):
 
 def test_every_preset_and_command_is_documented():
     from lrviz.cli import COMMANDS
-    from lrviz.registry import presets
+    from lrviz.registry.presets import presets
 
     for name in presets():
         assert f"`{name}`" in README, f"preset {name} is not in the README"

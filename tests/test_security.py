@@ -35,7 +35,8 @@ import yaml
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.config import MAX_GROUPS, MAX_SCHEDULES, MAX_STEPS, load_config
+from lrviz.limits import MAX_GROUPS, MAX_SCHEDULES, MAX_STEPS
+from lrviz.validate import load_config
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.io import atomic_write
 
@@ -354,7 +355,7 @@ def test_step_counts_must_be_positive_whole_numbers(tmp_path, key, value):
 
 
 def test_the_largest_allowed_run_still_loads():
-    from lrviz.config import MAX_VALUES
+    from lrviz.limits import MAX_VALUES
 
     cfg = load_config({"steps": MAX_STEPS, "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}] * 2})
     assert cfg.steps * len(cfg.schedules) == MAX_VALUES
@@ -661,10 +662,6 @@ TORCH_ERRORS = {
         _lambda("1 / epoch"),
         ["params.lr_lambda", "failed at epoch 0", "division by zero"],
     ),
-    "nan-param": (
-        {"steps": 10, "scheduler": "StepLR", "params": {"step_size": 2, "gamma": float("nan")}},
-        ["params.gamma", "expected a number, got nan"],
-    ),
     "resume-without-a-checkpoint": (
         {"steps": 10, "scheduler": "StepLR", "params": {"step_size": 2, "last_epoch": 4}},
         ["params.last_epoch", "initial_lr", "leave it out"],
@@ -680,6 +677,20 @@ def test_torch_errors_are_reported_against_the_schedule_and_key(tmp_path, name):
     line = assert_refused(cli("export", cfg, "-o", out), "torch.yaml", *fragments)
     assert "refused these params: params" not in line  # the key is said once, in front
     assert not out.exists()
+
+
+def test_a_nan_param_torch_takes_is_taken_and_check_reports_the_nan(tmp_path):
+    """torch takes gamma: .nan (issue 11: lrviz never refuses what torch takes); the lrs
+    it gives are NaN, which export writes as is and check reports as an error."""
+    import math
+
+    cfg = write(tmp_path / "nan.yaml", {"steps": 10, "scheduler": "StepLR", "params": {"step_size": 2, "gamma": float("nan")}})
+    out = tmp_path / "out.csv"
+    assert cli("export", cfg, "-o", out).exit_code == 0
+    lrs = [float(line.split(",")[3]) for line in out.read_text().splitlines()[1:]]
+    assert lrs[:2] == [0.1, 0.1] and all(math.isnan(v) for v in lrs[2:])
+    result = cli("check", cfg)
+    assert result.exit_code == 1 and "[nonfinite-lr]" in result.stdout and "step 2" in result.stdout
 
 
 # --------------------------------------------------------------------------- 9. gallery with a broken config

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lrviz.config import load_config
+from lrviz.validate import load_config
 from lrviz.simulate import simulate
 from tests.conftest import SEEDS
 

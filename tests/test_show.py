@@ -16,7 +16,7 @@ import torch
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.config import load_config
+from lrviz.validate import load_config
 from lrviz.render.keypoints import key_points, regime_changes
 from lrviz.render.terminal import Line, chart
 from lrviz.simulate import simulate
@@ -325,7 +325,7 @@ def test_key_point_labels_are_never_repeated():
 
 
 def test_grid_titles_wrap_instead_of_running_into_the_next_panel():
-    from lrviz.config import load_config
+    from lrviz.validate import load_config
     from lrviz.render.plot import PlotOptions, figure_for
     from lrviz.simulate import simulate
 

@@ -12,10 +12,11 @@ from torch.optim import lr_scheduler as L
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.config import load_config
+from lrviz.validate import load_config
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.simulate import simulate
-from lrviz.sweep import MAX_SWEEP_SCHEDULES, apply_sweeps, parse_cli_sweep
+from lrviz.limits import MAX_SWEEP_SCHEDULES
+from lrviz.validate.sweep import apply_sweeps, parse_cli_sweep
 from tests.torchloop import direct_lrs
 
 runner = CliRunner()

@@ -16,8 +16,8 @@ import torch
 from torch import nn
 from torch.optim import lr_scheduler as L
 
-from lrviz.config import load_config
-from lrviz.registry import torch_schedulers
+from lrviz.validate import load_config
+from lrviz.registry.torch_classes import torch_schedulers
 from lrviz.simulate import simulate
 
 STEPS = 40

@@ -1,13 +1,23 @@
-"""`lrviz check`: resume round trip and lints for every schedule of every config."""
+"""`lrviz check`: resume round trip and lints for every schedule of every config.
+
+The findings come from :mod:`lrviz.check`; how they are shown lives here: a rich table
+per config on a terminal, one plain line per finding when piped, or JSON for CI.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from lrviz.commands.common import ConfigsArg, DebugOpt, DeviceOpt, StepsOpt, TrustOpt, cli_errors, load_configs
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from lrviz.check import Finding
+    from lrviz.spec import Config
 
 
 class CheckFormat(str, Enum):
@@ -51,7 +61,7 @@ def check(
     Example: lrviz check configs/torch/onecyclelr.yaml --resume-at 500 --format json
     """
     with cli_errors(debug):
-        from lrviz.check import check_config, exit_code, render_json, render_text, validate_resume_at
+        from lrviz.check import check_config, exit_code, validate_resume_at
 
         cfgs = load_configs(configs, steps=steps, device=device, trust=trust)
         for cfg in cfgs:  # bad --resume-at is refused before any simulation
@@ -64,3 +74,71 @@ def check(
         else:
             render_text(results)
     raise typer.Exit(code)
+
+
+def render_json(results: list[tuple[Config, list[Finding]]], *, strict: bool = False, exit_code: int = 0) -> str:
+    """The report for CI: every finding, per-config schedule lists and the totals."""
+    from lrviz.check import summarize
+    from lrviz.jsonio import dumps
+
+    findings = [f for _, fs in results for f in fs]
+    doc = {
+        "ok": exit_code == 0,
+        "exit_code": exit_code,
+        "strict": strict,
+        **summarize(findings),
+        "configs": [
+            {
+                "config": str(cfg.source) if cfg.source else None,
+                "steps": cfg.steps,
+                "schedules": [s.label for s in cfg.schedules],
+            }
+            for cfg, _ in results
+        ],
+        "findings": [f.to_dict() for f in findings],
+    }
+    return dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _summary_line(results: list[tuple[Config, list[Finding]]]) -> str:
+    from lrviz.check import summarize
+
+    findings = [f for _, fs in results for f in fs]
+    counts = summarize(findings)
+    n_sched = sum(len(cfg.schedules) for cfg, _ in results)
+    scope = f"{n_sched} schedule{'s' if n_sched != 1 else ''} in {len(results)} config{'s' if len(results) != 1 else ''}"
+    if not findings:
+        return f"ok: {scope}, no findings"
+    e, w = counts["errors"], counts["warnings"]
+    return f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''} in {scope}"
+
+
+def render_text(results: list[tuple[Config, list[Finding]]], console: Console | None = None) -> None:
+    """A rich table on a terminal; one plain line per finding when piped."""
+    from rich.console import Console
+
+    console = console or Console(highlight=False, soft_wrap=False)
+    findings = [f for _, fs in results for f in fs]
+    if not console.is_terminal:
+        for f in findings:
+            print(str(f), file=console.file)
+        print(_summary_line(results), file=console.file)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    for cfg, fs in results:
+        if not fs:
+            continue
+        # one table per config, titled with its file; the message gets the width
+        table = Table(title=escape(str(cfg.source or cfg.name)), title_justify="left", show_lines=True, expand=True)
+        table.add_column("schedule / finding", overflow="fold", max_width=28)
+        table.add_column("step", justify="right", no_wrap=True)
+        table.add_column("what is wrong, what to change", overflow="fold", ratio=1)
+        for f in fs:
+            sev = "[bold red]error[/]" if f.severity == "error" else "[yellow]warning[/]"
+            who = f"{escape(f.schedule)}\n{sev} {escape(f.code)}" + (f"\n[dim]{escape(f.key)}[/]" if f.key else "")
+            table.add_row(who, "" if f.step is None else str(f.step), escape(f.message))
+        console.print(table)
+    style = "green" if not findings else ("bold red" if any(f.severity == "error" for f in findings) else "yellow")
+    console.print(f"[{style}]{escape(_summary_line(results))}[/]")

@@ -82,8 +82,7 @@ def load_configs(
     force: bool = False,
 ):
     """Load (and sweep-expand) every config given on the command line."""
-    from lrviz.config import load_config
-    from lrviz.sweep import apply_sweeps
+    from lrviz.validate import apply_sweeps, load_config
 
     configs = []
     for path in paths:

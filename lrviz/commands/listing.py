@@ -1,16 +1,32 @@
-"""`lrviz list`: every scheduler of the installed torch, and lrviz's presets."""
+"""`lrviz list`: every scheduler of the installed torch, and lrviz's presets.
+
+What exists comes from the registry (:mod:`lrviz.registry`); how it is shown lives here.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from lrviz.commands.common import DebugOpt, cli_errors
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from lrviz.registry import SchedulerInfo
+
+#: Section titles of `lrviz list`, per registry kind (a kind without a title is not listed).
+TITLES = {
+    "torch": "torch {torch} schedulers (CamelCase)",
+    "preset": "lrviz presets (lower-case, Hugging Face names; built as LambdaLR)",
+}
+KIND_NAMES = {"torch": "torch.optim.lr_scheduler", "preset": "lrviz preset"}
+
 
 def list_schedulers(
-    name: Annotated[Optional[str], typer.Argument(help="Show one scheduler in full.", show_default=False)] = None,
+    name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="Show one scheduler in full.", show_default=False)] = None,
     debug: DebugOpt = False,
 ) -> None:
     """List the schedulers a config can name, with parameters and defaults.
@@ -21,9 +37,62 @@ def list_schedulers(
     Example: lrviz list OneCycleLR
     """
     with cli_errors(debug):
-        from lrviz.listing import print_listing, print_one
-
         if name is None:
             print_listing()
         else:
             print_one(name)
+
+
+def _signature(info: SchedulerInfo) -> str:
+    return ", ".join(p.name if p.required else f"{p.name}={p.default!r}" for p in info.params if p.name != "last_epoch")
+
+
+def _table(title: str, infos: list[SchedulerInfo]) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("parameters (default)")
+    table.add_column("what it does")
+    for info in infos:
+        table.add_row(escape(info.name), escape(_signature(info)), escape(info.summary))
+    return table
+
+
+def print_listing(console: Console | None = None) -> None:
+    import torch
+    from rich.console import Console
+
+    from lrviz.registry import catalogue
+
+    console = console or Console()
+    infos = list(catalogue().values())
+    for kind, title in TITLES.items():
+        console.print(_table(title.format(torch=torch.__version__.split("+")[0]), [i for i in infos if i.kind == kind]))
+    console.print("Details: lrviz list NAME.   Your own: scheduler: 'module:Name' or 'file.py:Name' with --trust.")
+
+
+def print_one(name: str, console: Console | None = None) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from lrviz.errors import ConfigError, did_you_mean
+    from lrviz.registry import catalogue
+    from lrviz.registry.signature import describe_hint
+
+    table = catalogue()
+    if name not in table:
+        raise ConfigError(f"unknown scheduler {name!r}{did_you_mean(name, table)}; run 'lrviz list' to see all")
+    info = table[name]
+    console = console or Console()
+    console.print(f"[bold]{escape(name)}[/bold]  ({KIND_NAMES.get(info.kind, info.kind)})")
+    params = Table(show_header=True)
+    params.add_column("parameter", style="bold")
+    params.add_column("default")
+    params.add_column("type")
+    for p in info.params:
+        params.add_row(escape(p.name), escape(p.describe_default()), escape(describe_hint(p.hint)))
+    console.print(params)
+    console.print(escape(info.doc))

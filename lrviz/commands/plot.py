@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -34,7 +34,12 @@ class PlotFormat(str, Enum):
     pdf = "pdf"
 
 
-def _value(option):
+if TYPE_CHECKING:
+    from lrviz.spec import Config
+    from lrviz.validate.plot import PlotOptions
+
+
+def _value(option: Any) -> Any:
     return option.value if isinstance(option, Enum) else option
 
 
@@ -84,50 +89,71 @@ def plot(
     Example: lrviz plot configs/torch/steplr.yaml -o out --format png --format svg
     """
     with cli_errors(debug):
-        from lrviz.errors import ConfigError, LrvizError
-        from lrviz.progress import progress_bar
-        from lrviz.render.plot import PlotOptions, output_paths, value_problems, write_plots
-        from lrviz.parallel import simulate_configs
+        from lrviz.errors import LrvizError
 
         folder = outdir if outdir is not None else Path(".")
         if not folder.is_dir():
             raise LrvizError(f"output folder {str(folder)!r} does not exist or is not a folder; create it first")
-
         loaded = load_configs(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force)
         overrides = dict(
             layout=_value(layout), yscale=_value(yscale), x=_value(x), title=title, style=style, size=size, dpi=dpi,
             formats=[_value(f) for f in formats] if formats else None,
         )
-        plans = []
-        targets: dict[Path, Path] = {}
-        for path, cfg in zip(configs, loaded):
-            try:
-                opts = PlotOptions.resolve(cfg.plot, **overrides)
-            except ConfigError as exc:
-                raise exc.located(file=str(path)) from None
-            for target in output_paths(folder, cfg.name, opts):
-                if target in targets:
-                    raise LrvizError(
-                        f"{str(targets[target])!r} and {str(path)!r} would both write {str(target)!r}; "
-                        "plot them into different folders"
-                    )
-                targets[target] = path
-            plans.append((path, cfg, opts))
+        plans = _plans(configs, loaded, folder, overrides)
+        _simulate_and_write(plans, folder)
 
-        total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
-        with progress_bar(total) as progress:  # the schedules of every config share one pool of all cores
-            simulated = simulate_configs([cfg for _, cfg, _ in plans], jobs=None, progress=progress)
-        results = [(path, result, opts) for (path, _, opts), result in zip(plans, simulated)]
-        for path, result, opts in results:
-            problems = value_problems(result, opts.yscale)
-            if problems:
-                err(f"warning: {path}: {problems}")
-            for t in result.trajectories:
-                for w in t.warnings:
-                    err(f"warning: {path}: {t.label}: torch: {w}")
-            try:
-                written_paths = write_plots(result, folder, result.config.name, opts)
-            except LrvizError as exc:  # e.g. a figure too large to draw: name the config
-                raise exc.located(file=str(path)) from None
-            for written in written_paths:
-                print(written)
+
+#: The library's names of plot options -> this command's flags, so an error names what was typed.
+FLAGS = {"layout": "--layout", "yscale": "--yscale", "x": "--x", "title": "--title", "style": "--style",
+         "size": "--size", "dpi": "--dpi", "formats": "--format"}
+
+
+def _plans(configs: list[Path], loaded: list[Config], folder: Path, overrides: dict[str, Any]
+           ) -> list[tuple[Path, Config, PlotOptions]]:
+    """(path, config, options) per config; refuses two configs that would write the same file."""
+    from lrviz.errors import LrvizError
+    from lrviz.render.plot import output_paths
+    from lrviz.validate import PlotOptions
+
+    plans = []
+    targets: dict[Path, Path] = {}
+    for path, cfg in zip(configs, loaded):
+        try:
+            opts = PlotOptions.resolve(cfg.plot, **overrides)
+        except LrvizError as exc:
+            exc.key = FLAGS.get(exc.key or "", exc.key)
+            raise
+        for target in output_paths(folder, cfg.name, opts):
+            if target in targets:
+                raise LrvizError(
+                    f"{str(targets[target])!r} and {str(path)!r} would both write {str(target)!r}; "
+                    "plot them into different folders"
+                )
+            targets[target] = path
+        plans.append((path, cfg, opts))
+    return plans
+
+
+def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], folder: Path) -> None:
+    """Simulate every config (their schedules share one pool of all cores), warn, write, print the paths."""
+    from lrviz.errors import LrvizError
+    from lrviz.progress import progress_bar
+    from lrviz.render.plot import value_problems, write_plots
+    from lrviz.simulate import simulate_configs
+
+    total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
+    with progress_bar(total) as progress:
+        simulated = simulate_configs([cfg for _, cfg, _ in plans], jobs=None, progress=progress)
+    for (path, _, opts), result in zip(plans, simulated):
+        problems = value_problems(result, opts.yscale)
+        if problems:
+            err(f"warning: {path}: {problems}")
+        for t in result.trajectories:
+            for w in t.warnings:
+                err(f"warning: {path}: {t.label}: torch: {w}")
+        try:
+            written_paths = write_plots(result, folder, result.config.name, opts)
+        except LrvizError as exc:  # e.g. a figure too large to draw: name the config
+            raise exc.located(file=str(path)) from None
+        for written in written_paths:
+            print(written)

@@ -6,7 +6,7 @@ schedule; it only draws the recorded arrays.
 
 Library use (a notebook)::
 
-    from lrviz.config import load_config
+    from lrviz import load_config
     from lrviz.simulate import simulate
     from lrviz.render.plot import PlotOptions, draw, figure_for
 
@@ -33,11 +33,12 @@ import io
 import math
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrviz.errors import ConfigError, LrvizError, describe
+from lrviz.errors import LrvizError
+from lrviz.validate.plot import FORMATS, LAYOUTS, MAX_INCHES, XAXES, YSCALES, PlotOptions, check_format
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,18 +46,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from lrviz.simulate import Result
-    from lrviz.render.style import Style
+    from lrviz.styles import Style
 
-LAYOUTS = ("overlay", "grid")
-YSCALES = ("linear", "log")
-XAXES = ("step", "epoch")
-FORMATS = ("png", "svg", "pdf")
-#: Keys a config's ``plot:`` block may hold (``format`` and ``formats`` are synonyms).
-PLOT_KEYS = ("layout", "yscale", "x", "title", "style", "size", "dpi", "format", "formats")
-
-MAX_INCHES = 50.0
-MIN_INCHES = 1.0
-MIN_DPI, MAX_DPI = 30, 1200
 MAX_PIXELS_PER_SIDE = 20_000
 #: Envelope columns per pixel column. One is exact up to where a column boundary falls
 #: inside a pixel (anti-aliasing blurs that anyway: a 200k-step cyclic run drawn from
@@ -71,163 +62,6 @@ _METADATA: dict[str, dict[str, Any]] = {
     "svg": {"Date": None},
     "pdf": {"CreationDate": None, "ModDate": None},
 }
-
-
-# --------------------------------------------------------------------------- options
-
-
-def _bad(message: str, key: str, from_config: bool) -> LrvizError:
-    """Config values fail as ConfigError (the caller adds the file); CLI values as LrvizError."""
-    return ConfigError(message, key=key) if from_config else LrvizError(message, key=key)
-
-
-def _check_choice(value: Any, allowed: tuple[str, ...], key: str, from_config: bool) -> str:
-    text = value.value if hasattr(value, "value") else value  # typer passes Enum members
-    if not isinstance(text, str) or text.strip().lower() not in allowed:
-        raise _bad(f"expected one of {', '.join(allowed)}, got {describe(text)}", key, from_config)
-    return text.strip().lower()
-
-
-def _check_size(value: Any, key: str, from_config: bool) -> tuple[float, float]:
-    what = f"a figure size W,H in inches, each from {MIN_INCHES:g} to {MAX_INCHES:g} (e.g. 7,4.2)"
-    parts: Any = value
-    if isinstance(value, str):
-        parts = [p for p in value.replace("x", ",").replace("X", ",").split(",")]
-        try:
-            parts = [float(p) for p in parts]
-        except ValueError:
-            raise _bad(f"expected {what}, got {describe(value)}", key, from_config) from None
-    if (
-        not isinstance(parts, (list, tuple))
-        or len(parts) != 2
-        or any(isinstance(p, bool) or not isinstance(p, (int, float)) for p in parts)
-    ):
-        raise _bad(f"expected {what}, got {describe(value)}", key, from_config)
-    w, h = float(parts[0]), float(parts[1])
-    if not all(math.isfinite(v) and MIN_INCHES <= v <= MAX_INCHES for v in (w, h)):
-        raise _bad(f"expected {what}, got {describe(value)}", key, from_config)
-    return (w, h)
-
-
-def _check_dpi(value: Any, key: str, from_config: bool) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-        isinstance(value, float) and (not math.isfinite(value) or value != int(value))
-    ):
-        raise _bad(f"expected a whole number of dots per inch from {MIN_DPI} to {MAX_DPI}, got {describe(value)}",
-                   key, from_config)
-    if not MIN_DPI <= int(value) <= MAX_DPI:
-        raise _bad(f"expected dots per inch from {MIN_DPI} to {MAX_DPI}, got {int(value)}", key, from_config)
-    return int(value)
-
-
-def _check_title(value: Any, key: str, from_config: bool) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise _bad(f"expected text, got {describe(value)}", key, from_config)
-    text = str(value)
-    if len(text) > 300:
-        raise _bad("a title must have at most 300 characters", key, from_config)
-    from lrviz.config import check_math_text
-
-    try:
-        return check_math_text(text, key)
-    except ConfigError as exc:
-        raise _bad(exc.message, key, from_config) from None
-
-
-def _check_style(value: Any, key: str, from_config: bool) -> str:
-    from lrviz.errors import did_you_mean
-    from lrviz.render.style import STYLES, style_names
-
-    names = style_names()
-    if not isinstance(value, str) or value not in names:
-        hint = did_you_mean(value, names) if isinstance(value, str) else ""
-        raise _bad(
-            f"unknown style {describe(value)}{hint}; allowed: {', '.join(STYLES)}, or a matplotlib style sheet "
-            f"({', '.join(n for n in names if n not in STYLES)})",
-            key, from_config,
-        )
-    return value
-
-
-def _check_formats(value: Any, key: str, from_config: bool) -> tuple[str, ...]:
-    items = value if isinstance(value, (list, tuple)) else [value]
-    if not items:
-        raise _bad(f"expected one or more of {', '.join(FORMATS)}, got an empty list", key, from_config)
-    out: list[str] = []
-    for item in items:
-        fmt = _check_choice(item, FORMATS, key, from_config)
-        if fmt not in out:
-            out.append(fmt)
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class PlotOptions:
-    """How to draw a result. Every field has a default; ``size=None`` means "per layout"."""
-
-    layout: str = "overlay"
-    yscale: str = "linear"
-    x: str = "step"
-    title: str | None = None
-    style: str = "clean"
-    size: tuple[float, float] | None = None
-    dpi: int = 150
-    formats: tuple[str, ...] = ("png",)
-
-    _CHECKS = {
-        "layout": lambda v, k, c: _check_choice(v, LAYOUTS, k, c),
-        "yscale": lambda v, k, c: _check_choice(v, YSCALES, k, c),
-        "x": lambda v, k, c: _check_choice(v, XAXES, k, c),
-        "title": _check_title,
-        "style": _check_style,
-        "size": _check_size,
-        "dpi": _check_dpi,
-        "formats": _check_formats,
-    }
-
-    def __post_init__(self) -> None:
-        """Options built directly (a notebook) get the same checks as the CLI's."""
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is not None:
-                object.__setattr__(self, f.name, self._CHECKS[f.name](value, f.name, False))
-
-    @classmethod
-    def resolve(cls, config_plot: dict | None = None, **cli_overrides: Any) -> "PlotOptions":
-        """Options from a config's ``plot:`` block, with command-line values winning.
-
-        Bad config values raise :class:`ConfigError` keyed ``plot.<key>`` (the caller
-        adds the file name); bad command-line values raise :class:`LrvizError` keyed
-        ``--<option>``. A CLI value of ``None`` means "not given".
-        """
-        if config_plot is not None and not isinstance(config_plot, dict):
-            raise ConfigError(f"expected a mapping, got {describe(config_plot)}", key="plot")
-        config_plot = dict(config_plot or {})
-        for k in config_plot:
-            if k not in PLOT_KEYS:
-                from lrviz.errors import did_you_mean
-
-                raise ConfigError(
-                    f"unknown key {k!r}{did_you_mean(str(k), PLOT_KEYS)}; allowed: {', '.join(PLOT_KEYS)}",
-                    key=f"plot.{k}",
-                )
-        if "format" in config_plot and "formats" in config_plot:
-            raise ConfigError("give 'format' or 'formats', not both", key="plot.formats")
-        if "format" in config_plot:
-            config_plot["formats"] = config_plot.pop("format")
-        known = {f.name for f in fields(cls)}
-        for k in cli_overrides:
-            if k not in known:
-                raise TypeError(f"PlotOptions.resolve() got an unexpected option {k!r}")
-        values: dict[str, Any] = {}
-        for name in known:
-            check = cls._CHECKS[name]
-            if config_plot.get(name) is not None:
-                values[name] = check(config_plot[name], f"plot.{name}", True)
-            cli = cli_overrides.get(name)
-            if cli is not None and not (isinstance(cli, (list, tuple)) and not cli and name == "formats"):
-                values[name] = check(cli, f"--{'format' if name == 'formats' else name}", False)
-        return cls(**values)
 
 
 # --------------------------------------------------------------------------- planning
@@ -268,7 +102,7 @@ def _momentum_label(result: "Result") -> str:
     import inspect
 
     try:
-        from lrviz.registry import torch_optimizers
+        from lrviz.registry.torch_classes import torch_optimizers
 
         cls = torch_optimizers().get(result.config.optimizer.name)
         if cls is not None and "betas" in inspect.signature(cls.__init__).parameters:
@@ -279,7 +113,8 @@ def _momentum_label(result: "Result") -> str:
 
 
 def _plan(result: "Result", opts: PlotOptions, style: "Style") -> _Plan:
-    from lrviz.render.style import GROUP_LINESTYLES, MARKERS, SHORT_RUN, palette_for
+    from lrviz.render.style import palette_for
+    from lrviz.styles import GROUP_LINESTYLES, MARKERS, SHORT_RUN
 
     trajs = result.trajectories
     n = trajs[0].steps if trajs else result.config.steps
@@ -632,7 +467,7 @@ def _build_figure(result: "Result", opts: PlotOptions, style: "Style") -> "Figur
         if groups > 1:
             from matplotlib.lines import Line2D
 
-            from lrviz.render.style import GROUP_LINESTYLES
+            from lrviz.styles import GROUP_LINESTYLES
 
             names = max((t.groups for t in trajs), key=len)
             handles = [
@@ -734,7 +569,7 @@ def render_bytes(result: "Result", fmt: str, options: PlotOptions | None = None)
     from lrviz.render.style import style_context
 
     opts = options or PlotOptions()
-    fmt = _check_choice(fmt, FORMATS, "format", False)
+    fmt = check_format(fmt)
     with style_context(opts.style) as style:
         fig = _build_figure(result, opts, style)
         try:

@@ -13,7 +13,7 @@ path that leaves that folder tree is allowed with trust (and only with it, like 
 import), and the refusal says where it points.
 
 An object the target returns that is not a torch ``LRScheduler`` but has ``step()``
-(timm-style) is wrapped by :mod:`lrviz.adapter`.
+(timm-style) is wrapped by :mod:`lrviz.registry.adapter` when it is built.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from types import ModuleType
 from typing import Any
 
 from lrviz.errors import ConfigError, TrustError, did_you_mean, first_line
+from lrviz.registry.kind import SchedulerInfo
+from lrviz.registry.signature import first_doc_line, signature_params
 
 FORMS = "'package.module:Name' or 'path/to/file.py:Name' (relative to the config's folder)"
 
@@ -166,14 +168,8 @@ def _takes_optimizer(target: Any) -> bool:
     return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in sig.parameters.values())
 
 
-def load_target(name: str, *, key: str | None, base_dir: Any = None, trust: bool = False):
-    """Resolve an import target to a :class:`~lrviz.registry.SchedulerInfo` (kind ``"import"``).
-
-    Refused with :class:`~lrviz.errors.TrustError` unless ``trust``; nothing is read or
-    executed before that check.
-    """
-    from lrviz.registry import SchedulerInfo, _first_line, signature_params
-
+def _import_target(name: str, *, key: str | None, base_dir: Path | None, trust: bool) -> Any:
+    """The callable ``name`` points at; refused with :class:`TrustError` before anything is read."""
     left, attr, is_file = parse_target(name, key)
     base = Path(base_dir if base_dir is not None else os.getcwd()).resolve()
     path = None
@@ -182,8 +178,7 @@ def load_target(name: str, *, key: str | None, base_dir: Any = None, trust: bool
         path = (path if path.is_absolute() else base / path).resolve()
     if not trust:
         raise TrustError(refusal(name, left=left, is_file=is_file, path=path, base=base), key=key)
-
-    if is_file:
+    if path is not None:
         module, where = _load_file(path, left, base, key), repr(left)
     else:
         module, where = _load_module(left, base, key), f"module {left!r}"
@@ -194,16 +189,56 @@ def load_target(name: str, *, key: str | None, base_dir: Any = None, trust: bool
         )
     if not _takes_optimizer(target):
         raise ConfigError(f"{name!r} must take the optimizer as its first argument", key=key)
+    return target
 
+
+class ImportedMaker:
+    """Calls an import target with the optimizer first and the params as keywords.
+
+    Picklable by name: a spawned worker process imports the target again (the user
+    trusted it already; a forked one finds it imported).
+    """
+
+    def __init__(self, name: str, base_dir: Path | None, target: Any = None):
+        self.name = name
+        self.base_dir = base_dir
+        self._target = target
+
+    def __call__(self, optimizer: Any, **kwargs: Any) -> Any:
+        if self._target is None:
+            self._target = _import_target(self.name, key=None, base_dir=self.base_dir, trust=True)
+        return self._target(optimizer, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ImportedMaker, (self.name, self.base_dir))
+
+
+def load_target(name: str, *, key: str | None, base_dir: Path | None = None, trust: bool = False) -> SchedulerInfo:
+    """Resolve an import target to a :class:`~lrviz.registry.kind.SchedulerInfo` (kind ``"import"``).
+
+    Refused with :class:`~lrviz.errors.TrustError` unless ``trust``; nothing is read or
+    executed before that check.
+    """
+    target = _import_target(name, key=key, base_dir=base_dir, trust=trust)
     params, accepts_any = signature_params(target, skip_first=True)
-
-    def factory(optimizer, **kwargs):
-        from lrviz.adapter import adapt
-
-        return adapt(target(optimizer, **kwargs), optimizer, name=name, key=key)
-
     doc = inspect.cleandoc(target.__doc__ or "")  # its own, not one inherited from LambdaLR
+    fills = tuple(p.name for p in params if p.name == "num_training_steps" and p.required)
     return SchedulerInfo(
-        name=name, kind="import", factory=factory, params=params, summary=_first_line(doc), doc=doc,
-        accepts_any=accepts_any, cls=target if inspect.isclass(target) else None,
+        name=name, kind="import", make=ImportedMaker(name, base_dir, target), params=params,
+        accepts_any=accepts_any, summary=first_doc_line(doc), doc=doc, fills=fills,
     )
+
+
+class ImportKind:
+    """``"package.module:Name"`` and ``"path/file.py:Name"``: the user's own code, with trust only."""
+
+    name = "import"
+
+    def claims(self, name: str) -> bool:
+        return ":" in name
+
+    def lookup(self, name: str, *, key: str | None, base_dir: Path | None, trust: bool) -> SchedulerInfo:
+        return load_target(name, key=key, base_dir=base_dir, trust=trust)
+
+    def catalogue(self) -> dict[str, SchedulerInfo]:
+        return {}

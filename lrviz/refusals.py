@@ -1,8 +1,10 @@
-"""Translate torch's error messages into what the user should change in the config.
+"""What torch's refusals mean in config terms: the key at fault, and what to change.
 
 torch validates its schedulers well but speaks in its own terms ("Tried to step 6
-times"). Each entry maps a message pattern to the config key at fault and a hint;
-an unknown message passes through unchanged, so nothing is ever hidden.
+times"). Each entry of :data:`HINTS` maps a message pattern to the config key at fault
+and a hint; an unknown message passes through unchanged, so nothing is ever hidden.
+Used wherever torch can refuse: building (:mod:`lrviz.build`), stepping
+(:mod:`lrviz.step`) and validation's trial (:mod:`lrviz.validate.verdict`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Hint:
-    pattern: re.Pattern
+    pattern: re.Pattern[str]
     key: str  # relative to the schedule, e.g. "params.total_steps"
     advice: str  # formatted with the match's groups
 
@@ -55,3 +57,9 @@ def translate(message: str) -> tuple[str | None, str]:
         if match:
             return hint.key, f"{message}; {hint.advice.format(*match.groups())}"
     return None, message
+
+
+def named_param(message: str, names: list[str]) -> str | None:
+    """The parameter among ``names`` that torch's message names (the longest match), if any."""
+    found = [n for n in names if re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", message)]
+    return max(found, key=len) if found else None

@@ -1,31 +1,8 @@
-"""Presets: the Hugging Face schedule family, built as torch ``LambdaLR`` schedulers.
+"""The Hugging Face schedules, as transformers builds them: torch ``LambdaLR`` multipliers.
 
-Most fine-tuning runs use the schedules of transformers' ``get_scheduler``, so lrviz
-offers them under the names users already type as ``lr_scheduler_type``, with the
-parameter names of the ``get_*_schedule*`` functions. They are written here rather
-than imported so lrviz needs no transformers (and no second torch requirement).
-
-Why ``LambdaLR``: that is what transformers returns, so stepping, ``state_dict`` and
-resuming behave exactly as in a training run. Each preset is a multiplier
-``lr_lambda(step)``; torch multiplies it by every group's initial lr. Semantics,
-off-by-ones and quirks follow transformers (checked against it in the tests when it is
-installed), notably:
-
-* ``polynomial`` and ``min_lr`` of the cosine-with-min-lr presets read the optimizer's
-  *default* lr (``optimizer.defaults["lr"]``, the optimizer-level ``lr``), not each
-  group's; ``lr_end`` must be below that lr.
-* ``cosine_warmup_with_min_lr`` counts one step ahead (its warmup starts at 1/W).
-
-Differences, on purpose: every parameter is a keyword; ``num_warmup_steps`` defaults
-to 0 (``TrainingArguments``' default) where transformers' function requires it; and
-``num_training_steps`` defaults to the number of times the config steps the scheduler.
-``warmup_stable_decay`` does not warn when both ``num_training_steps`` and
-``num_stable_steps`` are set (lrviz fills the former itself); as in transformers,
-``num_stable_steps`` wins.
-
-Each value of :data:`PRESETS` is ``fn(optimizer, **params) -> LambdaLR``; its
-signature (names, defaults, annotations) and the first docstring line are what
-``lrviz list`` shows and what config validation checks.
+Each function is ``fn(optimizer, **params) -> LambdaLR`` with the parameters of
+transformers' ``get_*_schedule*`` function of the same schedule; why they are written
+here, and where they differ on purpose, is said in :mod:`lrviz.registry.presets`.
 """
 
 from __future__ import annotations
@@ -33,11 +10,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from typing import Literal
+from typing import TYPE_CHECKING
 
-from torch.optim import Optimizer
-from torch.optim.lr_scheduler import LambdaLR
+if TYPE_CHECKING:
+    from torch.optim import Optimizer
+    from torch.optim.lr_scheduler import LambdaLR
 
 Shape = Literal["linear", "cosine", "1-sqrt"]
+
+
+def _lambda_lr(optimizer: Optimizer, lr_lambda: Callable[[int], float], last_epoch: int) -> LambdaLR:
+    from torch.optim.lr_scheduler import LambdaLR  # imported when a preset is built, not with lrviz
+
+    return LambdaLR(optimizer, lr_lambda, last_epoch)
 
 
 def _warmup(step: int, num_warmup_steps: int) -> float:
@@ -74,7 +59,7 @@ def constant(optimizer: Optimizer, *, last_epoch: int = -1) -> LambdaLR:
     def lr_lambda(step: int) -> float:
         return 1  # transformers returns the int 1: lr stays bit-identical
 
-    return LambdaLR(optimizer, lr_lambda, last_epoch)
+    return _lambda_lr(optimizer, lr_lambda, last_epoch)
 
 
 def constant_with_warmup(optimizer: Optimizer, *, num_warmup_steps: int = 0, last_epoch: int = -1) -> LambdaLR:
@@ -89,7 +74,7 @@ def constant_with_warmup(optimizer: Optimizer, *, num_warmup_steps: int = 0, las
             return float(step) / float(max(1.0, num_warmup_steps))
         return 1.0
 
-    return LambdaLR(optimizer, lr_lambda, last_epoch)
+    return _lambda_lr(optimizer, lr_lambda, last_epoch)
 
 
 def linear(
@@ -109,7 +94,7 @@ def linear(
         # 2) straight line from 1 (end of warmup) to 0 (step == total); 0 after that
         return max(0.0, float(total - step) / float(max(1, total - num_warmup_steps)))
 
-    return LambdaLR(optimizer, lr_lambda, last_epoch)
+    return _lambda_lr(optimizer, lr_lambda, last_epoch)
 
 
 def cosine(
@@ -136,7 +121,7 @@ def cosine(
         # 3) cosine of num_cycles full waves; 0.5 goes from 1 down to 0; never below 0
         return max(0.0, 0.5 * (1.0 + math.cos(math.pi * float(num_cycles) * 2.0 * progress)))
 
-    return LambdaLR(optimizer, lr_lambda, last_epoch)
+    return _lambda_lr(optimizer, lr_lambda, last_epoch)
 
 
 def cosine_with_restarts(
@@ -165,7 +150,7 @@ def cosine_with_restarts(
         # 3) position inside the current cycle (0 -> 1), then a half cosine 1 -> 0 per cycle
         return max(0.0, 0.5 * (1.0 + math.cos(math.pi * ((float(num_cycles) * progress) % 1.0))))
 
-    return LambdaLR(optimizer, lr_lambda, last_epoch)
+    return _lambda_lr(optimizer, lr_lambda, last_epoch)
 
 
 def polynomial(
@@ -206,7 +191,7 @@ def polynomial(
         decay = lr_range * pct_remaining**power + lr_end
         return decay / lr_init
 
-    return LambdaLR(optimizer, lr_lambda, last_epoch)
+    return _lambda_lr(optimizer, lr_lambda, last_epoch)
 
 
 def inverse_sqrt(
@@ -228,7 +213,7 @@ def inverse_sqrt(
         shift = timescale - num_warmup_steps
         return 1.0 / math.sqrt((step + shift) / timescale)
 
-    return LambdaLR(optimizer, lr_lambda, last_epoch)
+    return _lambda_lr(optimizer, lr_lambda, last_epoch)
 
 
 def cosine_with_min_lr(
@@ -261,7 +246,7 @@ def cosine_with_min_lr(
         factor = factor * (1 - rate) + rate
         return max(0, factor)
 
-    return LambdaLR(optimizer, lr_lambda, last_epoch)
+    return _lambda_lr(optimizer, lr_lambda, last_epoch)
 
 
 def cosine_warmup_with_min_lr(
@@ -301,7 +286,7 @@ def cosine_warmup_with_min_lr(
         factor = factor * (1 - rate) + rate
         return max(0, factor)
 
-    return LambdaLR(optimizer, lr_lambda, last_epoch)
+    return _lambda_lr(optimizer, lr_lambda, last_epoch)
 
 
 def warmup_stable_decay(
@@ -352,7 +337,7 @@ def warmup_stable_decay(
         # 4) after the decay: min_lr_ratio x the initial lr
         return min_lr_ratio
 
-    return LambdaLR(optimizer, lr_lambda, last_epoch)
+    return _lambda_lr(optimizer, lr_lambda, last_epoch)
 
 
 def _linear_shape(p: float, warmup: bool, num_cycles: float) -> float:

@@ -8,10 +8,12 @@ same KEY of the block). KEY is a dotted path inside a schedule -- ``params.gamma
 schedule of the config. Several keys give the cartesian product.
 
 Each original schedule becomes one schedule per combination, labelled
-``<label> KEY=V`` (several keys joined with spaces), and is validated again, so a
-swept value gets the same checks as a written one. More than
-:data:`MAX_SWEEP_SCHEDULES` schedules make a plot nobody can read, so that needs
-``force``; the config's hard limit (``MAX_SCHEDULES``) holds even then.
+``<label> KEY=V`` (several keys joined with spaces), and is validated through the
+same entry as a written one (:func:`lrviz.validate.schedule.schedule_in`, torch's
+verdict included), so a swept value gets the same checks; an error names the sweep
+KEY whose value it is about. More than :data:`~lrviz.limits.MAX_SWEEP_SCHEDULES`
+schedules make a plot nobody can read, so that needs ``force``; the config's hard
+limit (``MAX_SCHEDULES``) holds even then.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ import math
 import re
 from typing import Any
 
-from lrviz.config import MAX_SCHEDULES, Config, Schedule, _unique_labels, check_values
 from lrviz.errors import ConfigError, LrvizError, describe, key_join
-
-#: Above this many schedules a sweep asks for --force.
-MAX_SWEEP_SCHEDULES = 64
+from lrviz.limits import MAX_SCHEDULES, MAX_SWEEP_SCHEDULES
+from lrviz.spec import Config, Schedule
+from lrviz.validate.checks import check_values, expect_mapping
+from lrviz.validate.schedule import INTERVALS, schedule_in, unique_labels
 #: First segments a sweep KEY may start with (the label is made by the sweep itself).
 SWEEPABLE = ("params", "scheduler", "interval", "metric")
 _SCALARS = (bool, int, float, str, type(None))
@@ -36,7 +38,7 @@ _EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 def parse_cli_sweep(text: str) -> tuple[str, list[Any]]:
     """``"params.gamma=0.1,0.5"`` -> ``("params.gamma", [0.1, 0.5])``; values are YAML scalars."""
-    from lrviz.yamlio import parse_yaml
+    from lrviz.parse.yamlio import parse_yaml
 
     key, sep, values = text.partition("=")
     key = key.strip()
@@ -59,12 +61,15 @@ def parse_cli_sweep(text: str) -> tuple[str, list[Any]]:
     return key, parsed
 
 
-def merged_sweeps(config: Config, cli_sweeps: list[str]) -> dict[str, list[Any]]:
-    """The config's ``sweep:`` block, then the command line's (which wins per KEY)."""
+def validate_sweep_block(block: Any) -> dict[str, list[Any]]:
+    """A config's ``sweep:`` block, checked at load: ``KEY: [V1, V2, ...]`` (a lone value is a list of one)."""
+    if block is None:
+        return {}
+    block = expect_mapping(block, "sweep")
     out: dict[str, list[Any]] = {}
-    for key, values in (config.sweep or {}).items():
+    for key, values in block.items():
         skey = key_join("sweep", str(key))
-        if not isinstance(key, str) or not key.strip():
+        if not key.strip():
             raise ConfigError(f"a sweep KEY must be a dotted path such as params.gamma, got {describe(key)}", key="sweep")
         if isinstance(values, _SCALARS[:-1]):
             values = [values]
@@ -75,6 +80,12 @@ def merged_sweeps(config: Config, cli_sweeps: list[str]) -> dict[str, list[Any]]
                 key=skey,
             )
         out[key.strip()] = list(values)
+    return out
+
+
+def merged_sweeps(config: Config, cli_sweeps: list[str]) -> dict[str, list[Any]]:
+    """The config's ``sweep:`` block, then the command line's (which wins per KEY)."""
+    out = dict(config.sweep)
     for text in cli_sweeps:
         key, values = parse_cli_sweep(text)
         out[key] = values
@@ -185,49 +196,43 @@ def _apply(config: Config, cli_sweeps: list[str], force: bool) -> Config:
         )
     combos = list(itertools.product(*sweeps.values()))
     keys = list(sweeps)
-    schedules: list[Schedule] = []
-    for original in config.schedules:
-        where = original.key or "the schedule"
-        for combo in combos:
-            raw = copy.deepcopy(
-                {"params": original.params, "scheduler": original.scheduler, "interval": original.interval,
-                 "metric": original.metric}
-            )
-            for key, value in zip(keys, combo):
-                _set(raw, key, copy.deepcopy(value), where)
-            new = Schedule(
-                label=original.label + "".join(f" {k}={format_value(v)}" for k, v in zip(keys, combo)),
-                scheduler=raw["scheduler"],
-                params=raw["params"] if raw["params"] is not None else {},
-                interval=raw["interval"],
-                metric=raw["metric"],
-                key=original.key,
-            )
-            _check(config, new, keys, combo)
-            schedules.append(new)
-    _unique_labels(schedules)
+    schedules = [_swept(config, original, keys, combo) for original in config.schedules for combo in combos]
+    unique_labels(schedules)
     return config.replace(schedules=schedules, sweep={})
 
 
-def _check(config: Config, schedule: Schedule, keys: list[str], combo: tuple) -> None:
-    """Validate a swept schedule; blame the sweep KEY whose value the error is about."""
-    from lrviz.config import INTERVALS
-    from lrviz.registry import validate_schedule
-
+def _swept(config: Config, original: Schedule, keys: list[str], combo: tuple[Any, ...]) -> Schedule:
+    """``original`` with each KEY set to its value of ``combo``, validated as a written schedule would be."""
+    where = original.key or "the schedule"
+    raw = copy.deepcopy(
+        {"params": original.params, "scheduler": original.scheduler, "interval": original.interval,
+         "metric": original.metric}
+    )
+    for key, value in zip(keys, combo):
+        _set(raw, key, copy.deepcopy(value), where)
     made_by = " ".join(f"{k}={format_value(v)}" for k, v in zip(keys, combo))
-    if not isinstance(schedule.scheduler, str) or not schedule.scheduler.strip():
-        raise ConfigError(f"expected a scheduler name, got {describe(schedule.scheduler)}", key="sweep.scheduler")
-    if schedule.interval not in INTERVALS:
-        raise ConfigError(f"expected 'step' or 'epoch', got {describe(schedule.interval)}", key="sweep.interval")
-    if not isinstance(schedule.params, dict):
-        raise ConfigError(f"expected a mapping, got {describe(schedule.params)}", key="sweep.params")
+    if not isinstance(raw["scheduler"], str) or not raw["scheduler"].strip():
+        raise ConfigError(f"expected a scheduler name, got {describe(raw['scheduler'])}", key="sweep.scheduler")
+    if raw["interval"] not in INTERVALS:
+        raise ConfigError(f"expected 'step' or 'epoch', got {describe(raw['interval'])}", key="sweep.interval")
+    if raw["params"] is not None and not isinstance(raw["params"], dict):
+        raise ConfigError(f"expected a mapping, got {describe(raw['params'])}", key="sweep.params")
+    if raw["metric"] is None:
+        del raw["metric"]
     try:
-        validate_schedule(config, schedule)
+        schedule = schedule_in(config, raw, original.key)
     except ConfigError as exc:
-        blamed = "sweep"
-        for key in keys:
-            path = _schedule_key_path(schedule.key, key)
-            if exc.key and (exc.key == path or exc.key.startswith(path + ".") or exc.key.startswith(path + "[")):
-                blamed = f"sweep.{key}"
-        inner = f"{exc.key}: " if exc.key else ""
-        raise ConfigError(f"{inner}{exc.message} (in the schedule made by {made_by})", key=blamed) from None
+        raise ConfigError(f"{exc.key + ': ' if exc.key else ''}{exc.message} (in the schedule made by {made_by})",
+                          key=_blamed(exc.key, original.key, keys)) from None
+    schedule.label = original.label + "".join(f" {k}={format_value(v)}" for k, v in zip(keys, combo))
+    return schedule
+
+
+def _blamed(error_key: str | None, schedule_key: str, keys: list[str]) -> str:
+    """The sweep KEY whose value an error is about ('sweep' when none is)."""
+    blamed = "sweep"
+    for key in keys:
+        path = _schedule_key_path(schedule_key, key)
+        if error_key and (error_key == path or error_key.startswith(path + ".") or error_key.startswith(path + "[")):
+            blamed = f"sweep.{key}"
+    return blamed

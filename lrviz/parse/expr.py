@@ -18,8 +18,12 @@ What makes this safe rather than merely restricted:
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from types import CodeType
+from typing import Any
 
 from lrviz.errors import ConfigError, SimulationError
 
@@ -140,11 +144,27 @@ class _Checker(ast.NodeTransformer):
         self.fail(f"'{type(node).__name__}' syntax")
 
 
-def compile_expression(text: object, *, key: str, variables: tuple[str, ...] = VARIABLES) -> Callable[[float], float]:
-    """Check ``text`` and return a function of one argument bound to ``variables``.
+@dataclass(frozen=True)
+class Expression:
+    """A checked expression: what validation keeps, and what a build turns into a function.
+
+    Plain data (it pickles to worker processes); :meth:`function` makes a fresh function
+    for each build, as a ``lambda`` written in a training script would be.
+    """
+
+    text: str
+    key: str
+    variables: tuple[str, ...] = VARIABLES
+
+    def function(self) -> Callable[[Any], Any]:
+        """A function of one argument bound to :attr:`variables` (the text was checked when made)."""
+        return _function(_compiled(self.text, self.key, self.variables), self.text, self.key, self.variables)
+
+
+def check_expression(text: object, *, key: str, variables: tuple[str, ...] = VARIABLES) -> Expression:
+    """Check ``text`` and return it as an :class:`Expression`.
 
     Raises :class:`ConfigError` naming ``key`` if the text is not an allowed expression.
-    The returned function raises :class:`SimulationError` naming the step on failure.
     """
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
         raise ConfigError(f"expected an expression string such as \"0.1 ** (epoch // 30)\", got {type(text).__name__}", key=key)
@@ -154,21 +174,39 @@ def compile_expression(text: object, *, key: str, variables: tuple[str, ...] = V
         raise ConfigError(f"expression is a number of more than {MAX_LENGTH} digits", key=key) from None
     if len(text) > MAX_LENGTH:
         raise ConfigError(f"expression is {len(text)} characters long; at most {MAX_LENGTH} are allowed", key=key)
+    _compiled(text, key, variables)
+    return Expression(text, key, variables)
+
+
+def compile_expression(text: object, *, key: str, variables: tuple[str, ...] = VARIABLES) -> Callable[[Any], Any]:
+    """Check ``text`` and return its function (:func:`check_expression`, then :meth:`Expression.function`).
+
+    The returned function raises :class:`SimulationError` naming the step on failure.
+    """
+    return check_expression(text, key=key, variables=variables).function()
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str, key: str, variables: tuple[str, ...]) -> CodeType:
+    """Parse, check and compile ``text`` (once per process for each text and key)."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         detail = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
         raise ConfigError(f"cannot parse expression {text!r}: {detail}", key=key) from None
     checked = ast.fix_missing_locations(_Checker(key, text, variables).visit(tree))
-    code = compile(checked, f"<{key}>", "eval")
+    return compile(checked, f"<{key}>", "eval")
+
+
+def _function(code: CodeType, text: str, key: str, variables: tuple[str, ...]) -> Callable[[Any], Any]:
     namespace = {"__builtins__": {}, "_pow": _safe_pow, "_int": _check_int, **FUNCTIONS, **CONSTANTS}
 
-    def raw(value):
+    def raw(value: Any) -> Any:
         return eval(code, namespace, dict.fromkeys(variables, value))  # noqa: S307 - checked tree only
 
     isfinite = math.isfinite
 
-    def expression(value):
+    def expression(value: Any) -> Any:
         try:
             result = raw(value)
             # An lr factor must be a finite float: NaN / inf here would poison every later

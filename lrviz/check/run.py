@@ -1,0 +1,68 @@
+"""Checking a config: every schedule simulated, linted and round-tripped through a resume."""
+
+from __future__ import annotations
+
+import warnings
+
+from lrviz.build import build, build_optimizer
+from lrviz.check.findings import ERROR, WARNING, Finding
+from lrviz.check.lints import Context, run_lints
+from lrviz.check.resume import resume_points, resume_round_trip, validate_resume_at
+from lrviz.check.walk import walk
+from lrviz.errors import SimulationError
+from lrviz.simulate import resolve_device, step_schedule
+from lrviz.spec import Config, Schedule
+
+
+def check_schedule(config: Config, schedule: Schedule, device: str, resume_at: list[int] | None = None) -> list[Finding]:
+    """Every finding for one schedule: lints, torch warnings, then the resume round trip."""
+    # Build once up front: params torch refuses are bad input (exit 2), not a finding.
+    # Its warnings are dropped here: step_schedule's build records the same ones.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        build(config, schedule, device)
+        configured = [float(g["lr"]) for g in build_optimizer(config, device).param_groups]
+    points = resume_points(config, schedule, resume_at)
+    failure: SimulationError | None = None
+    try:
+        trajectory = step_schedule(config, schedule, device)
+    except SimulationError as exc:
+        trajectory, failure = None, exc
+    ctx = Context(config, schedule, list(walk(config, schedule)), trajectory, configured)
+    findings = run_lints(ctx)
+    if failure is not None:
+        if not any(f.severity == ERROR for f in findings):
+            onecycle = "Tried to step" in failure.message
+            findings.append(ctx.finding(
+                ERROR, "onecycle-total-steps" if onecycle else "simulation-failed",
+                failure.message if onecycle else f"{failure.message}; training would stop here",
+                key=failure.key,
+            ))
+        return findings
+    assert trajectory is not None
+    if points:
+        more, resume_warnings = resume_round_trip(config, schedule, device, trajectory, points)
+        findings.extend(more)
+        findings.extend(
+            ctx.finding(WARNING, "torch-warning", f"torch warned during the resume round trip: {line}",
+                        values={"warning": line})
+            for line in resume_warnings
+            if line not in trajectory.warnings
+        )
+    return findings
+
+
+def check_config(config: Config, resume_at: list[int] | None = None, *, device: str | None = None) -> list[Finding]:
+    """Check every schedule of ``config``; findings in schedule order.
+
+    ``resume_at`` lists optimizer steps at which to save and resume (default: 1/4,
+    1/2, 3/4 of the run and both sides of every SequentialLR milestone). Raises
+    :class:`~lrviz.errors.LrvizError` for bad input (a value outside the run, params
+    torch refuses); everything else is a :class:`Finding`.
+    """
+    validate_resume_at(config, resume_at)
+    dev = resolve_device(device or config.device)
+    findings: list[Finding] = []
+    for schedule in config.schedules:
+        findings.extend(check_schedule(config, schedule, dev, resume_at))
+    return findings

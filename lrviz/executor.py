@@ -1,0 +1,203 @@
+"""The one process pool: all of lrviz's parallel work (simulations, plots, the gallery) runs here.
+
+Why processes: a schedule's time goes into torch's own Python code for
+``scheduler.step()`` and a figure's into matplotlib's, both holding the GIL, so threads
+would not help.
+
+**Start method**, the one policy (measured in benchmarks/RESULTS.md): ``fork`` where the
+platform has it (Linux) and the work stays on the CPU. A forked worker starts in tens
+of milliseconds because it inherits the imported modules, where ``spawn`` and
+``forkserver`` pay the import of torch again (about a second per process here), which
+would eat most of the gain on a 2-core machine. Forking is safe here because the
+parent runs no parallel torch op and starts no thread before the pool starts, and
+every worker runs torch on one thread. ``spawn`` is used otherwise: on macOS (whose
+system libraries are not fork-safe) and for an accelerator device (a CUDA context does
+not survive a fork).
+
+**How many workers**: never more than the cores this process may use
+(:func:`available_cores`, the affinity mask) nor than there are tasks; callers decide
+when a job is too small to pay for starting processes at all.
+
+Each task runs ``fn(shared, task, report)``: ``shared`` is sent to each worker once,
+``report(n)`` passes progress to the parent (and stops the task early when the run is
+being cancelled). With one worker everything runs here, in order, with the same calls.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, wait
+from typing import Any, TypeVar
+
+S = TypeVar("S")
+T = TypeVar("T")
+R = TypeVar("R")
+Report = Callable[[int], None]
+Task = Callable[[Any, Any, Report], Any]
+
+#: How often (seconds) the parent wakes to pass workers' progress on.
+POLL_S = 0.1
+
+# What a worker needs, set once by the pool initializer (inherited as is under fork).
+_WORKER: dict[str, Any] = {}
+
+
+class Cancelled(Exception):
+    """Raised inside a worker's task when the parent stops the run (an error elsewhere, Ctrl-C)."""
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the affinity mask, not the machine's total)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def start_method(device: str = "cpu") -> str:
+    """``fork`` for CPU work where the platform has it, else ``spawn`` (see the module docstring)."""
+    methods = multiprocessing.get_all_start_methods()
+    if device == "cpu" and "fork" in methods and sys.platform != "darwin":
+        return "fork"
+    return "spawn"
+
+
+def worker_count(jobs: int | None, tasks: int) -> int:
+    """Workers for ``tasks`` tasks: ``jobs`` (None or < 1: every usable core), capped by cores and tasks."""
+    cores = available_cores()
+    want = cores if jobs is None or jobs < 1 else min(jobs, cores)
+    return max(1, min(want, tasks))
+
+
+def run(
+    fn: Task,
+    shared: Any,
+    tasks: Sequence[Any],
+    *,
+    workers: int,
+    method: str | None = None,
+    progress: Report | None = None,
+    order: Sequence[int] | None = None,
+    fail_fast: bool = True,
+    on_result: Callable[[int, Any], None] | None = None,
+) -> list[Any]:
+    """``[fn(shared, task, report) for task in tasks]``, on ``workers`` processes.
+
+    Results come back in task order. ``order`` is the order of submission (longest
+    first keeps cores busy to the end). ``fail_fast``: the first failure *in task
+    order* is raised, after the tasks before it have finished, exactly as running them
+    one by one here would raise; otherwise each failed task's exception is its result.
+    ``on_result(i, result)`` is called as tasks finish, in this process.
+    """
+    if workers <= 1:
+        return _run_here(fn, shared, tasks, progress, fail_fast, on_result)
+    return _Pool(fn, shared, tasks, workers, method or start_method(), progress).run(
+        order or range(len(tasks)), fail_fast, on_result
+    )
+
+
+def _run_here(
+    fn: Task, shared: Any, tasks: Sequence[Any], progress: Report | None, fail_fast: bool,
+    on_result: Callable[[int, Any], None] | None,
+) -> list[Any]:
+    out: list[Any] = []
+    for i, task in enumerate(tasks):
+        try:
+            result = fn(shared, task, progress or _ignore)
+        except Exception as exc:
+            if fail_fast:
+                raise
+            result = exc
+        out.append(result)
+        if on_result is not None:
+            on_result(i, result)
+    return out
+
+
+def _ignore(n: int) -> None:
+    pass
+
+
+class _Pool:
+    """A ProcessPoolExecutor with progress, ordered failures and cooperative cancelling."""
+
+    def __init__(self, fn: Task, shared: Any, tasks: Sequence[Any], workers: int, method: str,
+                 progress: Report | None):
+        self.fn, self.tasks, self.progress = fn, tasks, progress
+        ctx = multiprocessing.get_context(method)
+        self.queue = ctx.SimpleQueue() if progress is not None else None
+        self.stop = ctx.Event()
+        import concurrent.futures  # looked up now: tests spy on the class
+
+        self.pool = concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_init_worker, initargs=(shared, self.queue, self.stop)
+        )
+
+    def drain(self) -> None:
+        while self.queue is not None and self.progress is not None and not self.queue.empty():
+            self.progress(self.queue.get())
+
+    def run(self, order: Sequence[int], fail_fast: bool, on_result: Callable[[int, Any], None] | None) -> list[Any]:
+        finished = False
+        try:
+            submitted = {i: self.pool.submit(_call, self.fn, self.tasks[i]) for i in order}
+            out = self._wait([submitted[i] for i in range(len(self.tasks))], fail_fast, on_result)
+            finished = True
+            return out
+        finally:
+            if not finished:  # an error or Ctrl-C: running tasks stop at their next report
+                self.stop.set()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            if self.queue is not None:
+                self.queue.close()
+
+    def _wait(self, futures: list[Future[Any]], fail_fast: bool,
+              on_result: Callable[[int, Any], None] | None) -> list[Any]:
+        index = {f: i for i, f in enumerate(futures)}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_EXCEPTION if fail_fast else FIRST_COMPLETED)
+            self.drain()
+            for f in sorted(done, key=index.__getitem__):
+                if on_result is not None and (f.exception() is None or not fail_fast):
+                    on_result(index[f], _outcome(f))
+            if fail_fast:
+                failed = next((i for i, f in enumerate(futures) if f.done() and f.exception() is not None), None)
+                if failed is not None:
+                    wait(futures[:failed])
+                    for f in futures[: failed + 1]:
+                        f.result()  # raises the earliest failure
+        self.drain()
+        return [_outcome(f) for f in futures]
+
+
+def _outcome(future: Future[Any]) -> Any:
+    exc = future.exception()
+    return exc if exc is not None else future.result()
+
+
+def _init_worker(shared: Any, queue: Any, stop: Any) -> None:
+    _WORKER.update(shared=shared, queue=queue, stop=stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:  # one task per core: torch's own intra-op threads would only compete
+        import torch
+
+        torch.set_num_threads(1)
+    except Exception:  # pragma: no cover - a torch without thread control is still fine
+        pass
+
+
+def _report(n: int) -> None:
+    if _WORKER["stop"].is_set():
+        raise Cancelled("the run was stopped")
+    if _WORKER["queue"] is not None:
+        _WORKER["queue"].put(n)
+
+
+def _call(fn: Task, task: Any) -> Any:
+    return fn(_WORKER["shared"], task, _report)

@@ -1,0 +1,57 @@
+"""Which schedulers exist, and what they take: one registry of *kinds*.
+
+A config names a scheduler by a string; a kind claims the string and says what makes
+the scheduler and which parameters it takes (read from the maker's own signature,
+:mod:`lrviz.registry.signature`). Nothing here is a hard-coded list of schedulers:
+
+* :mod:`~lrviz.registry.torch_classes`: every scheduler class of the installed torch
+  (CamelCase names), discovered at run time;
+* :mod:`~lrviz.registry.presets`: the Hugging Face schedules (lower-case names);
+* :mod:`~lrviz.registry.imports`: ``"package.module:Name"`` / ``"file.py:Name"``, the
+  user's own code, imported only with trust.
+
+Adding a kind (a framework's own scheduler factory, say) is one class with ``claims``,
+``lookup`` and ``catalogue``, and one entry in :data:`KINDS`; validation, building,
+stepping and ``lrviz list`` then treat it like the others. A kind's maker may return
+any object with ``step()``: :func:`lrviz.build.build_scheduler` adapts what is not a
+torch scheduler (:mod:`lrviz.registry.adapter`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lrviz.errors import ConfigError, did_you_mean
+from lrviz.registry.imports import ImportKind
+from lrviz.registry.kind import Kind, SchedulerInfo
+from lrviz.registry.presets import PresetKind
+from lrviz.registry.torch_classes import TorchKind
+
+#: The kinds, in order: the first that claims a name resolves it. A new kind goes here.
+KINDS: tuple[Kind, ...] = (ImportKind(), TorchKind(), PresetKind())
+
+
+def catalogue() -> dict[str, SchedulerInfo]:
+    """Every scheduler a config can name without an import target, by name."""
+    out: dict[str, SchedulerInfo] = {}
+    for kind in KINDS:
+        out.update(kind.catalogue())
+    return out
+
+
+def resolve(name: str, *, key: str | None, base_dir: Path | None = None, trust: bool = False) -> SchedulerInfo:
+    """The scheduler ``name`` names, or a :class:`ConfigError` saying what exists."""
+    for kind in KINDS:
+        if kind.claims(name):
+            info = kind.lookup(name, key=key, base_dir=base_dir, trust=trust)
+            if info is not None:
+                return info
+            break
+    raise ConfigError(
+        f"unknown scheduler {name!r}{did_you_mean(name, catalogue())}; run 'lrviz list' to see all "
+        "(CamelCase: torch classes, lower-case: presets, 'module:Name' or 'file.py:Name' with --trust)",
+        key=key,
+    )
+
+
+__all__ = ["KINDS", "Kind", "SchedulerInfo", "catalogue", "resolve"]

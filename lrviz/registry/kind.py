@@ -1,0 +1,47 @@
+"""What a kind of scheduler name resolves to (see :mod:`lrviz.registry`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from lrviz.registry.signature import Param
+
+
+@dataclass(frozen=True)
+class SchedulerInfo:
+    """Everything lrviz knows about one scheduler name."""
+
+    name: str
+    kind: str  # the claiming kind's name: "torch", "preset", "import", ...
+    make: Callable[..., Any]  # make(optimizer, **params) -> scheduler; picklable (spawned workers build too)
+    params: tuple[Param, ...]
+    accepts_any: bool = False  # the maker takes **kwargs
+    summary: str = ""
+    doc: str = ""
+    #: Parameters lrviz fills with the run's number of scheduler steps when the config
+    #: leaves them out (the presets' ``num_training_steps``).
+    fills: tuple[str, ...] = ()
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+class Kind(Protocol):
+    """One source of scheduler names."""
+
+    name: str
+
+    def claims(self, name: str) -> bool:
+        """Whether a scheduler name is this kind's to resolve (cheap; imports nothing)."""
+        ...
+
+    def lookup(self, name: str, *, key: str | None, base_dir: Path | None, trust: bool) -> SchedulerInfo | None:
+        """The scheduler for a claimed name, None when there is none by that name."""
+        ...
+
+    def catalogue(self) -> dict[str, SchedulerInfo]:
+        """Every name this kind offers by itself (``lrviz list``, "did you mean"); {} if open-ended."""
+        ...

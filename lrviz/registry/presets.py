@@ -1,0 +1,69 @@
+"""Presets: the Hugging Face schedule family, built as torch ``LambdaLR`` schedulers.
+
+Most fine-tuning runs use the schedules of transformers' ``get_scheduler``, so lrviz
+offers them under the names users already type as ``lr_scheduler_type``, with the
+parameter names of the ``get_*_schedule*`` functions. They are written here rather
+than imported so lrviz needs no transformers (and no second torch requirement).
+
+Why ``LambdaLR``: that is what transformers returns, so stepping, ``state_dict`` and
+resuming behave exactly as in a training run. Each preset is a multiplier
+``lr_lambda(step)``; torch multiplies it by every group's initial lr. Semantics,
+off-by-ones and quirks follow transformers (checked against it in the tests when it is
+installed), notably:
+
+* ``polynomial`` and ``min_lr`` of the cosine-with-min-lr presets read the optimizer's
+  *default* lr (``optimizer.defaults["lr"]``, the optimizer-level ``lr``), not each
+  group's; ``lr_end`` must be below that lr.
+* ``cosine_warmup_with_min_lr`` counts one step ahead (its warmup starts at 1/W).
+
+Differences, on purpose: every parameter is a keyword; ``num_warmup_steps`` defaults
+to 0 (``TrainingArguments``' default) where transformers' function requires it; and
+``num_training_steps`` defaults to the number of times the config steps the scheduler.
+``warmup_stable_decay`` does not warn when both ``num_training_steps`` and
+``num_stable_steps`` are set (lrviz fills the former itself); as in transformers,
+``num_stable_steps`` wins.
+
+Each value of :data:`PRESETS` is ``fn(optimizer, **params) -> LambdaLR``; its
+signature (names, defaults, annotations) and the first docstring line are what
+``lrviz list`` shows and what config validation checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from pathlib import Path
+
+from lrviz.registry.hf_schedules import PRESETS
+from lrviz.registry.kind import SchedulerInfo
+
+
+class PresetKind:
+    """Lower-case names: the presets above, with the parameters of their signatures."""
+
+    name = "preset"
+
+    def claims(self, name: str) -> bool:
+        return name[:1].islower()
+
+    def lookup(self, name: str, *, key: str | None, base_dir: Path | None, trust: bool) -> SchedulerInfo | None:
+        return self.catalogue().get(name)
+
+    def catalogue(self) -> dict[str, SchedulerInfo]:
+        return presets()
+
+
+@functools.cache
+def presets() -> dict[str, SchedulerInfo]:
+    """Every preset, by name, with the parameters of its signature."""
+    from lrviz.registry.signature import first_doc_line, signature_params
+
+    out = {}
+    for name, fn in PRESETS.items():
+        params, accepts_any = signature_params(fn)
+        fills = ("num_training_steps",) if any(p.name == "num_training_steps" for p in params) else ()
+        out[name] = SchedulerInfo(
+            name=name, kind="preset", make=fn, params=params, accepts_any=accepts_any,
+            summary=first_doc_line(fn.__doc__), doc=inspect.cleandoc(fn.__doc__ or ""), fills=fills,
+        )
+    return out

@@ -1,0 +1,75 @@
+"""The installed torch's scheduler and optimizer classes, discovered at run time.
+
+Every public class of ``torch.optim.lr_scheduler`` that is an ``LRScheduler`` (plus
+``ReduceLROnPlateau``) is a scheduler a config can name, with the parameters of its
+own ``__init__``; every ``torch.optim.Optimizer`` subclass is an optimizer. A torch
+release that adds a class adds it to lrviz without a change here.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lrviz.registry.kind import SchedulerInfo
+from lrviz.registry.signature import first_doc_line, signature_params
+
+
+@dataclass(frozen=True)
+class Construct:
+    """``make(optimizer, **params)`` for a torch class. The optimizer goes by keyword:
+    every torch scheduler names it ``optimizer``, and ChainedScheduler takes it second."""
+
+    cls: type[Any]
+
+    def __call__(self, optimizer: Any, **kwargs: Any) -> Any:
+        return self.cls(optimizer=optimizer, **kwargs)
+
+
+@functools.cache
+def torch_schedulers() -> dict[str, SchedulerInfo]:
+    """Every public scheduler class of the installed torch, by name."""
+    from torch.optim import lr_scheduler as L
+
+    found: dict[str, SchedulerInfo] = {}
+    for name, obj in sorted(vars(L).items()):
+        if name.startswith("_") or not inspect.isclass(obj) or obj is L.LRScheduler:
+            continue
+        if not (issubclass(obj, L.LRScheduler) or name == "ReduceLROnPlateau"):
+            continue
+        params, accepts_any = signature_params(obj.__init__)
+        found[name] = SchedulerInfo(
+            name=name, kind="torch", make=Construct(obj), params=params, accepts_any=accepts_any,
+            summary=first_doc_line(obj.__doc__), doc=inspect.cleandoc(obj.__doc__ or ""),
+        )
+    return found
+
+
+@functools.cache
+def torch_optimizers() -> dict[str, type[Any]]:
+    """Every optimizer class of the installed torch, by name."""
+    import torch
+
+    return {
+        name: obj
+        for name, obj in sorted(vars(torch.optim).items())
+        if inspect.isclass(obj) and issubclass(obj, torch.optim.Optimizer) and obj is not torch.optim.Optimizer
+    }
+
+
+class TorchKind:
+    """CamelCase names: the classes of ``torch.optim.lr_scheduler``."""
+
+    name = "torch"
+
+    def claims(self, name: str) -> bool:
+        return name[:1].isupper()
+
+    def lookup(self, name: str, *, key: str | None, base_dir: Path | None, trust: bool) -> SchedulerInfo | None:
+        return torch_schedulers().get(name)
+
+    def catalogue(self) -> dict[str, SchedulerInfo]:
+        return torch_schedulers()

@@ -1,0 +1,230 @@
+"""Step: the one loop that steps a scheduler and records what the optimizer uses.
+
+For optimizer steps i = start..stop-1 of an optimizer and scheduler already built
+(:mod:`lrviz.build`), :func:`advance`
+
+1. records a row, every group's ``lr`` (and momentum / beta1): row i is what optimizer
+   step i uses (:class:`Record` is the one definition of a row);
+2. runs ``optimizer.step()``, but only for i = 0: torch checks the
+   optimizer-before-scheduler order on the first scheduler step only, and a dummy
+   parameter has no gradient, so later calls would change nothing but the run time;
+3. calls ``scheduler.step()`` (``step(metric[k])`` for ReduceLROnPlateau), every step
+   or once every ``steps_per_epoch`` steps for ``interval: epoch``.
+
+Simulation runs it from 0 on a fresh build; ``lrviz check`` runs it in pieces around a
+state_dict save / load, so a resumed run is stepped exactly like an uninterrupted one;
+validation runs the first steps of a schedule when it asks torch about a value. Nothing
+about a schedule's math lives here: the values are torch's, read back.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from lrviz.errors import LrvizError, SimulationError, first_line, key_join
+from lrviz.refusals import translate
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: Progress is reported once per this many optimizer steps.
+PROGRESS_CHUNK = 65536
+
+
+def momentum_key(group: dict[str, Any]) -> str | None:
+    """Where a param group keeps its momentum: ``momentum``, else ``betas`` (beta1), else nowhere."""
+    if "momentum" in group:
+        return "momentum"
+    if "betas" in group:
+        return "betas"
+    return None
+
+
+def read_momentum(group: dict[str, Any], key: str) -> float:
+    value = group[key][0] if key == "betas" else group[key]
+    return float(value)
+
+
+def zero_closure() -> float:
+    """LBFGS needs a closure; the others accept one. The dummy loss is zero."""
+    return 0.0
+
+
+class Record:
+    """What is recorded at each optimizer step: the one definition of a row.
+
+    Every group's lr, and its momentum (``betas[0]`` for Adam-like optimizers) when
+    ``momentum`` is asked for and every group has one. Columns are ``array('d')``:
+    appending a float costs no object and turns into numpy without a copy.
+    """
+
+    def __init__(self, groups: Sequence[dict[str, Any]], *, momentum: bool = True):
+        self.groups = groups
+        mkeys = [momentum_key(g) for g in groups]
+        self.lr = [array("d") for _ in groups]
+        self.momentum = [array("d") for _ in groups] if momentum and all(mkeys) else None
+        self._lr_pairs = [(c.append, g) for c, g in zip(self.lr, groups)]
+        self._m_pairs = (
+            [(c.append, g, mk) for c, g, mk in zip(self.momentum, groups, mkeys)] if self.momentum is not None else []
+        )
+        self._mkey = mkeys[0] if self.momentum is not None else None
+
+    def __len__(self) -> int:
+        return len(self.lr[0]) if self.lr else 0
+
+    def row(self) -> None:
+        """Append the row of the optimizer step about to run."""
+        for append, g in self._lr_pairs:
+            append(g["lr"])
+        for append, g, mk in self._m_pairs:
+            append(read_momentum(g, mk))
+
+    def repeat(self, n: int) -> None:
+        """The last row ``n`` more times (the steps of an epoch, between two scheduler steps)."""
+        for c in self.lr:
+            c.extend(c[-1:] * n)
+        for c in self.momentum or ():
+            c.extend(c[-1:] * n)
+
+    def single(self) -> tuple[Callable[[float], None], dict[str, Any], Callable[[float], None] | None, str | None] | None:
+        """For one group: (lr append, the group, momentum append or None, momentum key), for the hot loop."""
+        if len(self.groups) != 1:
+            return None
+        m_append = self.momentum[0].append if self.momentum is not None else None
+        return self.lr[0].append, self.groups[0], m_append, self._mkey
+
+    def matrices(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(lr, momentum or None), each (steps, groups) float64; the columns are handed over."""
+        return as_matrix(self.lr), as_matrix(self.momentum) if self.momentum is not None else None
+
+
+def as_matrix(cols: list[array]) -> np.ndarray:
+    """Per-group columns -> a (steps, groups) float64 array, without doubling the memory.
+
+    One group (the common case) becomes a view of its column, no copy; several are
+    copied one column at a time, each freed once copied, so at most one column is
+    held twice (10M steps x 2 groups stay well within the memory target, see
+    benchmarks/RESULTS.md).
+    """
+    import numpy as np
+
+    if len(cols) == 1:
+        return np.frombuffer(cols.pop(), dtype=np.float64).reshape(-1, 1)
+    out = np.empty((len(cols[0]), len(cols)), dtype=np.float64)
+    for j in range(len(cols)):
+        out[:, j] = np.frombuffer(cols[j], dtype=np.float64)
+        cols[j] = array("d")  # freed once copied
+    return out
+
+
+def advance(
+    optimizer: Any,
+    scheduler: Any,
+    metric: Sequence[float] | None,
+    record: Record,
+    *,
+    every: int,
+    start: int,
+    stop: int,
+    key: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Run optimizer steps ``start..stop-1`` on an existing optimizer and scheduler.
+
+    Each step appends a row to ``record``, then the scheduler steps every ``every``
+    optimizer steps; the metric index continues at ``start // every``. ``progress``
+    gets a count every :data:`PROGRESS_CHUNK` steps. A failure inside torch becomes a
+    :class:`SimulationError` naming the step and, when torch's words say it, the key.
+    """
+    rows_before = len(record)
+    chunk = PROGRESS_CHUNK
+    pos = start
+    try:
+        if pos == 0 and stop > 0:
+            record.row()
+            optimizer.step(zero_closure)
+            if every == 1:
+                scheduler.step() if metric is None else scheduler.step(metric[0])
+            pos = 1
+            if progress is not None and pos % chunk == 0:
+                progress(chunk)
+        while pos < stop:
+            end = min(stop, (pos // chunk + 1) * chunk)
+            if every == 1:
+                _per_step(scheduler, metric, record, pos, end)
+            else:
+                _per_epoch(scheduler, metric, record, pos, end, every)
+            pos = end
+            if progress is not None and end % chunk == 0:
+                progress(chunk)
+    except LrvizError:
+        raise
+    except Exception as exc:
+        i = start + len(record) - rows_before - 1  # the failing step's row is recorded already
+        k = i if every == 1 else (i + 1) // every - 1  # scheduler steps taken before the failing one
+        where, message = translate(first_line(exc))
+        where = where or "scheduler"
+        raise SimulationError(
+            f"torch failed at step {i} (scheduler step {k + 1}): {message}",
+            key=key_join(key, where) if key else where,
+        ) from exc
+
+
+def _per_step(scheduler: Any, metric: Sequence[float] | None, record: Record, pos: int, end: int) -> None:
+    """Optimizer steps ``pos..end-1`` of a schedule stepped every optimizer step.
+
+    The hot loop. Stepping the real scheduler costs 2 to 4 microseconds and what lrviz
+    adds must stay within a few percent of that (benchmarks/RESULTS.md: 0.94-1.00x a
+    bare ``scheduler.step()`` loop), so the common case (one group, no metric) has a
+    loop of its own per momentum key with every lookup hoisted, inlining
+    :meth:`Record.row`; anything else goes through :meth:`Record.row`.
+    """
+    sched_step = scheduler.step
+    single = record.single()
+    if metric is None and single is not None:
+        la, g, ma, mkey = single
+        if ma is None:
+            for _ in range(pos, end):
+                la(g["lr"])
+                sched_step()
+        elif mkey == "momentum":
+            for _ in range(pos, end):
+                la(g["lr"])
+                ma(g["momentum"])
+                sched_step()
+        else:  # betas: beta1 plays the part of momentum
+            for _ in range(pos, end):
+                la(g["lr"])
+                ma(g["betas"][0])
+                sched_step()
+        return
+    row = record.row
+    if metric is None:
+        for _ in range(pos, end):
+            row()
+            sched_step()
+    else:
+        for i in range(pos, end):
+            row()
+            sched_step(metric[i])
+
+
+def _per_epoch(
+    scheduler: Any, metric: Sequence[float] | None, record: Record, pos: int, end: int, every: int
+) -> None:
+    """Optimizer steps ``pos..end-1`` of an ``interval: epoch`` schedule.
+
+    The groups are read once per epoch and the row repeated: nothing runs between two
+    optimizer steps of the same epoch, so the rows are the same values by construction.
+    """
+    r = pos
+    while r < end:
+        e = min(end, (r // every + 1) * every)  # end of this epoch, within the block
+        record.row()
+        if e - r > 1:
+            record.repeat(e - r - 1)
+        if e % every == 0:
+            scheduler.step() if metric is None else scheduler.step(metric[e // every - 1])
+        r = e

@@ -1,0 +1,91 @@
+"""A whole config mapping: the run, the optimizer, the schedules, the plot and sweep blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lrviz.errors import ConfigError, describe
+from lrviz.limits import MAX_SCHEDULES, MAX_STEPS
+from lrviz.spec import Config, Schedule
+from lrviz.validate.checks import check_device, check_keys, check_values, expect_mapping, math_text, positive_int, text
+from lrviz.validate.optimizer import validate_optimizer
+from lrviz.validate.plot import validate_plot_block
+from lrviz.validate.schedule import Run, unique_labels, validate_schedule
+from lrviz.validate.sweep import validate_sweep_block
+from lrviz.validate.verdict import judge_optimizer, judge_schedule
+
+TOP_KEYS = (
+    "title", "description", "steps", "epochs", "steps_per_epoch", "device", "optimizer",
+    "schedules", "scheduler", "params", "label", "interval", "metric", "plot", "sweep",
+)
+SINGLE_KEYS = ("scheduler", "params", "label", "interval", "metric")
+
+
+def validate_document(data: Any, source: Path | None, trust: bool) -> Config:
+    """Every check of a config mapping, in the order a reader meets the keys."""
+    data = expect_mapping(data, "", "a mapping at the top level (keys such as steps, optimizer, schedules)")
+    check_keys(data, TOP_KEYS, "")
+    steps, spe = _run_length(data)
+    device = check_device(data.get("device", "cpu"))
+    raw_schedules, keys = _schedule_list(data)
+    optimizer = validate_optimizer(data.get("optimizer"))
+    check_values(steps, len(optimizer.param_groups), len(raw_schedules))
+    run = Run(steps, spe, source.parent if source else Path.cwd(), trust)
+    schedules = [validate_schedule(raw, key, run) for raw, key in zip(raw_schedules, keys)]
+    unique_labels(schedules)
+    title, description = data.get("title"), data.get("description")
+    config = Config(
+        steps=steps,
+        steps_per_epoch=spe,
+        device=device,
+        optimizer=optimizer,
+        schedules=schedules,
+        title=math_text(text(title, "title"), "title") if title is not None else None,
+        description=text(description, "description") if description is not None else None,
+        plot=validate_plot_block(data.get("plot")),
+        sweep=validate_sweep_block(data.get("sweep")),
+        source=source,
+        trust=trust,
+    )
+    judge(config)
+    return config
+
+
+def judge(config: Config, schedules: list[Schedule] | None = None) -> None:
+    """torch's verdict on the values its annotations do not describe (:mod:`lrviz.validate.verdict`)."""
+    judge_optimizer(config)
+    for schedule in config.schedules if schedules is None else schedules:
+        judge_schedule(config, schedule)
+
+
+def _run_length(data: dict[str, Any]) -> tuple[int, int]:
+    """(optimizer steps, steps per epoch) from ``steps`` or ``epochs`` x ``steps_per_epoch``."""
+    spe = positive_int(data.get("steps_per_epoch", 1), "steps_per_epoch", limit=MAX_STEPS)
+    if "steps" in data and "epochs" in data:
+        raise ConfigError("give either 'steps' or 'epochs' (with 'steps_per_epoch'), not both", key="epochs")
+    if "steps" in data:
+        return positive_int(data["steps"], "steps", limit=MAX_STEPS), spe
+    if "epochs" in data:
+        steps = positive_int(data["epochs"], "epochs", limit=MAX_STEPS) * spe
+        if steps > MAX_STEPS:
+            raise ConfigError(f"epochs x steps_per_epoch = {steps:,} is above the limit of {MAX_STEPS:,} steps", key="epochs")
+        return steps, spe
+    raise ConfigError("missing 'steps' (optimizer steps to simulate) or 'epochs' with 'steps_per_epoch'", key="steps")
+
+
+def _schedule_list(data: dict[str, Any]) -> tuple[list[Any], list[str]]:
+    """The raw schedule mappings and their keys: the ``schedules`` list, or a single top-level one."""
+    if "schedules" in data:
+        for k in SINGLE_KEYS:
+            if k in data:
+                raise ConfigError(f"top-level {k!r} is only for single-schedule configs; move it into 'schedules'", key=k)
+        raw = data["schedules"]
+        if not isinstance(raw, list) or not raw:
+            raise ConfigError(f"expected a non-empty list of schedules, got {describe(raw)}", key="schedules")
+        if len(raw) > MAX_SCHEDULES:
+            raise ConfigError(f"{len(raw)} schedules is above the limit of {MAX_SCHEDULES}", key="schedules")
+        return raw, [f"schedules[{i}]" for i in range(len(raw))]
+    if "scheduler" in data:
+        return [{k: data[k] for k in SINGLE_KEYS if k in data}], [""]
+    raise ConfigError("missing 'schedules' (a list) or a top-level 'scheduler'", key="schedules")

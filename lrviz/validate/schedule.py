@@ -1,0 +1,106 @@
+"""One schedule of a config: its keys, its scheduler and params, its metric."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lrviz.errors import ConfigError, describe, key_join
+from lrviz.spec import Config, Schedule
+from lrviz.validate.checks import check_keys, expect_mapping, math_text, text
+from lrviz.validate.metric import resolve_metric
+from lrviz.validate.params import Facts, resolve_scheduler
+from lrviz.validate.verdict import judge_schedule
+
+SCHEDULE_KEYS = ("label", "scheduler", "params", "interval", "metric")
+INTERVALS = ("step", "epoch")
+
+
+@dataclass(frozen=True)
+class Run:
+    """The facts of the run a schedule is validated against."""
+
+    steps: int
+    steps_per_epoch: int
+    base_dir: Path
+    trust: bool
+
+    def scheduler_steps(self, interval: str) -> int:
+        return self.steps // (1 if interval == "step" else self.steps_per_epoch)
+
+
+def schedule_in(config: Config, raw: Any, key: str) -> Schedule:
+    """The public entry for one more schedule of a validated config (a sweep's): every
+    check, torch's verdict included (:mod:`lrviz.validate.verdict`)."""
+    schedule = validate_schedule(raw, key, Run(config.steps, config.steps_per_epoch, config.base_dir, config.trust))
+    judge_schedule(config, schedule)
+    return schedule
+
+
+def validate_schedule(raw: Any, key: str, run: Run) -> Schedule:
+    """A schedule mapping at ``key`` -> a :class:`Schedule` with its scheduler resolved.
+
+    The label is left as written (possibly empty); the config makes labels unique.
+    """
+    raw = expect_mapping(raw, key, "a mapping with 'scheduler' and 'params'")
+    check_keys(raw, SCHEDULE_KEYS, key)
+    if "scheduler" not in raw:
+        raise ConfigError("missing 'scheduler' (a torch class such as StepLR, or a preset such as cosine)", key=key)
+    scheduler = raw["scheduler"]
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise ConfigError(f"expected a scheduler name, got {describe(scheduler)}", key=key_join(key, "scheduler"))
+    params = dict(expect_mapping(raw.get("params") or {}, key_join(key, "params")))
+    interval = raw.get("interval", "step")
+    if interval not in INTERVALS:
+        raise ConfigError(f"expected 'step' or 'epoch', got {describe(interval)}", key=key_join(key, "interval"))
+    label = _label(raw.get("label"), key_join(key, "label"))
+    steps = run.scheduler_steps(interval)
+    spec = resolve_scheduler(scheduler.strip(), params, key, Facts(steps, run.base_dir, run.trust))
+    schedule = Schedule(
+        label=label, scheduler=scheduler.strip(), params=params, spec=spec, interval=interval,
+        metric=raw.get("metric"), key=key,
+    )
+    schedule.feed = _metric(schedule, steps, run)
+    return schedule
+
+
+def _label(raw: Any, key: str) -> str:
+    if raw is None:
+        return ""
+    label = text(raw, key).strip()
+    if not label or len(label) > 200:
+        raise ConfigError("a label must have 1 to 200 characters", key=key)
+    return math_text(label, key)
+
+
+def _metric(schedule: Schedule, steps: int, run: Run) -> Any:
+    """The metric, resolved; refused where lrviz would feed it to a scheduler that reads it as an epoch."""
+    key = key_join(schedule.key, "metric")
+    spec = schedule.spec
+    if schedule.metric is None:
+        if spec.name == "ReduceLROnPlateau":
+            raise ConfigError(
+                "ReduceLROnPlateau needs a 'metric': a list of values, {expr: ..., noise: ..., seed: ...} "
+                "or {csv: file, column: name}",
+                key=key,
+            )
+        return None
+    if spec.kind != "import" and spec.name != "ReduceLROnPlateau":
+        # simulate passes a metric to step(), which every other torch scheduler reads as
+        # step(epoch): a silently wrong schedule (and a deprecation warning), so refuse it
+        raise ConfigError(f"{spec.name} does not take a metric (only ReduceLROnPlateau does); remove 'metric'", key=key)
+    return resolve_metric(schedule.metric, key, scheduler_steps=steps, base_dir=run.base_dir, trust=run.trust)
+
+
+def unique_labels(schedules: list[Schedule]) -> None:
+    """Default labels are the scheduler's name, made unique with ' (2)', ' (3)'..."""
+    used: set[str] = set()
+    for s in schedules:
+        base = s.label or s.scheduler
+        label, n = base, 1
+        while label in used:
+            n += 1
+            label = f"{base} ({n})"
+        s.label = label
+        used.add(label)
