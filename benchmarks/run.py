@@ -213,7 +213,7 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    from lrviz.parallel import available_cores
+    from lrviz.executor import available_cores
 
     mem = None
     try:
@@ -294,8 +294,8 @@ def four_schedules(n: int) -> dict:
 
 def bench_parallel(n: int, reps: int, methods: bool) -> dict[str, Any]:
     from lrviz.validate import load_config
-    from lrviz.parallel import available_cores, plan_workers, simulate_parallel, start_method
-    from lrviz.simulate import simulate
+    from lrviz.executor import available_cores, start_method
+    from lrviz.simulate import plan_workers, simulate
 
     simulate(load_config(four_schedules(1000)))  # warm-up (first optimizer imports torch._dynamo)
     cfg = load_config(four_schedules(n))
@@ -323,7 +323,7 @@ def bench_parallel(n: int, reps: int, methods: bool) -> dict[str, Any]:
     if methods:
         out["methods"] = {}
         for method in ("fork", "forkserver", "spawn"):
-            dt, trajs = clock(lambda: simulate_parallel(cfg, "cpu", jobs=None, start_method_override=method))
+            dt, trajs = clock(lambda: simulate(cfg, device="cpu", jobs=None, start_method=method))
             del trajs
             out["methods"][method] = {"seconds": dt, "ratio_vs_serial_median": dt / s["median"]}
             print(f"    start method {method:10s} {dt:.2f}s  ratio {dt / s['median']:.3f}", flush=True)
@@ -486,14 +486,14 @@ if which == "bare":
         step()
     print(json.dumps({"recorded_bytes": 0, "peak_mib": peak_mib()}))
 elif which == "lrviz":
-    import lrviz.simulate, lrviz.config
-    cfg = lrviz.config.load_config({"steps": n, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9,
+    import lrviz.simulate, lrviz.validate
+    cfg = lrviz.validate.load_config({"steps": n, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9,
                                     "param_groups": [{"lr": 0.1}, {"lr": 0.01}]}, **spec})
     t = lrviz.simulate.simulate(cfg).trajectories[0]
     print(json.dumps({"recorded_bytes": t.lr.nbytes + (t.momentum.nbytes if t.momentum is not None else 0),
                       "peak_mib": peak_mib()}))
 else:  # imports and one optimizer only: the floor both sides share
-    import lrviz.simulate, lrviz.config
+    import lrviz.simulate, lrviz.validate
     ps = [torch.zeros(2, 2, requires_grad=True) for _ in range(2)]
     opt = torch.optim.SGD([{"params": [ps[0]], "lr": 0.1}, {"params": [ps[1]], "lr": 0.01}], lr=0.1, momentum=0.9)
     print(json.dumps({"recorded_bytes": 0, "peak_mib": peak_mib()}))
