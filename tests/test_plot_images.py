@@ -136,9 +136,9 @@ def test_image_matches_baseline(name, tmp_path):
 def test_envelope_draws_the_same_pixels_as_every_point(tmp_path, monkeypatch):
     """Exact at the drawn resolution: a 200k-step cyclic run drawn from its envelope looks like all 200k points."""
     import lrviz.render.envelope as envelope
-    import lrviz.render.plot as plot_mod
+    import lrviz.render.layout as layout
 
-    monkeypatch.setattr(plot_mod, "LEGEND_INSIDE_MAX", 0)  # legend beside the axes: 'best' depends on the vertices
+    monkeypatch.setattr(layout, "LEGEND_INSIDE_MAX", 0)  # legend beside the axes: 'best' depends on the vertices
 
     data = {"steps": 200_000, "optimizer": {"name": "SGD", "lr": 0.1}, "schedules": [
         {"scheduler": "CyclicLR", "params": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 1500,
