@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 
 from lrviz.cli import app
 from lrviz.gallery import (
-    MARKER, _target, build_gallery, check_gallery, find_configs, output_stem, plan_entries, write_gallery,
+    MARKER, build_gallery, check_gallery, find_configs, output_stem, plan_entries, write_gallery,
 )
+from lrviz.gallery.files import _target
 
 runner = CliRunner()
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from lrviz.commands.common import DebugOpt, TrustOpt, cli_errors, err
+
+if TYPE_CHECKING:
+    from lrviz.gallery import Gallery
 
 
 def gallery(
@@ -47,82 +50,58 @@ def gallery(
     Example: lrviz gallery configs -o gallery --trust
     """
     with cli_errors(debug):
-        from lrviz.gallery import build_gallery, check_gallery, write_gallery
+        from lrviz.gallery import build_gallery
+        from lrviz.progress import Reporter
 
-        with _progress() as (on_start, advance):
+        with Reporter("gallery", min_total=1) as bar:
             result = build_gallery(
-                config_dir, trust=trust, jobs=jobs, progress=advance, on_start=on_start, debug=debug
+                config_dir, trust=trust, jobs=jobs, on_start=bar.start, debug=debug,
+                progress=lambda entry: bar.advance(1, note=entry.rel),
             )
-
         for entry in result.entries:
             for warning in entry.warnings:
                 err(f"warning: {entry.shown_path}: {warning}")
         for entry in result.skipped:
             err(f"skipped: {entry.shown_path}: {entry.skipped}")
-
-        problems = 0
-        if check:
-            diffs = check_gallery(result, output)
-            for diff in diffs:
-                err(str(diff))
-            problems += len(diffs)
-        else:
-            written = write_gallery(result, output)
-
-        for entry in result.failed:
-            err(f"failed: {entry.shown_path}: {entry.error}")
-        problems += len(result.failed)
-
-        n, ok = len(result.entries), len(result.rendered)
-        skipped = f", {len(result.skipped)} skipped (need --trust)" if result.skipped else ""
-        if result.failed:
-            err(f"{len(result.failed)} of {n} configs failed{skipped}")
-        if check:
-            if problems:
-                hint = ""
-                if result.skipped and not trust:
-                    hint = f"; {len(result.skipped)} config(s) were skipped for want of --trust: a gallery built with --trust is checked with --trust"
-                err(f"gallery {str(output)!r} is not current: rerun 'lrviz gallery {config_dir} -o {output}"
-                    f"{' --trust' if trust else ''}'{hint}")
-                raise typer.Exit(1)
-            print(f"{output} is current: {ok} configs{skipped}")
-            return
-        print(f"wrote {len(written)} files to {output}: {ok} of {n} configs rendered{skipped}")
-        if problems:
-            raise typer.Exit(1)
+        code = _check(result, output, config_dir, trust) if check else _write(result, output)
+    raise typer.Exit(code)
 
 
-class _progress:
-    """A rich progress bar on a terminal; nothing at all when piped or in CI."""
+def _failures(result: Gallery) -> str:
+    """Name every failed entry on stderr; the summary's "N skipped" part."""
+    for entry in result.failed:
+        err(f"failed: {entry.shown_path}: {entry.error}")
+    skipped = f", {len(result.skipped)} skipped (need --trust)" if result.skipped else ""
+    if result.failed:
+        err(f"{len(result.failed)} of {len(result.entries)} configs failed{skipped}")
+    return skipped
 
-    def __enter__(self):
-        import sys
 
-        from rich.console import Console
+def _check(result: Gallery, output: Path, config_dir: Path, trust: bool) -> int:
+    """--check: name every missing, stale or extra file; 1 when OUTPUT is not current."""
+    from lrviz.gallery import check_gallery
 
-        console = Console(stderr=True)
-        self.bar = None
-        if console.is_terminal and not console.is_dumb_terminal and sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    diffs = check_gallery(result, output)
+    for diff in diffs:
+        err(str(diff))
+    skipped = _failures(result)
+    if diffs or result.failed:
+        hint = ""
+        if result.skipped and not trust:
+            hint = (f"; {len(result.skipped)} config(s) were skipped for want of --trust: a gallery built with "
+                    "--trust is checked with --trust")
+        err(f"gallery {str(output)!r} is not current: rerun 'lrviz gallery {config_dir} -o {output}"
+            f"{' --trust' if trust else ''}'{hint}")
+        return 1
+    print(f"{output} is current: {len(result.rendered)} configs{skipped}")
+    return 0
 
-            self.bar = Progress(
-                TextColumn("gallery"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                TextColumn("{task.description}"), console=console, transient=True,
-            )
-            self.bar.__enter__()
-            self.task = self.bar.add_task("", total=None)
 
-        def on_start(total: int) -> None:
-            if self.bar is not None:
-                self.bar.update(self.task, total=total)
+def _write(result: Gallery, output: Path) -> int:
+    from lrviz.gallery import write_gallery
 
-        def advance(entry) -> None:
-            if self.bar is not None:
-                self.bar.update(self.task, advance=1, description=entry.rel)
-
-        return on_start, advance
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
-        return False
+    written = write_gallery(result, output)
+    skipped = _failures(result)
+    print(f"wrote {len(written)} files to {output}: {len(result.rendered)} of {len(result.entries)} configs "
+          f"rendered{skipped}")
+    return 1 if result.failed else 0

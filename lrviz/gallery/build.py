@@ -1,0 +1,149 @@
+"""Rendering a gallery: every config loaded, simulated and drawn, one config per task.
+
+A worker loads, simulates and renders one config and returns bytes; nothing is written
+until every worker is done (:mod:`lrviz.gallery.files`). A failing config becomes a
+failed :class:`~lrviz.gallery.entries.Entry` with its reason, never an aborted gallery.
+The work runs on :mod:`lrviz.executor`'s pool, like every parallel job of lrviz.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from lrviz import executor
+from lrviz.errors import LrvizError, TrustError
+from lrviz.gallery.entries import FORMATS, Entry, Gallery, find_configs, output_stem, plan_entries
+
+
+def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = False) -> Entry:
+    """Load, simulate and render one config: the unit of work of a gallery worker.
+
+    Top-level and argument-picklable, so it runs in a spawned process. Never raises for
+    a problem with the config: the reason goes into ``Entry.error`` (or ``skipped``);
+    ``debug`` also prints the traceback to stderr.
+    """
+    entry = Entry(rel=rel, stem=output_stem(rel))
+    path = Path(config_dir) / rel
+    try:
+        entry.text = _read_text(path)
+        from lrviz.render.plot import render_bytes
+        from lrviz.simulate import simulate
+        from lrviz.validate import PlotOptions, apply_sweeps, load_config
+
+        config = apply_sweeps(load_config(path, trust=trust), [], force=False)  # a config's own sweep: block
+        entry.title = config.title or rel
+        entry.description = " ".join((config.description or "").split())
+        result = simulate(config, jobs=1)
+        for trajectory in result.trajectories:
+            entry.warnings.extend(f"{trajectory.label}: {w}" for w in trajectory.warnings)
+        options = PlotOptions.resolve(config.plot)
+        entry.images = {fmt: render_bytes(result, fmt, options) for fmt in FORMATS}
+    except TrustError as exc:
+        entry.skipped = _reason(exc, path)
+    except LrvizError as exc:
+        entry.error = _reason(exc, path)
+        if debug:
+            traceback.print_exc()
+    except Exception as exc:  # a bug in lrviz or a library; keep going, but say so
+        entry.error = f"internal error: {type(exc).__name__}: {exc} (a bug in lrviz; rerun with --debug for the traceback)"
+        if debug:
+            traceback.print_exc()
+    if not entry.ok:
+        entry.images = {}
+    return entry
+
+
+def _reason(exc: LrvizError, path: Path) -> str:
+    """The error without the config's own file name (the report names the entry)."""
+    same = bool(exc.file) and Path(exc.file).resolve() == Path(path).resolve()
+    where = [part for part in (None if same else exc.file, exc.key) if part]
+    return ": ".join([*where, exc.message])
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise LrvizError("not UTF-8 text", file=str(path)) from None
+    except OSError as exc:
+        raise LrvizError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _render_task(shared: tuple[str, bool], rel: str, report: Callable[[int], None]) -> Entry:
+    """:func:`render_entry` as a task of :func:`lrviz.executor.run` (in a worker or here)."""
+    config_dir, trust = shared
+    return render_entry(config_dir, rel, trust)
+
+
+def _failed(planned: Entry, exc: BaseException) -> Entry:
+    if isinstance(exc, BrokenProcessPool):
+        return Entry(rel=planned.rel, stem=planned.stem, error=f"its worker process died ({exc})")
+    return Entry(rel=planned.rel, stem=planned.stem, error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def build_gallery(
+    config_dir: str | Path,
+    *,
+    trust: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[Entry], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    debug: bool = False,
+) -> Gallery:
+    """Render every config under ``config_dir`` (nothing is written here).
+
+    ``jobs`` worker processes (default: every core; 1 renders in this process, which is
+    what ``debug`` does, so a traceback is printed where it happens). ``on_start`` gets
+    the number of entries, ``progress`` each entry as it is done.
+    """
+    rels = find_configs(config_dir)
+    shown_root = Path(config_dir).resolve().name or "configs"
+    entries = plan_entries(rels, shown_root)
+    todo = [e for e in entries if e.error is None]
+    if on_start is not None:
+        on_start(len(entries))
+    for e in entries:
+        if e.error is not None and progress is not None:
+            progress(e)
+    done = _render(str(config_dir), todo, trust, jobs, debug, progress)
+    out: list[Entry] = []
+    for e in entries:
+        r = done.get(e.rel, e)
+        r.shown_path = e.shown_path
+        out.append(r)
+    return Gallery(entries=out, config_dir_name=shown_root)
+
+
+def _render(config_dir: str, todo: list[Entry], trust: bool, jobs: int | None, debug: bool,
+            progress: Callable[[Entry], None] | None) -> dict[str, Entry]:
+    if debug:  # in this process, with tracebacks where they happen
+        rendered = []
+        for e in todo:
+            rendered.append(render_entry(config_dir, e.rel, trust, debug))
+            if progress is not None:
+                progress(rendered[-1])
+        return {r.rel: r for r in rendered}
+
+    def finished(i: int, result: Any) -> None:
+        if progress is not None:
+            progress(result if isinstance(result, Entry) else _failed(todo[i], result))
+
+    # Biggest files first (a proxy for the most schedules, the slowest render), so one
+    # slow config does not start last and keep a single core busy at the end.
+    order = sorted(range(len(todo)), key=lambda i: -_size(Path(config_dir) / todo[i].rel))
+    results = executor.run(
+        _render_task, (config_dir, trust), [e.rel for e in todo], workers=executor.worker_count(jobs, len(todo)),
+        order=order, fail_fast=False, on_result=finished,
+    )
+    return {e.rel: (r if isinstance(r, Entry) else _failed(e, r)) for e, r in zip(todo, results)}

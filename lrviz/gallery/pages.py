@@ -1,0 +1,156 @@
+"""The gallery's pages: README.md as GitHub shows it, and a self-contained index.html.
+
+Both are pure functions of the entries (sorted paths, no dates, no absolute paths), so
+``lrviz gallery --check`` can compare bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from lrviz.gallery.entries import FORMATS, MARKER, Entry, Gallery
+
+
+def _md_escape(text: str) -> str:
+    """Escape Markdown punctuation so a title renders as written (and no raw HTML)."""
+    return re.sub(r"([\\`*_\[\]#|<>~])", r"\\\1", text)
+
+
+def _fence(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _groups(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    """Entries by their folder ('' for the top level), in sorted order."""
+    groups: dict[str, list[Entry]] = {}
+    for e in entries:
+        folder = e.rel.rsplit("/", 1)[0] if "/" in e.rel else ""
+        groups.setdefault(folder, []).append(e)
+    return list(groups.items())
+
+
+def render_readme(gallery: Gallery) -> str:
+    """OUTDIR/README.md as GitHub renders it: contents, then per entry a heading, the
+    one-line description, the image and the config in a collapsible block."""
+    entries = gallery.rendered
+    root = gallery.config_dir_name
+    lines = [
+        MARKER,
+        "",
+        "# lrviz gallery",
+        "",
+        f"Every plot here is drawn by `lrviz gallery {root} -o <this folder>` from the config shown under it:",
+        "lrviz steps the real PyTorch scheduler and records the learning rate the optimizer uses at each step.",
+        f"{len(entries)} configs. The same pages as HTML: [index.html](index.html).",
+        "",
+        "## Contents",
+        "",
+    ]
+    for folder, group in _groups(entries):
+        if folder:
+            lines.append(f"- **{_md_escape(folder)}/**")
+        for e in group:
+            lines.append(f"{'  ' if folder else ''}- [{_md_escape(e.title)}](#{e.stem})")
+    lines.append("")
+    for e in entries:
+        image, png = e.file_name(FORMATS[0]), e.file_name("png")
+        fence = _fence(e.text)
+        lines += [f'<a id="{e.stem}"></a>', "", f"## {_md_escape(e.title)}", ""]
+        if e.description:
+            lines += [_md_escape(e.description), ""]
+        lines += [
+            f"![{_md_escape(e.title)}]({image})",
+            "",
+            f"[PNG]({png}) · `{e.shown_path}`",
+            "",
+            "<details>",
+            f"<summary>Config: <code>{html.escape(e.shown_path)}</code></summary>",
+            "",
+            f"{fence}yaml",
+            e.text.rstrip("\n"),
+            fence,
+            "",
+            "</details>",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+_CSS = """
+:root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg-code: #f6f8fa; --link: #0969da; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--fg); background: #fff;
+  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+a { color: var(--link); }
+header, main, nav { max-width: 1040px; margin: 0 auto; padding: 0 24px; }
+header { padding-top: 32px; }
+h1 { margin: 0 0 8px; font-size: 2rem; }
+header p, .desc, .source { color: var(--muted); }
+nav { border-bottom: 1px solid var(--line); padding-bottom: 16px; }
+nav ol, nav ul { margin: 4px 0; padding-left: 24px; }
+nav li.folder { list-style: none; margin-left: -24px; font-weight: 600; }
+section { border-bottom: 1px solid var(--line); padding: 24px 0; scroll-margin-top: 8px; }
+section h2 { margin: 0 0 4px; font-size: 1.35rem; }
+section h2 a { color: inherit; text-decoration: none; }
+section h2 a:hover { text-decoration: underline; }
+.desc { margin: 0 0 12px; }
+figure { margin: 0; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
+.source { font-size: 0.9rem; margin: 8px 0; }
+details { margin-top: 8px; }
+summary { cursor: pointer; }
+pre { background: var(--bg-code); border-radius: 6px; padding: 12px 16px; overflow-x: auto;
+  font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 0.9em; }
+footer { max-width: 1040px; margin: 0 auto; padding: 24px; color: var(--muted); font-size: 0.9rem; }
+""".strip()
+
+
+def render_index(gallery: Gallery) -> str:
+    """OUTDIR/index.html: one self-contained page (inline CSS, no scripts, no fonts or
+    CDNs; images referenced relatively), so it works from file:// and on any host."""
+    esc = html.escape
+    entries = gallery.rendered
+    root = gallery.config_dir_name
+    toc: list[str] = []
+    for folder, group in _groups(entries):
+        if folder:
+            toc.append(f'<li class="folder">{esc(folder)}/</li>')
+        for e in group:
+            toc.append(f'<li><a href="#{e.stem}">{esc(e.title)}</a></li>')
+    sections: list[str] = []
+    for e in entries:
+        image, png = e.file_name(FORMATS[0]), e.file_name("png")
+        desc = f'\n<p class="desc">{esc(e.description)}</p>' if e.description else ""
+        sections.append(
+            f'<section id="{e.stem}">\n'
+            f'<h2><a href="#{e.stem}">{esc(e.title)}</a></h2>{desc}\n'
+            f'<figure><img src="{image}" alt="{esc(e.title)}"></figure>\n'
+            f'<p class="source"><a href="{png}">PNG</a> · <code>{esc(e.shown_path)}</code></p>\n'
+            f"<details>\n<summary>Config: <code>{esc(e.shown_path)}</code></summary>\n"
+            f"<pre><code>{esc(e.text.rstrip(chr(10)))}</code></pre>\n</details>\n"
+            "</section>"
+        )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="generator" content="lrviz gallery">\n'
+        # Self-contained by construction and by policy: the browser refuses anything else.
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src \'self\' data:; '
+        "style-src 'unsafe-inline'\">\n"
+        '<link rel="icon" href="data:,">\n'
+        "<title>lrviz gallery</title>\n"
+        f"<style>\n{_CSS}\n</style>\n</head>\n<body>\n"
+        "<header>\n<h1>lrviz gallery</h1>\n"
+        f"<p>Every plot is drawn by <code>lrviz gallery {esc(root)}</code> from the config shown under it: "
+        "lrviz steps the real PyTorch scheduler and records the learning rate the optimizer uses at each step. "
+        f"{len(entries)} configs.</p>\n</header>\n"
+        f'<nav aria-label="Contents">\n<h2>Contents</h2>\n<ul>\n' + "\n".join(toc) + "\n</ul>\n</nav>\n"
+        "<main>\n" + "\n".join(sections) + "\n</main>\n"
+        '<footer>Generated by lrviz from the configs in <code>' + esc(root) + "/</code>; "
+        'the same content as Markdown: <a href="README.md">README.md</a>.</footer>\n'
+        "</body>\n</html>\n"
+    )
