@@ -51,7 +51,7 @@ _TURN = {
 }
 
 
-def regime_changes(values: "np.ndarray") -> list[tuple[int, str]]:
+def regime_changes(values: np.ndarray) -> list[tuple[int, str]]:
     """``(step, what)`` for every regime change of ``values``, in step order."""
     import numpy as np
 
@@ -68,25 +68,40 @@ def regime_changes(values: "np.ndarray") -> list[tuple[int, str]]:
     # falling at 1e-14 while float noise on a constant or linear stretch is flat
     tol = REL_TOL * np.maximum(np.abs(y[1:]), np.abs(y[:-1]))
     sign = np.where(ad <= tol, 0, np.sign(d)).astype(np.int8)
-
-    # jumps: |d[k]| dominates both neighbours (a missing neighbour counts as 0)
-    left = np.concatenate(([0.0], ad[:-1]))
-    right = np.concatenate((ad[1:], [0.0]))
-    jump = (ad > tol) & (ad > JUMP_RATIO * np.maximum(left, right))
     events: dict[int, str] = {}
-    for k in np.flatnonzero(jump).tolist():
-        step = k + 1
-        if d[k] < 0:
-            events[step] = "drop"
-        else:
-            # going up after a decrease is a restart (warm restarts, cycles); else a step up
-            events[step] = "restart" if k > 0 and sign[k - 1] < 0 else "jump up"
-
-    # direction changes, except the ones a jump explains (the steps around it)
+    jump = _jumps(d, ad, tol, sign, events)
+    # the steps around a jump: direction changes and kinks there are the jump's
     near_jump = np.zeros(n, dtype=bool)
     jk = np.flatnonzero(jump)
     for off in (0, 1):
         near_jump[np.clip(jk + off, 0, n - 1)] = True
+    _turns(sign, jump, near_jump, events)
+    if n >= 4:
+        _kinks(d, ad, sign, jump, near_jump, events)
+    return sorted(events.items())
+
+
+def _jumps(d: np.ndarray, ad: np.ndarray, tol: np.ndarray, sign: np.ndarray, events: dict[int, str]) -> np.ndarray:
+    """Mark each jump (|d[k]| dominates both neighbours; a missing one counts as 0) at step k+1."""
+    import numpy as np
+
+    left = np.concatenate(([0.0], ad[:-1]))
+    right = np.concatenate((ad[1:], [0.0]))
+    jump: np.ndarray = (ad > tol) & (ad > JUMP_RATIO * np.maximum(left, right))
+    for k in np.flatnonzero(jump).tolist():
+        if d[k] < 0:
+            events[k + 1] = "drop"
+        else:
+            # going up after a decrease is a restart (warm restarts, cycles); else a step up
+            events[k + 1] = "restart" if k > 0 and sign[k - 1] < 0 else "jump up"
+    return jump
+
+
+def _turns(sign: np.ndarray, jump: np.ndarray, near_jump: np.ndarray, events: dict[int, str]) -> None:
+    """Mark each change of direction (rising, flat, falling) that no jump explains."""
+    import numpy as np
+
+    n = len(sign) + 1
     change = np.flatnonzero(sign[1:] != sign[:-1]) + 1  # d[k-1] -> d[k] differ: turning step k
     first_regime_rising = bool(sign[0] > 0)
     # rises_later[k]: some smooth rise (not a jump) happens after step k
@@ -94,37 +109,41 @@ def regime_changes(values: "np.ndarray") -> list[tuple[int, str]]:
     rises_later = np.zeros(n, dtype=bool)
     if smooth_rise.any():
         last_rise = int(np.flatnonzero(smooth_rise)[-1])  # d[last_rise] rises into step last_rise + 1
-        rises_later[: last_rise] = True
+        rises_later[:last_rise] = True
+    jumps_only = not events
     seen_turn = False
     for k in change.tolist():
         if near_jump[k] or k in events:
             continue
         prev, nxt = int(sign[k - 1]), int(sign[k])
         what = _TURN[(prev, nxt)]
-        if not seen_turn and prev > 0 and first_regime_rising and not events and not rises_later[k]:
+        if not seen_turn and prev > 0 and first_regime_rising and jumps_only and not rises_later[k]:
             # a first rise that never comes back (jumps aside) is a warmup; one that
             # does is the first half of a cycle
             what = "end of warmup" + (" (peak)" if nxt < 0 else "")
         seen_turn = True
         events[k] = what
 
-    # kinks: the slope changes abruptly while keeping its direction
-    if n >= 4:
-        dd = np.diff(d)  # dd[k-1] = d[k] - d[k-1], a change at step k
-        add = np.abs(dd)
-        l2 = np.concatenate(([0.0], add[:-1]))
-        r2 = np.concatenate((add[1:], [0.0]))
-        big = float(ad.max()) * KINK_MIN
-        kink = (add > big) & (add > JUMP_RATIO * np.maximum(l2, r2)) & (sign[1:] == sign[:-1]) & (sign[1:] != 0)
-        for km1 in np.flatnonzero(kink).tolist():
-            k = km1 + 1
-            if k in events or near_jump[k] or jump[k] or jump[k - 1]:
-                continue
-            events[k] = "slope changes"
-    return sorted(events.items())
+
+def _kinks(d: np.ndarray, ad: np.ndarray, sign: np.ndarray, jump: np.ndarray, near_jump: np.ndarray,
+           events: dict[int, str]) -> None:
+    """Mark each step where the slope changes abruptly while keeping its direction."""
+    import numpy as np
+
+    dd = np.diff(d)  # dd[k-1] = d[k] - d[k-1], a change at step k
+    add = np.abs(dd)
+    l2 = np.concatenate(([0.0], add[:-1]))
+    r2 = np.concatenate((add[1:], [0.0]))
+    big = float(ad.max()) * KINK_MIN
+    kink = (add > big) & (add > JUMP_RATIO * np.maximum(l2, r2)) & (sign[1:] == sign[:-1]) & (sign[1:] != 0)
+    for km1 in np.flatnonzero(kink).tolist():
+        k = km1 + 1
+        if k in events or near_jump[k] or jump[k] or jump[k - 1]:
+            continue
+        events[k] = "slope changes"
 
 
-def key_points(values: "np.ndarray", *, max_changes: int = 12) -> tuple[list[KeyPoint], int]:
+def key_points(values: np.ndarray, *, max_changes: int = 12) -> tuple[list[KeyPoint], int]:
     """First, peak, min, last and up to ``max_changes`` regime changes, merged per step.
 
     Returns the points in step order and how many regime changes were left out.
