@@ -11,9 +11,11 @@ import typer
 
 from lrviz import __version__
 from lrviz.commands import check, export, gallery, listing, plot, show
+from lrviz.commands.help import FLAG, Command, Group
 
 app = typer.Typer(
     name="lrviz",
+    cls=Group,
     help="See a PyTorch learning-rate schedule before you train: simulate the real torch scheduler, "
     "plot it, export it, check it.",
     no_args_is_help=True,
@@ -31,7 +33,7 @@ COMMANDS = [
     ("list", listing.list_schedulers),
 ]
 for _name, _fn in COMMANDS:
-    app.command(_name)(_fn)
+    app.command(_name, cls=Command)(_fn)
 
 
 def _version(value: bool) -> None:
@@ -42,7 +44,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(False, "--version", metavar=FLAG, callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
     """See a PyTorch learning-rate schedule before you train."""
 

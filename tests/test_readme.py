@@ -72,3 +72,42 @@ def test_every_preset_and_command_is_documented():
         assert f"`{name}`" in README, f"preset {name} is not in the README"
     for name, _ in COMMANDS:
         assert f"lrviz {name}" in README, f"command {name} is not in the README"
+
+
+def _readme_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_help", REPO / "tools" / "readme_help.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_command_reference_is_the_current_help():
+    """The README's command reference is what `lrviz ... --help` prints now (rerun tools/readme_help.py)."""
+    tool = _readme_tool()
+    assert tool.BEGIN in README and tool.END in README
+    assert tool.updated(README) == README, "README.md's command reference is stale: run python tools/readme_help.py"
+    from lrviz.cli import COMMANDS
+
+    for name, _ in COMMANDS:  # every command is in it, with its own help
+        assert f"$ lrviz {name} --help\n Usage: lrviz {name} " in README, name
+
+
+def test_command_reference_check_fails_when_stale(tmp_path):
+    """The check can fail: a README whose section differs from the help is reported stale."""
+    tool = _readme_tool()
+    stale = README.replace("Show the full traceback on errors.", "Show nothing.", 1)
+    assert tool.updated(stale) != stale
+
+
+def test_help_shows_types_as_people_read_them():
+    """No typer type noise (<bool>, <list[Path]>, <path>) in any help; options show a metavar."""
+    tool = _readme_tool()
+    from lrviz.cli import COMMANDS
+
+    for args in ([], *([name] for name, _ in COMMANDS)):
+        text = tool.help_text(args)
+        for noise in ("<bool>", "<list[", "<path>", "<str>", "<int", "<text|", "<png|"):
+            assert noise not in text, f"lrviz {' '.join(args)} --help shows {noise}"
+    assert "--format  -f      png|svg|pdf" in tool.help_text(["plot"])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from lrviz.commands.common import ConfigsArg, DebugOpt, DeviceOpt, StepsOpt, TrustOpt, cli_errors, load_configs
+from lrviz.commands.common import FLAG, ConfigsArg, DebugOpt, DeviceOpt, StepsOpt, TrustOpt, cli_errors, load_configs
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -32,15 +32,16 @@ def check(
         typer.Option(
             "--resume-at",
             min=1,
+            metavar="STEP",
             help="Optimizer step after which to save and resume (repeatable). "
             "Default: 1/4, 1/2, 3/4 of the run and both sides of every SequentialLR milestone.",
         ),
     ] = None,
     fmt: Annotated[
         CheckFormat,
-        typer.Option("--format", "-f", help="text (a table on a terminal, plain lines when piped) or json (for CI)."),
+        typer.Option("--format", "-f", metavar="text|json", help="A table on a terminal (plain lines when piped), or JSON for CI."),
     ] = CheckFormat.text,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too, not only on errors.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", metavar=FLAG, help="Exit 1 on warnings too, not only on errors.")] = False,
     steps: StepsOpt = None,
     device: DeviceOpt = None,
     trust: TrustOpt = False,

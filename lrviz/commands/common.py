@@ -16,30 +16,41 @@ from typing import Annotated, Optional
 
 import typer
 
+from lrviz.commands.help import FLAG
 from lrviz.errors import EXIT_INTERNAL, EXIT_USAGE, LrvizError, one_line
 
-ConfigArg = Annotated[Path, typer.Argument(help="YAML config file.", show_default=False)]
-ConfigsArg = Annotated[list[Path], typer.Argument(help="One or more YAML config files.", show_default=False)]
+# Options shared by several commands. Every option names its value the way people read it
+# (a metavar: N, DIR, png|svg|pdf); a flag shows none (lrviz.commands.help).
+
+ConfigArg = Annotated[Path, typer.Argument(metavar="CONFIG", help="YAML config file.", show_default=False)]
+ConfigsArg = Annotated[
+    list[Path], typer.Argument(metavar="CONFIG...", help="One or more YAML config files.", show_default=False)
+]
 StepsOpt = Annotated[
-    Optional[int], typer.Option("--steps", min=1, help="Override the config's number of optimizer steps.")
+    Optional[int], typer.Option("--steps", min=1, metavar="N", help="Override the config's number of optimizer steps.")
 ]
 DeviceOpt = Annotated[
-    Optional[str], typer.Option("--device", help="Device for the dummy parameters: cpu, cuda, cuda:N, mps or auto.")
+    Optional[str],
+    typer.Option("--device", metavar="DEVICE", help="Device for the dummy parameters: cpu, cuda, cuda:N, mps or auto."),
 ]
 TrustOpt = Annotated[
     bool,
     typer.Option(
         "--trust",
+        metavar=FLAG,
         help="Allow the config to import and run Python code (scheduler: 'module:Name' or 'file.py:Name'). "
         "Also LRVIZ_TRUST=1.",
     ),
 ]
 SweepOpt = Annotated[
     Optional[list[str]],
-    typer.Option("--sweep", help="KEY=V1,V2,...: one schedule per value, e.g. params.gamma=0.1,0.5 (repeatable)."),
+    typer.Option(
+        "--sweep", metavar="KEY=V1,V2",
+        help="One schedule per value, e.g. params.gamma=0.1,0.5 (repeatable: several keys give every combination).",
+    ),
 ]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Allow a sweep of more than 64 schedules.")]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+ForceOpt = Annotated[bool, typer.Option("--force", metavar=FLAG, help="Allow a sweep of more than 64 schedules.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", metavar=FLAG, help="Show the full traceback on errors.")]
 
 
 def err(message: str) -> None:
@@ -91,4 +102,4 @@ def load_configs(
     return configs
 
 
-__all__ = ["EXIT_USAGE", "cli_errors", "err", "load_configs"]
+__all__ = ["EXIT_USAGE", "FLAG", "cli_errors", "err", "load_configs"]

@@ -22,11 +22,11 @@ class ExportFormat(str, Enum):
 def export(
     config: ConfigArg,
     output: Annotated[
-        Optional[Path], typer.Option("-o", "--output", help="File to write (atomically). Default: standard output.")
+        Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="File to write (atomically). Default: standard output.")
     ] = None,
     fmt: Annotated[
         Optional[ExportFormat],
-        typer.Option("--format", "-f", help="csv or json. Default: from the output's extension, else csv."),
+        typer.Option("--format", "-f", metavar="csv|json", help="Default: from the output's extension, else csv."),
     ] = None,
     steps: StepsOpt = None,
     device: DeviceOpt = None,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from lrviz.commands.common import DebugOpt, TrustOpt, cli_errors, err
+from lrviz.commands.common import FLAG, DebugOpt, TrustOpt, cli_errors, err
 
 if TYPE_CHECKING:
     from lrviz.gallery import Gallery
@@ -15,12 +15,13 @@ if TYPE_CHECKING:
 
 def gallery(
     config_dir: Annotated[
-        Path, typer.Argument(help="Folder of YAML configs; every *.yaml / *.yml under it, recursively.", show_default=False)
+        Path, typer.Argument(metavar="CONFIG_DIR", help="Folder of YAML configs; every *.yaml / *.yml under it, recursively.", show_default=False)
     ],
     output: Annotated[
         Path,
         typer.Option(
             "-o", "--output",
+            metavar="DIR",
             help="Gallery folder: one SVG and one PNG per config, README.md and index.html. "
             "Created if missing; it belongs to the gallery (images no config produces are removed).",
             show_default=False,
@@ -30,12 +31,13 @@ def gallery(
         bool,
         typer.Option(
             "--check",
+            metavar=FLAG,
             help="Write nothing; exit 1 naming every missing, stale or extra file if OUTPUT is not what the configs "
             "produce now (compares bytes).",
         ),
     ] = False,
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes. Default: every core.")
+        Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes. Default: every core.")
     ] = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,

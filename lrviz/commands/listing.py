@@ -26,7 +26,7 @@ KIND_NAMES = {"torch": "torch.optim.lr_scheduler", "preset": "lrviz preset"}
 
 
 def list_schedulers(
-    name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="Show one scheduler in full.", show_default=False)] = None,
+    name: Annotated[Optional[str], typer.Argument(metavar="NAME", help="Show one scheduler in full.", show_default=False)] = None,
     debug: DebugOpt = False,
 ) -> None:
     """List the schedulers a config can name, with parameters and defaults.

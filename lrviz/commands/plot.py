@@ -47,33 +47,33 @@ def plot(
     configs: ConfigsArg,
     outdir: Annotated[
         Optional[Path],
-        typer.Option("-o", "--outdir", help="Folder to write into; it must exist. Default: the current folder."),
+        typer.Option("-o", "--outdir", metavar="DIR", help="Folder to write into; it must exist. Default: the current folder."),
     ] = None,
     formats: Annotated[
         Optional[list[PlotFormat]],
-        typer.Option("--format", "-f", help="png, svg or pdf; repeat for several. Default: the config's plot.format, else png."),
+        typer.Option("--format", "-f", metavar="png|svg|pdf", help="Repeat for several. Default: the config's plot.format, else png."),
     ] = None,
     layout: Annotated[
         Optional[Layout],
-        typer.Option("--layout", help="overlay: every schedule on one axes (default); grid: one panel per schedule."),
+        typer.Option("--layout", metavar="overlay|grid", help="overlay: every schedule on one axes (default); grid: one panel per schedule."),
     ] = None,
-    yscale: Annotated[Optional[YScale], typer.Option("--yscale", help="linear (default) or log learning-rate axis.")] = None,
+    yscale: Annotated[Optional[YScale], typer.Option("--yscale", metavar="linear|log", help="Learning-rate axis (default linear).")] = None,
     x: Annotated[
-        Optional[XAxis], typer.Option("--x", help="x axis in optimizer steps (default) or epochs (uses steps_per_epoch).")
+        Optional[XAxis], typer.Option("--x", metavar="step|epoch", help="x axis in optimizer steps (default) or epochs (uses steps_per_epoch).")
     ] = None,
     steps: StepsOpt = None,
     device: DeviceOpt = None,
     title: Annotated[
-        Optional[str], typer.Option("--title", help="Figure title. Default: the config's title, else its file name.")
+        Optional[str], typer.Option("--title", metavar="TEXT", help="Figure title. Default: the config's title, else its file name.")
     ] = None,
     style: Annotated[
         Optional[str],
-        typer.Option("--style", help="clean (default), paper, talk, dark, or a matplotlib style sheet name."),
+        typer.Option("--style", metavar="NAME", help="clean (default), paper, talk, dark, or a matplotlib style sheet name."),
     ] = None,
     size: Annotated[
-        Optional[str], typer.Option("--size", help="Figure size W,H in inches, e.g. 7,4.2. Default: per layout and style.")
+        Optional[str], typer.Option("--size", metavar="W,H", help="Figure size W,H in inches, e.g. 7,4.2. Default: per layout and style.")
     ] = None,
-    dpi: Annotated[Optional[int], typer.Option("--dpi", help="Resolution of PNG files, in dots per inch (default 150).")] = None,
+    dpi: Annotated[Optional[int], typer.Option("--dpi", metavar="N", help="Resolution of PNG files, in dots per inch (default 150).")] = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
     trust: TrustOpt = False,
