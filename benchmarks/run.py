@@ -37,8 +37,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -70,14 +71,19 @@ def cases(n: int) -> dict[str, tuple[dict, Callable[[Any, int], Any]]]:
             lambda o, n: L.CyclicLR(o, base_lr=0.001, max_lr=0.1, step_size_up=2000),
         ),
         "warmup+cosine SequentialLR": (
-            {"scheduler": "SequentialLR", "params": {
-                "schedulers": [
-                    {"scheduler": "LinearLR", "params": {"start_factor": 0.01, "total_iters": warm}},
-                    {"scheduler": "CosineAnnealingLR", "params": {"T_max": n - warm}},
-                ],
-                "milestones": [warm]}},
+            {
+                "scheduler": "SequentialLR",
+                "params": {
+                    "schedulers": [
+                        {"scheduler": "LinearLR", "params": {"start_factor": 0.01, "total_iters": warm}},
+                        {"scheduler": "CosineAnnealingLR", "params": {"T_max": n - warm}},
+                    ],
+                    "milestones": [warm],
+                },
+            },
             lambda o, n: L.SequentialLR(
-                o, [L.LinearLR(o, start_factor=0.01, total_iters=warm), L.CosineAnnealingLR(o, T_max=n - warm)],
+                o,
+                [L.LinearLR(o, start_factor=0.01, total_iters=warm), L.CosineAnnealingLR(o, T_max=n - warm)],
                 milestones=[warm],
             ),
         ),
@@ -110,7 +116,7 @@ def bare_loop(make_scheduler, n: int, group_lrs=(0.1,)) -> list[list[float]]:
     out: list[list[float]] = [[] for _ in groups]
     step = scheduler.step
     for _ in range(n):
-        for lrs, g in zip(out, groups):
+        for lrs, g in zip(out, groups, strict=True):
             lrs.append(g["lr"])
         step()
     return out
@@ -197,8 +203,11 @@ def run_process(cmd: list[str], cwd: Path | None = None, env: dict | None = None
         fe.seek(0)
         out, errout = fo.read(), fe.read()
     return {
-        "wall": wall, "maxrss_mib": usage.ru_maxrss / 1024, "rc": proc.returncode,
-        "stdout": out.decode(errors="replace"), "stderr": errout.decode(errors="replace"),
+        "wall": wall,
+        "maxrss_mib": usage.ru_maxrss / 1024,
+        "rc": proc.returncode,
+        "stdout": out.decode(errors="replace"),
+        "stderr": errout.decode(errors="replace"),
     }
 
 
@@ -223,8 +232,13 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     return {
-        "cpu": cpu, "cores_usable": available_cores(), "cpu_count": os.cpu_count(), "memory": mem,
-        "python": platform.python_version(), "torch": torch.__version__, "platform": platform.platform(),
+        "cpu": cpu,
+        "cores_usable": available_cores(),
+        "cpu_count": os.cpu_count(),
+        "memory": mem,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "platform": platform.platform(),
     }
 
 
@@ -234,8 +248,8 @@ def machine() -> dict[str, Any]:
 def bench_sim(n: int, reps: int, n_naive: int, reps_naive: int) -> dict[str, Any]:
     import numpy as np
 
-    from lrviz.validate import load_config
     from lrviz.simulate import simulate
+    from lrviz.validate import load_config
 
     out: dict[str, Any] = {"steps": n, "naive_steps": n_naive, "schedules": {}}
     # Warm up: the first optimizer made in a process imports torch._dynamo (about a
@@ -251,13 +265,15 @@ def bench_sim(n: int, reps: int, n_naive: int, reps_naive: int) -> dict[str, Any
             order = ("bare", "lrviz") if r % 2 == 0 else ("lrviz", "bare")
             for which in order:
                 if which == "bare":
-                    dt, bare = clock(lambda: bare_loop(make, n))
+                    dt, bare = clock(lambda make=make: bare_loop(make, n))
                     times["bare"].append(dt)
                     cpu["bare"].append(CPU_TIMES[-1])
                     bare_arr = np.array(bare, dtype=np.float64).T
                     del bare
                 else:
-                    dt, result = clock(lambda: simulate(load_config({"steps": n, "optimizer": OPTIMIZER, **spec}), jobs=1))
+                    dt, result = clock(
+                        lambda spec=spec: simulate(load_config({"steps": n, "optimizer": OPTIMIZER, **spec}), jobs=1)
+                    )
                     times["lrviz"].append(dt)
                     cpu["lrviz"].append(CPU_TIMES[-1])
                     lr = result.trajectories[0].lr
@@ -266,36 +282,50 @@ def bench_sim(n: int, reps: int, n_naive: int, reps_naive: int) -> dict[str, Any
                 raise SystemExit(f"{name}: lrviz values differ from the bare torch loop")
             del lr, bare_arr
         for _ in range(reps_naive):
-            dt, _ = clock(lambda: naive_loop(make, n, n_naive))
+            dt, _ = clock(lambda make=make: naive_loop(make, n, n_naive))
             times["naive"].append(dt)
         bare_s, lrviz_s = summary(times["bare"]), summary(times["lrviz"])
         naive_s = summary([t / n_naive * n for t in times["naive"]])  # scaled to n steps (cost per step is constant)
         out["schedules"][name] = {
-            "bare": bare_s, "lrviz": lrviz_s, "naive_scaled": naive_s, "naive_raw": summary(times["naive"]),
+            "bare": bare_s,
+            "lrviz": lrviz_s,
+            "naive_scaled": naive_s,
+            "naive_raw": summary(times["naive"]),
             "ratio_vs_bare": lrviz_s["median"] / bare_s["median"],
-            "cpu": {"bare": summary(cpu["bare"]), "lrviz": summary(cpu["lrviz"]),
-                    "ratio_vs_bare": statistics.median(cpu["lrviz"]) / statistics.median(cpu["bare"])},
+            "cpu": {
+                "bare": summary(cpu["bare"]),
+                "lrviz": summary(cpu["lrviz"]),
+                "ratio_vs_bare": statistics.median(cpu["lrviz"]) / statistics.median(cpu["bare"]),
+            },
             "speedup_vs_naive": naive_s["median"] / lrviz_s["median"],
-            "us_per_step": {k: v["median"] / n * 1e6 for k, v in (("bare", bare_s), ("lrviz", lrviz_s), ("naive", naive_s))},
+            "us_per_step": {
+                k: v["median"] / n * 1e6 for k, v in (("bare", bare_s), ("lrviz", lrviz_s), ("naive", naive_s))
+            },
             "bit_identical": True,
         }
-        print(f"  {name:28s} bare {bare_s['median'] / n * 1e6:5.2f} us/step  lrviz {lrviz_s['median'] / n * 1e6:5.2f}  "
-              f"naive {naive_s['median'] / n * 1e6:5.2f}  ratio {out['schedules'][name]['ratio_vs_bare']:.3f} "
-              f"(CPU time {out['schedules'][name]['cpu']['ratio_vs_bare']:.3f})  "
-              f"x{out['schedules'][name]['speedup_vs_naive']:.1f} vs naive", flush=True)
+        print(
+            f"  {name:28s} bare {bare_s['median'] / n * 1e6:5.2f} us/step  lrviz {lrviz_s['median'] / n * 1e6:5.2f}  "
+            f"naive {naive_s['median'] / n * 1e6:5.2f}  ratio {out['schedules'][name]['ratio_vs_bare']:.3f} "
+            f"(CPU time {out['schedules'][name]['cpu']['ratio_vs_bare']:.3f})  "
+            f"x{out['schedules'][name]['speedup_vs_naive']:.1f} vs naive",
+            flush=True,
+        )
     return out
 
 
 def four_schedules(n: int) -> dict:
     c = cases(n)
-    return {"steps": n, "optimizer": OPTIMIZER,
-            "schedules": [c[k][0] for k in ("StepLR", "CosineAnnealingLR", "OneCycleLR", "CyclicLR")]}
+    return {
+        "steps": n,
+        "optimizer": OPTIMIZER,
+        "schedules": [c[k][0] for k in ("StepLR", "CosineAnnealingLR", "OneCycleLR", "CyclicLR")],
+    }
 
 
 def bench_parallel(n: int, reps: int, methods: bool) -> dict[str, Any]:
-    from lrviz.validate import load_config
     from lrviz.executor import available_cores, start_method
     from lrviz.simulate import plan_workers, simulate
+    from lrviz.validate import load_config
 
     simulate(load_config(four_schedules(1000)))  # warm-up (first optimizer imports torch._dynamo)
     cfg = load_config(four_schedules(n))
@@ -310,20 +340,31 @@ def bench_parallel(n: int, reps: int, methods: bool) -> dict[str, Any]:
             else:
                 dt, par = clock(lambda: simulate(cfg, jobs=None))
                 par_t.append(dt)
-        for a, b in zip(serial.trajectories, par.trajectories):
+        for a, b in zip(serial.trajectories, par.trajectories, strict=True):
             if not (same_bits(a.lr, b.lr) and same_bits(a.momentum, b.momentum)):
                 raise SystemExit("parallel values differ from serial")
         del serial, par
     s, p = summary(serial_t), summary(par_t)
-    out = {"steps": n, "schedules": 4, "cores": available_cores(), "workers": workers,
-           "start_method": start_method("cpu"), "serial": s, "parallel": p, "ratio": p["median"] / s["median"],
-           "bit_identical": True}
-    print(f"  4 x {n:,} steps: serial {fmt_s(s)}  parallel ({workers} workers, {out['start_method']}) {fmt_s(p)}  "
-          f"ratio {out['ratio']:.3f}", flush=True)
+    out = {
+        "steps": n,
+        "schedules": 4,
+        "cores": available_cores(),
+        "workers": workers,
+        "start_method": start_method("cpu"),
+        "serial": s,
+        "parallel": p,
+        "ratio": p["median"] / s["median"],
+        "bit_identical": True,
+    }
+    print(
+        f"  4 x {n:,} steps: serial {fmt_s(s)}  parallel ({workers} workers, {out['start_method']}) {fmt_s(p)}  "
+        f"ratio {out['ratio']:.3f}",
+        flush=True,
+    )
     if methods:
         out["methods"] = {}
         for method in ("fork", "forkserver", "spawn"):
-            dt, trajs = clock(lambda: simulate(cfg, device="cpu", jobs=None, start_method=method))
+            dt, trajs = clock(lambda method=method: simulate(cfg, device="cpu", jobs=None, start_method=method))
             del trajs
             out["methods"][method] = {"seconds": dt, "ratio_vs_serial_median": dt / s["median"]}
             print(f"    start method {method:10s} {dt:.2f}s  ratio {dt / s['median']:.3f}", flush=True)
@@ -337,15 +378,16 @@ def bench_render(sizes: tuple[int, ...], reps: int) -> dict[str, Any]:
     when it stops growing once the run has more steps than the figure has pixel
     columns (compare the middle size with the longest).
     """
-    from lrviz.validate import load_config
     from lrviz.render.plot import PlotOptions, render_bytes
     from lrviz.simulate import simulate
+    from lrviz.validate import load_config
 
     out: dict[str, Any] = {"sizes": list(sizes), "formats": {}}
     results = {}
     for n in sizes:
         spec, _ = cases(n)["OneCycleLR"]  # lr and momentum both vary: two panels of lines
-        dt, results[n] = clock(lambda: simulate(load_config({"steps": n, "optimizer": OPTIMIZER, **spec})))
+        config = load_config({"steps": n, "optimizer": OPTIMIZER, **spec})
+        dt, results[n] = clock(lambda config=config: simulate(config))
         out.setdefault("simulate_seconds", {})[str(n)] = dt
     opts = PlotOptions()
     for fmt in ("png", "svg"):
@@ -354,7 +396,7 @@ def bench_render(sizes: tuple[int, ...], reps: int) -> dict[str, Any]:
             render_bytes(results[n], fmt, opts)  # warm: fonts, caches
             times, size = [], 0
             for _ in range(reps):
-                dt, data = clock(lambda: render_bytes(results[n], fmt, opts))
+                dt, data = clock(lambda n=n, fmt=fmt: render_bytes(results[n], fmt, opts))
                 times.append(dt)
                 size = len(data)
             row[str(n)] = {"time": summary(times), "bytes": size}
@@ -362,8 +404,12 @@ def bench_render(sizes: tuple[int, ...], reps: int) -> dict[str, Any]:
         row["ratio"] = big["time"]["median"] / small["time"]["median"]
         row["size_ratio_long_vs_mid"] = big["bytes"] / mid["bytes"]
         out["formats"][fmt] = row
-        print(f"  {fmt}: " + "   ".join(f"{n:,} steps {fmt_s(row[str(n)]['time'])} {row[str(n)]['bytes']:,} B" for n in sizes)
-              + f"   time ratio {row['ratio']:.2f}", flush=True)
+        print(
+            f"  {fmt}: "
+            + "   ".join(f"{n:,} steps {fmt_s(row[str(n)]['time'])} {row[str(n)]['bytes']:,} B" for n in sizes)
+            + f"   time ratio {row['ratio']:.2f}",
+            flush=True,
+        )
     return out
 
 
@@ -395,7 +441,8 @@ import lrviz.cli, lrviz.simulate, lrviz.render.plot; t.append(time.perf_counter(
 p = torch.zeros(2, 2, requires_grad=True)
 opt = torch.optim.SGD([p], lr=0.1, momentum=0.9); t.append(time.perf_counter())
 print(json.dumps({"import torch": t[1] - t[0], "import matplotlib (+figure, agg)": t[2] - t[1],
-                  "import lrviz (cli, simulate, render)": t[3] - t[2], "first optimizer (torch._dynamo import)": t[4] - t[3]}))
+                  "import lrviz (cli, simulate, render)": t[3] - t[2],
+                  "first optimizer (torch._dynamo import)": t[4] - t[3]}))
 """
 
 
@@ -418,10 +465,20 @@ def bench_command(n: int, reps: int) -> dict[str, Any]:
             (lt if which == "lrviz" else bt).append(res["wall"])
     pieces = json.loads(run_process([sys.executable, "-c", PIECES_PROCESS], env=env)["stdout"])
     lrv, base = summary(lt), summary(bt)
-    out = {"steps": n, "scheduler": "OneCycleLR", "format": "png", "lrviz_plot": lrv, "baseline": base,
-           "ratio": lrv["median"] / base["median"], "baseline_pieces": pieces}
-    print(f"  lrviz plot {n:,} steps {fmt_s(lrv)}  baseline (imports + bare loop) {fmt_s(base)}  ratio {out['ratio']:.3f}",
-          flush=True)
+    out = {
+        "steps": n,
+        "scheduler": "OneCycleLR",
+        "format": "png",
+        "lrviz_plot": lrv,
+        "baseline": base,
+        "ratio": lrv["median"] / base["median"],
+        "baseline_pieces": pieces,
+    }
+    print(
+        f"  lrviz plot {n:,} steps {fmt_s(lrv)}  baseline (imports + bare loop) {fmt_s(base)}  "
+        f"ratio {out['ratio']:.3f}",
+        flush=True,
+    )
     print("    pieces: " + ", ".join(f"{k} {v:.2f}s" for k, v in pieces.items()), flush=True)
     return out
 
@@ -442,12 +499,15 @@ def bench_startup(reps: int) -> dict[str, Any]:
         times = [run_process(cmd)["wall"] for _ in range(reps)]
         heavy = None
         if name.startswith("lrviz"):
-            res = run_process([sys.executable, "-X", "importtime", "-m", "lrviz", *cmd[len(lrviz):]])
+            res = run_process([sys.executable, "-X", "importtime", "-m", "lrviz", *cmd[len(lrviz) :]])
             mods = [ln.rsplit("|", 1)[-1].strip() for ln in res["stderr"].splitlines() if ln.startswith("import time:")]
             heavy = sorted({m.split(".")[0] for m in mods if m.split(".")[0] in ("torch", "matplotlib", "numpy")})
         out[name] = {"time": summary(times), "heavy_imports": heavy}
-        print(f"  {name:48s} {fmt_s(summary(times))}" + (f"  heavy imports: {heavy or 'none'}" if heavy is not None else ""),
-              flush=True)
+        print(
+            f"  {name:48s} {fmt_s(summary(times))}"
+            + (f"  heavy imports: {heavy or 'none'}" if heavy is not None else ""),
+            flush=True,
+        )
     return out
 
 
@@ -513,9 +573,13 @@ def bench_memory(n: int) -> dict[str, Any]:
         limit = row["bare"]["peak_mib"] + 2 * recorded
         row.update(recorded_mib=recorded, limit_mib=limit, met=row["lrviz"]["peak_mib"] <= limit)
         out["schedules"][sched] = row
-        print(f"  {sched:18s} peak RSS: imports {row['floor']['peak_mib']:.0f} MiB, bare loop {row['bare']['peak_mib']:.0f} MiB, "
-              f"lrviz {row['lrviz']['peak_mib']:.0f} MiB; recorded arrays {recorded:.0f} MiB; "
-              f"limit {limit:.0f} MiB", flush=True)
+        print(
+            f"  {sched:18s} peak RSS: imports {row['floor']['peak_mib']:.0f} MiB, "
+            f"bare loop {row['bare']['peak_mib']:.0f} MiB, "
+            f"lrviz {row['lrviz']['peak_mib']:.0f} MiB; recorded arrays {recorded:.0f} MiB; "
+            f"limit {limit:.0f} MiB",
+            flush=True,
+        )
     return out
 
 
@@ -534,28 +598,53 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             add(f"sim {name}: naive loop / lrviz", round(r["speedup_vs_naive"], 2), ">= 4", r["speedup_vs_naive"] >= 4)
     if "render" in res:
         for fmt, r in res["render"]["formats"].items():
-            add(f"render {fmt}: time at {res['render']['sizes'][-1]:.0e} / at {res['render']['sizes'][0]:.0e} steps",
-                round(r["ratio"], 2), "<= 1.5", r["ratio"] <= 1.5)
+            add(
+                f"render {fmt}: time at {res['render']['sizes'][-1]:.0e} / at {res['render']['sizes'][0]:.0e} steps",
+                round(r["ratio"], 2),
+                "<= 1.5",
+                r["ratio"] <= 1.5,
+            )
         sizes = res["render"]["sizes"]
         for fmt, r in res["render"]["formats"].items():
-            add(f"render {fmt}: bytes at {sizes[-1]:.0e} / at {sizes[1]:.0e} steps", round(r["size_ratio_long_vs_mid"], 3),
-                "bounded (<= 1.1)", r["size_ratio_long_vs_mid"] <= 1.1)
+            add(
+                f"render {fmt}: bytes at {sizes[-1]:.0e} / at {sizes[1]:.0e} steps",
+                round(r["size_ratio_long_vs_mid"], 3),
+                "bounded (<= 1.1)",
+                r["size_ratio_long_vs_mid"] <= 1.1,
+            )
     if "command" in res:
         c = res["command"]
-        add(f"lrviz plot {c['steps']:.0e} steps / (imports + bare loop)", round(c["ratio"], 3), "<= 1.3", c["ratio"] <= 1.3)
+        add(
+            f"lrviz plot {c['steps']:.0e} steps / (imports + bare loop)",
+            round(c["ratio"], 3),
+            "<= 1.3",
+            c["ratio"] <= 1.3,
+        )
     if "parallel" in res:
         p = res["parallel"]
-        add(f"parallel 4 x {p['steps']:.0e} on {p['cores']} cores / serial", round(p["ratio"], 3), "<= 0.65",
-            p["ratio"] <= 0.65)
+        add(
+            f"parallel 4 x {p['steps']:.0e} on {p['cores']} cores / serial",
+            round(p["ratio"], 3),
+            "<= 0.65",
+            p["ratio"] <= 0.65,
+        )
     if "startup" in res:
         for name, r in res["startup"].items():
             if name.startswith("lrviz"):
-                add(f"start-up {name}", round(r["time"]["median"], 3), "< 0.5 s, no torch/matplotlib",
-                    r["time"]["median"] < 0.5 and not ({"torch", "matplotlib"} & set(r["heavy_imports"] or [])))
+                add(
+                    f"start-up {name}",
+                    round(r["time"]["median"], 3),
+                    "< 0.5 s, no torch/matplotlib",
+                    r["time"]["median"] < 0.5 and not ({"torch", "matplotlib"} & set(r["heavy_imports"] or [])),
+                )
     if "memory" in res:
         for name, r in res["memory"]["schedules"].items():
-            add(f"memory {res['memory']['steps']:.0e} x 2 groups {name}: lrviz peak MiB", round(r["lrviz"]["peak_mib"]),
-                f"<= {r['limit_mib']:.0f}", r["met"])
+            add(
+                f"memory {res['memory']['steps']:.0e} x 2 groups {name}: lrviz peak MiB",
+                round(r["lrviz"]["peak_mib"]),
+                f"<= {r['limit_mib']:.0f}",
+                r["met"],
+            )
     return rows
 
 
@@ -563,9 +652,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes and few repetitions (a smoke run)")
     ap.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections: {', '.join(SECTIONS)}")
-    ap.add_argument("--json", default=None,
-                    help="where to write the results (default: benchmarks/results.json for a full run; "
-                    "a --quick run writes nothing unless given a path, so it cannot overwrite the recorded results)")
+    ap.add_argument(
+        "--json",
+        default=None,
+        help="where to write the results (default: benchmarks/results.json for a full run; "
+        "a --quick run writes nothing unless given a path, so it cannot overwrite the recorded results)",
+    )
     args = ap.parse_args()
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     bad = [s for s in only if s not in SECTIONS]
@@ -574,18 +666,34 @@ def main() -> None:
     q = args.quick
     res: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "mode": "quick" if q else "full", "machine": machine(), "load_before": load_avg(),
+        "mode": "quick" if q else "full",
+        "machine": machine(),
+        "load_before": load_avg(),
     }
     t0 = time.perf_counter()
     plan: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         "startup": ("start-up (process wall time, median [min-max])", lambda: bench_startup(reps=3 if q else 7)),
-        "sim": ("simulation, one schedule, 1 param group (time per step, medians)",
-                lambda: bench_sim(n=100_000 if q else 1_000_000, reps=3 if q else 5,
-                                  n_naive=20_000 if q else 100_000, reps_naive=1 if q else 3)),
-        "parallel": ("parallel", lambda: bench_parallel(n=250_000 if q else 1_000_000, reps=1 if q else 3, methods=not q)),
-        "render": ("rendering (render_bytes, OneCycleLR: lr and momentum panels)",
-                   lambda: bench_render(sizes=(1_000, 100_000, 1_000_000 if q else 10_000_000), reps=3 if q else 5)),
-        "command": ("whole command (process wall time)", lambda: bench_command(n=200_000 if q else 1_000_000, reps=2 if q else 5)),
+        "sim": (
+            "simulation, one schedule, 1 param group (time per step, medians)",
+            lambda: bench_sim(
+                n=100_000 if q else 1_000_000,
+                reps=3 if q else 5,
+                n_naive=20_000 if q else 100_000,
+                reps_naive=1 if q else 3,
+            ),
+        ),
+        "parallel": (
+            "parallel",
+            lambda: bench_parallel(n=250_000 if q else 1_000_000, reps=1 if q else 3, methods=not q),
+        ),
+        "render": (
+            "rendering (render_bytes, OneCycleLR: lr and momentum panels)",
+            lambda: bench_render(sizes=(1_000, 100_000, 1_000_000 if q else 10_000_000), reps=3 if q else 5),
+        ),
+        "command": (
+            "whole command (process wall time)",
+            lambda: bench_command(n=200_000 if q else 1_000_000, reps=2 if q else 5),
+        ),
         "memory": ("memory (peak RSS of separate processes)", lambda: bench_memory(n=1_000_000 if q else 10_000_000)),
     }
     for name in SECTIONS:
@@ -595,7 +703,11 @@ def main() -> None:
         print(title, flush=True)
         before, busy = load_avg(), cpu_busy()
         res[name] = run()
-        res[name]["load"] = {"loadavg_before": before, "loadavg_after": load_avg(), "other_cores_busy": other_busy(busy)}
+        res[name]["load"] = {
+            "loadavg_before": before,
+            "loadavg_after": load_avg(),
+            "other_cores_busy": other_busy(busy),
+        }
         print(f"  (other processes kept {res[name]['load']['other_cores_busy']} cores busy on average)", flush=True)
     res["load_after"] = load_avg()
     res["seconds"] = time.perf_counter() - t0

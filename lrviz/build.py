@@ -46,7 +46,9 @@ def build_optimizer(config: Config, device: str) -> Optimizer:
     try:
         optimizer: Optimizer = cls(groups, **fresh(spec.kwargs))
     except Exception as exc:
-        raise SimulationError(f"torch.optim.{spec.name} refused these settings: {first_line(exc)}", key="optimizer") from exc
+        raise SimulationError(
+            f"torch.optim.{spec.name} refused these settings: {first_line(exc)}", key="optimizer"
+        ) from exc
     return optimizer
 
 

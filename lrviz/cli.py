@@ -44,7 +44,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", metavar=FLAG, callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", metavar=FLAG, callback=_version, is_eager=True, help="Show the version and exit."
+    ),
 ) -> None:
     """See a PyTorch learning-rate schedule before you train."""
 

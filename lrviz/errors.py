@@ -29,7 +29,7 @@ class LrvizError(Exception):
         self.key = key
         self.file = file
 
-    def located(self, *, file: str | None = None, key_prefix: str | None = None) -> "LrvizError":
+    def located(self, *, file: str | None = None, key_prefix: str | None = None) -> LrvizError:
         """Fill in the file / outer key path if the raiser did not know them."""
         if file and not self.file:
             self.file = file

@@ -101,7 +101,11 @@ def run(
 
 
 def _run_here(
-    fn: Task, shared: Any, tasks: Sequence[Any], progress: Report | None, fail_fast: bool,
+    fn: Task,
+    shared: Any,
+    tasks: Sequence[Any],
+    progress: Report | None,
+    fail_fast: bool,
     on_result: Callable[[int, Any], None] | None,
 ) -> list[Any]:
     out: list[Any] = []
@@ -125,8 +129,7 @@ def _ignore(n: int) -> None:
 class _Pool:
     """A ProcessPoolExecutor with progress, ordered failures and cooperative cancelling."""
 
-    def __init__(self, fn: Task, shared: Any, tasks: Sequence[Any], workers: int, method: str,
-                 progress: Report | None):
+    def __init__(self, fn: Task, shared: Any, tasks: Sequence[Any], workers: int, method: str, progress: Report | None):
         self.fn, self.tasks, self.progress = fn, tasks, progress
         ctx = multiprocessing.get_context(method)
         self.queue = ctx.SimpleQueue() if progress is not None else None
@@ -155,8 +158,9 @@ class _Pool:
             if self.queue is not None:
                 self.queue.close()
 
-    def _wait(self, futures: list[Future[Any]], fail_fast: bool,
-              on_result: Callable[[int, Any], None] | None) -> list[Any]:
+    def _wait(
+        self, futures: list[Future[Any]], fail_fast: bool, on_result: Callable[[int, Any], None] | None
+    ) -> list[Any]:
         index = {f: i for i, f in enumerate(futures)}
         pending = set(futures)
         while pending:

@@ -22,7 +22,7 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def to_csv(result: "Result") -> str:
+def to_csv(result: Result) -> str:
     """Long form: one row per schedule, group and step; momentum empty where absent."""
     out = [",".join(CSV_HEADER)]
     for t in result.trajectories:
@@ -34,11 +34,11 @@ def to_csv(result: "Result") -> str:
             if moms is None:
                 out.extend(f"{prefix}{i},{lr!r}," for i, lr in enumerate(lrs))
             else:
-                out.extend(f"{prefix}{i},{lr!r},{m!r}" for i, (lr, m) in enumerate(zip(lrs, moms)))
+                out.extend(f"{prefix}{i},{lr!r},{m!r}" for i, (lr, m) in enumerate(zip(lrs, moms, strict=True)))
     return "\n".join(out) + "\n"
 
 
-def resolved_config(result: "Result") -> dict[str, Any]:
+def resolved_config(result: Result) -> dict[str, Any]:
     """The config as simulated, with defaults filled in from torch's signatures."""
     import inspect
 
@@ -74,7 +74,7 @@ def resolved_config(result: "Result") -> dict[str, Any]:
     )
 
 
-def _groups(t: "Trajectory") -> list[dict[str, Any]]:
+def _groups(t: Trajectory) -> list[dict[str, Any]]:
     return [
         {
             "name": g,
@@ -85,7 +85,7 @@ def _groups(t: "Trajectory") -> list[dict[str, Any]]:
     ]
 
 
-def to_json(result: "Result") -> str:
+def to_json(result: Result) -> str:
     """JSON: versions, the resolved config, and per schedule and group the lr / momentum lists.
 
     NaN and infinities are spelled as :mod:`lrviz.jsonio` spells them ("nan", "inf", "-inf").
@@ -100,7 +100,13 @@ def to_json(result: "Result") -> str:
         "source": result.config.file,
         "config": resolved_config(result),
         "schedules": [
-            {"label": t.label, "scheduler": t.scheduler, "interval": t.interval, "groups": _groups(t), "warnings": t.warnings}
+            {
+                "label": t.label,
+                "scheduler": t.scheduler,
+                "interval": t.interval,
+                "groups": _groups(t),
+                "warnings": t.warnings,
+            }
             for t in result.trajectories
         ],
     }

@@ -64,11 +64,15 @@ def _read_csv(path: Path, column: Any, key: str) -> list[float]:
     elif column in header:
         idx = header.index(column)
     else:
-        raise ConfigError(f"no column {column!r} in {path.name}; columns: {', '.join(header)}", key=key_join(key, "column"))
+        raise ConfigError(
+            f"no column {column!r} in {path.name}; columns: {', '.join(header)}", key=key_join(key, "column")
+        )
     values = []
     for line, row in enumerate(rows[1:], start=2):
         try:
             values.append(float(row[idx]))
         except (IndexError, ValueError):
-            raise ConfigError(f"{path.name} line {line}: not a number in column {column!r}", key=key_join(key, "csv")) from None
+            raise ConfigError(
+                f"{path.name} line {line}: not a number in column {column!r}", key=key_join(key, "csv")
+            ) from None
     return values

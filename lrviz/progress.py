@@ -52,8 +52,13 @@ class Reporter:
 
         console = Console(file=self.stream if self.stream is not None else sys.stderr)
         self._bar = Progress(
-            TextColumn(self.description), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            TextColumn("{task.description}"), console=console, transient=True,
+            TextColumn(self.description),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
         )
         self._bar.start()
         self._task = self._bar.add_task("", total=total)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lrviz import executor
+from lrviz import step as stepping
 from lrviz.build import build
 from lrviz.errors import ConfigError, LrvizError, SimulationError
-from lrviz import step as stepping
 from lrviz.step import Record, advance
 
 if TYPE_CHECKING:
@@ -86,14 +86,18 @@ def resolve_device(name: str) -> str:
         return "mps" if has_mps else "cpu"
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise ConfigError(f"{name!r} was asked for but this machine has no CUDA device; use device: cpu or auto", key="device")
+            raise ConfigError(
+                f"{name!r} was asked for but this machine has no CUDA device; use device: cpu or auto", key="device"
+            )
         index = int(name.split(":")[1]) if ":" in name else 0
         if index >= torch.cuda.device_count():
             raise ConfigError(
                 f"{name!r} does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)", key="device"
             )
     if name == "mps" and not has_mps:
-        raise ConfigError("'mps' was asked for but this machine has no MPS device; use device: cpu or auto", key="device")
+        raise ConfigError(
+            "'mps' was asked for but this machine has no MPS device; use device: cpu or auto", key="device"
+        )
     return name
 
 
@@ -106,8 +110,17 @@ def step_schedule(
         warnings.simplefilter("always")
         optimizer, scheduler, metric = build(config, schedule, device)
         record = Record(optimizer.param_groups)
-        advance(optimizer, scheduler, metric, record, every=config.scheduler_every(schedule), start=0, stop=steps,
-                key=schedule.key, progress=progress)
+        advance(
+            optimizer,
+            scheduler,
+            metric,
+            record,
+            every=config.scheduler_every(schedule),
+            start=0,
+            stop=steps,
+            key=schedule.key,
+            progress=progress,
+        )
     if progress is not None:
         progress(steps % stepping.PROGRESS_CHUNK)
     lr, momentum = record.matrices()
@@ -187,16 +200,17 @@ def simulate_configs(
     # core sits idle while another finishes a long one.
     order = sorted(range(len(tasks)), key=lambda i: -runs[tasks[i][0]][0].steps)
     try:
-        trajectories = executor.run(_simulate_one, runs, tasks, workers=workers, method=method, progress=progress,
-                                    order=order)
+        trajectories = executor.run(
+            _simulate_one, runs, tasks, workers=workers, method=method, progress=progress, order=order
+        )
     except BrokenProcessPool:
         raise SimulationError(
             "a worker process died while simulating (out of memory?); rerun with one job to see which schedule"
         ) from None
     out: list[list[Trajectory]] = [[] for _ in runs]
-    for (ci, _), trajectory in zip(tasks, trajectories):
+    for (ci, _), trajectory in zip(tasks, trajectories, strict=True):
         out[ci].append(trajectory)
-    return [Result(config=cfg, trajectories=t, device=dev) for (cfg, dev), t in zip(runs, out)]
+    return [Result(config=cfg, trajectories=t, device=dev) for (cfg, dev), t in zip(runs, out, strict=True)]
 
 
 def _simulate_one(runs: list[tuple[Config, str]], task: tuple[int, int], report: Callable[[int], None]) -> Any:

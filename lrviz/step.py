@@ -65,9 +65,11 @@ class Record:
         mkeys = [momentum_key(g) for g in groups]
         self.lr = [array("d") for _ in groups]
         self.momentum = [array("d") for _ in groups] if momentum and all(mkeys) else None
-        self._lr_pairs = [(c.append, g) for c, g in zip(self.lr, groups)]
+        self._lr_pairs = [(c.append, g) for c, g in zip(self.lr, groups, strict=True)]
         self._m_pairs = (
-            [(c.append, g, mk) for c, g, mk in zip(self.momentum, groups, mkeys)] if self.momentum is not None else []
+            [(c.append, g, mk) for c, g, mk in zip(self.momentum, groups, mkeys, strict=True)]
+            if self.momentum is not None
+            else []
         )
         self._mkey = mkeys[0] if self.momentum is not None else None
 
@@ -88,7 +90,9 @@ class Record:
         for c in self.momentum or ():
             c.extend(c[-1:] * n)
 
-    def single(self) -> tuple[Callable[[float], None], dict[str, Any], Callable[[float], None] | None, str | None] | None:
+    def single(
+        self,
+    ) -> tuple[Callable[[float], None], dict[str, Any], Callable[[float], None] | None, str | None] | None:
         """For one group: (lr append, the group, momentum append or None, momentum key), for the hot loop."""
         if len(self.groups) != 1:
             return None
@@ -211,9 +215,7 @@ def _per_step(scheduler: Any, metric: Sequence[float] | None, record: Record, po
             sched_step(metric[i])
 
 
-def _per_epoch(
-    scheduler: Any, metric: Sequence[float] | None, record: Record, pos: int, end: int, every: int
-) -> None:
+def _per_epoch(scheduler: Any, metric: Sequence[float] | None, record: Record, pos: int, end: int, every: int) -> None:
     """Optimizer steps ``pos..end-1`` of an ``interval: epoch`` schedule.
 
     The groups are read once per epoch and the row repeated: nothing runs between two

@@ -27,8 +27,12 @@ REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
 #: A few real configs covering overlay, grid, momentum panel and two param groups.
-SAMPLE = ["torch/steplr.yaml", "torch/cycliclr.yaml", "seeds/000-cheatsheet.yaml", "compare/param-groups-backbone-head.yaml"]
-
+SAMPLE = [
+    "torch/steplr.yaml",
+    "torch/cycliclr.yaml",
+    "seeds/000-cheatsheet.yaml",
+    "compare/param-groups-backbone-head.yaml",
+]
 
 
 def _install_chromium() -> str:
@@ -75,13 +79,29 @@ class Chromium:
 
         self.proc = subprocess.Popen(
             [
-                str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-extensions", "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
-                "--window-size=1280,1600", f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank",
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--disable-dev-shm-usage",
+                "--hide-scrollbars",
+                "--mute-audio",
+                "--window-size=1280,1600",
+                f"--user-data-dir={profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
             ],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            preexec_fn=wire_fds, close_fds=False,  # fds 3 and 4 must survive into chromium
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=wire_fds,
+            close_fds=False,  # fds 3 and 4 must survive into chromium
         )
         os.close(cmd_r)
         os.close(out_w)
@@ -273,7 +293,10 @@ def test_index_html_cannot_reach_outside(gallery_dir, browser, tmp_path):
     """Control for self-containment: an external resource added to the page is blocked
     (and logged) by the page's own Content-Security-Policy, so a CDN could never sneak in."""
     page = (gallery_dir / "index.html").read_text()
-    page = page.replace("</body>", '<img src="https://example.invalid/x.png"><script src="https://example.invalid/x.js"></script></body>')
+    page = page.replace(
+        "</body>",
+        '<img src="https://example.invalid/x.png"><script src="https://example.invalid/x.js"></script></body>',
+    )
     probe = tmp_path / "index.html"
     probe.write_text(page)
     for name in os.listdir(gallery_dir):

@@ -20,12 +20,18 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from lrviz.check import (
-    Finding, check_config, checkpoints, first_difference, resume, resume_points, resume_round_trip,
+    Finding,
+    check_config,
+    checkpoints,
+    first_difference,
+    resume,
+    resume_points,
+    resume_round_trip,
 )
 from lrviz.cli import app
 from lrviz.commands.check import render_text
-from lrviz.validate import load_config
 from lrviz.simulate import step_schedule
+from lrviz.validate import load_config
 
 runner = CliRunner()
 
@@ -145,7 +151,9 @@ def test_clean_config_passes_with_adam_two_groups_and_epoch_interval():
 
 def closure_config(sched_file, name="CountingLR"):
     path = sched_file / "c.yaml"
-    path.write_text(f"steps: 20\noptimizer: {{name: SGD, lr: 0.1}}\nscheduler: custom_scheds.py:{name}\nparams: {{gamma: 0.5}}\n")
+    path.write_text(
+        f"steps: 20\noptimizer: {{name: SGD, lr: 0.1}}\nscheduler: custom_scheds.py:{name}\nparams: {{gamma: 0.5}}\n"
+    )
     return path
 
 
@@ -193,10 +201,20 @@ def test_nondeterministic_scheduler_is_reported_as_such(sched_file):
     assert findings[0].step == 0
 
 
-SEED_001 = {"steps": 10, "optimizer": {"name": "Adam", "lr": 0.1}, "scheduler": "StepLR", "params": {"step_size": 1, "gamma": 0.1}}
+SEED_001 = {
+    "steps": 10,
+    "optimizer": {"name": "Adam", "lr": 0.1},
+    "scheduler": "StepLR",
+    "params": {"step_size": 1, "gamma": 0.1},
+}
 # Printed in seed article 001 (StepLR(step_size=1, gamma=0.1) on Adam(lr=0.1)), epochs 5..9.
-SEED_001_LR_5_TO_9 = [1.0000000000000004e-06, 1.0000000000000005e-07, 1.0000000000000005e-08, 1.0000000000000005e-09,
-                      1.0000000000000006e-10]
+SEED_001_LR_5_TO_9 = [
+    1.0000000000000004e-06,
+    1.0000000000000005e-07,
+    1.0000000000000005e-08,
+    1.0000000000000005e-09,
+    1.0000000000000006e-10,
+]
 
 
 def test_seed_001_resume_at_5_continues_with_the_articles_values():
@@ -248,8 +266,9 @@ def direct_plateau(metric, steps, k=None, **params):
 
 def test_reduce_on_plateau_resumes_with_its_metric_at_the_right_index():
     metric = [1.0 / (i + 1) if i < 10 else 0.1 for i in range(40)]
-    cfg = load_config({"steps": 40, "scheduler": "ReduceLROnPlateau", "params": {"patience": 2, "factor": 0.5},
-                       "metric": metric})
+    cfg = load_config(
+        {"steps": 40, "scheduler": "ReduceLROnPlateau", "params": {"patience": 2, "factor": 0.5}, "metric": metric}
+    )
     (sched,) = cfg.schedules
     trajectory = step_schedule(cfg, sched, "cpu")
     direct = direct_plateau(metric, 40, patience=2, factor=0.5)
@@ -262,11 +281,22 @@ def test_reduce_on_plateau_resumes_with_its_metric_at_the_right_index():
 
 
 def test_epoch_interval_resumed_mid_epoch_matches():
-    cfg = {"epochs": 10, "steps_per_epoch": 10, "scheduler": "CosineAnnealingLR", "params": {"T_max": 10},
-           "interval": "epoch"}
+    cfg = {
+        "epochs": 10,
+        "steps_per_epoch": 10,
+        "scheduler": "CosineAnnealingLR",
+        "params": {"T_max": 10},
+        "interval": "epoch",
+    }
     assert check_dict(cfg, resume_at=[25, 37, 40, 99]) == []
-    plateau = {"epochs": 10, "steps_per_epoch": 10, "scheduler": "ReduceLROnPlateau", "interval": "epoch",
-               "params": {"patience": 1}, "metric": [1.0, 0.5] + [0.5] * 8}
+    plateau = {
+        "epochs": 10,
+        "steps_per_epoch": 10,
+        "scheduler": "ReduceLROnPlateau",
+        "interval": "epoch",
+        "params": {"patience": 1},
+        "metric": [1.0, 0.5] + [0.5] * 8,
+    }
     assert check_dict(plateau, resume_at=[25, 37, 40, 99]) == []
 
 
@@ -274,14 +304,21 @@ def test_default_resume_points():
     cfg = load_config({"steps": 100, "scheduler": "StepLR", "params": {"step_size": 3}})
     assert resume_points(cfg, cfg.schedules[0]) == [25, 50, 75]
     # interval: epoch: on epoch boundaries (10 steps per epoch)
-    cfg = load_config({"epochs": 10, "steps_per_epoch": 10, "scheduler": "StepLR", "params": {"step_size": 3},
-                       "interval": "epoch"})
+    cfg = load_config(
+        {"epochs": 10, "steps_per_epoch": 10, "scheduler": "StepLR", "params": {"step_size": 3}, "interval": "epoch"}
+    )
     assert resume_points(cfg, cfg.schedules[0]) == [20, 50, 70]
     # SequentialLR: both sides of each milestone, milestones in scheduler steps -> x steps_per_epoch
-    seq = {"milestones": [3], "schedulers": [{"scheduler": "ConstantLR", "params": {"factor": 0.5, "total_iters": 3}},
-                                             {"scheduler": "ExponentialLR", "params": {"gamma": 0.9}}]}
-    cfg = load_config({"epochs": 10, "steps_per_epoch": 10, "scheduler": "SequentialLR", "params": seq,
-                       "interval": "epoch"})
+    seq = {
+        "milestones": [3],
+        "schedulers": [
+            {"scheduler": "ConstantLR", "params": {"factor": 0.5, "total_iters": 3}},
+            {"scheduler": "ExponentialLR", "params": {"gamma": 0.9}},
+        ],
+    }
+    cfg = load_config(
+        {"epochs": 10, "steps_per_epoch": 10, "scheduler": "SequentialLR", "params": seq, "interval": "epoch"}
+    )
     assert resume_points(cfg, cfg.schedules[0]) == [20, 30, 50, 70]
     cfg = load_config({"steps": 100, "scheduler": "SequentialLR", "params": seq})
     assert resume_points(cfg, cfg.schedules[0]) == [2, 3, 25, 50, 75]
@@ -311,48 +348,119 @@ def one(scheduler, params, steps=100, **extra):
 
 LINT_CASES = [
     # (code, severity, config that triggers it, its fixed twin)
-    ("onecycle-total-steps", "error", one("OneCycleLR", {"max_lr": 1.0, "total_steps": 90}),
-     one("OneCycleLR", {"max_lr": 1.0, "total_steps": 100})),
-    ("onecycle-total-steps", "warning", one("OneCycleLR", {"max_lr": 1.0, "total_steps": 400}),
-     one("OneCycleLR", {"max_lr": 1.0, "total_steps": 100})),
-    ("onecycle-total-steps", "warning", one("OneCycleLR", {"max_lr": 1.0, "epochs": 10, "steps_per_epoch": 20}),
-     one("OneCycleLR", {"max_lr": 1.0, "epochs": 10, "steps_per_epoch": 10})),
-    ("cosine-tmax", "warning", one("CosineAnnealingLR", {"T_max": 50, "eta_min": 0.001}),
-     one("CosineAnnealingLR", {"T_max": 100, "eta_min": 0.001})),
+    (
+        "onecycle-total-steps",
+        "error",
+        one("OneCycleLR", {"max_lr": 1.0, "total_steps": 90}),
+        one("OneCycleLR", {"max_lr": 1.0, "total_steps": 100}),
+    ),
+    (
+        "onecycle-total-steps",
+        "warning",
+        one("OneCycleLR", {"max_lr": 1.0, "total_steps": 400}),
+        one("OneCycleLR", {"max_lr": 1.0, "total_steps": 100}),
+    ),
+    (
+        "onecycle-total-steps",
+        "warning",
+        one("OneCycleLR", {"max_lr": 1.0, "epochs": 10, "steps_per_epoch": 20}),
+        one("OneCycleLR", {"max_lr": 1.0, "epochs": 10, "steps_per_epoch": 10}),
+    ),
+    (
+        "cosine-tmax",
+        "warning",
+        one("CosineAnnealingLR", {"T_max": 50, "eta_min": 0.001}),
+        one("CosineAnnealingLR", {"T_max": 100, "eta_min": 0.001}),
+    ),
     ("cosine-tmax", "warning", one("CosineAnnealingLR", {"T_max": 1000}), one("CosineAnnealingLR", {"T_max": 99})),
-    ("milestone-beyond-run", "warning", one("MultiStepLR", {"milestones": [30, 120]}),
-     one("MultiStepLR", {"milestones": [30, 60]})),
-    ("milestone-beyond-run", "warning",
-     one("SequentialLR", {"milestones": [150], "schedulers": [
-         {"scheduler": "ConstantLR", "params": {"factor": 0.5, "total_iters": 150}},
-         {"scheduler": "ExponentialLR", "params": {"gamma": 0.9}}]}),
-     one("SequentialLR", {"milestones": [50], "schedulers": [
-         {"scheduler": "ConstantLR", "params": {"factor": 0.5, "total_iters": 50}},
-         {"scheduler": "ExponentialLR", "params": {"gamma": 0.99}}]})),
+    (
+        "milestone-beyond-run",
+        "warning",
+        one("MultiStepLR", {"milestones": [30, 120]}),
+        one("MultiStepLR", {"milestones": [30, 60]}),
+    ),
+    (
+        "milestone-beyond-run",
+        "warning",
+        one(
+            "SequentialLR",
+            {
+                "milestones": [150],
+                "schedulers": [
+                    {"scheduler": "ConstantLR", "params": {"factor": 0.5, "total_iters": 150}},
+                    {"scheduler": "ExponentialLR", "params": {"gamma": 0.9}},
+                ],
+            },
+        ),
+        one(
+            "SequentialLR",
+            {
+                "milestones": [50],
+                "schedulers": [
+                    {"scheduler": "ConstantLR", "params": {"factor": 0.5, "total_iters": 50}},
+                    {"scheduler": "ExponentialLR", "params": {"gamma": 0.99}},
+                ],
+            },
+        ),
+    ),
     ("constant-lr", "warning", one("StepLR", {"step_size": 1000}), one("StepLR", {"step_size": 30})),
-    ("nonpositive-lr", "error", one("LambdaLR", {"lr_lambda": "1 - epoch / 50"}),
-     one("LambdaLR", {"lr_lambda": "1 - epoch / 100"})),
-    ("nonpositive-lr", "warning", one("PolynomialLR", {"total_iters": 8}, steps=32),
-     one("PolynomialLR", {"total_iters": 32}, steps=32)),
+    (
+        "nonpositive-lr",
+        "error",
+        one("LambdaLR", {"lr_lambda": "1 - epoch / 50"}),
+        one("LambdaLR", {"lr_lambda": "1 - epoch / 100"}),
+    ),
+    (
+        "nonpositive-lr",
+        "warning",
+        one("PolynomialLR", {"total_iters": 8}, steps=32),
+        one("PolynomialLR", {"total_iters": 32}, steps=32),
+    ),
     # 0.1 * 1e10**t overflows to inf at t = 31 (1e309 > 1.8e308); times 0 after epoch 35 it is nan
-    ("nonfinite-lr", "error", one("ExponentialLR", {"gamma": 1e10}, steps=40),
-     one("ExponentialLR", {"gamma": 0.9}, steps=40)),
-    ("nonfinite-lr", "error", one("MultiplicativeLR", {"lr_lambda": "0 if epoch > 35 else 1e10"}, steps=40),
-     one("MultiplicativeLR", {"lr_lambda": "0.5 if epoch > 35 else 1.1"}, steps=40)),
-    ("groups-collapse", "warning",
-     one("OneCycleLR", {"max_lr": 1.0, "total_steps": 100},
-         optimizer={"name": "SGD", "lr": 0.1, "param_groups": [{"name": "a", "lr": 0.01}, {"name": "b"}]}),
-     one("OneCycleLR", {"max_lr": [0.1, 1.0], "total_steps": 100},
-         optimizer={"name": "SGD", "lr": 0.1, "param_groups": [{"name": "a", "lr": 0.01}, {"name": "b"}]})),
-    ("interval-mismatch", "warning",
-     one("CosineAnnealingLR", {"T_max": 100}, steps=None, epochs=10, steps_per_epoch=10, interval="epoch"),
-     one("CosineAnnealingLR", {"T_max": 10}, steps=None, epochs=10, steps_per_epoch=10, interval="epoch")),
-    ("interval-mismatch", "warning",
-     one("CosineAnnealingLR", {"T_max": 10}, steps=None, epochs=10, steps_per_epoch=10),
-     one("CosineAnnealingLR", {"T_max": 100}, steps=None, epochs=10, steps_per_epoch=10)),
-    ("interval-mismatch", "warning",
-     one("MultiStepLR", {"milestones": [30, 60, 90]}, steps=None, epochs=100, steps_per_epoch=5),
-     one("MultiStepLR", {"milestones": [30, 60, 90]}, steps=None, epochs=100, steps_per_epoch=5, interval="epoch")),
+    (
+        "nonfinite-lr",
+        "error",
+        one("ExponentialLR", {"gamma": 1e10}, steps=40),
+        one("ExponentialLR", {"gamma": 0.9}, steps=40),
+    ),
+    (
+        "nonfinite-lr",
+        "error",
+        one("MultiplicativeLR", {"lr_lambda": "0 if epoch > 35 else 1e10"}, steps=40),
+        one("MultiplicativeLR", {"lr_lambda": "0.5 if epoch > 35 else 1.1"}, steps=40),
+    ),
+    (
+        "groups-collapse",
+        "warning",
+        one(
+            "OneCycleLR",
+            {"max_lr": 1.0, "total_steps": 100},
+            optimizer={"name": "SGD", "lr": 0.1, "param_groups": [{"name": "a", "lr": 0.01}, {"name": "b"}]},
+        ),
+        one(
+            "OneCycleLR",
+            {"max_lr": [0.1, 1.0], "total_steps": 100},
+            optimizer={"name": "SGD", "lr": 0.1, "param_groups": [{"name": "a", "lr": 0.01}, {"name": "b"}]},
+        ),
+    ),
+    (
+        "interval-mismatch",
+        "warning",
+        one("CosineAnnealingLR", {"T_max": 100}, steps=None, epochs=10, steps_per_epoch=10, interval="epoch"),
+        one("CosineAnnealingLR", {"T_max": 10}, steps=None, epochs=10, steps_per_epoch=10, interval="epoch"),
+    ),
+    (
+        "interval-mismatch",
+        "warning",
+        one("CosineAnnealingLR", {"T_max": 10}, steps=None, epochs=10, steps_per_epoch=10),
+        one("CosineAnnealingLR", {"T_max": 100}, steps=None, epochs=10, steps_per_epoch=10),
+    ),
+    (
+        "interval-mismatch",
+        "warning",
+        one("MultiStepLR", {"milestones": [30, 60, 90]}, steps=None, epochs=100, steps_per_epoch=5),
+        one("MultiStepLR", {"milestones": [30, 60, 90]}, steps=None, epochs=100, steps_per_epoch=5, interval="epoch"),
+    ),
 ]
 
 
@@ -360,7 +468,9 @@ def _clean(cfg: dict) -> dict:
     return {k: v for k, v in cfg.items() if v is not None}
 
 
-@pytest.mark.parametrize("code, severity, bad, fixed", LINT_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(LINT_CASES)])
+@pytest.mark.parametrize(
+    "code, severity, bad, fixed", LINT_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(LINT_CASES)]
+)
 def test_lint_fires_and_its_fixed_twin_is_silent(code, severity, bad, fixed):
     found = check_dict(_clean(bad))
     assert [(f.code, f.severity) for f in found if f.code == code] == [(code, severity)], found
@@ -374,8 +484,15 @@ def test_lint_messages_name_the_key_and_the_fix():
     (f,) = check_dict(one("OneCycleLR", {"max_lr": 1.0, "total_steps": 90}))
     assert "set total_steps: 100" in f.message and "scheduler step 91" in f.message
     # per epoch with a per-batch plan: the fix is the interval, not the number
-    (f,) = check_dict({"epochs": 10, "steps_per_epoch": 20, "scheduler": "OneCycleLR", "interval": "epoch",
-                       "params": {"max_lr": 0.1, "epochs": 10, "steps_per_epoch": 20}})
+    (f,) = check_dict(
+        {
+            "epochs": 10,
+            "steps_per_epoch": 20,
+            "scheduler": "OneCycleLR",
+            "interval": "epoch",
+            "params": {"max_lr": 0.1, "epochs": 10, "steps_per_epoch": 20},
+        }
+    )
     assert f.code == "onecycle-total-steps" and "use interval: step" in f.message
 
 
@@ -384,9 +501,17 @@ def test_nested_sequential_child_is_linted_against_its_own_part_of_the_run():
     and T_max=90 is right (T_max=100 would be judged against the whole run)."""
 
     def cfg(t_max):
-        return one("SequentialLR", {"milestones": [10], "schedulers": [
-            {"scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 10}},
-            {"scheduler": "CosineAnnealingLR", "params": {"T_max": t_max}}]}, label="warm")
+        return one(
+            "SequentialLR",
+            {
+                "milestones": [10],
+                "schedulers": [
+                    {"scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 10}},
+                    {"scheduler": "CosineAnnealingLR", "params": {"T_max": t_max}},
+                ],
+            },
+            label="warm",
+        )
 
     (f,) = check_dict(cfg(40))
     assert (f.code, f.key) == ("cosine-tmax", "params.schedulers[1].params.T_max")
@@ -414,14 +539,17 @@ def test_cosine_boundary_follows_what_torch_does_in_the_run():
     assert [f.code for f in check_dict(one("CosineAnnealingLR", {"T_max": 98}))] == ["cosine-tmax"]
     # T_max=99: the lr falls all the way to the last step, never rises
     lr99 = direct_lrs(lambda o: L.CosineAnnealingLR(o, T_max=99), 100)
-    assert all(b <= a for a, b in zip(lr99, lr99[1:]))
+    assert all(b <= a for a, b in zip(lr99, lr99[1:], strict=False))
     assert check_dict(one("CosineAnnealingLR", {"T_max": 99})) == []
 
 
 def test_milestone_boundary_follows_what_torch_does_in_the_run():
     L = torch.optim.lr_scheduler
     # milestone 99 decays the lr of the last step (99); milestone 100 would decay nothing
-    assert direct_lrs(lambda o: L.MultiStepLR(o, [50, 99]), 100)[99] != direct_lrs(lambda o: L.MultiStepLR(o, [50]), 100)[99]
+    assert (
+        direct_lrs(lambda o: L.MultiStepLR(o, [50, 99]), 100)[99]
+        != direct_lrs(lambda o: L.MultiStepLR(o, [50]), 100)[99]
+    )
     assert direct_lrs(lambda o: L.MultiStepLR(o, [50, 100]), 100) == direct_lrs(lambda o: L.MultiStepLR(o, [50]), 100)
     assert check_dict(one("MultiStepLR", {"milestones": [50, 99]})) == []
     (f,) = check_dict(one("MultiStepLR", {"milestones": [50, 100]}))
@@ -433,8 +561,9 @@ def test_groups_meeting_once_at_a_shared_floor_is_not_a_collapse():
     step only (T_max = 99 of 100): by design. A plateau scheduler holding both at min_lr is."""
     opt = {"name": "SGD", "lr": 0.1, "param_groups": [{"name": "a", "lr": 0.01}, {"name": "b"}]}
     assert check_dict(one("CosineAnnealingLR", {"T_max": 99, "eta_min": 0.001}, optimizer=opt)) == []
-    plateau = one("ReduceLROnPlateau", {"patience": 1, "factor": 0.5, "min_lr": 0.001}, metric=[1.0] * 100,
-                  optimizer=opt)
+    plateau = one(
+        "ReduceLROnPlateau", {"patience": 1, "factor": 0.5, "min_lr": 0.001}, metric=[1.0] * 100, optimizer=opt
+    )
     (f,) = check_dict(plateau)
     assert f.code == "groups-collapse" and f.values == {"a": 0.001, "b": 0.001}
 
@@ -486,14 +615,16 @@ def invoke_config(data, *args):
 
 def test_torch_warnings_shown_once_and_attributed_to_their_schedule(sched_file):
     path = sched_file / "w.yaml"
-    path.write_text(textwrap.dedent(
-        """
+    path.write_text(
+        textwrap.dedent(
+            """
         steps: 30
         schedules:
           - {label: plain, scheduler: StepLR, params: {step_size: 10}}
           - {label: noisy, scheduler: "custom_scheds.py:NoisyStepLR", params: {step_size: 10}}
         """
-    ))
+        )
+    )
     findings = check_config(load_config(path, trust=True))
     warned = [f for f in findings if f.code == "torch-warning"]
     assert [f.schedule for f in warned] == ["noisy"]  # once, although torch warned at every step
@@ -508,10 +639,16 @@ def test_torch_warnings_shown_once_and_attributed_to_their_schedule(sched_file):
 
 
 def test_json_output_and_exit_codes(write_config):
-    bad = write_config({"steps": 100, "schedules": [
-        {"label": "cos", "scheduler": "CosineAnnealingLR", "params": {"T_max": 50}},
-        {"label": "inf", "scheduler": "ExponentialLR", "params": {"gamma": 1e10}},
-    ]}, "bad.yaml")
+    bad = write_config(
+        {
+            "steps": 100,
+            "schedules": [
+                {"label": "cos", "scheduler": "CosineAnnealingLR", "params": {"T_max": 50}},
+                {"label": "inf", "scheduler": "ExponentialLR", "params": {"gamma": 1e10}},
+            ],
+        },
+        "bad.yaml",
+    )
     result = invoke(str(bad), "--format", "json")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
@@ -545,11 +682,14 @@ def test_several_configs_one_report(write_config):
     assert lines[-1] == "1 error, 0 warnings in 7 schedules in 2 configs"
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--resume-at", "100"], "--resume-at 100 is outside the run of 100 steps"),
-    (["--resume-at", "0"], "--resume-at"),
-    (["--format", "yaml"], "--format"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--resume-at", "100"], "--resume-at 100 is outside the run of 100 steps"),
+        (["--resume-at", "0"], "--resume-at"),
+        (["--format", "yaml"], "--format"),
+    ],
+)
 def test_bad_options_exit_2(write_config, args, needle):
     result = invoke(str(write_config(CLEAN)), *args)
     assert result.exit_code == 2

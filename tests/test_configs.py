@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import yaml
 
-from lrviz.validate import load_config
 from lrviz.registry.torch_classes import torch_schedulers
 from lrviz.simulate import simulate
+from lrviz.validate import load_config
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = REPO / "configs"
@@ -101,8 +101,16 @@ def test_cheat_sheet_is_a_grid_of_the_per_class_configs():
         assert (s["scheduler"], s["params"]) in per_class, s["label"]
     assert len(sheet["schedules"]) == 14
     assert {s["scheduler"] for s in sheet["schedules"]} == {
-        "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
-        "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
+        "StepLR",
+        "MultiStepLR",
+        "ConstantLR",
+        "LinearLR",
+        "ExponentialLR",
+        "PolynomialLR",
+        "CosineAnnealingLR",
+        "CosineAnnealingWarmRestarts",
+        "CyclicLR",
+        "OneCycleLR",
     }
 
 
@@ -165,10 +173,30 @@ def test_001_steplr_docs_example():
 
 
 # The printout of seed article 002, verbatim.
-SEED_002_LINEAR1 = [10.0, 10.0, 1.0, 1.0, 0.10000000000000002, 0.10000000000000002, 0.010000000000000002,
-                    0.010000000000000002, 0.0010000000000000002, 0.0010000000000000002]
-SEED_002_LINEAR2 = [5.0, 5.0, 0.5, 0.5, 0.05000000000000001, 0.05000000000000001, 0.005000000000000001,
-                    0.005000000000000001, 0.0005000000000000001, 0.0005000000000000001]
+SEED_002_LINEAR1 = [
+    10.0,
+    10.0,
+    1.0,
+    1.0,
+    0.10000000000000002,
+    0.10000000000000002,
+    0.010000000000000002,
+    0.010000000000000002,
+    0.0010000000000000002,
+    0.0010000000000000002,
+]
+SEED_002_LINEAR2 = [
+    5.0,
+    5.0,
+    0.5,
+    0.5,
+    0.05000000000000001,
+    0.05000000000000001,
+    0.005000000000000001,
+    0.005000000000000001,
+    0.0005000000000000001,
+    0.0005000000000000001,
+]
 
 
 def test_002_manual_decay_on_two_groups_matches_the_article_exactly():
@@ -215,7 +243,7 @@ def test_onecycle_per_epoch_never_leaves_warmup():
 
 def test_warmup_lengths_peak_at_the_end_of_warmup_and_end_at_zero():
     result = run("compare/warmup-lengths.yaml")
-    for t, warmup in zip(result.trajectories, (5, 10, 20)):
+    for t, warmup in zip(result.trajectories, (5, 10, 20), strict=True):
         got = t.lr[:, 0]
         assert int(np.argmax(got)) == warmup and got[warmup] == pytest.approx(1e-3)
         assert got[0] == pytest.approx(1e-5)

@@ -100,16 +100,18 @@ def test_envelope_of_ten_million_points_stays_small():
 
 def test_keeps_every_peak_of_a_long_torch_cyclic_run():
     """Real CyclicLR, 200 cycles over 60k steps on 200 columns: every cycle's peak and trough is kept."""
-    from lrviz.validate import load_config
     from lrviz.simulate import simulate
+    from lrviz.validate import load_config
 
     steps, up = 60_000, 150
-    cfg = load_config({
-        "steps": steps,
-        "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
-        "scheduler": "CyclicLR",
-        "params": {"base_lr": 1e-4, "max_lr": 1e-3, "step_size_up": up},
-    })
+    cfg = load_config(
+        {
+            "steps": steps,
+            "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+            "scheduler": "CyclicLR",
+            "params": {"base_lr": 1e-4, "max_lr": 1e-3, "step_size_up": up},
+        }
+    )
     lr = simulate(cfg).trajectories[0].lr[:, 0]
     idx = envelope_indices(lr, 200)
     assert len(idx) <= 4 * 200
@@ -123,4 +125,3 @@ def test_keeps_every_peak_of_a_long_torch_cyclic_run():
     # and the peaks are torch's own values, at the steps torch puts them
     peaks = np.flatnonzero(lr == lr.max())
     assert set(peaks.tolist()) <= set(idx.tolist())
-

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import subprocess
 import sys
@@ -20,7 +19,12 @@ runner = CliRunner()
 
 GOOD = {
     "steps": 12,
-    "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9, "param_groups": [{"name": "backbone", "lr": 0.01}, {"name": "head"}]},
+    "optimizer": {
+        "name": "SGD",
+        "lr": 0.1,
+        "momentum": 0.9,
+        "param_groups": [{"name": "backbone", "lr": 0.01}, {"name": "head"}],
+    },
     "schedules": [
         {"label": "step", "scheduler": "StepLR", "params": {"step_size": 4, "gamma": 0.1}},
         {"label": "cyc", "scheduler": "CyclicLR", "params": {"base_lr": 0.001, "max_lr": 0.1, "step_size_up": 3}},
@@ -52,7 +56,12 @@ def test_export_csv_round_trips_torch_values(write_config, tmp_path):
 
 
 def test_export_csv_to_stdout_and_empty_momentum(write_config):
-    cfg = {"steps": 3, "optimizer": {"name": "Adagrad", "lr": 0.5}, "scheduler": "ExponentialLR", "params": {"gamma": 0.5}}
+    cfg = {
+        "steps": 3,
+        "optimizer": {"name": "Adagrad", "lr": 0.5},
+        "scheduler": "ExponentialLR",
+        "params": {"gamma": 0.5},
+    }
     result = runner.invoke(app, ["export", str(write_config(cfg))])
     assert result.exit_code == 0
     lines = result.stdout.strip().splitlines()
@@ -112,28 +121,63 @@ def test_list_one_shows_params_and_defaults():
 
 ERRORS = [
     # (config, expected fragments of the one-line message)
-    ({"steps": 10, "scheduler": "StepLr", "params": {"step_size": 2}}, ["scheduler", "unknown scheduler 'StepLr'", "did you mean StepLR"]),
-    ({"steps": 10, "scheduler": "StepLR", "params": {"step_size": 2, "gama": 0.5}}, ["params.gama", "did you mean gamma", "step_size, gamma"]),
+    (
+        {"steps": 10, "scheduler": "StepLr", "params": {"step_size": 2}},
+        ["scheduler", "unknown scheduler 'StepLr'", "did you mean StepLR"],
+    ),
+    (
+        {"steps": 10, "scheduler": "StepLR", "params": {"step_size": 2, "gama": 0.5}},
+        ["params.gama", "did you mean gamma", "step_size, gamma"],
+    ),
     ({"steps": 10, "scheduler": "StepLR", "params": {}}, ["params.step_size", "missing required parameter"]),
-    ({"steps": 10, "schedules": [{"scheduler": "ExponentialLR", "params": {"gamma": 0.5}}, {"scheduler": "StepLR", "params": {"step_size": "abc"}}]},
-     ["schedules[1].params.step_size", "expected an integer", "'abc'"]),
-    ({"steps": 10, "scheduler": "CyclicLR", "params": {"base_lr": 0.1, "max_lr": 1, "mode": "sine"}}, ["params.mode", "one of 'triangular'"]),
+    (
+        {
+            "steps": 10,
+            "schedules": [
+                {"scheduler": "ExponentialLR", "params": {"gamma": 0.5}},
+                {"scheduler": "StepLR", "params": {"step_size": "abc"}},
+            ],
+        },
+        ["schedules[1].params.step_size", "expected an integer", "'abc'"],
+    ),
+    (
+        {"steps": 10, "scheduler": "CyclicLR", "params": {"base_lr": 0.1, "max_lr": 1, "mode": "sine"}},
+        ["params.mode", "one of 'triangular'"],
+    ),
     ({"steps": 10, "scheduler": "StepLR", "params": {"step_size": 2}, "device": "tpu"}, ["device", "cpu, cuda"]),
     ({"steps": -3, "scheduler": "StepLR", "params": {"step_size": 2}}, ["steps", "positive whole number"]),
     ({"steps": 2.5, "scheduler": "StepLR", "params": {"step_size": 2}}, ["steps", "positive whole number"]),
     ({"steps": True, "scheduler": "StepLR", "params": {"step_size": 2}}, ["steps", "positive whole number"]),
     ({"steps": 10**9, "scheduler": "StepLR", "params": {"step_size": 2}}, ["steps", "limit of 50,000,000"]),
-    ({"steps": 10, "optimizer": {"name": "Adamm"}, "scheduler": "StepLR", "params": {"step_size": 2}}, ["optimizer.name", "did you mean Adam"]),
-    ({"steps": 10, "optimizer": {"name": "SGD", "momentun": 0.9}, "scheduler": "StepLR", "params": {"step_size": 2}}, ["optimizer.momentun", "did you mean momentum"]),
-    ({"steps": 10, "scheduler": "ReduceLROnPlateau", "params": {}, "metric": [1.0, 0.9]}, ["metric", "2 values", "10 times"]),
+    (
+        {"steps": 10, "optimizer": {"name": "Adamm"}, "scheduler": "StepLR", "params": {"step_size": 2}},
+        ["optimizer.name", "did you mean Adam"],
+    ),
+    (
+        {"steps": 10, "optimizer": {"name": "SGD", "momentun": 0.9}, "scheduler": "StepLR", "params": {"step_size": 2}},
+        ["optimizer.momentun", "did you mean momentum"],
+    ),
+    (
+        {"steps": 10, "scheduler": "ReduceLROnPlateau", "params": {}, "metric": [1.0, 0.9]},
+        ["metric", "2 values", "10 times"],
+    ),
     ({"steps": 10, "scheduler": "ReduceLROnPlateau", "params": {}}, ["metric", "needs a 'metric'"]),
-    ({"steps": 10, "scheduler": "LambdaLR", "params": {"lr_lambda": "__import__('os')"}}, ["params.lr_lambda", "not allowed"]),
-    ({"steps": 10, "scheduler": "LambdaLR", "params": {"lr_lambda": "1 / (epoch - 3)"}}, ["lr_lambda", "failed at epoch 3", "division by zero"]),
+    (
+        {"steps": 10, "scheduler": "LambdaLR", "params": {"lr_lambda": "__import__('os')"}},
+        ["params.lr_lambda", "not allowed"],
+    ),
+    (
+        {"steps": 10, "scheduler": "LambdaLR", "params": {"lr_lambda": "1 / (epoch - 3)"}},
+        ["lr_lambda", "failed at epoch 3", "division by zero"],
+    ),
     # torch refuses while building: translated, against the schedule's params
     ({"steps": 10, "scheduler": "ConstantLR", "params": {"factor": 2.0}}, ["params", "ConstantLR refused", "factor"]),
     ({"steps": 10, "scheduler": "OneCycleLR", "params": {"max_lr": [0.1, 0.2]}}, ["OneCycleLR refused"]),
     # torch refuses while stepping: OneCycleLR stepped past total_steps
-    ({"steps": 10, "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 5}}, ["params.total_steps", "torch failed at step 5", "set total_steps"]),
+    (
+        {"steps": 10, "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 5}},
+        ["params.total_steps", "torch failed at step 5", "set total_steps"],
+    ),
     ({"steps": 10, "schedules": []}, ["schedules", "non-empty list"]),
     ({"steps": 10, "schedule": [{"scheduler": "StepLR"}]}, ["'schedule'", "did you mean schedules"]),
     ([1, 2, 3], ["expected a mapping at the top level"]),

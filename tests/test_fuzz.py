@@ -73,16 +73,55 @@ SCHEDULERS = sorted(torch_schedulers())
 PRESETS = sorted(presets())
 OPTIMIZERS = sorted(torch_optimizers())
 JUNK_NAMES = [
-    "", " ", "steplr", "StepLr", "LRScheduler", "_LRScheduler", "os:system", "builtins:eval", "../x.py:Evil",
-    "lrviz.registry:torch_schedulers", "__import__", "cosine ", "0", "None", "a" * 300,
+    "",
+    " ",
+    "steplr",
+    "StepLr",
+    "LRScheduler",
+    "_LRScheduler",
+    "os:system",
+    "builtins:eval",
+    "../x.py:Evil",
+    "lrviz.registry:torch_schedulers",
+    "__import__",
+    "cosine ",
+    "0",
+    "None",
+    "a" * 300,
 ]
 EXPRESSIONS = [
-    "0.95 ** epoch", "1.0", "epoch", "1 / (epoch + 1)", "0.1 ** (epoch // 3)", "cos(pi * epoch / 10)",
-    "1 / (epoch - 3)", "log(epoch)", "sqrt(epoch - 5)", "exp(epoch * 100)", "10 ** 10 ** 10", "'a' * 10 ** 9",
-    "(-1) ** 0.5", "0 * (1e308 * 10)", "1e308 * 10", "epoch ** epoch ** epoch", "floor(10 ** 400)",
-    "max(epoch, 0.5) if epoch < 3 else min(1, epoch)", "().__class__", "__import__('os')", "open('x')",
-    "epoch.real", "lambda: 1", "[1] * 9", "(" * 40 + "1" + ")" * 40, "1 +", "", " ", "epoch // 0",
-    "not epoch", "epoch and 2", "-" * 600 + "1",
+    "0.95 ** epoch",
+    "1.0",
+    "epoch",
+    "1 / (epoch + 1)",
+    "0.1 ** (epoch // 3)",
+    "cos(pi * epoch / 10)",
+    "1 / (epoch - 3)",
+    "log(epoch)",
+    "sqrt(epoch - 5)",
+    "exp(epoch * 100)",
+    "10 ** 10 ** 10",
+    "'a' * 10 ** 9",
+    "(-1) ** 0.5",
+    "0 * (1e308 * 10)",
+    "1e308 * 10",
+    "epoch ** epoch ** epoch",
+    "floor(10 ** 400)",
+    "max(epoch, 0.5) if epoch < 3 else min(1, epoch)",
+    "().__class__",
+    "__import__('os')",
+    "open('x')",
+    "epoch.real",
+    "lambda: 1",
+    "[1] * 9",
+    "(" * 40 + "1" + ")" * 40,
+    "1 +",
+    "",
+    " ",
+    "epoch // 0",
+    "not epoch",
+    "epoch and 2",
+    "-" * 600 + "1",
 ]
 
 finite_floats = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False)
@@ -91,8 +130,25 @@ numbers = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     finite_floats,
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from([0, 1, -1, 0.0, -0.0, 1e-300, 1e308, float("nan"), float("inf"), float("-inf"), 2**63, 0.5,
-                     10**400, -(10**400), 10**5000]),  # past a float, past Python's int <-> text limit
+    st.sampled_from(
+        [
+            0,
+            1,
+            -1,
+            0.0,
+            -0.0,
+            1e-300,
+            1e308,
+            float("nan"),
+            float("inf"),
+            float("-inf"),
+            2**63,
+            0.5,
+            10**400,
+            -(10**400),
+            10**5000,
+        ]
+    ),  # past a float, past Python's int <-> text limit
 )
 short_text = st.text(alphabet=string.printable + "é∞\u202e\x00", max_size=12)
 scalars = st.one_of(st.none(), st.booleans(), numbers, short_text, st.sampled_from(EXPRESSIONS))
@@ -158,7 +214,9 @@ def for_hint(hint, depth: int) -> st.SearchStrategy:
     if origin in (types.UnionType, typing.Union):
         return st.one_of([for_hint(a, depth) for a in typing.get_args(hint) if a is not torch.Tensor])
     if origin is cabc.Callable or hint is cabc.Callable:
-        return st.one_of(st.sampled_from(GOOD_EXPRESSIONS), st.sampled_from(GOOD_EXPRESSIONS), st.sampled_from(EXPRESSIONS))
+        return st.one_of(
+            st.sampled_from(GOOD_EXPRESSIONS), st.sampled_from(GOOD_EXPRESSIONS), st.sampled_from(EXPRESSIONS)
+        )
     if inspect.isclass(hint) and issubclass(hint, torch.optim.lr_scheduler.LRScheduler):
         return scheduler_spec(depth)
     if origin in (list, tuple, cabc.Iterable, cabc.Sequence):
@@ -184,7 +242,9 @@ def params_for(draw, name, depth: int = 1):
             n = max(len(out["schedulers"]) - 1, 0)  # often the right number of milestones
             out["milestones"] = sorted(draw(st.lists(st.integers(1, 60), min_size=n, max_size=n)))
     for _ in range(draw(st.integers(0, 1)) if draw(st.integers(0, 5)) == 0 else 0):
-        out[draw(st.one_of(short_text, st.sampled_from(["T_max", "gamma", "lr_lambda", "schedulers"])))] = draw(values(depth))
+        out[draw(st.one_of(short_text, st.sampled_from(["T_max", "gamma", "lr_lambda", "schedulers"])))] = draw(
+            values(depth)
+        )
     return out
 
 
@@ -232,7 +292,9 @@ def schedule(draw, plausible: bool = True):
     out: dict = {"scheduler": name}
     out["params"] = draw(params_for(name)) if isinstance(name, str) else draw(values(1))
     if not draw(st.integers(0, 3)):
-        out["interval"] = draw(st.sampled_from(["step", "epoch"]) if plausible else st.one_of(st.just("Epoch"), scalars))
+        out["interval"] = draw(
+            st.sampled_from(["step", "epoch"]) if plausible else st.one_of(st.just("Epoch"), scalars)
+        )
     if not draw(st.integers(0, 3)):
         label = st.one_of(short_text.filter(str.strip), st.sampled_from(HOSTILE_LABELS + MATH_TEXT))
         out["label"] = draw(label if plausible else values(0))
@@ -292,12 +354,17 @@ def plausible_config(draw) -> dict:
     if not draw(st.integers(0, 5)):
         out["device"] = draw(st.sampled_from(["cpu", "auto", "CPU"]))
     if not draw(st.integers(0, 6)):
-        out["sweep"] = draw(st.dictionaries(
-            st.sampled_from(["params.gamma", "params.step_size", "params.T_max", "interval"]),
-            st.lists(st.one_of(st.integers(1, 9), st.floats(0.01, 1), st.sampled_from(["step", "epoch"])),
-                     min_size=1, max_size=3),
-            max_size=2,
-        ))
+        out["sweep"] = draw(
+            st.dictionaries(
+                st.sampled_from(["params.gamma", "params.step_size", "params.T_max", "interval"]),
+                st.lists(
+                    st.one_of(st.integers(1, 9), st.floats(0.01, 1), st.sampled_from(["step", "epoch"])),
+                    min_size=1,
+                    max_size=3,
+                ),
+                max_size=2,
+            )
+        )
     if not draw(st.integers(0, 5)):
         out["title"] = draw(st.one_of(short_text, st.sampled_from(HOSTILE_LABELS + MATH_TEXT)))
     if not draw(st.integers(0, 4)):
@@ -310,17 +377,32 @@ MATH_TEXT = ["$\\eta_{max}$", "$x^{$", "$\\frac{1}{0}$", "costs $5", "$" + "{" *
 
 def plot_block() -> st.SearchStrategy:
     """A `plot:` block: real option names with plausible and junk values (small figures only)."""
-    return st.fixed_dictionaries({}, optional={
-        "layout": st.one_of(st.sampled_from(["overlay", "grid", "Grid"]), scalars),
-        "yscale": st.one_of(st.sampled_from(["linear", "log"]), scalars),
-        "x": st.one_of(st.sampled_from(["step", "epoch"]), scalars),
-        "title": st.one_of(short_text, st.sampled_from(HOSTILE_LABELS + MATH_TEXT), scalars),
-        "style": st.one_of(st.sampled_from(["clean", "paper", "talk", "dark", "ggplot", "../../etc/passwd",
-                                            "http://example.invalid/x.mplstyle"]), scalars),
-        "size": st.one_of(st.sampled_from(["4,3", [3, 2], "1x1", "0,0", "-1,5", "nan,3", [1e9, 1]]), scalars),
-        "dpi": st.one_of(st.sampled_from([40, 72, 10**9, 0, -5, 72.5]), scalars),
-        "format": st.one_of(st.sampled_from(["svg", "png", "pdf", "exe", "../x"]), scalars),
-    })
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "layout": st.one_of(st.sampled_from(["overlay", "grid", "Grid"]), scalars),
+            "yscale": st.one_of(st.sampled_from(["linear", "log"]), scalars),
+            "x": st.one_of(st.sampled_from(["step", "epoch"]), scalars),
+            "title": st.one_of(short_text, st.sampled_from(HOSTILE_LABELS + MATH_TEXT), scalars),
+            "style": st.one_of(
+                st.sampled_from(
+                    [
+                        "clean",
+                        "paper",
+                        "talk",
+                        "dark",
+                        "ggplot",
+                        "../../etc/passwd",
+                        "http://example.invalid/x.mplstyle",
+                    ]
+                ),
+                scalars,
+            ),
+            "size": st.one_of(st.sampled_from(["4,3", [3, 2], "1x1", "0,0", "-1,5", "nan,3", [1e9, 1]]), scalars),
+            "dpi": st.one_of(st.sampled_from([40, 72, 10**9, 0, -5, 72.5]), scalars),
+            "format": st.one_of(st.sampled_from(["svg", "png", "pdf", "exe", "../x"]), scalars),
+        },
+    )
 
 
 @st.composite
@@ -389,7 +471,9 @@ def configs(draw):
         elif action == "delete":
             del container[key]
         elif isinstance(container, dict):
-            container[draw(st.one_of(short_text, st.sampled_from(["trust", "steps", "T_max", "params"])))] = draw(values(1))
+            container[draw(st.one_of(short_text, st.sampled_from(["trust", "steps", "T_max", "params"])))] = draw(
+                values(1)
+            )
         else:
             container.insert(key, draw(values(1)))
     return _short(data)
@@ -406,9 +490,9 @@ def _one_line(message: str) -> None:
 
 def run_library(data) -> None:
     """What the CLI does for `lrviz export`: load, sweep, simulate, serialise."""
-    from lrviz.validate import load_config
     from lrviz.export import to_csv, to_json
     from lrviz.simulate import simulate
+    from lrviz.validate import load_config
     from lrviz.validate.sweep import apply_sweeps
 
     stage = "load"
@@ -434,8 +518,10 @@ def test_any_config_runs_or_is_refused_cleanly(data):
     run_library(data)
 
 
-@given(st.sampled_from(SCHEDULERS + PRESETS).flatmap(lambda n: params_for(n, 2).map(lambda p: (n, p))),
-       st.integers(1, MAX_STEPS))
+@given(
+    st.sampled_from(SCHEDULERS + PRESETS).flatmap(lambda n: params_for(n, 2).map(lambda p: (n, p))),
+    st.integers(1, MAX_STEPS),
+)
 def test_real_scheduler_with_fuzzed_params(named, steps):
     """Every scheduler, params drawn from its own signature: deep coverage of coerce and torch."""
     name, params = named

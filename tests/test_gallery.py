@@ -18,7 +18,13 @@ from typer.testing import CliRunner
 
 from lrviz.cli import app
 from lrviz.gallery import (
-    MARKER, build_gallery, check_gallery, find_configs, output_stem, plan_entries, write_gallery,
+    MARKER,
+    build_gallery,
+    check_gallery,
+    find_configs,
+    output_stem,
+    plan_entries,
+    write_gallery,
 )
 from lrviz.gallery.files import _target
 
@@ -35,20 +41,25 @@ GOOD_CYCLIC = {
     "title": "Cyclic, two groups",
     "description": "Triangular cycles on a backbone and a head.",
     "steps": 16,
-    "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9, "param_groups": [{"name": "backbone", "lr": 0.01}, {"name": "head"}]},
+    "optimizer": {
+        "name": "SGD",
+        "lr": 0.1,
+        "momentum": 0.9,
+        "param_groups": [{"name": "backbone", "lr": 0.01}, {"name": "head"}],
+    },
     "schedules": [{"scheduler": "CyclicLR", "params": {"base_lr": 0.001, "max_lr": 0.1, "step_size_up": 4}}],
     "plot": {"layout": "grid"},
 }
 PAST_END = {"steps": 20, "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 10}}
 UNKNOWN = {"steps": 10, "scheduler": "StepLRR", "params": {"step_size": 2}}
 BAD_PARAM = {"steps": 10, "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2, "gama": 0.5}}]}
-FACTORY = '''
+FACTORY = """
 import torch
 
 
 def make(optimizer, gamma=0.5):
     return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=gamma)
-'''
+"""
 NEEDS_TRUST = {"title": "Own code", "steps": 6, "scheduler": "own.py:make", "params": {"gamma": 0.9}}
 
 
@@ -79,9 +90,9 @@ def mixed_dir(good_dir) -> Path:
 
 def expected_images(config_path: Path) -> dict[str, bytes]:
     """What the plot library draws for this config, called directly."""
-    from lrviz.validate import load_config
     from lrviz.render.plot import PlotOptions, render_bytes
     from lrviz.simulate import simulate
+    from lrviz.validate import load_config
 
     cfg = load_config(config_path)
     result = simulate(cfg, jobs=1)
@@ -129,7 +140,9 @@ def test_mixed_folder_renders_the_good_names_every_failure_and_exits_1(mixed_dir
     err = res.stderr
     # Every failure, named with its config and the reason (key path and what to change).
     assert re.search(r"failed: examples/bad/past_end\.yaml: \S+: torch failed at step 10 .*total_steps", err)
-    assert re.search(r"failed: examples/bad/unknown\.yaml: scheduler: unknown scheduler 'StepLRR'.*did you mean StepLR", err)
+    assert re.search(
+        r"failed: examples/bad/unknown\.yaml: scheduler: unknown scheduler 'StepLRR'.*did you mean StepLR", err
+    )
     assert re.search(r"failed: examples/bad/param\.yaml: schedules\[0\]\.params\.gama: .*gamma", err)
     assert re.search(r"failed: examples/bad/syntax\.yaml: .*line", err)
     assert "4 of 6 configs failed" in err
@@ -169,7 +182,9 @@ def test_config_that_imports_code_is_skipped_without_trust_and_rendered_with_it(
     assert res.exit_code == 0, res.output
     assert (out / "own.svg").exists() and "Own code" in (out / "README.md").read_text()
     # A gallery built with --trust is checked with --trust; without, the skip is named.
-    assert runner.invoke(app, ["gallery", str(good_dir), "-o", str(out), "--check", "--trust", "-j", "1"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["gallery", str(good_dir), "-o", str(out), "--check", "--trust", "-j", "1"]).exit_code == 0
+    )
     res = runner.invoke(app, ["gallery", str(good_dir), "-o", str(out), "--check", "-j", "1"])
     assert res.exit_code == 1
     assert "skipped: examples/own.yaml" in res.stderr and "stale: README.md" in res.stderr
@@ -241,7 +256,12 @@ def test_readme_references_exist_and_show_each_entry(written):
     assert "Halve it every 3 steps." in readme
     assert "![Step \\<decay\\> & \\*friends\\*](basic-step.svg)" in readme
     text = (configs / "basic" / "step.yaml").read_text()
-    block = re.search(r"<details>\n<summary>Config: <code>examples/basic/step\.yaml</code></summary>\n\n```yaml\n(.*?)\n```\n\n</details>", readme, re.S)
+    block = re.search(
+        r"<details>\n<summary>Config: <code>examples/basic/step\.yaml</code></summary>\n\n"
+        r"```yaml\n(.*?)\n```\n\n</details>",
+        readme,
+        re.S,
+    )
     assert block and block.group(1) == text.rstrip("\n")
     # Contents links point at anchors that exist.
     for anchor in re.findall(r"\]\(#([^)]+)\)", readme):
@@ -279,7 +299,9 @@ def test_outputs_are_deterministic(good_dir):
     first = build_gallery(good_dir, jobs=1).files()
     second = build_gallery(good_dir, jobs=1).files()
     assert first == second
-    assert not any(str(good_dir.parent) in data.decode("utf-8") for name, data in first.items() if name.endswith((".md", ".html")))
+    assert not any(
+        str(good_dir.parent) in data.decode("utf-8") for name, data in first.items() if name.endswith((".md", ".html"))
+    )
 
 
 # --------------------------------------------------------------------------- --check
@@ -390,7 +412,12 @@ def test_odd_config_paths_write_only_inside_outdir(tmp_path):
     assert not result.failed, [e.error for e in result.failed]
     write_gallery(result, out)
     assert sorted(p.name for p in out.iterdir()) == [
-        "README.md", "index.html", "leading.png", "leading.svg", "sub-dir-my-config-v2.png", "sub-dir-my-config-v2.svg",
+        "README.md",
+        "index.html",
+        "leading.png",
+        "leading.svg",
+        "sub-dir-my-config-v2.png",
+        "sub-dir-my-config-v2.svg",
     ]
     # Nothing appeared anywhere else under tmp_path.
     others = [p for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents and configs not in p.parents]
@@ -420,7 +447,12 @@ def test_find_configs_is_recursive_sorted_and_skips_hidden(mixed_dir):
     (mixed_dir / ".git").mkdir()
     dump(mixed_dir / ".git" / "x.yaml", GOOD_STEP)
     assert find_configs(mixed_dir) == [
-        "bad/param.yaml", "bad/past_end.yaml", "bad/syntax.yaml", "bad/unknown.yaml", "basic/step.yaml", "cyclic.yml",
+        "bad/param.yaml",
+        "bad/past_end.yaml",
+        "bad/syntax.yaml",
+        "bad/unknown.yaml",
+        "basic/step.yaml",
+        "cyclic.yml",
     ]
 
 
@@ -450,17 +482,23 @@ def test_a_config_sweep_block_is_applied_and_failures_name_the_path_once(tmp_pat
     from lrviz.gallery import build_gallery
 
     src = tmp_path / "cfgs"
-    dump(src / "swept.yaml", {"steps": 6, "scheduler": "StepLR", "params": {"step_size": 2}, "sweep": {"params.gamma": [0.1, 0.5]}})
+    dump(
+        src / "swept.yaml",
+        {"steps": 6, "scheduler": "StepLR", "params": {"step_size": 2}, "sweep": {"params.gamma": [0.1, 0.5]}},
+    )
     dump(src / "sub" / "bad.yaml", {"steps": 6, "scheduler": "Nope"})
     result = runner.invoke(app, ["gallery", str(src), "-o", str(tmp_path / "out")])
     assert result.exit_code == 1
-    line = next(l for l in result.stderr.splitlines() if l.startswith("failed:"))
+    line = next(x for x in result.stderr.splitlines() if x.startswith("failed:"))
     assert line.count("bad.yaml") == 1, line
     # the swept config renders the same bytes as the two schedules written out by hand
-    by_hand = {"steps": 6, "schedules": [
-        {"label": "StepLR params.gamma=0.1", "scheduler": "StepLR", "params": {"step_size": 2, "gamma": 0.1}},
-        {"label": "StepLR params.gamma=0.5", "scheduler": "StepLR", "params": {"step_size": 2, "gamma": 0.5}},
-    ]}
+    by_hand = {
+        "steps": 6,
+        "schedules": [
+            {"label": "StepLR params.gamma=0.1", "scheduler": "StepLR", "params": {"step_size": 2, "gamma": 0.1}},
+            {"label": "StepLR params.gamma=0.5", "scheduler": "StepLR", "params": {"step_size": 2, "gamma": 0.5}},
+        ],
+    }
     hand_dir = tmp_path / "hand"
     dump(hand_dir / "swept.yaml", by_hand)
     swept = next(e for e in build_gallery(src, jobs=1).entries if e.rel.endswith("swept.yaml"))

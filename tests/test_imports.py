@@ -8,8 +8,8 @@ adapter, from driving the object by hand the way timm's training loop does).
 from __future__ import annotations
 
 import csv
-import math
 import importlib.util
+import math
 import sys
 import textwrap
 from pathlib import Path
@@ -21,9 +21,9 @@ import yaml
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.validate import load_config
 from lrviz.errors import ConfigError, TrustError
 from lrviz.simulate import simulate
+from lrviz.validate import load_config
 from tests.torchloop import direct_lrs
 
 runner = CliRunner()
@@ -66,7 +66,7 @@ NOT_CALLABLE = 3
 # The kind of class seed article 004 writes: a LambdaLR subclass that passes a bound
 # method holding counters, and overrides get_lr to return the groups' current lr (so
 # torch never changes the lr). lrviz must run it and show exactly what torch does.
-SEED_KIND_PY = '''
+SEED_KIND_PY = """
 import math
 from torch.optim.lr_scheduler import LambdaLR
 
@@ -87,7 +87,7 @@ class CountingWarmupCosine(LambdaLR):
         if step <= self.T_warmup:
             return max(step, 1) / max(self.T_warmup, 1)
         return 0.5 * (math.cos(math.pi * (step % self.T_0) / self.T_0) + 1) * self.scale
-'''
+"""
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -222,8 +222,9 @@ def test_installed_module_import_equals_the_class(tmp_path):
 
 def test_factory_gets_optimizer_first_and_num_training_steps_filled(tmp_path):
     write(tmp_path, "sched.py", SCHED_PY)
-    cfg = load_config(config(tmp_path, "sched.py:get_halflife_schedule", {"half_life": 5, "anything": 1}, steps=12),
-                      trust=True)
+    cfg = load_config(
+        config(tmp_path, "sched.py:get_halflife_schedule", {"half_life": 5, "anything": 1}, steps=12), trust=True
+    )
     from lrviz.build import build
 
     _, sched, _ = build(cfg, cfg.schedules[0], "cpu")
@@ -393,8 +394,8 @@ def test_adapter_timm_updates(tmp_path):
 
 
 def test_adapter_calls_and_metric(tmp_path):
-    from lrviz.registry.adapter import StepAdapter
     from lrviz.build import build
+    from lrviz.registry.adapter import StepAdapter
 
     write(tmp_path, "timmish.py", TIMM_PY)
     cfg = load_config(config(tmp_path, "timmish.py:TimmStyleCosine", {"t_initial": 5}), trust=True)
@@ -432,7 +433,10 @@ def test_shipped_custom_example_needs_trust_and_matches_its_class():
     result = simulate(load_config(EXAMPLE, trust=True))
     lr = result.trajectories[0].lr
     mod = load_module(EXAMPLE.with_suffix(".py"), "test_imports_example")
-    groups = [{"params": [torch.zeros(2, 2, requires_grad=True)], "lr": 0.0002}, {"params": [torch.zeros(2, 2, requires_grad=True)]}]
+    groups = [
+        {"params": [torch.zeros(2, 2, requires_grad=True)], "lr": 0.0002},
+        {"params": [torch.zeros(2, 2, requires_grad=True)]},
+    ]
     opt = torch.optim.Adam(groups, lr=0.001)
     sched = mod.WarmupCosineRestarts(opt, warmup_steps=10, T_0=100, T_mult=2, eta_min_ratio=0.05)
     rows = []

@@ -16,12 +16,12 @@ import pytest
 import torch
 from torch.optim import lr_scheduler as L
 
-from lrviz import executor, simulate as sim, step
+from lrviz import executor, step
+from lrviz import simulate as sim
 from lrviz.build import build
-from lrviz.validate import load_config
 from lrviz.errors import SimulationError
 from lrviz.simulate import simulate, step_schedule
-
+from lrviz.validate import load_config
 
 # --------------------------------------------------------------------------- reference
 
@@ -75,8 +75,12 @@ N = 157  # not a multiple of anything used below
 
 CASES = {
     "StepLR/SGD-momentum": (
-        {"steps": N, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
-         "scheduler": "StepLR", "params": {"step_size": 7, "gamma": 0.5}},
+        {
+            "steps": N,
+            "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+            "scheduler": "StepLR",
+            "params": {"step_size": 7, "gamma": 0.5},
+        },
         lambda ps: groups_of([0.1])(ps, torch.optim.SGD, momentum=0.9),
         lambda o: L.StepLR(o, step_size=7, gamma=0.5),
         {},
@@ -94,8 +98,12 @@ CASES = {
         {},
     ),
     "OneCycle/Adam (beta1 cycles)": (
-        {"steps": N, "optimizer": {"name": "Adam", "lr": 0.001},
-         "scheduler": "OneCycleLR", "params": {"max_lr": 0.01, "total_steps": N}},
+        {
+            "steps": N,
+            "optimizer": {"name": "Adam", "lr": 0.001},
+            "scheduler": "OneCycleLR",
+            "params": {"max_lr": 0.01, "total_steps": N},
+        },
         lambda ps: groups_of([0.001])(ps, torch.optim.Adam),
         lambda o: L.OneCycleLR(o, max_lr=0.01, total_steps=N),
         {},
@@ -107,12 +115,17 @@ CASES = {
         {},
     ),
     "warmup+cosine SequentialLR": (
-        {"steps": N, "scheduler": "SequentialLR", "params": {
-            "schedulers": [
-                {"scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 10}},
-                {"scheduler": "CosineAnnealingLR", "params": {"T_max": N - 10}},
-            ],
-            "milestones": [10]}},
+        {
+            "steps": N,
+            "scheduler": "SequentialLR",
+            "params": {
+                "schedulers": [
+                    {"scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 10}},
+                    {"scheduler": "CosineAnnealingLR", "params": {"T_max": N - 10}},
+                ],
+                "milestones": [10],
+            },
+        },
         lambda ps: groups_of([0.1])(ps, torch.optim.SGD, momentum=0.9),
         lambda o: L.SequentialLR(
             o, [L.LinearLR(o, start_factor=0.1, total_iters=10), L.CosineAnnealingLR(o, T_max=N - 10)], milestones=[10]
@@ -120,46 +133,77 @@ CASES = {
         {},
     ),
     "Adagrad (no momentum)": (
-        {"steps": N, "optimizer": {"name": "Adagrad", "lr": 0.1},
-         "scheduler": "ExponentialLR", "params": {"gamma": 0.97}},
+        {
+            "steps": N,
+            "optimizer": {"name": "Adagrad", "lr": 0.1},
+            "scheduler": "ExponentialLR",
+            "params": {"gamma": 0.97},
+        },
         lambda ps: groups_of([0.1])(ps, torch.optim.Adagrad),
         lambda o: L.ExponentialLR(o, gamma=0.97),
         {},
     ),
     "three groups": (
-        {"steps": N, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9,
-                                   "param_groups": [{"lr": 0.1}, {"lr": 0.01}, {"lr": 0.5, "momentum": 0.5}]},
-         "scheduler": "OneCycleLR", "params": {"max_lr": [1.0, 0.1, 2.0], "total_steps": N}},
+        {
+            "steps": N,
+            "optimizer": {
+                "name": "SGD",
+                "lr": 0.1,
+                "momentum": 0.9,
+                "param_groups": [{"lr": 0.1}, {"lr": 0.01}, {"lr": 0.5, "momentum": 0.5}],
+            },
+            "scheduler": "OneCycleLR",
+            "params": {"max_lr": [1.0, 0.1, 2.0], "total_steps": N},
+        },
         lambda ps: _three_groups(ps),
         lambda o: L.OneCycleLR(o, max_lr=[1.0, 0.1, 2.0], total_steps=N),
         {},
     ),
     "epoch interval, steps not a multiple": (
-        {"steps": N, "steps_per_epoch": 6, "interval": "epoch",
-         "scheduler": "StepLR", "params": {"step_size": 2, "gamma": 0.5}},
+        {
+            "steps": N,
+            "steps_per_epoch": 6,
+            "interval": "epoch",
+            "scheduler": "StepLR",
+            "params": {"step_size": 2, "gamma": 0.5},
+        },
         lambda ps: groups_of([0.1])(ps, torch.optim.SGD, momentum=0.9),
         lambda o: L.StepLR(o, step_size=2, gamma=0.5),
         {"every": 6},
     ),
     "epoch interval, two groups, Adam": (
-        {"steps": N, "steps_per_epoch": 4, "interval": "epoch",
-         "optimizer": {"name": "Adam", "lr": 0.01, "param_groups": [{}, {"lr": 0.001}]},
-         "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": N // 4}},
+        {
+            "steps": N,
+            "steps_per_epoch": 4,
+            "interval": "epoch",
+            "optimizer": {"name": "Adam", "lr": 0.01, "param_groups": [{}, {"lr": 0.001}]},
+            "scheduler": "OneCycleLR",
+            "params": {"max_lr": 0.1, "total_steps": N // 4},
+        },
         lambda ps: groups_of([0.01, 0.001])(ps, torch.optim.Adam),
         lambda o: L.OneCycleLR(o, max_lr=0.1, total_steps=N // 4),
         {"every": 4},
     ),
     "ReduceLROnPlateau, metric per step": (
-        {"steps": N, "scheduler": "ReduceLROnPlateau", "params": {"patience": 3, "factor": 0.5},
-         "metric": [1.0 / (1 + min(i, 40)) for i in range(N)]},
+        {
+            "steps": N,
+            "scheduler": "ReduceLROnPlateau",
+            "params": {"patience": 3, "factor": 0.5},
+            "metric": [1.0 / (1 + min(i, 40)) for i in range(N)],
+        },
         lambda ps: groups_of([0.1])(ps, torch.optim.SGD, momentum=0.9),
         lambda o: L.ReduceLROnPlateau(o, patience=3, factor=0.5),
         {"metric": [1.0 / (1 + min(i, 40)) for i in range(N)]},
     ),
     "ReduceLROnPlateau, metric per epoch": (
-        {"steps": N, "steps_per_epoch": 5, "interval": "epoch",
-         "scheduler": "ReduceLROnPlateau", "params": {"patience": 1, "factor": 0.3},
-         "metric": [1.0 / (1 + min(i, 9)) for i in range(N // 5)]},
+        {
+            "steps": N,
+            "steps_per_epoch": 5,
+            "interval": "epoch",
+            "scheduler": "ReduceLROnPlateau",
+            "params": {"patience": 1, "factor": 0.3},
+            "metric": [1.0 / (1 + min(i, 9)) for i in range(N // 5)],
+        },
         lambda ps: groups_of([0.1])(ps, torch.optim.SGD, momentum=0.9),
         lambda o: L.ReduceLROnPlateau(o, patience=1, factor=0.3),
         {"every": 5, "metric": [1.0 / (1 + min(i, 9)) for i in range(N // 5)]},
@@ -203,8 +247,15 @@ def test_loop_matches_naive_torch_loop(case, chunk):
     assert calls.count(chunk) >= N // chunk  # a full block reported per PROGRESS_CHUNK steps
 
 
-@pytest.mark.parametrize("case", ["OneCycle/SGD (momentum cycles)", "three groups", "epoch interval, steps not a multiple",
-                                  "ReduceLROnPlateau, metric per epoch"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "OneCycle/SGD (momentum cycles)",
+        "three groups",
+        "epoch interval, steps not a multiple",
+        "ReduceLROnPlateau, metric per epoch",
+    ],
+)
 @pytest.mark.parametrize("cut", [1, 5, 64, 100])
 def test_advance_in_pieces_equals_one_run(case, cut, monkeypatch):
     """`lrviz check` runs the loop in pieces; any cut gives the uninterrupted values."""
@@ -218,7 +269,7 @@ def test_advance_in_pieces_equals_one_run(case, cut, monkeypatch):
         opt, sched, metric = build(cfg, s, "cpu")
         record = step.Record(opt.param_groups)
         assert record.momentum is not None
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in zip(cuts, cuts[1:], strict=False):
             step.advance(opt, sched, metric, record, every=every, start=a, stop=b)
         runs.append(([c.tobytes() for c in record.lr], [c.tobytes() for c in record.momentum]))
     assert runs[0] == runs[1]
@@ -227,12 +278,22 @@ def test_advance_in_pieces_equals_one_run(case, cut, monkeypatch):
 
 @pytest.mark.parametrize(
     "interval, spe, where",
-    [("step", 1, "torch failed at step 20 (scheduler step 21)"), ("epoch", 3, "torch failed at step 62 (scheduler step 21)")],
+    [
+        ("step", 1, "torch failed at step 20 (scheduler step 21)"),
+        ("epoch", 3, "torch failed at step 62 (scheduler step 21)"),
+    ],
 )
 def test_failure_names_the_step(interval, spe, where, chunk):
     """OneCycleLR refuses its (total_steps + 1)-th step: the message names that step."""
-    cfg = load_config({"steps": 90, "steps_per_epoch": spe, "interval": interval,
-                       "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 20}})
+    cfg = load_config(
+        {
+            "steps": 90,
+            "steps_per_epoch": spe,
+            "interval": interval,
+            "scheduler": "OneCycleLR",
+            "params": {"max_lr": 0.1, "total_steps": 20},
+        }
+    )
     with pytest.raises(SimulationError) as exc:
         simulate(cfg)
     assert where in str(exc.value)
@@ -275,14 +336,22 @@ def force_pool(monkeypatch):
 
 def _same_result(a, b):
     assert [t.label for t in a.trajectories] == [t.label for t in b.trajectories]
-    for x, y in zip(a.trajectories, b.trajectories):
+    for x, y in zip(a.trajectories, b.trajectories, strict=True):
         assert same_bits(x.lr, y.lr)
         assert same_bits(x.momentum, y.momentum)
         assert x.warnings == y.warnings
-        assert (x.label, x.scheduler, x.groups, x.interval, x.key) == (y.label, y.scheduler, y.groups, y.interval, y.key)
+        assert (x.label, x.scheduler, x.groups, x.interval, x.key) == (
+            y.label,
+            y.scheduler,
+            y.groups,
+            y.interval,
+            y.key,
+        )
 
 
-@pytest.mark.skipif(executor.start_method("cpu") != "fork", reason="this platform has no fork; the spawn test covers it")
+@pytest.mark.skipif(
+    executor.start_method("cpu") != "fork", reason="this platform has no fork; the spawn test covers it"
+)
 def test_parallel_equals_serial_fork(force_pool):
     cfg = load_config(FOUR)
     serial = simulate(cfg, jobs=1)
@@ -301,7 +370,7 @@ def test_parallel_equals_serial_spawn(force_pool):
     calls: list[int] = []
     trajs = sim.simulate(cfg, device="cpu", jobs=2, progress=calls.append, start_method="spawn").trajectories
     assert force_pool == [2]
-    for x, y in zip(serial.trajectories, trajs):
+    for x, y in zip(serial.trajectories, trajs, strict=True):
         assert same_bits(x.lr, y.lr) and same_bits(x.momentum, y.momentum)
     assert sum(calls) == 2 * 3000
 
@@ -309,9 +378,17 @@ def test_parallel_equals_serial_spawn(force_pool):
 def test_parallel_reports_the_first_failure_in_config_order(force_pool):
     """Serial stops at the first bad schedule; parallel names the same one, whatever finishes first."""
     bad = lambda total: {"scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": total}}  # noqa: E731
-    cfg = load_config({"steps": 3000, "schedules": [
-        {"scheduler": "StepLR", "params": {"step_size": 10}}, bad(2500), bad(10), {"scheduler": "StepLR", "params": {"step_size": 3}},
-    ]})
+    cfg = load_config(
+        {
+            "steps": 3000,
+            "schedules": [
+                {"scheduler": "StepLR", "params": {"step_size": 10}},
+                bad(2500),
+                bad(10),
+                {"scheduler": "StepLR", "params": {"step_size": 3}},
+            ],
+        }
+    )
     with pytest.raises(SimulationError) as serial:
         simulate(cfg, jobs=1)
     with pytest.raises(SimulationError) as par:
@@ -350,7 +427,7 @@ def test_several_configs_share_one_pool(force_pool, tmp_path):
     results = sim.simulate_configs(configs, jobs=None, progress=calls.append)
     assert force_pool == [2]
     assert [r.config for r in results] == configs
-    for cfg, r in zip(configs, results):
+    for cfg, r in zip(configs, results, strict=True):
         _same_result(simulate(cfg, jobs=1), r)
     assert sum(calls) == sum(c.steps for c in configs)
 

@@ -18,11 +18,11 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from lrviz.validate import load_config
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.render.plot import PlotOptions, draw, figure_for, render_bytes, value_problems, write_plots
-from lrviz.styles import GROUP_LINESTYLES, OKABE_ITO
 from lrviz.simulate import Result, Trajectory, simulate
+from lrviz.styles import OKABE_ITO
+from lrviz.validate import load_config
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,27 +39,47 @@ def article(**extra) -> dict:
 def synthetic(values: dict[str, np.ndarray], *, steps_per_epoch: int = 1, momentum: dict | None = None) -> Result:
     """A Result holding arrays built in the test (for data torch would not produce)."""
     n = len(next(iter(values.values())))
-    cfg = load_config({"steps": n, "steps_per_epoch": steps_per_epoch, "scheduler": "StepLR",
-                       "params": {"step_size": 1}, "title": "synthetic"})
+    cfg = load_config(
+        {
+            "steps": n,
+            "steps_per_epoch": steps_per_epoch,
+            "scheduler": "StepLR",
+            "params": {"step_size": 1},
+            "title": "synthetic",
+        }
+    )
     trajs = [
-        Trajectory(label=k, scheduler="StepLR", groups=["group0"], lr=np.asarray(v, dtype=float).reshape(-1, 1),
-                   momentum=None if momentum is None else np.asarray(momentum[k], dtype=float).reshape(-1, 1))
+        Trajectory(
+            label=k,
+            scheduler="StepLR",
+            groups=["group0"],
+            lr=np.asarray(v, dtype=float).reshape(-1, 1),
+            momentum=None if momentum is None else np.asarray(momentum[k], dtype=float).reshape(-1, 1),
+        )
         for k, v in values.items()
     ]
     return Result(config=cfg, trajectories=trajs, device="cpu")
 
 
-TWO = article(schedules=[
-    {"scheduler": "StepLR", "params": {"step_size": 4, "gamma": 0.5}},
-    {"scheduler": "CosineAnnealingLR", "params": {"T_max": 32, "eta_min": 1e-4}},
-])
-ONECYCLE = article(schedules=[
-    {"scheduler": "OneCycleLR", "params": {"max_lr": 1e-3, "total_steps": 32}},
-    {"scheduler": "StepLR", "params": {"step_size": 4, "gamma": 0.5}},
-])
+TWO = article(
+    schedules=[
+        {"scheduler": "StepLR", "params": {"step_size": 4, "gamma": 0.5}},
+        {"scheduler": "CosineAnnealingLR", "params": {"T_max": 32, "eta_min": 1e-4}},
+    ]
+)
+ONECYCLE = article(
+    schedules=[
+        {"scheduler": "OneCycleLR", "params": {"max_lr": 1e-3, "total_steps": 32}},
+        {"scheduler": "StepLR", "params": {"step_size": 4, "gamma": 0.5}},
+    ]
+)
 GROUPS = {
     "steps": 40,
-    "optimizer": {"name": "SGD", "lr": 0.1, "param_groups": [{"name": "backbone", "lr": 0.01}, {"name": "head", "lr": 0.1}]},
+    "optimizer": {
+        "name": "SGD",
+        "lr": 0.1,
+        "param_groups": [{"name": "backbone", "lr": 0.01}, {"name": "head", "lr": 0.1}],
+    },
     "schedules": [
         {"label": "step", "scheduler": "StepLR", "params": {"step_size": 10, "gamma": 0.5}},
         {"label": "cosine", "scheduler": "CosineAnnealingLR", "params": {"T_max": 40}},
@@ -72,35 +92,54 @@ GROUPS = {
 
 def test_resolve_defaults_and_config_block():
     assert PlotOptions.resolve({}) == PlotOptions()
-    opts = PlotOptions.resolve({"layout": "grid", "yscale": "log", "x": "epoch", "size": [6, 3], "dpi": 100,
-                                "format": "svg", "title": "T", "style": "paper"})
-    assert opts == PlotOptions(layout="grid", yscale="log", x="epoch", size=(6.0, 3.0), dpi=100, formats=("svg",),
-                               title="T", style="paper")
+    opts = PlotOptions.resolve(
+        {
+            "layout": "grid",
+            "yscale": "log",
+            "x": "epoch",
+            "size": [6, 3],
+            "dpi": 100,
+            "format": "svg",
+            "title": "T",
+            "style": "paper",
+        }
+    )
+    assert opts == PlotOptions(
+        layout="grid", yscale="log", x="epoch", size=(6.0, 3.0), dpi=100, formats=("svg",), title="T", style="paper"
+    )
 
 
 def test_resolve_cli_wins_and_none_means_not_given():
-    opts = PlotOptions.resolve({"layout": "grid", "dpi": 100, "formats": ["png", "pdf"]},
-                               layout="overlay", dpi=None, formats=["svg", "svg"], size="5,3")
+    opts = PlotOptions.resolve(
+        {"layout": "grid", "dpi": 100, "formats": ["png", "pdf"]},
+        layout="overlay",
+        dpi=None,
+        formats=["svg", "svg"],
+        size="5,3",
+    )
     assert opts.layout == "overlay" and opts.dpi == 100 and opts.formats == ("svg",) and opts.size == (5.0, 3.0)
 
 
-@pytest.mark.parametrize("block,key", [
-    ({"layout": "stacked"}, "plot.layout"),
-    ({"yscale": "symlog"}, "plot.yscale"),
-    ({"x": "time"}, "plot.x"),
-    ({"size": [6]}, "plot.size"),
-    ({"size": "big"}, "plot.size"),
-    ({"size": [0.1, 3]}, "plot.size"),
-    ({"size": [True, 3]}, "plot.size"),
-    ({"dpi": 10}, "plot.dpi"),
-    ({"dpi": 72.5}, "plot.dpi"),
-    ({"dpi": "high"}, "plot.dpi"),
-    ({"formats": ["png", "gif"]}, "plot.formats"),
-    ({"formats": []}, "plot.formats"),
-    ({"style": "cleen"}, "plot.style"),
-    ({"title": ["a"]}, "plot.title"),
-    ({"colour": "red"}, "plot.colour"),
-])
+@pytest.mark.parametrize(
+    "block,key",
+    [
+        ({"layout": "stacked"}, "plot.layout"),
+        ({"yscale": "symlog"}, "plot.yscale"),
+        ({"x": "time"}, "plot.x"),
+        ({"size": [6]}, "plot.size"),
+        ({"size": "big"}, "plot.size"),
+        ({"size": [0.1, 3]}, "plot.size"),
+        ({"size": [True, 3]}, "plot.size"),
+        ({"dpi": 10}, "plot.dpi"),
+        ({"dpi": 72.5}, "plot.dpi"),
+        ({"dpi": "high"}, "plot.dpi"),
+        ({"formats": ["png", "gif"]}, "plot.formats"),
+        ({"formats": []}, "plot.formats"),
+        ({"style": "cleen"}, "plot.style"),
+        ({"title": ["a"]}, "plot.title"),
+        ({"colour": "red"}, "plot.colour"),
+    ],
+)
 def test_resolve_rejects_bad_config_values_with_key(block, key):
     with pytest.raises(ConfigError) as info:
         PlotOptions.resolve(block)
@@ -144,7 +183,7 @@ def test_overlay_draws_torch_values_one_line_per_schedule():
     (ax,) = fig.axes  # momentum is constant for StepLR / cosine: no second panel
     lines = ax.get_lines()
     assert [ln.get_label() for ln in lines] == ["StepLR", "CosineAnnealingLR"]
-    for ln, t in zip(lines, result.trajectories):
+    for ln, t in zip(lines, result.trajectories, strict=True):
         x, y = ln.get_data()
         assert list(x) == list(range(32))
         assert list(y) == t.lr[:, 0].tolist()  # short run: every point, exactly torch's value
@@ -204,11 +243,15 @@ def test_log_scale_and_epoch_axis_with_a_tick_per_epoch():
 
 
 def test_grid_has_one_titled_panel_per_schedule_with_shared_axes():
-    result = simulated(article(schedules=[
-        {"scheduler": "StepLR", "params": {"step_size": 4}},
-        {"scheduler": "ExponentialLR", "params": {"gamma": 0.9}},
-        {"label": "cos", "scheduler": "CosineAnnealingLR", "params": {"T_max": 32}},
-    ]))
+    result = simulated(
+        article(
+            schedules=[
+                {"scheduler": "StepLR", "params": {"step_size": 4}},
+                {"scheduler": "ExponentialLR", "params": {"gamma": 0.9}},
+                {"label": "cos", "scheduler": "CosineAnnealingLR", "params": {"T_max": 32}},
+            ]
+        )
+    )
     fig = figure_for(result, PlotOptions(layout="grid"))
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["StepLR", "ExponentialLR", "cos"]
     a, b, c = fig.axes
@@ -281,8 +324,14 @@ def test_svg_of_a_million_step_cyclic_run_is_under_300_kb(up):
 @pytest.mark.slow
 def test_svg_of_a_real_million_step_torch_cyclic_run(tmp_path):
     """The same with torch's CyclicLR stepped 1M times (slow: about 20 s of simulation here)."""
-    result = simulated({"steps": 1_000_000, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
-                        "scheduler": "CyclicLR", "params": {"base_lr": 1e-4, "max_lr": 1e-3, "step_size_up": 7}})
+    result = simulated(
+        {
+            "steps": 1_000_000,
+            "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+            "scheduler": "CyclicLR",
+            "params": {"base_lr": 1e-4, "max_lr": 1e-3, "step_size_up": 7},
+        }
+    )
     (path,) = write_plots(result, tmp_path, "cyclic", PlotOptions(formats=("svg",)))
     assert path.stat().st_size < 300_000, path.stat().st_size
 
@@ -348,7 +397,8 @@ import hashlib, sys
 from lrviz.validate import load_config
 from lrviz.render.plot import PlotOptions, render_bytes
 from lrviz.simulate import simulate
-r = simulate(load_config({"steps": 3000, "steps_per_epoch": 100, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+r = simulate(load_config({"steps": 3000, "steps_per_epoch": 100,
+    "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
     "schedules": [{"scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 3000}},
                   {"scheduler": "CyclicLR", "params": {"base_lr": 0.001, "max_lr": 0.1, "step_size_up": 7}}]}))
 for fmt in ("png", "svg", "pdf"):
@@ -363,8 +413,9 @@ def test_byte_identical_across_processes():
     base = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     for seed, extra in (("1", {}), ("987", {"SOURCE_DATE_EPOCH": "1700000000"})):
         env = {**base, "PYTHONHASHSEED": seed, "MPLBACKEND": "Agg", **extra}
-        done = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, cwd=REPO,
-                              timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, cwd=REPO, timeout=300
+        )
         assert done.returncode == 0, done.stderr
         outs.append(done.stdout)
     assert outs[0] == outs[1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import struct
 
 import pytest
@@ -11,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.validate import load_config
 from lrviz.simulate import simulate
+from lrviz.validate import load_config
 
 runner = CliRunner()
 
@@ -94,12 +93,38 @@ def test_several_configs_one_figure_each(write_config, tmp_path):
 
 def test_options_reach_the_renderer(write_config, tmp_path, captured):
     cfg = write_config({**BASIC, "steps_per_epoch": 8}, "opts.yaml")
-    result = invoke(cfg, "-o", tmp_path, "--layout", "grid", "--yscale", "log", "--x", "epoch", "--title", "My title",
-                    "--style", "paper", "--size", "5,3", "--dpi", "80", "--steps", "24")
+    result = invoke(
+        cfg,
+        "-o",
+        tmp_path,
+        "--layout",
+        "grid",
+        "--yscale",
+        "log",
+        "--x",
+        "epoch",
+        "--title",
+        "My title",
+        "--style",
+        "paper",
+        "--size",
+        "5,3",
+        "--dpi",
+        "80",
+        "--steps",
+        "24",
+    )
     assert result.exit_code == 0, result.output
     ((res, opts),) = captured
     assert (opts.layout, opts.yscale, opts.x, opts.title, opts.style, opts.size, opts.dpi) == (
-        "grid", "log", "epoch", "My title", "paper", (5.0, 3.0), 80)
+        "grid",
+        "log",
+        "epoch",
+        "My title",
+        "paper",
+        (5.0, 3.0),
+        80,
+    )
     assert res.trajectories[0].steps == 24
     assert png_size(tmp_path / "opts.png") == (400, 240)
 
@@ -116,7 +141,9 @@ def test_layout_and_yscale_change_the_picture(write_config, tmp_path):
 
 
 def test_plot_block_supplies_defaults_and_the_command_line_wins(write_config, tmp_path, captured):
-    cfg = write_config({**BASIC, "plot": {"layout": "grid", "format": "svg", "dpi": 90, "title": "From config"}}, "blk.yaml")
+    cfg = write_config(
+        {**BASIC, "plot": {"layout": "grid", "format": "svg", "dpi": 90, "title": "From config"}}, "blk.yaml"
+    )
     result = invoke(cfg, "-o", tmp_path)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "blk.svg").exists() and not (tmp_path / "blk.png").exists()
@@ -134,7 +161,9 @@ def test_device_option(write_config, tmp_path, captured):
     assert captured[-1][0].device == "cpu"
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA; the error case needs a machine without it")
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason="this machine has CUDA; the error case needs a machine without it"
+)
 def test_missing_device_is_a_clean_error(write_config, tmp_path):
     cfg = write_config(BASIC, "dev.yaml")
     result = invoke(cfg, "-o", tmp_path, "--device", "cuda")
@@ -176,7 +205,9 @@ def test_trust_is_needed_for_a_scheduler_from_a_file(write_config, tmp_path):
 
 
 def test_warning_line_for_zero_lr(write_config, tmp_path):
-    cfg = write_config({"steps": 20, "scheduler": "PolynomialLR", "params": {"total_iters": 10, "power": 1}}, "zero.yaml")
+    cfg = write_config(
+        {"steps": 20, "scheduler": "PolynomialLR", "params": {"total_iters": 10, "power": 1}}, "zero.yaml"
+    )
     result = invoke(cfg, "-o", tmp_path)
     assert result.exit_code == 0, result.output
     warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
@@ -235,12 +266,15 @@ def test_unwritable_output_folder_via_failing_write(write_config, tmp_path, monk
     assert not (tmp_path / "x.png").exists()
 
 
-@pytest.mark.parametrize("block,key", [
-    ({"layout": "stacked"}, "plot.layout"),
-    ({"dpi": 5}, "plot.dpi"),
-    ({"size": "huge"}, "plot.size"),
-    ({"colour": "red"}, "plot.colour"),
-])
+@pytest.mark.parametrize(
+    "block,key",
+    [
+        ({"layout": "stacked"}, "plot.layout"),
+        ({"dpi": 5}, "plot.dpi"),
+        ({"size": "huge"}, "plot.size"),
+        ({"colour": "red"}, "plot.colour"),
+    ],
+)
 def test_bad_plot_block_names_file_and_key(write_config, tmp_path, block, key):
     cfg = write_config({**BASIC, "plot": block}, "bad.yaml")
     line = one_line_error(invoke(cfg, "-o", tmp_path))
@@ -248,12 +282,15 @@ def test_bad_plot_block_names_file_and_key(write_config, tmp_path, block, key):
     assert list(tmp_path.glob("*.png")) == []
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["--size", "7by4"], "--size"),
-    (["--size", "100,4"], "--size"),
-    (["--dpi", "5"], "--dpi"),
-    (["--style", "nope"], "--style"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--size", "7by4"], "--size"),
+        (["--size", "100,4"], "--size"),
+        (["--dpi", "5"], "--dpi"),
+        (["--style", "nope"], "--style"),
+    ],
+)
 def test_bad_option_values_name_the_option(write_config, tmp_path, args, needle):
     cfg = write_config(BASIC)
     line = one_line_error(invoke(cfg, "-o", tmp_path, *args))
@@ -298,8 +335,23 @@ def test_debug_shows_the_traceback(write_config, tmp_path):
 def test_help_lists_every_option():
     result = runner.invoke(app, ["plot", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    for opt in ("--outdir", "--format", "--layout", "--yscale", "--x", "--steps", "--device", "--title", "--style",
-                "--size", "--dpi", "--sweep", "--force", "--trust", "--debug"):
+    for opt in (
+        "--outdir",
+        "--format",
+        "--layout",
+        "--yscale",
+        "--x",
+        "--steps",
+        "--device",
+        "--title",
+        "--style",
+        "--size",
+        "--dpi",
+        "--sweep",
+        "--force",
+        "--trust",
+        "--debug",
+    ):
         assert opt in result.output
     assert "Example:" in result.output
 
@@ -361,7 +413,9 @@ def test_plot_prints_no_progress_when_piped(write_config, tmp_path):
 def test_several_configs_share_one_pool_and_give_the_same_files(write_config, tmp_path):
     """Configs simulated together (one worker pool) draw exactly what each drawn alone does."""
     a = write_config(BASIC, "a.yaml")
-    b = write_config({**BASIC, "schedules": [{"scheduler": "OneCycleLR", "params": {"max_lr": 1.0, "total_steps": 40}}]}, "b.yaml")
+    b = write_config(
+        {**BASIC, "schedules": [{"scheduler": "OneCycleLR", "params": {"max_lr": 1.0, "total_steps": 40}}]}, "b.yaml"
+    )
     together, alone = tmp_path / "together", tmp_path / "alone"
     together.mkdir()
     alone.mkdir()

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from matplotlib.testing.compare import compare_images
 
-from lrviz.validate import load_config
 from lrviz.render.plot import PlotOptions, figure_for, render_bytes
 from lrviz.simulate import simulate
+from lrviz.validate import load_config
 
 BASELINE = Path(__file__).resolve().parent / "baseline"
 UPDATE = os.environ.get("LRVIZ_UPDATE_BASELINES") == "1"
@@ -47,70 +47,117 @@ WARMUP_COSINE = {
 CASES: dict[str, tuple[dict, PlotOptions]] = {
     # every schedule on one axes, long run: lines only, Okabe-Ito colours, legend
     "overlay": (
-        {"title": "Decay choices at equal budget", "steps": 1000, "optimizer": SGD, "schedules": [
-            {"label": "step", "scheduler": "StepLR", "params": {"step_size": 300, "gamma": 0.3}},
-            {"label": "exponential", "scheduler": "ExponentialLR", "params": {"gamma": 0.997}},
-            {"label": "cosine", "scheduler": "CosineAnnealingLR", "params": {"T_max": 1000}},
-            WARMUP_COSINE,
-        ]},
+        {
+            "title": "Decay choices at equal budget",
+            "steps": 1000,
+            "optimizer": SGD,
+            "schedules": [
+                {"label": "step", "scheduler": "StepLR", "params": {"step_size": 300, "gamma": 0.3}},
+                {"label": "exponential", "scheduler": "ExponentialLR", "params": {"gamma": 0.997}},
+                {"label": "cosine", "scheduler": "CosineAnnealingLR", "params": {"T_max": 1000}},
+                WARMUP_COSINE,
+            ],
+        },
         PlotOptions(size=(7, 4.2), dpi=DPI),
     ),
     # the cheat sheet: one titled panel per schedule, shared axes
     "grid": (
-        {"title": "Cheat sheet", "steps": 1000, "optimizer": {"name": "SGD", "lr": 0.1}, "schedules": [
-            {"scheduler": "StepLR", "params": {"step_size": 250, "gamma": 0.5}},
-            {"scheduler": "MultiStepLR", "params": {"milestones": [300, 700, 900], "gamma": 0.5}},
-            {"scheduler": "CosineAnnealingWarmRestarts", "params": {"T_0": 250}},
-            {"scheduler": "CyclicLR", "params": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 100,
-                                                 "cycle_momentum": False}},
-            {"scheduler": "PolynomialLR", "params": {"total_iters": 800, "power": 2}},
-        ]},
+        {
+            "title": "Cheat sheet",
+            "steps": 1000,
+            "optimizer": {"name": "SGD", "lr": 0.1},
+            "schedules": [
+                {"scheduler": "StepLR", "params": {"step_size": 250, "gamma": 0.5}},
+                {"scheduler": "MultiStepLR", "params": {"milestones": [300, 700, 900], "gamma": 0.5}},
+                {"scheduler": "CosineAnnealingWarmRestarts", "params": {"T_0": 250}},
+                {
+                    "scheduler": "CyclicLR",
+                    "params": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 100, "cycle_momentum": False},
+                },
+                {"scheduler": "PolynomialLR", "params": {"total_iters": 800, "power": 2}},
+            ],
+        },
         PlotOptions(layout="grid", dpi=DPI),
     ),
     # log y: exponential decay over four decades is a straight line
     "logy": (
-        {"title": "Log scale", "steps": 1000, "optimizer": {"name": "SGD", "lr": 0.1}, "schedules": [
-            {"label": "exponential", "scheduler": "ExponentialLR", "params": {"gamma": 0.991}},
-            {"label": "step", "scheduler": "StepLR", "params": {"step_size": 250, "gamma": 0.1}},
-        ]},
+        {
+            "title": "Log scale",
+            "steps": 1000,
+            "optimizer": {"name": "SGD", "lr": 0.1},
+            "schedules": [
+                {"label": "exponential", "scheduler": "ExponentialLR", "params": {"gamma": 0.991}},
+                {"label": "step", "scheduler": "StepLR", "params": {"step_size": 250, "gamma": 0.1}},
+            ],
+        },
         PlotOptions(yscale="log", size=(7, 4.2), dpi=DPI),
     ),
     # x in epochs: a major tick per epoch; OneCycleLR stepped per batch vs per epoch
     "epoch": (
-        {"title": "OneCycleLR: per step vs per epoch", "epochs": 10, "steps_per_epoch": 50,
-         "optimizer": {"name": "SGD", "lr": 0.1}, "schedules": [
-            {"label": "per step", "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 500,
-                                                                        "cycle_momentum": False}},
-            {"label": "per epoch", "interval": "epoch", "scheduler": "OneCycleLR",
-             "params": {"max_lr": 0.1, "total_steps": 10, "cycle_momentum": False}},
-        ]},
+        {
+            "title": "OneCycleLR: per step vs per epoch",
+            "epochs": 10,
+            "steps_per_epoch": 50,
+            "optimizer": {"name": "SGD", "lr": 0.1},
+            "schedules": [
+                {
+                    "label": "per step",
+                    "scheduler": "OneCycleLR",
+                    "params": {"max_lr": 0.1, "total_steps": 500, "cycle_momentum": False},
+                },
+                {
+                    "label": "per epoch",
+                    "interval": "epoch",
+                    "scheduler": "OneCycleLR",
+                    "params": {"max_lr": 0.1, "total_steps": 10, "cycle_momentum": False},
+                },
+            ],
+        },
         PlotOptions(x="epoch", size=(7, 4.2), dpi=DPI),
     ),
     # momentum / beta1 panel below, sharing x, when a schedule moves it
     "momentum": (
-        {"title": "Cyclical momentum", "steps": 1000, "optimizer": SGD, "schedules": [
-            {"scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 1000}},
-            {"scheduler": "CyclicLR", "params": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 125}},
-        ]},
+        {
+            "title": "Cyclical momentum",
+            "steps": 1000,
+            "optimizer": SGD,
+            "schedules": [
+                {"scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 1000}},
+                {"scheduler": "CyclicLR", "params": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 125}},
+            ],
+        },
         PlotOptions(size=(7, 5.2), dpi=DPI),
     ),
     # several param groups: a line style per group, legend "label · group"
     "groups": (
-        {"title": "Backbone and head", "steps": 600, "optimizer": {"name": "SGD", "lr": 0.1, "param_groups": [
-            {"name": "backbone", "lr": 0.01}, {"name": "head", "lr": 0.1}]}, "schedules": [
-            {"label": "step", "scheduler": "StepLR", "params": {"step_size": 200, "gamma": 0.3}},
-            {"label": "cosine", "scheduler": "CosineAnnealingLR", "params": {"T_max": 600}},
-        ]},
+        {
+            "title": "Backbone and head",
+            "steps": 600,
+            "optimizer": {
+                "name": "SGD",
+                "lr": 0.1,
+                "param_groups": [{"name": "backbone", "lr": 0.01}, {"name": "head", "lr": 0.1}],
+            },
+            "schedules": [
+                {"label": "step", "scheduler": "StepLR", "params": {"step_size": 200, "gamma": 0.3}},
+                {"label": "cosine", "scheduler": "CosineAnnealingLR", "params": {"T_max": 600}},
+            ],
+        },
         PlotOptions(size=(7, 4.2), dpi=DPI),
     ),
     # short run (32 steps, as in the seed article): markers on every point
     "short": (
-        {"title": "32 steps, 4 epochs of 8", "steps": 32, "steps_per_epoch": 8,
-         "optimizer": {"name": "SGD", "lr": 1e-3}, "schedules": [
-            {"scheduler": "StepLR", "params": {"step_size": 4, "gamma": 0.5}},
-            {"scheduler": "LinearLR", "params": {"start_factor": 0.5, "total_iters": 8}},
-            {"scheduler": "CosineAnnealingWarmRestarts", "params": {"T_0": 8, "eta_min": 1e-4}},
-        ]},
+        {
+            "title": "32 steps, 4 epochs of 8",
+            "steps": 32,
+            "steps_per_epoch": 8,
+            "optimizer": {"name": "SGD", "lr": 1e-3},
+            "schedules": [
+                {"scheduler": "StepLR", "params": {"step_size": 4, "gamma": 0.5}},
+                {"scheduler": "LinearLR", "params": {"start_factor": 0.5, "total_iters": 8}},
+                {"scheduler": "CosineAnnealingWarmRestarts", "params": {"T_0": 8, "eta_min": 1e-4}},
+            ],
+        },
         PlotOptions(size=(7, 4.2), dpi=DPI),
     ),
 }
@@ -140,11 +187,17 @@ def test_envelope_draws_the_same_pixels_as_every_point(tmp_path, monkeypatch):
 
     monkeypatch.setattr(layout, "LEGEND_INSIDE_MAX", 0)  # legend beside the axes: 'best' depends on the vertices
 
-    data = {"steps": 200_000, "optimizer": {"name": "SGD", "lr": 0.1}, "schedules": [
-        {"scheduler": "CyclicLR", "params": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 1500,
-                                             "cycle_momentum": False}},
-        {"scheduler": "CosineAnnealingWarmRestarts", "params": {"T_0": 7_000}},
-    ]}
+    data = {
+        "steps": 200_000,
+        "optimizer": {"name": "SGD", "lr": 0.1},
+        "schedules": [
+            {
+                "scheduler": "CyclicLR",
+                "params": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 1500, "cycle_momentum": False},
+            },
+            {"scheduler": "CosineAnnealingWarmRestarts", "params": {"T_0": 7_000}},
+        ],
+    }
     result = simulate(load_config(data))
     opts = PlotOptions(size=(7, 4.2), dpi=DPI)
     drawn = figure_for(result, opts).axes[0].get_lines()[0].get_xdata()

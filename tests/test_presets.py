@@ -21,15 +21,15 @@ from torch.optim.lr_scheduler import LambdaLR
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.validate import load_config
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.registry.presets import PRESETS
 from lrviz.simulate import simulate
+from lrviz.validate import load_config
 from tests.torchloop import direct_lrs
 
 try:  # optional test dependency (pip install lrviz[compare])
     import transformers.optimization as hf
-except Exception as exc:  # noqa: BLE001 - any import failure means "not available"
+except Exception as exc:
     hf = None
     HF_MISSING = f"transformers is not importable ({type(exc).__name__}); install lrviz[compare] to compare with it"
 else:
@@ -122,8 +122,16 @@ def x_cosine_warmup_with_min_lr(p, n):
     return GROUP_LRS * np.where(T < w, warm, decay)
 
 
-WSD_UP = {"linear": lambda x: x, "cosine": lambda x: (1 - np.cos(np.pi * x)) / 2, "1-sqrt": lambda x: 1 - np.sqrt(1 - x)}
-WSD_DOWN = {"linear": lambda x, c: 1 - x, "cosine": lambda x, c: half_cosine(x, c), "1-sqrt": lambda x, c: 1 - np.sqrt(x)}
+WSD_UP = {
+    "linear": lambda x: x,
+    "cosine": lambda x: (1 - np.cos(np.pi * x)) / 2,
+    "1-sqrt": lambda x: 1 - np.sqrt(1 - x),
+}
+WSD_DOWN = {
+    "linear": lambda x, c: 1 - x,
+    "cosine": lambda x, c: half_cosine(x, c),
+    "1-sqrt": lambda x, c: 1 - np.sqrt(x),
+}
 
 
 def x_warmup_stable_decay(p, n):
@@ -146,14 +154,24 @@ CASES = [
     ("cosine", {"num_warmup_steps": 6}, None, x_cosine),
     ("cosine", {"num_warmup_steps": 0, "num_cycles": 1.5}, None, x_cosine),
     ("cosine_with_restarts", {"num_warmup_steps": 4, "num_cycles": 3}, None, x_cosine_with_restarts),
-    ("cosine_with_restarts", {"num_warmup_steps": 4, "num_cycles": 2, "num_training_steps": 45}, 45, x_cosine_with_restarts),
+    (
+        "cosine_with_restarts",
+        {"num_warmup_steps": 4, "num_cycles": 2, "num_training_steps": 45},
+        45,
+        x_cosine_with_restarts,
+    ),
     ("polynomial", {"num_warmup_steps": 5, "lr_end": 1e-4, "power": 2.0}, None, x_polynomial),
     ("polynomial", {"num_warmup_steps": 5, "lr_end": 0.01, "num_training_steps": 40}, 40, x_polynomial),
     ("inverse_sqrt", {"num_warmup_steps": 8}, None, x_inverse_sqrt),
     ("inverse_sqrt", {"num_warmup_steps": 8, "timescale": 20}, None, x_inverse_sqrt),
     ("inverse_sqrt", {"num_warmup_steps": 0}, None, x_inverse_sqrt),  # timescale 10000
     ("cosine_with_min_lr", {"num_warmup_steps": 5, "min_lr": 0.005}, None, x_cosine_with_min_lr),
-    ("cosine_with_min_lr", {"num_warmup_steps": 5, "min_lr_rate": 0.2, "num_training_steps": 40}, 40, x_cosine_with_min_lr),
+    (
+        "cosine_with_min_lr",
+        {"num_warmup_steps": 5, "min_lr_rate": 0.2, "num_training_steps": 40},
+        40,
+        x_cosine_with_min_lr,
+    ),
     ("cosine_warmup_with_min_lr", {"num_warmup_steps": 5, "min_lr_rate": 0.1}, None, x_cosine_warmup_with_min_lr),
     (
         "cosine_warmup_with_min_lr",
@@ -164,14 +182,26 @@ CASES = [
     ("warmup_stable_decay", {"num_warmup_steps": 8, "num_decay_steps": 20}, None, x_warmup_stable_decay),
     (
         "warmup_stable_decay",
-        {"num_warmup_steps": 8, "num_decay_steps": 16, "warmup_type": "cosine", "decay_type": "linear", "min_lr_ratio": 0.1},
+        {
+            "num_warmup_steps": 8,
+            "num_decay_steps": 16,
+            "warmup_type": "cosine",
+            "decay_type": "linear",
+            "min_lr_ratio": 0.1,
+        },
         None,
         x_warmup_stable_decay,
     ),
     (
         "warmup_stable_decay",
-        {"num_warmup_steps": 10, "num_decay_steps": 20, "num_stable_steps": 15, "warmup_type": "1-sqrt",
-         "decay_type": "1-sqrt", "min_lr_ratio": 0.05},
+        {
+            "num_warmup_steps": 10,
+            "num_decay_steps": 20,
+            "num_stable_steps": 15,
+            "warmup_type": "1-sqrt",
+            "decay_type": "1-sqrt",
+            "min_lr_ratio": 0.05,
+        },
         None,
         x_warmup_stable_decay,
     ),
@@ -253,7 +283,10 @@ def test_presets_are_lambdalr_and_resume_like_training():
 
 def test_preset_params_are_validated_with_key_paths():
     base = {"steps": 10, "schedules": [{"scheduler": "warmup_stable_decay", "params": {"num_decay_steps": 3}}]}
-    bad = {**base, "schedules": [{"scheduler": "warmup_stable_decay", "params": {"num_decay_steps": 3, "decay_type": "exp"}}]}
+    bad = {
+        **base,
+        "schedules": [{"scheduler": "warmup_stable_decay", "params": {"num_decay_steps": 3, "decay_type": "exp"}}],
+    }
     with pytest.raises(ConfigError) as info:
         load_config(bad)
     assert info.value.key == "schedules[0].params.decay_type"

@@ -12,7 +12,6 @@ import glob
 import os
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -31,7 +30,9 @@ def test_readme_has_the_main_commands():
         assert any(c.startswith(f"lrviz {command} ") for c in COMMANDS), command
     section = README[README.index("## Quickstart") :]
     section = section[: section.index("\n## ", 4)]
-    quickstart = [line.strip() for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S) for line in block.splitlines()]
+    quickstart = [
+        line.strip() for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S) for line in block.splitlines()
+    ]
     assert len(quickstart) == 2 and all("pip install" in line for line in quickstart)
     assert "lrviz plot configs/" in quickstart[0] and "pytest" in quickstart[1]
     ci = (REPO / ".ci" / "run").read_text()

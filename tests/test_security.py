@@ -35,10 +35,10 @@ import yaml
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.limits import MAX_GROUPS, MAX_SCHEDULES, MAX_STEPS
-from lrviz.validate import load_config
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.io import atomic_write
+from lrviz.limits import MAX_GROUPS, MAX_SCHEDULES, MAX_STEPS
+from lrviz.validate import load_config
 
 runner = CliRunner()
 
@@ -139,8 +139,10 @@ def test_exit_0_on_success_with_the_file_written(tmp_path):
 
 
 def test_exit_1_when_check_finds_a_problem(tmp_path):
-    cfg = write(tmp_path / "onecycle.yaml", {"steps": 20, "scheduler": "OneCycleLR",
-                                             "params": {"max_lr": 0.1, "total_steps": 10}})
+    cfg = write(
+        tmp_path / "onecycle.yaml",
+        {"steps": 20, "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 10}},
+    )
     result = cli("check", cfg)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
@@ -148,13 +150,24 @@ def test_exit_1_when_check_finds_a_problem(tmp_path):
 
 
 def test_exit_2_on_bad_input_names_file_key_and_what_is_allowed(tmp_path):
-    cfg = write(tmp_path / "typo.yaml", {"steps": 10, "schedules": [
-        {"scheduler": "StepLR", "params": {"step_size": 2}},
-        {"scheduler": "StepLR", "params": {"step_sise": 2}},
-    ]})
+    cfg = write(
+        tmp_path / "typo.yaml",
+        {
+            "steps": 10,
+            "schedules": [
+                {"scheduler": "StepLR", "params": {"step_size": 2}},
+                {"scheduler": "StepLR", "params": {"step_sise": 2}},
+            ],
+        },
+    )
     result = cli("export", cfg)
-    assert_refused(result, "typo.yaml", "schedules[1].params.step_sise", "did you mean step_size",
-                   "StepLR takes: step_size, gamma, last_epoch")
+    assert_refused(
+        result,
+        "typo.yaml",
+        "schedules[1].params.step_sise",
+        "did you mean step_size",
+        "StepLR takes: step_size, gamma, last_epoch",
+    )
 
 
 def test_debug_adds_the_traceback(tmp_path):
@@ -221,66 +234,165 @@ def _escape(marker: str) -> str:
 HOSTILE = {
     # YAML
     "yaml-alias-bomb": ("bomb.yaml", _alias_bomb(), [], ["bomb.yaml", "expands to more than 100000 values"]),
-    "yaml-deep-flow": ("deep.yaml", "steps: " + "[" * 200_000 + "]" * 200_000 + "\n", [],
-                       ["deep.yaml", "nested deeper than 64 levels"]),
-    "yaml-deep-block": ("deepblock.yaml", "".join("  " * i + f"k{i}:\n" for i in range(500)), [],
-                        ["deepblock.yaml", "nested deeper than 64 levels"]),
+    "yaml-deep-flow": (
+        "deep.yaml",
+        "steps: " + "[" * 200_000 + "]" * 200_000 + "\n",
+        [],
+        ["deep.yaml", "nested deeper than 64 levels"],
+    ),
+    "yaml-deep-block": (
+        "deepblock.yaml",
+        "".join("  " * i + f"k{i}:\n" for i in range(500)),
+        [],
+        ["deepblock.yaml", "nested deeper than 64 levels"],
+    ),
     "yaml-huge": ("huge.yaml", "steps: 10\n" + "# padding\n" * 110_000, [], ["huge.yaml", "larger than 1000 kB"]),
     "yaml-binary": ("binary.yaml", bytes(range(256)) * 8, [], ["binary.yaml", "NUL bytes", "UTF-8"]),
-    "yaml-not-utf8": ("latin1.yaml", "title: caf\xe9\nsteps: 10\n".encode("latin-1"), [],
-                      ["latin1.yaml", "not UTF-8", "offset 10"]),
+    "yaml-not-utf8": (
+        "latin1.yaml",
+        "title: caf\xe9\nsteps: 10\n".encode("latin-1"),
+        [],
+        ["latin1.yaml", "not UTF-8", "offset 10"],
+    ),
     "yaml-empty": ("empty.yaml", "", [], ["empty.yaml", "empty", "expected a mapping"]),
     "yaml-only-comments": ("comments.yaml", "# nothing here\n\n", [], ["comments.yaml", "empty"]),
-    "yaml-list-at-top": ("list.yaml", "- steps: 10\n- scheduler: StepLR\n", [],
-                         ["list.yaml", "expected a mapping at the top level", "(list)"]),
-    "yaml-scalar-at-top": ("scalar.yaml", "StepLR\n", [], ["scalar.yaml", "expected a mapping at the top level", "(str)"]),
-    "yaml-list-deeper": ("deeper.yaml", "steps: 10\nschedules:\n  - scheduler: StepLR\n    params: [2, 0.5]\n", [],
-                         ["deeper.yaml", "schedules[0].params", "expected a mapping", "(list)"]),
-    "yaml-python-tag": ("tag.yaml", 'steps: !!python/object/apply:os.system ["touch {marker}"]\n', [],
-                        ["tag.yaml", "invalid YAML", "line 1"]),
+    "yaml-list-at-top": (
+        "list.yaml",
+        "- steps: 10\n- scheduler: StepLR\n",
+        [],
+        ["list.yaml", "expected a mapping at the top level", "(list)"],
+    ),
+    "yaml-scalar-at-top": (
+        "scalar.yaml",
+        "StepLR\n",
+        [],
+        ["scalar.yaml", "expected a mapping at the top level", "(str)"],
+    ),
+    "yaml-list-deeper": (
+        "deeper.yaml",
+        "steps: 10\nschedules:\n  - scheduler: StepLR\n    params: [2, 0.5]\n",
+        [],
+        ["deeper.yaml", "schedules[0].params", "expected a mapping", "(list)"],
+    ),
+    "yaml-python-tag": (
+        "tag.yaml",
+        'steps: !!python/object/apply:os.system ["touch {marker}"]\n',
+        [],
+        ["tag.yaml", "invalid YAML", "line 1"],
+    ),
     # expressions
-    "expr-attribute": ("attr.yaml", _lambda("().__class__.__base__.__subclasses__()"), [],
-                       ["attr.yaml", "params.lr_lambda", "'Attribute' syntax is not allowed", "allowed: numbers"]),
-    "expr-import": ("import.yaml", _lambda(_escape("{marker}")), [],
-                    ["import.yaml", "params.lr_lambda", "is not allowed", "allowed: numbers"]),
-    "expr-dunder": ("dunder.yaml", _lambda("__builtins__"), [],
-                    ["dunder.yaml", "params.lr_lambda", "the name '__builtins__' is not allowed"]),
-    "expr-builtin": ("builtin.yaml", _lambda("open('/etc/passwd')"), [],
-                     ["builtin.yaml", "params.lr_lambda", "calling 'open' is not allowed", "cos, sin"]),
-    "expr-huge-power": ("power.yaml", _lambda("10 ** 10 ** 10"), [],
-                        ["power.yaml", "params.lr_lambda", "failed at epoch 0", "result too large"]),
-    "expr-huge-string": ("string.yaml", _lambda("'a' * 10 ** 9"), [],
-                         ["string.yaml", "params.lr_lambda", "the constant 'a' is not allowed"]),
-    "expr-deep-nesting": ("nest.yaml", _lambda("-" * 400 + "1"), [],
-                          ["nest.yaml", "params.lr_lambda", "nested too deeply (more than 32 levels)"]),
-    "expr-metric": ("metric.yaml", {"steps": 10, "scheduler": "ReduceLROnPlateau",
-                                    "metric": {"expr": "epoch.__class__"}}, [],
-                    ["metric.yaml", "metric.expr", "'Attribute' syntax is not allowed"]),
+    "expr-attribute": (
+        "attr.yaml",
+        _lambda("().__class__.__base__.__subclasses__()"),
+        [],
+        ["attr.yaml", "params.lr_lambda", "'Attribute' syntax is not allowed", "allowed: numbers"],
+    ),
+    "expr-import": (
+        "import.yaml",
+        _lambda(_escape("{marker}")),
+        [],
+        ["import.yaml", "params.lr_lambda", "is not allowed", "allowed: numbers"],
+    ),
+    "expr-dunder": (
+        "dunder.yaml",
+        _lambda("__builtins__"),
+        [],
+        ["dunder.yaml", "params.lr_lambda", "the name '__builtins__' is not allowed"],
+    ),
+    "expr-builtin": (
+        "builtin.yaml",
+        _lambda("open('/etc/passwd')"),
+        [],
+        ["builtin.yaml", "params.lr_lambda", "calling 'open' is not allowed", "cos, sin"],
+    ),
+    "expr-huge-power": (
+        "power.yaml",
+        _lambda("10 ** 10 ** 10"),
+        [],
+        ["power.yaml", "params.lr_lambda", "failed at epoch 0", "result too large"],
+    ),
+    "expr-huge-string": (
+        "string.yaml",
+        _lambda("'a' * 10 ** 9"),
+        [],
+        ["string.yaml", "params.lr_lambda", "the constant 'a' is not allowed"],
+    ),
+    "expr-deep-nesting": (
+        "nest.yaml",
+        _lambda("-" * 400 + "1"),
+        [],
+        ["nest.yaml", "params.lr_lambda", "nested too deeply (more than 32 levels)"],
+    ),
+    "expr-metric": (
+        "metric.yaml",
+        {"steps": 10, "scheduler": "ReduceLROnPlateau", "metric": {"expr": "epoch.__class__"}},
+        [],
+        ["metric.yaml", "metric.expr", "'Attribute' syntax is not allowed"],
+    ),
     # limits
-    "limit-steps": ("steps.yaml", STEPLR | {"steps": MAX_STEPS + 1}, [],
-                    ["steps.yaml", "steps:", "above the limit of 50,000,000"]),
-    "limit-steps-cli": ("stepscli.yaml", STEPLR, ["--steps", str(10**12)],
-                        ["stepscli.yaml", "steps:", "above the limit of 50,000,000"]),
-    "limit-epochs": ("epochs.yaml", {"epochs": 100_000, "steps_per_epoch": 1000, "scheduler": "StepLR",
-                                     "params": {"step_size": 2}}, [],
-                     ["epochs.yaml", "epochs:", "100,000,000 is above the limit of 50,000,000 steps"]),
-    "limit-groups": ("groups.yaml", STEPLR | {"optimizer": {"name": "SGD", "param_groups": [{}] * (MAX_GROUPS + 1)}},
-                     [], ["groups.yaml", "optimizer.param_groups", "65 param groups is above the limit of 64"]),
-    "limit-schedules": ("scheds.yaml", {"steps": 10, "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}]
-                                        * (MAX_SCHEDULES + 1)}, [],
-                        ["scheds.yaml", "schedules:", "257 schedules is above the limit of 256"]),
-    "limit-values": ("values.yaml", {"steps": MAX_STEPS, "optimizer": {"param_groups": [{}, {}, {}]},
-                                     "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}] * 2}, [],
-                     ["values.yaml", "50,000,000 x 3 x 2 = 300,000,000 lr values", "above the limit of 100,000,000"]),
-    "limit-values-sweep": ("valsweep.yaml", STEPLR | {"steps": 10_000_000}, ["--sweep", "params.gamma=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1", "--force"],
-                           ["valsweep.yaml", "10,000,000 x 1 x 11 = 110,000,000 lr values"]),
+    "limit-steps": (
+        "steps.yaml",
+        STEPLR | {"steps": MAX_STEPS + 1},
+        [],
+        ["steps.yaml", "steps:", "above the limit of 50,000,000"],
+    ),
+    "limit-steps-cli": (
+        "stepscli.yaml",
+        STEPLR,
+        ["--steps", str(10**12)],
+        ["stepscli.yaml", "steps:", "above the limit of 50,000,000"],
+    ),
+    "limit-epochs": (
+        "epochs.yaml",
+        {"epochs": 100_000, "steps_per_epoch": 1000, "scheduler": "StepLR", "params": {"step_size": 2}},
+        [],
+        ["epochs.yaml", "epochs:", "100,000,000 is above the limit of 50,000,000 steps"],
+    ),
+    "limit-groups": (
+        "groups.yaml",
+        STEPLR | {"optimizer": {"name": "SGD", "param_groups": [{}] * (MAX_GROUPS + 1)}},
+        [],
+        ["groups.yaml", "optimizer.param_groups", "65 param groups is above the limit of 64"],
+    ),
+    "limit-schedules": (
+        "scheds.yaml",
+        {"steps": 10, "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}] * (MAX_SCHEDULES + 1)},
+        [],
+        ["scheds.yaml", "schedules:", "257 schedules is above the limit of 256"],
+    ),
+    "limit-values": (
+        "values.yaml",
+        {
+            "steps": MAX_STEPS,
+            "optimizer": {"param_groups": [{}, {}, {}]},
+            "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}] * 2,
+        },
+        [],
+        ["values.yaml", "50,000,000 x 3 x 2 = 300,000,000 lr values", "above the limit of 100,000,000"],
+    ),
+    "limit-values-sweep": (
+        "valsweep.yaml",
+        STEPLR | {"steps": 10_000_000},
+        ["--sweep", "params.gamma=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1", "--force"],
+        ["valsweep.yaml", "10,000,000 x 1 x 11 = 110,000,000 lr values"],
+    ),
     # regression: the product of 3 sweeps of 3000 values was made before it was counted (OOM-killed at 24 GB)
-    "limit-sweep-cli": ("sweepcli.yaml", STEPLR, [a for k in ("step_size", "gamma", "last_epoch")
-                                                  for a in ("--sweep", f"params.{k}=" + ",".join(map(str, range(1, 3001))))],
-                        ["sweepcli.yaml", "27000000000 schedules", "above the hard limit of 256"]),
-    "limit-sweep-block": ("sweepblock.yaml", STEPLR | {"sweep": {f"params.{k}": list(range(1, 3001))
-                                                                 for k in ("step_size", "gamma", "last_epoch")}}, [],
-                          ["sweepblock.yaml", "27000000000 schedules", "above the hard limit of 256"]),
+    "limit-sweep-cli": (
+        "sweepcli.yaml",
+        STEPLR,
+        [
+            a
+            for k in ("step_size", "gamma", "last_epoch")
+            for a in ("--sweep", f"params.{k}=" + ",".join(map(str, range(1, 3001))))
+        ],
+        ["sweepcli.yaml", "27000000000 schedules", "above the hard limit of 256"],
+    ),
+    "limit-sweep-block": (
+        "sweepblock.yaml",
+        STEPLR | {"sweep": {f"params.{k}": list(range(1, 3001)) for k in ("step_size", "gamma", "last_epoch")}},
+        [],
+        ["sweepblock.yaml", "27000000000 schedules", "above the hard limit of 256"],
+    ),
 }
 
 
@@ -301,7 +413,11 @@ def hostile(tmp_path_factory):
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     proc = subprocess.run(
         [sys.executable, "-c", _DRIVER, str(MEMORY_LIMIT), json.dumps(cases)],
-        capture_output=True, text=True, timeout=BATCH_TIMEOUT, env=env, cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=BATCH_TIMEOUT,
+        env=env,
+        cwd=folder,
     )
     results = {r["name"]: r for r in map(json.loads, proc.stdout.splitlines())}
     return folder, marker, results, proc
@@ -324,8 +440,9 @@ def test_hostile_input_is_refused_quickly_with_bounded_memory(hostile, name):
 def test_expression_failing_at_step_k_names_the_step(tmp_path):
     cfg = write(tmp_path / "div.yaml", _lambda("1 / (epoch - 5)"))
     out = tmp_path / "out.csv"
-    assert_refused(cli("export", cfg, "-o", out), "div.yaml", "params.lr_lambda", "failed at epoch 5",
-                   "division by zero")
+    assert_refused(
+        cli("export", cfg, "-o", out), "div.yaml", "params.lr_lambda", "failed at epoch 5", "division by zero"
+    )
     assert not out.exists()
 
 
@@ -350,8 +467,9 @@ def test_step_counts_must_be_positive_whole_numbers(tmp_path, key, value):
     data = {"scheduler": "StepLR", "params": {"step_size": 2}}
     data.update({"epochs": 2, "steps_per_epoch": 3} if key != "steps" else {})
     data[key] = value
-    assert_refused(cli("export", write(tmp_path / "count.yaml", data)), "count.yaml", f"{key}:",
-                   "expected a positive whole number")
+    assert_refused(
+        cli("export", write(tmp_path / "count.yaml", data)), "count.yaml", f"{key}:", "expected a positive whole number"
+    )
 
 
 def test_the_largest_allowed_run_still_loads():
@@ -369,8 +487,7 @@ def test_limits_are_checked_before_anything_is_allocated(monkeypatch):
         raise AssertionError("built an optimizer for a config past the limits")
 
     monkeypatch.setattr(lrviz.build, "build_optimizer", no_build)
-    for data in (STEPLR | {"steps": MAX_STEPS + 1},
-                 STEPLR | {"optimizer": {"param_groups": [{}] * (MAX_GROUPS + 1)}}):
+    for data in (STEPLR | {"steps": MAX_STEPS + 1}, STEPLR | {"optimizer": {"param_groups": [{}] * (MAX_GROUPS + 1)}}):
         with pytest.raises(ConfigError, match="above the limit"):
             load_config(data)
 
@@ -405,10 +522,20 @@ def test_import_targets_run_only_with_trust(evil_code, target, tmp_path):
         assert "is outside the config's folder" in line
     assert not marker.exists()
     # ... nested inside a SequentialLR too
-    nested = write(folder / "nested.yaml", {"steps": 6, "scheduler": "SequentialLR", "params": {
-        "schedulers": [{"scheduler": "StepLR", "params": {"step_size": 2}},
-                       {"scheduler": target, "params": {"step_size": 2}}],
-        "milestones": [3]}})
+    nested = write(
+        folder / "nested.yaml",
+        {
+            "steps": 6,
+            "scheduler": "SequentialLR",
+            "params": {
+                "schedulers": [
+                    {"scheduler": "StepLR", "params": {"step_size": 2}},
+                    {"scheduler": target, "params": {"step_size": 2}},
+                ],
+                "milestones": [3],
+            },
+        },
+    )
     assert_refused(cli("export", nested), "nested.yaml", "params.schedulers[1].scheduler", "--trust")
     assert not marker.exists()
     # positive control: with --trust the same config runs the code
@@ -419,8 +546,10 @@ def test_import_targets_run_only_with_trust(evil_code, target, tmp_path):
 
 def test_a_config_cannot_grant_itself_trust(evil_code):
     marker, folder = evil_code
-    cfg = write(folder / "self.yaml", {"steps": 6, "trust": True, "scheduler": "evil_mod_lrviz_test:Sched",
-                                       "params": {"step_size": 2}})
+    cfg = write(
+        folder / "self.yaml",
+        {"steps": 6, "trust": True, "scheduler": "evil_mod_lrviz_test:Sched", "params": {"step_size": 2}},
+    )
     assert_refused(cli("export", cfg), "self.yaml", "unknown key 'trust'", "allowed: title")
     assert not marker.exists()
 
@@ -436,8 +565,10 @@ def test_lrviz_trust_env_is_the_users_trust(evil_code):
 
 def test_metric_csv_outside_the_config_folder_needs_trust(tmp_path):
     write(tmp_path / "metric.csv", "loss\n" + "1.0\n" * 20)
-    cfg = write(tmp_path / "cfgs" / "plateau.yaml", {"steps": 10, "scheduler": "ReduceLROnPlateau",
-                                                     "metric": {"csv": "../metric.csv"}})
+    cfg = write(
+        tmp_path / "cfgs" / "plateau.yaml",
+        {"steps": 10, "scheduler": "ReduceLROnPlateau", "metric": {"csv": "../metric.csv"}},
+    )
     assert_refused(cli("export", cfg), "plateau.yaml", "metric.csv", "outside the config's folder", "--trust")
     assert cli("export", cfg, "--trust").exit_code == 0
 
@@ -449,9 +580,15 @@ HOSTILE_NAMES = ["..yaml", "..\\..\\escape.yaml", "$(touch pwned).yaml", "-rf.ya
 
 
 def _hostile_text_config(i: int) -> dict:
-    return {"title": "../../../../tmp/evil", "steps": 8, "optimizer": {"param_groups": [{"name": "../g"}, {"name": "/etc"}]},
-            "schedules": [{"label": "../../evil", "scheduler": "StepLR", "params": {"step_size": 2 + i}},
-                          {"label": "/etc/passwd", "scheduler": "ExponentialLR", "params": {"gamma": 0.9}}]}
+    return {
+        "title": "../../../../tmp/evil",
+        "steps": 8,
+        "optimizer": {"param_groups": [{"name": "../g"}, {"name": "/etc"}]},
+        "schedules": [
+            {"label": "../../evil", "scheduler": "StepLR", "params": {"step_size": 2 + i}},
+            {"label": "/etc/passwd", "scheduler": "ExponentialLR", "params": {"gamma": 0.9}},
+        ],
+    }
 
 
 def test_plot_writes_nothing_outside_the_output_folder(tmp_path):
@@ -565,8 +702,11 @@ def test_unwritable_output_folder_is_a_clear_error(tmp_path):
     try:
         assert_refused(cli("export", cfg, "-o", folder / "lrviz-test.csv"), f"cannot write to {str(folder)!r}")
         assert_refused(cli("plot", cfg, "-o", folder, "-f", "svg"), f"cannot write to {str(folder)!r}")
-        assert_refused(cli("gallery", tmp_path, "-o", folder / "lrviz-test-gallery", "--jobs", "1"),
-                       "lrviz-test-gallery", "cannot create")
+        assert_refused(
+            cli("gallery", tmp_path, "-o", folder / "lrviz-test-gallery", "--jobs", "1"),
+            "lrviz-test-gallery",
+            "cannot create",
+        )
     finally:
         if folder.is_relative_to(tmp_path):
             folder.chmod(0o755)
@@ -576,7 +716,9 @@ def test_two_processes_writing_the_same_gallery_do_not_corrupt_it(tmp_path):
     cfgs, out = tmp_path / "cfgs", tmp_path / "gallery"
     write(cfgs / "torch" / "steplr.yaml", STEPLR)
     write(cfgs / "torch" / "cosine.yaml", {"steps": 30, "scheduler": "CosineAnnealingLR", "params": {"T_max": 30}})
-    write(cfgs / "warmup.yaml", {"steps": 30, "scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 10}})
+    write(
+        cfgs / "warmup.yaml", {"steps": 30, "scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 10}}
+    )
     lrviz = [sys.executable, "-m", "lrviz", "gallery", str(cfgs), "-o", str(out), "--jobs", "1"]
     writers = [subprocess.Popen(lrviz, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     for p in writers:
@@ -585,8 +727,16 @@ def test_two_processes_writing_the_same_gallery_do_not_corrupt_it(tmp_path):
     check = subprocess.run(lrviz + ["--check"], capture_output=True, text=True, timeout=600)
     assert check.returncode == 0, check.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["README.md", "index.html", "torch-cosine.png", "torch-cosine.svg", "torch-steplr.png",
-                     "torch-steplr.svg", "warmup.png", "warmup.svg"]
+    assert names == [
+        "README.md",
+        "index.html",
+        "torch-cosine.png",
+        "torch-cosine.svg",
+        "torch-steplr.png",
+        "torch-steplr.svg",
+        "warmup.png",
+        "warmup.svg",
+    ]
     for name in names:  # every file complete and parseable
         data = (out / name).read_bytes()
         if name.endswith(".svg"):
@@ -635,23 +785,45 @@ def test_auto_device_falls_back_quietly(tmp_path):
 
 TORCH_ERRORS = {
     "onecycle-past-its-end": (
-        {"steps": 20, "schedules": [{"scheduler": "StepLR", "params": {"step_size": 2}}, {"scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 10}}]},
+        {
+            "steps": 20,
+            "schedules": [
+                {"scheduler": "StepLR", "params": {"step_size": 2}},
+                {"scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 10}},
+            ],
+        },
         ["schedules[1].params.total_steps", "torch failed at step 10", "Tried to step 11 times", "set total_steps"],
     ),
     "cyclic-on-an-optimizer-without-momentum": (
-        {"steps": 10, "optimizer": {"name": "Adagrad"}, "scheduler": "CyclicLR",
-         "params": {"base_lr": 0.01, "max_lr": 0.1}},
+        {
+            "steps": 10,
+            "optimizer": {"name": "Adagrad"},
+            "scheduler": "CyclicLR",
+            "params": {"base_lr": 0.01, "max_lr": 0.1},
+        },
         ["params.cycle_momentum", "CyclicLR refused", "set cycle_momentum: false"],
     ),
     "nested-child-refused": (
-        {"steps": 10, "optimizer": {"name": "Adagrad"}, "scheduler": "SequentialLR", "params": {
-            "schedulers": [{"scheduler": "CyclicLR", "params": {"base_lr": 0.01, "max_lr": 0.1}},
-                           {"scheduler": "StepLR", "params": {"step_size": 2}}], "milestones": [5]}},
+        {
+            "steps": 10,
+            "optimizer": {"name": "Adagrad"},
+            "scheduler": "SequentialLR",
+            "params": {
+                "schedulers": [
+                    {"scheduler": "CyclicLR", "params": {"base_lr": 0.01, "max_lr": 0.1}},
+                    {"scheduler": "StepLR", "params": {"step_size": 2}},
+                ],
+                "milestones": [5],
+            },
+        },
         ["params.schedulers[0].params.cycle_momentum", "CyclicLR refused"],
     ),
     "milestones-do-not-match": (
-        {"steps": 10, "scheduler": "SequentialLR", "params": {
-            "schedulers": [{"scheduler": "StepLR", "params": {"step_size": 2}}], "milestones": [3, 6]}},
+        {
+            "steps": 10,
+            "scheduler": "SequentialLR",
+            "params": {"schedulers": [{"scheduler": "StepLR", "params": {"step_size": 2}}], "milestones": [3, 6]},
+        },
         ["params:", "SequentialLR refused", "one more than the number of milestone"],
     ),
     "lr-lambda-gives-nan-at-step-3": (
@@ -684,7 +856,9 @@ def test_a_nan_param_torch_takes_is_taken_and_check_reports_the_nan(tmp_path):
     it gives are NaN, which export writes as is and check reports as an error."""
     import math
 
-    cfg = write(tmp_path / "nan.yaml", {"steps": 10, "scheduler": "StepLR", "params": {"step_size": 2, "gamma": float("nan")}})
+    cfg = write(
+        tmp_path / "nan.yaml", {"steps": 10, "scheduler": "StepLR", "params": {"step_size": 2, "gamma": float("nan")}}
+    )
     out = tmp_path / "out.csv"
     assert cli("export", cfg, "-o", out).exit_code == 0
     lrs = [float(line.split(",")[3]) for line in out.read_text().splitlines()[1:]]
@@ -699,7 +873,9 @@ def test_a_nan_param_torch_takes_is_taken_and_check_reports_the_nan(tmp_path):
 def test_a_gallery_with_one_broken_config_renders_the_others(tmp_path):
     cfgs, out = tmp_path / "cfgs", tmp_path / "gallery"
     write(cfgs / "a.yaml", STEPLR)
-    write(cfgs / "b-broken.yaml", {"steps": 20, "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 10}})
+    write(
+        cfgs / "b-broken.yaml", {"steps": 20, "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 10}}
+    )
     write(cfgs / "c.yaml", {"steps": 20, "scheduler": "ExponentialLR", "params": {"gamma": 0.9}})
     result = cli("gallery", cfgs, "-o", out, "--jobs", "1")
     assert result.exit_code == 1
@@ -714,7 +890,7 @@ def test_a_gallery_with_one_broken_config_renders_the_others(tmp_path):
     assert "a.svg" in readme and "c.svg" in readme and "b-broken" not in readme
 
 
-# --------------------------------------------------------------------------- regressions found by the fuzzer and this catalogue
+# ---------------------------------------------------------------- regressions found by the fuzzer and this catalogue
 
 
 def test_regression_unknown_key_with_a_newline_is_one_line(tmp_path):
@@ -735,15 +911,15 @@ def test_regression_load_config_of_parsed_non_mapping_data():
 
 def test_regression_expression_int_too_large_for_a_float_is_located(tmp_path):
     cfg = write(tmp_path / "big.yaml", _lambda("floor(10 ** 400)"))
-    assert_refused(cli("export", cfg), "big.yaml", "params.lr_lambda", "failed at epoch 0",
-                   "int too large to convert to float")
+    assert_refused(
+        cli("export", cfg), "big.yaml", "params.lr_lambda", "failed at epoch 0", "int too large to convert to float"
+    )
 
 
 def test_regression_metric_on_a_scheduler_that_takes_none(tmp_path):
     """StepLR.step(metric) would read the metric as an epoch: a silently wrong schedule."""
     cfg = write(tmp_path / "m.yaml", STEPLR | {"metric": [1.0] * 12})
-    assert_refused(cli("export", cfg), "m.yaml", "metric:", "StepLR does not take a metric",
-                   "only ReduceLROnPlateau")
+    assert_refused(cli("export", cfg), "m.yaml", "metric:", "StepLR does not take a metric", "only ReduceLROnPlateau")
 
 
 @pytest.mark.parametrize("where", ["label", "title", "group"])
@@ -784,8 +960,9 @@ def test_regression_huge_figure_is_refused_before_it_is_allocated(tmp_path):
     cfg = write(tmp_path / "big.yaml", STEPLR | {"plot": {"size": "50,50", "dpi": 1200}})
     out = tmp_path / "out"
     out.mkdir()
-    assert_refused(cli("plot", cfg, "-o", out, "-f", "svg"), str(cfg), "60,000 x 60,000 pixels", "above the limit",
-                   "lower the dpi")
+    assert_refused(
+        cli("plot", cfg, "-o", out, "-f", "svg"), str(cfg), "60,000 x 60,000 pixels", "above the limit", "lower the dpi"
+    )
     assert list(out.iterdir()) == []
 
 
@@ -819,14 +996,17 @@ def test_regression_huge_integer_literals_are_refused_not_crashed_on(tmp_path, l
     assert_refused(cli("export", cfg), "int.yaml", "an integer of", "at line 4", "at most 100")
 
 
-@pytest.mark.parametrize("data", [
-    {"steps": 10**5000},
-    {"params": {"step_size": 2, "gamma": 10**400}},
-    {"optimizer": {"lr": 10**400}},
-    {"title": 10**5000},
-    {"scheduler": "LambdaLR", "params": {"lr_lambda": 10**5000}},
-    {"scheduler": "ReduceLROnPlateau", "params": {}, "metric": [10**400] * 12},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"steps": 10**5000},
+        {"params": {"step_size": 2, "gamma": 10**400}},
+        {"optimizer": {"lr": 10**400}},
+        {"title": 10**5000},
+        {"scheduler": "LambdaLR", "params": {"lr_lambda": 10**5000}},
+        {"scheduler": "ReduceLROnPlateau", "params": {}, "metric": [10**400] * 12},
+    ],
+)
 def test_regression_huge_python_ints_in_a_dict_config_are_refused(data):
     """The library takes dicts too, where ints have no size limit: refused, never a ValueError/OverflowError."""
     from lrviz.simulate import simulate
@@ -855,8 +1035,12 @@ def test_regression_gallery_never_overwrites_a_page_it_did_not_write(tmp_path, p
     write(cfgs / "a.yaml", STEPLR)
     write(project / page, "# My project\n")
     before = snapshot(project)
-    assert_refused(cli("gallery", cfgs, "-o", project, "--jobs", "1"), str(project / page), "was not written by lrviz",
-                   "refusing to overwrite")
+    assert_refused(
+        cli("gallery", cfgs, "-o", project, "--jobs", "1"),
+        str(project / page),
+        "was not written by lrviz",
+        "refusing to overwrite",
+    )
     assert snapshot(project) == before  # nothing written, not even the images
     # a folder lrviz made is rewritten as before
     out = tmp_path / "gallery"

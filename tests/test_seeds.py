@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from lrviz.validate import load_config
 from lrviz.simulate import simulate
+from lrviz.validate import load_config
 from tests.conftest import SEEDS
 
 
@@ -24,7 +24,14 @@ def test_seed_001_steplr_on_adam():
     block = text[text.index("代码输出") : text.index("2.2.2")]
     printed = [float(v) for v in re.findall(r"^\d+ \[([0-9.e-]+)\]$", block, flags=re.M)]
     assert len(printed) == 10
-    cfg = load_config({"steps": 10, "optimizer": {"name": "Adam", "lr": 0.1}, "scheduler": "StepLR", "params": {"step_size": 1, "gamma": 0.1}})
+    cfg = load_config(
+        {
+            "steps": 10,
+            "optimizer": {"name": "Adam", "lr": 0.1},
+            "scheduler": "StepLR",
+            "params": {"step_size": 1, "gamma": 0.1},
+        }
+    )
     assert simulate(cfg).trajectories[0].lr[:, 0].tolist() == printed
 
 
@@ -33,7 +40,14 @@ def test_seed_001_state_dict_last_lr():
     text = _seed("001")
     block = text[text.index("2.2.2") : text.index("输出详解")]
     printed = [float(v) for v in re.findall(r"'_last_lr': \[([0-9.e-]+)\]", block)]
-    cfg = load_config({"steps": 10, "optimizer": {"name": "Adam", "lr": 0.1}, "scheduler": "StepLR", "params": {"step_size": 1, "gamma": 0.1}})
+    cfg = load_config(
+        {
+            "steps": 10,
+            "optimizer": {"name": "Adam", "lr": 0.1},
+            "scheduler": "StepLR",
+            "params": {"step_size": 1, "gamma": 0.1},
+        }
+    )
     assert simulate(cfg).trajectories[0].lr[:, 0].tolist() == printed
 
 
@@ -46,7 +60,11 @@ def test_seed_002_manual_decay_two_groups():
     cfg = load_config(
         {
             "steps": 10,
-            "optimizer": {"name": "SGD", "lr": 10, "param_groups": [{"name": "linear1", "lr": 10}, {"name": "linear2", "lr": 5}]},
+            "optimizer": {
+                "name": "SGD",
+                "lr": 10,
+                "param_groups": [{"name": "linear1", "lr": 10}, {"name": "linear2", "lr": 5}],
+            },
             "scheduler": "LambdaLR",
             "params": {"lr_lambda": "0.1 ** (epoch // 2)"},
         }
@@ -62,5 +80,12 @@ def test_seed_002_single_group_print():
     text = _seed("002")
     first = text[text.index("'''") : text.index("'''", text.index("'''") + 3)]
     printed = [float(v) for v in re.findall(r"^\d+ ([0-9.e-]+)$", first, flags=re.M)]
-    cfg = load_config({"steps": 10, "optimizer": {"name": "SGD", "lr": 10}, "scheduler": "LambdaLR", "params": {"lr_lambda": "0.1 ** (epoch // 2)"}})
+    cfg = load_config(
+        {
+            "steps": 10,
+            "optimizer": {"name": "SGD", "lr": 10},
+            "scheduler": "LambdaLR",
+            "params": {"lr_lambda": "0.1 ** (epoch // 2)"},
+        }
+    )
     assert simulate(cfg).trajectories[0].lr[:, 0].tolist() == printed

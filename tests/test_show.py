@@ -16,18 +16,24 @@ import torch
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.validate import load_config
 from lrviz.render.keypoints import key_points, regime_changes
 from lrviz.render.terminal import Line, chart
 from lrviz.simulate import simulate
+from lrviz.validate import load_config
 from tests.conftest import SEEDS
 
 runner = CliRunner()
 
 
 def lr_of(scheduler: str, steps: int, lr: float = 1e-3, **params) -> np.ndarray:
-    cfg = load_config({"steps": steps, "optimizer": {"name": "SGD", "lr": lr, "momentum": 0.9},
-                       "scheduler": scheduler, "params": params})
+    cfg = load_config(
+        {
+            "steps": steps,
+            "optimizer": {"name": "SGD", "lr": lr, "momentum": 0.9},
+            "scheduler": scheduler,
+            "params": params,
+        }
+    )
     return simulate(cfg).trajectories[0].lr[:, 0]
 
 
@@ -53,12 +59,18 @@ def test_steplr_drops_every_step_size():
 
 def test_multisteplr_drops_at_milestones():
     assert regime_changes(lr_of("MultiStepLR", 32, milestones=[8, 24, 28], gamma=0.5)) == [
-        (8, "drop"), (24, "drop"), (28, "drop")]
+        (8, "drop"),
+        (24, "drop"),
+        (28, "drop"),
+    ]
 
 
 def test_warm_restarts_every_t0():
     assert regime_changes(lr_of("CosineAnnealingWarmRestarts", 32, T_0=8, eta_min=1e-4)) == [
-        (8, "restart"), (16, "restart"), (24, "restart")]
+        (8, "restart"),
+        (16, "restart"),
+        (24, "restart"),
+    ]
 
 
 def test_constantlr_steps_up_at_total_iters():
@@ -70,10 +82,20 @@ def test_linear_warmup_ends_at_total_iters():
 
 
 def test_warmup_then_decay_is_one_peak_at_the_milestone():
-    cfg = load_config({"steps": 100, "optimizer": {"name": "SGD", "lr": 0.1}, "scheduler": "SequentialLR", "params": {
-        "schedulers": [{"scheduler": "LinearLR", "params": {"start_factor": 0.01, "total_iters": 10}},
-                       {"scheduler": "CosineAnnealingLR", "params": {"T_max": 90}}],
-        "milestones": [10]}})
+    cfg = load_config(
+        {
+            "steps": 100,
+            "optimizer": {"name": "SGD", "lr": 0.1},
+            "scheduler": "SequentialLR",
+            "params": {
+                "schedulers": [
+                    {"scheduler": "LinearLR", "params": {"start_factor": 0.01, "total_iters": 10}},
+                    {"scheduler": "CosineAnnealingLR", "params": {"T_max": 90}},
+                ],
+                "milestones": [10],
+            },
+        }
+    )
     assert regime_changes(simulate(cfg).trajectories[0].lr[:, 0]) == [(10, "end of warmup (peak)")]
 
 
@@ -94,18 +116,28 @@ def test_reduce_on_plateau_drops_where_torch_reduced():
     lrs = torch_lrs(lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(o, patience=5, factor=0.5), 60, metric=metric)
     expected = [i for i in range(1, 60) if lrs[i] < lrs[i - 1]]
     assert expected, "the synthetic loss must plateau"
-    cfg = load_config({"steps": 60, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
-                       "scheduler": "ReduceLROnPlateau", "params": {"patience": 5, "factor": 0.5}, "metric": metric})
+    cfg = load_config(
+        {
+            "steps": 60,
+            "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+            "scheduler": "ReduceLROnPlateau",
+            "params": {"patience": 5, "factor": 0.5},
+            "metric": metric,
+        }
+    )
     changes = regime_changes(simulate(cfg).trajectories[0].lr[:, 0])
     assert changes == [(s, "drop") for s in expected]
 
 
-@pytest.mark.parametrize("scheduler,params", [
-    ("ExponentialLR", {"gamma": 0.95}),
-    ("CosineAnnealingLR", {"T_max": 500}),
-    ("PolynomialLR", {"total_iters": 500, "power": 2.0}),
-    ("ConstantLR", {"factor": 1.0, "total_iters": 3}),
-])
+@pytest.mark.parametrize(
+    "scheduler,params",
+    [
+        ("ExponentialLR", {"gamma": 0.95}),
+        ("CosineAnnealingLR", {"T_max": 500}),
+        ("PolynomialLR", {"total_iters": 500, "power": 2.0}),
+        ("ConstantLR", {"factor": 1.0, "total_iters": 3}),
+    ],
+)
 def test_smooth_schedules_have_no_regime_change(scheduler, params):
     assert regime_changes(lr_of(scheduler, 500, **params)) == []
 
@@ -149,10 +181,12 @@ def test_chart_is_braille_sized_and_deterministic():
     from rich.console import Console
 
     y = lr_of("CosineAnnealingWarmRestarts", 1000, T_0=250)
+
     def draw():
         console = Console(width=100, record=True, color_system=None, file=open("/dev/null", "w"))
         console.print(chart([Line("lr", y, "#56B4E9")], width=60, height=10))
         return console.export_text()
+
     text = draw()
     assert text == draw()
     rows = text.splitlines()
@@ -209,10 +243,18 @@ def table_rows(output: str) -> list[list[str]]:
 
 
 def test_show_prints_chart_and_full_precision_table(write_config):
-    cfg = write_config({"steps": 32, "steps_per_epoch": 8, "optimizer": {"name": "SGD", "lr": 1e-3},
-                        "schedules": [{"scheduler": "StepLR", "params": {"step_size": 4, "gamma": 0.5}},
-                                      {"label": "warm", "scheduler": "LinearLR",
-                                       "params": {"start_factor": 0.5, "total_iters": 8}}]}, "two.yaml")
+    cfg = write_config(
+        {
+            "steps": 32,
+            "steps_per_epoch": 8,
+            "optimizer": {"name": "SGD", "lr": 1e-3},
+            "schedules": [
+                {"scheduler": "StepLR", "params": {"step_size": 4, "gamma": 0.5}},
+                {"label": "warm", "scheduler": "LinearLR", "params": {"start_factor": 0.5, "total_iters": 8}},
+            ],
+        },
+        "two.yaml",
+    )
     result = show(cfg)
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -234,10 +276,17 @@ def test_show_values_match_seed_001_at_full_precision(write_config):
     if not files:
         pytest.skip(f"seed article 001 not found under {SEEDS}")
     text = files[0].read_text(encoding="utf-8")
-    block = text[text.index("代码输出"): text.index("2.2.2")]
+    block = text[text.index("代码输出") : text.index("2.2.2")]
     printed = re.findall(r"^\d+ \[([0-9.e-]+)\]$", block, flags=re.M)
-    cfg = write_config({"steps": 10, "optimizer": {"name": "Adam", "lr": 0.1}, "scheduler": "StepLR",
-                        "params": {"step_size": 1, "gamma": 0.1}}, "seed001.yaml")
+    cfg = write_config(
+        {
+            "steps": 10,
+            "optimizer": {"name": "Adam", "lr": 0.1},
+            "scheduler": "StepLR",
+            "params": {"step_size": 1, "gamma": 0.1},
+        },
+        "seed001.yaml",
+    )
     result = show(cfg)
     assert result.exit_code == 0, result.output
     rows = {int(r[0]): r for r in table_rows(result.stdout)}
@@ -247,9 +296,20 @@ def test_show_values_match_seed_001_at_full_precision(write_config):
 
 
 def test_show_groups_and_momentum_columns(write_config):
-    cfg = write_config({"steps": 20, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9, "param_groups": [
-        {"name": "backbone", "lr": 0.01}, {"name": "head"}]},
-        "scheduler": "OneCycleLR", "params": {"max_lr": [0.01, 0.1], "total_steps": 20}}, "groups.yaml")
+    cfg = write_config(
+        {
+            "steps": 20,
+            "optimizer": {
+                "name": "SGD",
+                "lr": 0.1,
+                "momentum": 0.9,
+                "param_groups": [{"name": "backbone", "lr": 0.01}, {"name": "head"}],
+            },
+            "scheduler": "OneCycleLR",
+            "params": {"max_lr": [0.01, 0.1], "total_steps": 20},
+        },
+        "groups.yaml",
+    )
     result = show(cfg)
     assert result.exit_code == 0, result.output
     header = next(ln for ln in result.stdout.splitlines() if ln.strip().startswith("step"))
@@ -261,8 +321,14 @@ def test_show_groups_and_momentum_columns(write_config):
 
 
 def test_show_long_cyclic_run_caps_the_table(write_config):
-    cfg = write_config({"steps": 2000, "optimizer": {"name": "SGD", "lr": 0.1}, "scheduler": "CyclicLR",
-                        "params": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 10, "cycle_momentum": False}})
+    cfg = write_config(
+        {
+            "steps": 2000,
+            "optimizer": {"name": "SGD", "lr": 0.1},
+            "scheduler": "CyclicLR",
+            "params": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 10, "cycle_momentum": False},
+        }
+    )
     result = show(cfg)
     assert result.exit_code == 0, result.output
     m = re.search(r"… and ([\d,]+) more regime changes", result.stdout)
@@ -270,7 +336,12 @@ def test_show_long_cyclic_run_caps_the_table(write_config):
 
 
 def test_show_options_steps_yscale_height_sweep(write_config):
-    single = {"steps": 50, "optimizer": {"name": "SGD", "lr": 0.1}, "scheduler": "ExponentialLR", "params": {"gamma": 0.9}}
+    single = {
+        "steps": 50,
+        "optimizer": {"name": "SGD", "lr": 0.1},
+        "scheduler": "ExponentialLR",
+        "params": {"gamma": 0.9},
+    }
     cfg = write_config(single)
     result = show(cfg, "--steps", "20", "--yscale", "log", "--height", "5", "--device", "cpu")
     assert result.exit_code == 0, result.output
@@ -325,16 +396,21 @@ def test_key_point_labels_are_never_repeated():
 
 
 def test_grid_titles_wrap_instead_of_running_into_the_next_panel():
-    from lrviz.validate import load_config
     from lrviz.render.plot import PlotOptions, figure_for
     from lrviz.simulate import simulate
+    from lrviz.validate import load_config
 
     long = "CosineAnnealingWarmRestarts(8, 1, 1e-4) with a long label"
-    cfg = load_config({"steps": 8, "schedules": [
-        {"label": long, "scheduler": "CosineAnnealingWarmRestarts", "params": {"T_0": 4}},
-        {"label": "short", "scheduler": "StepLR", "params": {"step_size": 2}},
-        {"label": "c", "scheduler": "StepLR", "params": {"step_size": 3}},
-    ]})
+    cfg = load_config(
+        {
+            "steps": 8,
+            "schedules": [
+                {"label": long, "scheduler": "CosineAnnealingWarmRestarts", "params": {"T_0": 4}},
+                {"label": "short", "scheduler": "StepLR", "params": {"step_size": 2}},
+                {"label": "c", "scheduler": "StepLR", "params": {"step_size": 3}},
+            ],
+        }
+    )
     fig = figure_for(simulate(cfg), PlotOptions.resolve({"layout": "grid"}))
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
     assert titles[0].replace("\n", " ") == long and "\n" in titles[0]

@@ -31,8 +31,8 @@ try:
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 with open(report, "w") as fh:
-    json.dump({"code": code, "loaded": sorted(m for m in sys.modules if m.split(".")[0] in %r)}, fh)
-""" % (HEAVY,)
+    json.dump({"code": code, "loaded": sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)}, fh)
+""".replace("HEAVY", repr(HEAVY))
 
 
 def run_cli(args: list[str], tmp_path) -> tuple[int, list[str], str]:
@@ -41,7 +41,11 @@ def run_cli(args: list[str], tmp_path) -> tuple[int, list[str], str]:
     env.pop("LRVIZ_DEBUG", None)
     proc = subprocess.run(
         [sys.executable, "-c", WRAPPER, json.dumps(args), str(report)],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
     )
     assert report.exists(), f"the wrapper did not finish: {proc.stderr[-2000:]}"
     data = json.loads(report.read_text())
@@ -84,7 +88,10 @@ def test_python_m_lrviz_importtime(args, tmp_path):
     """The module entry point, as `python -X importtime -m lrviz ...` sees it."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "lrviz", *args],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]

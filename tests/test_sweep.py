@@ -7,15 +7,14 @@ import itertools
 
 import numpy as np
 import pytest
-import torch
 from torch.optim import lr_scheduler as L
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.validate import load_config
 from lrviz.errors import ConfigError, LrvizError
-from lrviz.simulate import simulate
 from lrviz.limits import MAX_SWEEP_SCHEDULES
+from lrviz.simulate import simulate
+from lrviz.validate import load_config
 from lrviz.validate.sweep import apply_sweeps, parse_cli_sweep
 from tests.torchloop import direct_lrs
 
@@ -27,7 +26,12 @@ STEPS = 25
 def base(**extra) -> dict:
     return {
         "steps": STEPS,
-        "optimizer": {"name": "SGD", "lr": LRS[0], "momentum": 0.9, "param_groups": [{"name": "a"}, {"name": "b", "lr": LRS[1]}]},
+        "optimizer": {
+            "name": "SGD",
+            "lr": LRS[0],
+            "momentum": 0.9,
+            "param_groups": [{"name": "a"}, {"name": "b", "lr": LRS[1]}],
+        },
         **extra,
     }
 
@@ -40,45 +44,57 @@ def test_cli_sweep_labels_and_values_equal_direct_torch():
     cfg = load_config(base(scheduler="StepLR", params={"step_size": 4}))
     swept = apply_sweeps(cfg, ["params.gamma=0.1,0.5,0.9"], force=False)
     assert [s.label for s in swept.schedules] == [
-        "StepLR params.gamma=0.1", "StepLR params.gamma=0.5", "StepLR params.gamma=0.9",
+        "StepLR params.gamma=0.1",
+        "StepLR params.gamma=0.5",
+        "StepLR params.gamma=0.9",
     ]
     result = simulate(swept)
-    for traj, gamma in zip(result.trajectories, (0.1, 0.5, 0.9)):
-        np.testing.assert_array_equal(traj.lr, direct(lambda o: L.StepLR(o, step_size=4, gamma=gamma)))
+    for traj, gamma in zip(result.trajectories, (0.1, 0.5, 0.9), strict=True):
+        np.testing.assert_array_equal(traj.lr, direct(lambda o, gamma=gamma: L.StepLR(o, step_size=4, gamma=gamma)))
     assert cfg.schedules[0].params == {"step_size": 4}  # the original config is untouched
 
 
 def test_nested_path_into_sequentiallr():
-    cfg = load_config(base(schedules=[{
-        "label": "warm+exp",
-        "scheduler": "SequentialLR",
-        "params": {
-            "milestones": [5],
-            "schedulers": [
-                {"scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 5}},
-                {"scheduler": "ExponentialLR", "params": {"gamma": 0.9}},
-            ],
-        },
-    }]))
+    cfg = load_config(
+        base(
+            schedules=[
+                {
+                    "label": "warm+exp",
+                    "scheduler": "SequentialLR",
+                    "params": {
+                        "milestones": [5],
+                        "schedulers": [
+                            {"scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 5}},
+                            {"scheduler": "ExponentialLR", "params": {"gamma": 0.9}},
+                        ],
+                    },
+                }
+            ]
+        )
+    )
     swept = apply_sweeps(cfg, ["params.schedulers.0.params.total_iters=2,5,10"])
     assert [s.label for s in swept.schedules] == [
         f"warm+exp params.schedulers.0.params.total_iters={n}" for n in (2, 5, 10)
     ]
-    for traj, n in zip(simulate(swept).trajectories, (2, 5, 10)):
-        expected = direct(lambda o: L.SequentialLR(
-            o, [L.LinearLR(o, start_factor=0.1, total_iters=n), L.ExponentialLR(o, gamma=0.9)], milestones=[5]
-        ))
+    for traj, n in zip(simulate(swept).trajectories, (2, 5, 10), strict=True):
+        expected = direct(
+            lambda o, n=n: L.SequentialLR(
+                o, [L.LinearLR(o, start_factor=0.1, total_iters=n), L.ExponentialLR(o, gamma=0.9)], milestones=[5]
+            )
+        )
         np.testing.assert_array_equal(traj.lr, expected)
 
 
 def test_block_and_cli_make_a_cartesian_product_per_schedule():
-    cfg = load_config(base(
-        schedules=[
-            {"label": "step", "scheduler": "StepLR", "params": {"step_size": 3}},
-            {"label": "step6", "scheduler": "StepLR", "params": {"step_size": 6, "gamma": 0.2}},
-        ],
-        sweep={"params.gamma": [0.3, 0.6], "params.step_size": [1, 2]},
-    ))
+    cfg = load_config(
+        base(
+            schedules=[
+                {"label": "step", "scheduler": "StepLR", "params": {"step_size": 3}},
+                {"label": "step6", "scheduler": "StepLR", "params": {"step_size": 6, "gamma": 0.2}},
+            ],
+            sweep={"params.gamma": [0.3, 0.6], "params.step_size": [1, 2]},
+        )
+    )
     # the command line replaces the block's params.step_size and adds a new key
     swept = apply_sweeps(cfg, ["params.step_size=2,4,8", "interval=step"])
     assert len(swept.schedules) == 2 * 2 * 3
@@ -86,8 +102,10 @@ def test_block_and_cli_make_a_cartesian_product_per_schedule():
     assert swept.schedules[-1].label == "step6 params.gamma=0.6 params.step_size=8 interval=step"
     combos = list(itertools.product((0.3, 0.6), (2, 4, 8)))
     trajectories = simulate(swept).trajectories
-    for traj, (gamma, size) in zip(trajectories, combos * 2):
-        np.testing.assert_array_equal(traj.lr, direct(lambda o: L.StepLR(o, step_size=size, gamma=gamma)))
+    for traj, (gamma, size) in zip(trajectories, combos * 2, strict=True):
+        np.testing.assert_array_equal(
+            traj.lr, direct(lambda o, size=size, gamma=gamma: L.StepLR(o, step_size=size, gamma=gamma))
+        )
     assert swept.sweep == {}  # applied: a second apply_sweeps leaves it as is
     assert apply_sweeps(swept, []) is swept
 
@@ -202,7 +220,8 @@ def test_cli_sweep_end_to_end(write_config):
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(result.stdout.splitlines()))
     assert [r["schedule"] for r in rows if r["group"] == "b" and r["step"] == "5"] == [
-        "ExponentialLR params.gamma=0.5", "ExponentialLR params.gamma=0.8",
+        "ExponentialLR params.gamma=0.5",
+        "ExponentialLR params.gamma=0.8",
     ]
     last = {r["schedule"]: float(r["lr"]) for r in rows if r["group"] == "b" and r["step"] == "5"}
     assert last["ExponentialLR params.gamma=0.8"] == direct(lambda o: L.ExponentialLR(o, 0.8), 6)[5, 1]

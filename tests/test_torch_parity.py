@@ -16,9 +16,9 @@ import torch
 from torch import nn
 from torch.optim import lr_scheduler as L
 
-from lrviz.validate import load_config
 from lrviz.registry.torch_classes import torch_schedulers
 from lrviz.simulate import simulate
+from lrviz.validate import load_config
 
 STEPS = 40
 GROUP_LRS = (0.1, 0.03)
@@ -44,7 +44,12 @@ CASES = {
     "StepLR": ({"step_size": 7, "gamma": 0.5}, lambda o: L.StepLR(o, 7, 0.5), "Adam", {}),
     "MultiStepLR": ({"milestones": [5, 17, 30], "gamma": 0.3}, lambda o: L.MultiStepLR(o, [5, 17, 30], 0.3), "SGD", {}),
     "ConstantLR": ({"factor": 0.25, "total_iters": 9}, lambda o: L.ConstantLR(o, 0.25, 9), "SGD", {}),
-    "LinearLR": ({"start_factor": 0.1, "end_factor": 0.9, "total_iters": 13}, lambda o: L.LinearLR(o, 0.1, 0.9, 13), "AdamW", {}),
+    "LinearLR": (
+        {"start_factor": 0.1, "end_factor": 0.9, "total_iters": 13},
+        lambda o: L.LinearLR(o, 0.1, 0.9, 13),
+        "AdamW",
+        {},
+    ),
     "ExponentialLR": ({"gamma": 0.9}, lambda o: L.ExponentialLR(o, 0.9), "SGD", {}),
     "SequentialLR": (
         {
@@ -127,7 +132,11 @@ def lrviz_config(name: str) -> dict:
     params, _, opt_name, opt_kwargs = CASES[name]
     cfg = {
         "steps": STEPS,
-        "optimizer": {"name": opt_name, **opt_kwargs, "param_groups": [{"name": "a", "lr": GROUP_LRS[0]}, {"name": "b", "lr": GROUP_LRS[1]}]},
+        "optimizer": {
+            "name": opt_name,
+            **opt_kwargs,
+            "param_groups": [{"name": "a", "lr": GROUP_LRS[0]}, {"name": "b", "lr": GROUP_LRS[1]}],
+        },
         "scheduler": name,
         "params": params,
     }
@@ -185,8 +194,14 @@ def test_each_schedule_gets_a_fresh_optimizer():
 
 def test_interval_epoch_steps_once_per_epoch():
     cfg = load_config(
-        {"epochs": 4, "steps_per_epoch": 5, "optimizer": {"name": "SGD", "lr": 1.0},
-         "scheduler": "StepLR", "params": {"step_size": 1, "gamma": 0.5}, "interval": "epoch"}
+        {
+            "epochs": 4,
+            "steps_per_epoch": 5,
+            "optimizer": {"name": "SGD", "lr": 1.0},
+            "scheduler": "StepLR",
+            "params": {"step_size": 1, "gamma": 0.5},
+            "interval": "epoch",
+        }
     )
     lr = simulate(cfg).trajectories[0].lr[:, 0].tolist()
     # independent closed form: epoch e = i // 5 uses 0.5 ** e
@@ -201,7 +216,14 @@ def test_default_optimizer_is_sgd_momentum():
 
 
 def test_optimizer_without_momentum_records_none():
-    cfg = load_config({"steps": 3, "optimizer": {"name": "Adagrad", "lr": 0.1}, "scheduler": "ExponentialLR", "params": {"gamma": 0.5}})
+    cfg = load_config(
+        {
+            "steps": 3,
+            "optimizer": {"name": "Adagrad", "lr": 0.1},
+            "scheduler": "ExponentialLR",
+            "params": {"gamma": 0.5},
+        }
+    )
     traj = simulate(cfg).trajectories[0]
     assert traj.momentum is None
     assert traj.lr[:, 0].tolist() == [0.1, 0.05, 0.025]
@@ -216,7 +238,14 @@ def test_unwritten_optimizer_keywords_take_torch_defaults():
 
 def test_lbfgs_and_muon_optimizers_can_be_simulated():
     for name in ("LBFGS", "Muon", "Adafactor"):
-        cfg = load_config({"steps": 3, "optimizer": {"name": name, "lr": 0.01}, "scheduler": "ExponentialLR", "params": {"gamma": 0.5}})
+        cfg = load_config(
+            {
+                "steps": 3,
+                "optimizer": {"name": name, "lr": 0.01},
+                "scheduler": "ExponentialLR",
+                "params": {"gamma": 0.5},
+            }
+        )
         assert simulate(cfg).trajectories[0].lr[:, 0].tolist() == [0.01, 0.005, 0.0025]
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import yaml
 
-from lrviz.validate import load_config
-from lrviz.simulate import simulate
 from lrviz.parse.yamlio import parse_yaml
+from lrviz.simulate import simulate
+from lrviz.validate import load_config
 
 
 def test_exponent_floats_are_numbers():

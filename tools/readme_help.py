@@ -54,7 +54,7 @@ def updated(readme: str) -> str:
     start, end = readme.find(BEGIN), readme.find(END)
     if start < 0 or end < start:
         raise SystemExit(f"README.md has no section between {BEGIN!r} and {END!r}")
-    return readme[:start] + reference() + readme[end + len(END):]
+    return readme[:start] + reference() + readme[end + len(END) :]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,22 @@ from lrviz.check.resume import (
 from lrviz.check.run import check_config, check_schedule
 
 __all__ = [
-    "ERROR", "LINTS", "SEVERITIES", "WARNING", "Context", "Finding", "Lint", "check_config", "check_schedule",
-    "checkpoints", "exit_code", "first_difference", "likely_cause", "resume", "resume_points", "resume_round_trip",
-    "summarize", "validate_resume_at",
+    "ERROR",
+    "LINTS",
+    "SEVERITIES",
+    "WARNING",
+    "Context",
+    "Finding",
+    "Lint",
+    "check_config",
+    "check_schedule",
+    "checkpoints",
+    "exit_code",
+    "first_difference",
+    "likely_cause",
+    "resume",
+    "resume_points",
+    "resume_round_trip",
+    "summarize",
+    "validate_resume_at",
 ]

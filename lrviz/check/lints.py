@@ -30,8 +30,17 @@ if TYPE_CHECKING:
 
 #: Scheduler parameters that count scheduler steps (epochs for ``interval: epoch``).
 COUNT_PARAMS = (
-    "T_max", "T_0", "step_size", "step_size_up", "step_size_down", "total_iters", "total_steps",
-    "milestones", "num_training_steps", "num_warmup_steps", "warmup_steps",
+    "T_max",
+    "T_0",
+    "step_size",
+    "step_size_up",
+    "step_size_down",
+    "total_iters",
+    "total_steps",
+    "milestones",
+    "num_training_steps",
+    "num_warmup_steps",
+    "warmup_steps",
 )
 #: Count parameters that say how long a schedule lasts (not a period or a milestone):
 #: given the number of epochs on a per-step schedule, the whole schedule is squeezed
@@ -86,19 +95,23 @@ def _interval_mismatch(ctx: Context) -> Iterator[Finding]:
                 big = [v for v in values if epochs < v <= cfg.steps]
                 if big:
                     yield ctx.finding(
-                        WARNING, "interval-mismatch",
+                        WARNING,
+                        "interval-mismatch",
                         f"{node.name} {param}={shown} looks like a count of optimizer steps, but this schedule has "
                         f"interval: epoch and is stepped once per epoch ({epochs} times in {cfg.steps} steps); "
                         f"use interval: step, or give {param} in epochs",
-                        key=key, values={param: max(big), "epochs": epochs, "steps": cfg.steps},
+                        key=key,
+                        values={param: max(big), "epochs": epochs, "steps": cfg.steps},
                     )
             elif _looks_like_epochs(node, param, shown, values, epochs):
                 yield ctx.finding(
-                    WARNING, "interval-mismatch",
+                    WARNING,
+                    "interval-mismatch",
                     f"{node.name} {param}={shown} looks like a count of epochs (the run has {epochs} epochs of "
                     f"{spe} steps), but this schedule has interval: step and is stepped {cfg.steps} times; "
                     f"use interval: epoch, or give {param} in optimizer steps",
-                    key=key, values={param: max(values), "epochs": epochs, "steps": cfg.steps},
+                    key=key,
+                    values={param: max(values), "epochs": epochs, "steps": cfg.steps},
                 )
 
 
@@ -138,10 +151,12 @@ def _onecycle(ctx: Context) -> Iterator[Finding]:
         how = f"stepped {node.reach} times" + (" (once per epoch)" if ctx.schedule.interval == "epoch" else "")
         if total < node.reach:
             yield ctx.finding(
-                ERROR, "onecycle-total-steps",
+                ERROR,
+                "onecycle-total-steps",
                 f"OneCycleLR {given} = {total} but the scheduler is {how}: torch raises ValueError at "
                 f"scheduler step {total + 1}; set total_steps: {node.reach}",
-                key=key, values={"total_steps": total, "scheduler_steps": node.reach},
+                key=key,
+                values={"total_steps": total, "scheduler_steps": node.reach},
             )
         else:
             fix = (
@@ -150,10 +165,12 @@ def _onecycle(ctx: Context) -> Iterator[Finding]:
                 else f"set total_steps: {node.reach}"
             )
             yield ctx.finding(
-                WARNING, "onecycle-total-steps",
+                WARNING,
+                "onecycle-total-steps",
                 f"OneCycleLR {given} = {total} but the scheduler is {how}: the cycle stops at "
                 f"{node.reach / total:.0%} and never anneals to its final lr; {fix}",
-                key=key, values={"total_steps": total, "scheduler_steps": node.reach},
+                key=key,
+                values={"total_steps": total, "scheduler_steps": node.reach},
             )
 
 
@@ -167,19 +184,23 @@ def _cosine(ctx: Context) -> Iterator[Finding]:
             continue
         if 0 < t_max < node.horizon:
             yield ctx.finding(
-                WARNING, "cosine-tmax",
+                WARNING,
+                "cosine-tmax",
                 f"CosineAnnealingLR T_max={t_max} is shorter than the {node.reach} scheduler steps it runs: the lr "
                 f"reaches eta_min after {t_max} steps and rises again (T_max is a half period, not a restart); "
                 f"set T_max: {node.reach}, or use CosineAnnealingWarmRestarts for restarts",
-                key=key, values={"T_max": t_max, "scheduler_steps": node.reach},
+                key=key,
+                values={"T_max": t_max, "scheduler_steps": node.reach},
             )
         elif t_max >= 2 * node.reach:
             yield ctx.finding(
-                WARNING, "cosine-tmax",
+                WARNING,
+                "cosine-tmax",
                 f"CosineAnnealingLR T_max={t_max} is {t_max / node.reach:.3g}x the {node.reach} scheduler steps it "
                 f"runs: the lr is still above half its starting value at the end and never anneals; "
                 f"set T_max: {node.reach} (the run's length)",
-                key=key, values={"T_max": t_max, "scheduler_steps": node.reach},
+                key=key,
+                values={"T_max": t_max, "scheduler_steps": node.reach},
             )
 
 
@@ -193,17 +214,19 @@ def _milestones_lint(ctx: Context) -> Iterator[Finding]:
             continue
         what = "switches to the next scheduler" if node.name == "SequentialLR" else "decays the lr"
         yield ctx.finding(
-            WARNING, "milestone-beyond-run",
+            WARNING,
+            "milestone-beyond-run",
             f"{node.name} milestone{'s' if len(late) > 1 else ''} {', '.join(map(str, late))} never take"
             f"{'' if len(late) > 1 else 's'} effect: a milestone {what} after that many scheduler steps, and the "
             f"last optimizer step uses the lr after {node.horizon}; lower {'them' if len(late) > 1 else 'it'} "
             f"or lengthen the run",
-            key=key, values={"milestone": late[0], "last_scheduler_step": node.horizon},
+            key=key,
+            values={"milestone": late[0], "last_scheduler_step": node.horizon},
         )
 
 
 def _group_values(ctx: Context, row: np.ndarray) -> dict[str, float]:
-    return {name: float(v) for name, v in zip(ctx.recorded.groups, row)}
+    return {name: float(v) for name, v in zip(ctx.recorded.groups, row, strict=True)}
 
 
 def _nonfinite(ctx: Context) -> Iterator[Finding]:
@@ -214,11 +237,13 @@ def _nonfinite(ctx: Context) -> Iterator[Finding]:
     if bad.any():
         i = int(np.argmax(bad.any(axis=1)))
         yield ctx.finding(
-            ERROR, "nonfinite-lr",
+            ERROR,
+            "nonfinite-lr",
             f"the lr is {num(lr[i][bad[i]][0])} from step {i} ({' and '.join(_nonfinite_kinds(lr))} at "
             f"{int(bad.any(axis=1).sum())} of {len(lr)} steps): training would diverge or stop; check the "
             "params (a factor that overflows, a division by zero)",
-            step=i, values=_group_values(ctx, lr[i]),
+            step=i,
+            values=_group_values(ctx, lr[i]),
         )
 
 
@@ -237,10 +262,12 @@ def _nonpositive(ctx: Context) -> Iterator[Finding]:
     if neg.any():
         i = int(np.argmax(neg.any(axis=1)))
         yield ctx.finding(
-            ERROR, "nonpositive-lr",
+            ERROR,
+            "nonpositive-lr",
             f"the lr is negative ({num(lr[i][neg[i]].min())}) at step {i}: the optimizer would climb the loss; "
             "check the params (an end factor or lr_lambda below zero)",
-            step=i, values=_group_values(ctx, lr[i]),
+            step=i,
+            values=_group_values(ctx, lr[i]),
         )
         return
     # A zero lr at the first step (warmup from 0), the last (decay to 0) or at the
@@ -251,10 +278,12 @@ def _nonpositive(ctx: Context) -> Iterator[Finding]:
     if stretch.any():
         i = int(np.argmax(stretch))
         yield ctx.finding(
-            WARNING, "nonpositive-lr",
+            WARNING,
+            "nonpositive-lr",
             f"the lr is 0 at {int((lr == 0).any(axis=1).sum())} of {len(lr)} steps, from step {i}: those "
             "optimizer steps do nothing; check the params (a schedule that ends before the run, a factor of 0)",
-            step=i, values=_group_values(ctx, lr[i]),
+            step=i,
+            values=_group_values(ctx, lr[i]),
         )
 
 
@@ -266,7 +295,8 @@ def _constant(ctx: Context) -> Iterator[Finding]:
         return
     if np.all(t.lr == t.lr[0]) and not t.momentum_varies():
         yield ctx.finding(
-            WARNING, "constant-lr",
+            WARNING,
+            "constant-lr",
             f"the lr never changes ({', '.join(num(v) for v in t.lr[0])} for all {t.steps} steps): "
             "this scheduler does nothing in this run; check its params against the run's length",
             values=_group_values(ctx, t.lr[0]),
@@ -285,13 +315,15 @@ def _collapse(ctx: Context) -> Iterator[Finding]:
     every = ctx.config.scheduler_every(ctx.schedule)
     if np.unique(np.flatnonzero(same) // every).size >= 2:
         i = int(np.argmax(same))
-        configured = ", ".join(f"{g}={num(v)}" for g, v in zip(ctx.recorded.groups, ctx.configured_lrs))
+        configured = ", ".join(f"{g}={num(v)}" for g, v in zip(ctx.recorded.groups, ctx.configured_lrs, strict=True))
         yield ctx.finding(
-            WARNING, "groups-collapse",
+            WARNING,
+            "groups-collapse",
             f"the param groups were configured with different lrs ({configured}) but all use lr "
             f"{num(lr[i, 0])} from step {i}: a single-number scheduler param (max_lr, base_lr, eta_min, "
             "min_lr) sets every group alike; give it a list with one value per group",
-            step=i, values=_group_values(ctx, lr[i]),
+            step=i,
+            values=_group_values(ctx, lr[i]),
         )
 
 

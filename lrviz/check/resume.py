@@ -187,8 +187,16 @@ def resume(
     # The dummy parameters have no gradient, so this changes no lr or momentum.
     optimizer.step(zero_closure)
     record = Record(optimizer.param_groups, momentum=momentum)
-    advance(optimizer, scheduler, metric, record, every=config.scheduler_every(schedule), start=k, stop=config.steps,
-            key=schedule.key)
+    advance(
+        optimizer,
+        scheduler,
+        metric,
+        record,
+        every=config.scheduler_every(schedule),
+        start=k,
+        stop=config.steps,
+        key=schedule.key,
+    )
     lr, m = record.matrices()
     return Resumed(k, lr, m, scheduler)
 
@@ -236,21 +244,29 @@ def _round_trip(
     except LrvizError:
         raise
     except Exception as exc:
-        return [_finding(
-            schedule, config, "resume-failed",
-            f"saving the optimizer and scheduler state with torch.save failed: {first_line(exc)}; a state_dict "
-            "must hold only picklable values (no lambdas or local functions among the scheduler's attributes)",
-        )]
+        return [
+            _finding(
+                schedule,
+                config,
+                "resume-failed",
+                f"saving the optimizer and scheduler state with torch.save failed: {first_line(exc)}; a state_dict "
+                "must hold only picklable values (no lambdas or local functions among the scheduler's attributes)",
+            )
+        ]
     diff = first_difference(prefix, trajectory.lr[: len(prefix)])
     if diff is not None:
         i, g = diff
-        return [_finding(
-            schedule, config, "nondeterministic",
-            f"two fresh runs of this schedule differ at step {i} (group {trajectory.groups[g]}: "
-            f"{num(trajectory.lr[i, g])} then {num(prefix[i, g])}): it depends on something besides its params "
-            "(randomness, a global, the clock), so no saved state can reproduce it",
-            step=i,
-        )]
+        return [
+            _finding(
+                schedule,
+                config,
+                "nondeterministic",
+                f"two fresh runs of this schedule differ at step {i} (group {trajectory.groups[g]}: "
+                f"{num(trajectory.lr[i, g])} then {num(prefix[i, g])}): it depends on something besides its params "
+                "(randomness, a global, the clock), so no saved state can reproduce it",
+                step=i,
+            )
+        ]
     findings: list[Finding] = []
     diverged: list[_Divergence] = []
     for k in points:
@@ -276,9 +292,10 @@ def _divergence(trajectory: Trajectory, run: Resumed, kind: str) -> _Divergence 
     """Where a resumed run first differs from the uninterrupted one (lr or momentum), if it does."""
     k = run.k
     hits = []
-    for what, ref, got in (("lr", trajectory.lr[k:], run.lr),
-                           ("momentum", trajectory.momentum[k:] if trajectory.momentum is not None else None,
-                            run.momentum)):
+    for what, ref, got in (
+        ("lr", trajectory.lr[k:], run.lr),
+        ("momentum", trajectory.momentum[k:] if trajectory.momentum is not None else None, run.momentum),
+    ):
         d = first_difference(ref, got) if ref is not None and got is not None else None
         if d is not None:
             hits.append((d[0] + k, d[1], what, float(ref[d]), float(got[d])))
@@ -294,8 +311,11 @@ def _divergence_finding(schedule: Schedule, config: Config, diverged: list[_Dive
     others = [e.point for e in diverged[1:]]
     also = f" (also when resumed after step {', '.join(map(str, others))})" if others else ""
     return _finding(
-        schedule, config, "resume-divergence",
+        schedule,
+        config,
+        "resume-divergence",
         f"resumed from a checkpoint saved after step {d.point}, the {d.what} differs from the uninterrupted run "
         f"first at step {d.step}: {num(d.resumed)} instead of {num(d.uninterrupted)}{also}. Likely cause: {d.cause}",
-        step=d.step, values={"resume_at": d.point, "uninterrupted": d.uninterrupted, "resumed": d.resumed},
+        step=d.step,
+        values={"resume_at": d.point, "uninterrupted": d.uninterrupted, "resumed": d.resumed},
     )

@@ -14,7 +14,9 @@ from lrviz.simulate import resolve_device, step_schedule
 from lrviz.spec import Config, Schedule
 
 
-def check_schedule(config: Config, schedule: Schedule, device: str, resume_at: list[int] | None = None) -> list[Finding]:
+def check_schedule(
+    config: Config, schedule: Schedule, device: str, resume_at: list[int] | None = None
+) -> list[Finding]:
     """Every finding for one schedule: lints, torch warnings, then the resume round trip."""
     # Build once up front: params torch refuses are bad input (exit 2), not a finding.
     # Its warnings are dropped here: step_schedule's build records the same ones.
@@ -33,19 +35,23 @@ def check_schedule(config: Config, schedule: Schedule, device: str, resume_at: l
     if failure is not None:
         if not any(f.severity == ERROR for f in findings):
             onecycle = "Tried to step" in failure.message
-            findings.append(ctx.finding(
-                ERROR, "onecycle-total-steps" if onecycle else "simulation-failed",
-                failure.message if onecycle else f"{failure.message}; training would stop here",
-                key=failure.key,
-            ))
+            findings.append(
+                ctx.finding(
+                    ERROR,
+                    "onecycle-total-steps" if onecycle else "simulation-failed",
+                    failure.message if onecycle else f"{failure.message}; training would stop here",
+                    key=failure.key,
+                )
+            )
         return findings
     assert trajectory is not None
     if points:
         more, resume_warnings = resume_round_trip(config, schedule, device, trajectory, points)
         findings.extend(more)
         findings.extend(
-            ctx.finding(WARNING, "torch-warning", f"torch warned during the resume round trip: {line}",
-                        values={"warning": line})
+            ctx.finding(
+                WARNING, "torch-warning", f"torch warned during the resume round trip: {line}", values={"warning": line}
+            )
             for line in resume_warnings
             if line not in trajectory.warnings
         )

@@ -7,7 +7,7 @@ per config on a terminal, one plain line per finding when piped, or JSON for CI.
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,7 +28,7 @@ class CheckFormat(str, Enum):
 def check(
     configs: ConfigsArg,
     resume_at: Annotated[
-        Optional[list[int]],
+        list[int] | None,
         typer.Option(
             "--resume-at",
             min=1,
@@ -39,9 +39,16 @@ def check(
     ] = None,
     fmt: Annotated[
         CheckFormat,
-        typer.Option("--format", "-f", metavar="text|json", help="A table on a terminal (plain lines when piped), or JSON for CI."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="text|json",
+            help="A table on a terminal (plain lines when piped), or JSON for CI.",
+        ),
     ] = CheckFormat.text,
-    strict: Annotated[bool, typer.Option("--strict", metavar=FLAG, help="Exit 1 on warnings too, not only on errors.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", metavar=FLAG, help="Exit 1 on warnings too, not only on errors.")
+    ] = False,
     steps: StepsOpt = None,
     device: DeviceOpt = None,
     trust: TrustOpt = False,
@@ -107,7 +114,9 @@ def _summary_line(results: list[tuple[Config, list[Finding]]]) -> str:
     findings = [f for _, fs in results for f in fs]
     counts = summarize(findings)
     n_sched = sum(len(cfg.schedules) for cfg, _ in results)
-    scope = f"{n_sched} schedule{'s' if n_sched != 1 else ''} in {len(results)} config{'s' if len(results) != 1 else ''}"
+    scope = (
+        f"{n_sched} schedule{'s' if n_sched != 1 else ''} in {len(results)} config{'s' if len(results) != 1 else ''}"
+    )
     if not findings:
         return f"ok: {scope}, no findings"
     e, w = counts["errors"], counts["warnings"]

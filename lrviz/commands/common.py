@@ -12,7 +12,7 @@ import sys
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,10 +27,10 @@ ConfigsArg = Annotated[
     list[Path], typer.Argument(metavar="CONFIG...", help="One or more YAML config files.", show_default=False)
 ]
 StepsOpt = Annotated[
-    Optional[int], typer.Option("--steps", min=1, metavar="N", help="Override the config's number of optimizer steps.")
+    int | None, typer.Option("--steps", min=1, metavar="N", help="Override the config's number of optimizer steps.")
 ]
 DeviceOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--device", metavar="DEVICE", help="Device for the dummy parameters: cpu, cuda, cuda:N, mps or auto."),
 ]
 TrustOpt = Annotated[
@@ -43,9 +43,10 @@ TrustOpt = Annotated[
     ),
 ]
 SweepOpt = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
-        "--sweep", metavar="KEY=V1,V2",
+        "--sweep",
+        metavar="KEY=V1,V2",
         help="One schedule per value, e.g. params.gamma=0.1,0.5 (repeatable: several keys give every combination).",
     ),
 ]
@@ -77,9 +78,12 @@ def cli_errors(debug: bool = False):
     except Exception as exc:  # a bug in lrviz: say so, in one line
         if debug:
             traceback.print_exc()
-        err(one_line(
-            f"internal error: {type(exc).__name__}: {exc} (this is a bug in lrviz; rerun with --debug for the traceback)"
-        ))
+        err(
+            one_line(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(this is a bug in lrviz; rerun with --debug for the traceback)"
+            )
+        )
         raise typer.Exit(EXIT_INTERNAL) from None
 
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from lrviz.commands.common import (
-    ConfigArg, DebugOpt, DeviceOpt, ForceOpt, StepsOpt, SweepOpt, TrustOpt, cli_errors, load_configs,
+    ConfigArg,
+    DebugOpt,
+    DeviceOpt,
+    ForceOpt,
+    StepsOpt,
+    SweepOpt,
+    TrustOpt,
+    cli_errors,
+    load_configs,
 )
 
 
@@ -22,10 +30,11 @@ class ExportFormat(str, Enum):
 def export(
     config: ConfigArg,
     output: Annotated[
-        Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="File to write (atomically). Default: standard output.")
+        Path | None,
+        typer.Option("-o", "--output", metavar="FILE", help="File to write (atomically). Default: standard output."),
     ] = None,
     fmt: Annotated[
-        Optional[ExportFormat],
+        ExportFormat | None,
         typer.Option("--format", "-f", metavar="csv|json", help="Default: from the output's extension, else csv."),
     ] = None,
     steps: StepsOpt = None,

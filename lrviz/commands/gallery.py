@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,12 +15,18 @@ if TYPE_CHECKING:
 
 def gallery(
     config_dir: Annotated[
-        Path, typer.Argument(metavar="CONFIG_DIR", help="Folder of YAML configs; every *.yaml / *.yml under it, recursively.", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="CONFIG_DIR",
+            help="Folder of YAML configs; every *.yaml / *.yml under it, recursively.",
+            show_default=False,
+        ),
     ],
     output: Annotated[
         Path,
         typer.Option(
-            "-o", "--output",
+            "-o",
+            "--output",
             metavar="DIR",
             help="Gallery folder: one SVG and one PNG per config, README.md and index.html. "
             "Created if missing; it belongs to the gallery (images no config produces are removed).",
@@ -37,7 +43,7 @@ def gallery(
         ),
     ] = False,
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes. Default: every core.")
+        int | None, typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes. Default: every core.")
     ] = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
@@ -57,7 +63,11 @@ def gallery(
 
         with Reporter("gallery", min_total=1) as bar:
             result = build_gallery(
-                config_dir, trust=trust, jobs=jobs, on_start=bar.start, debug=debug,
+                config_dir,
+                trust=trust,
+                jobs=jobs,
+                on_start=bar.start,
+                debug=debug,
                 progress=lambda entry: bar.advance(1, note=entry.rel),
             )
         for entry in result.entries:
@@ -90,10 +100,14 @@ def _check(result: Gallery, output: Path, config_dir: Path, trust: bool) -> int:
     if diffs or result.failed:
         hint = ""
         if result.skipped and not trust:
-            hint = (f"; {len(result.skipped)} config(s) were skipped for want of --trust: a gallery built with "
-                    "--trust is checked with --trust")
-        err(f"gallery {str(output)!r} is not current: rerun 'lrviz gallery {config_dir} -o {output}"
-            f"{' --trust' if trust else ''}'{hint}")
+            hint = (
+                f"; {len(result.skipped)} config(s) were skipped for want of --trust: a gallery built with "
+                "--trust is checked with --trust"
+            )
+        err(
+            f"gallery {str(output)!r} is not current: rerun 'lrviz gallery {config_dir} -o {output}"
+            f"{' --trust' if trust else ''}'{hint}"
+        )
         return 1
     print(f"{output} is current: {len(result.rendered)} configs{skipped}")
     return 0
@@ -104,6 +118,8 @@ def _write(result: Gallery, output: Path) -> int:
 
     written = write_gallery(result, output)
     skipped = _failures(result)
-    print(f"wrote {len(written)} files to {output}: {len(result.rendered)} of {len(result.entries)} configs "
-          f"rendered{skipped}")
+    print(
+        f"wrote {len(written)} files to {output}: {len(result.rendered)} of {len(result.entries)} configs "
+        f"rendered{skipped}"
+    )
     return 1 if result.failed else 0

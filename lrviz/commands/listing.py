@@ -5,7 +5,7 @@ What exists comes from the registry (:mod:`lrviz.registry`); how it is shown liv
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,7 +26,9 @@ KIND_NAMES = {"torch": "torch.optim.lr_scheduler", "preset": "lrviz preset"}
 
 
 def list_schedulers(
-    name: Annotated[Optional[str], typer.Argument(metavar="NAME", help="Show one scheduler in full.", show_default=False)] = None,
+    name: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="Show one scheduler in full.", show_default=False)
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """List the schedulers a config can name, with parameters and defaults.

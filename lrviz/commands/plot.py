@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from lrviz.commands.common import (
-    ConfigsArg, DebugOpt, DeviceOpt, ForceOpt, StepsOpt, SweepOpt, TrustOpt, cli_errors, err, load_configs,
+    ConfigsArg,
+    DebugOpt,
+    DeviceOpt,
+    ForceOpt,
+    StepsOpt,
+    SweepOpt,
+    TrustOpt,
+    cli_errors,
+    err,
+    load_configs,
 )
 
 
@@ -46,34 +55,58 @@ def _value(option: Any) -> Any:
 def plot(
     configs: ConfigsArg,
     outdir: Annotated[
-        Optional[Path],
-        typer.Option("-o", "--outdir", metavar="DIR", help="Folder to write into; it must exist. Default: the current folder."),
+        Path | None,
+        typer.Option(
+            "-o", "--outdir", metavar="DIR", help="Folder to write into; it must exist. Default: the current folder."
+        ),
     ] = None,
     formats: Annotated[
-        Optional[list[PlotFormat]],
-        typer.Option("--format", "-f", metavar="png|svg|pdf", help="Repeat for several. Default: the config's plot.format, else png."),
+        list[PlotFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="png|svg|pdf",
+            help="Repeat for several. Default: the config's plot.format, else png.",
+        ),
     ] = None,
     layout: Annotated[
-        Optional[Layout],
-        typer.Option("--layout", metavar="overlay|grid", help="overlay: every schedule on one axes (default); grid: one panel per schedule."),
+        Layout | None,
+        typer.Option(
+            "--layout",
+            metavar="overlay|grid",
+            help="overlay: every schedule on one axes (default); grid: one panel per schedule.",
+        ),
     ] = None,
-    yscale: Annotated[Optional[YScale], typer.Option("--yscale", metavar="linear|log", help="Learning-rate axis (default linear).")] = None,
+    yscale: Annotated[
+        YScale | None, typer.Option("--yscale", metavar="linear|log", help="Learning-rate axis (default linear).")
+    ] = None,
     x: Annotated[
-        Optional[XAxis], typer.Option("--x", metavar="step|epoch", help="x axis in optimizer steps (default) or epochs (uses steps_per_epoch).")
+        XAxis | None,
+        typer.Option(
+            "--x", metavar="step|epoch", help="x axis in optimizer steps (default) or epochs (uses steps_per_epoch)."
+        ),
     ] = None,
     steps: StepsOpt = None,
     device: DeviceOpt = None,
     title: Annotated[
-        Optional[str], typer.Option("--title", metavar="TEXT", help="Figure title. Default: the config's title, else its file name.")
+        str | None,
+        typer.Option("--title", metavar="TEXT", help="Figure title. Default: the config's title, else its file name."),
     ] = None,
     style: Annotated[
-        Optional[str],
-        typer.Option("--style", metavar="NAME", help="clean (default), paper, talk, dark, or a matplotlib style sheet name."),
+        str | None,
+        typer.Option(
+            "--style", metavar="NAME", help="clean (default), paper, talk, dark, or a matplotlib style sheet name."
+        ),
     ] = None,
     size: Annotated[
-        Optional[str], typer.Option("--size", metavar="W,H", help="Figure size W,H in inches, e.g. 7,4.2. Default: per layout and style.")
+        str | None,
+        typer.Option(
+            "--size", metavar="W,H", help="Figure size W,H in inches, e.g. 7,4.2. Default: per layout and style."
+        ),
     ] = None,
-    dpi: Annotated[Optional[int], typer.Option("--dpi", metavar="N", help="Resolution of PNG files, in dots per inch (default 150).")] = None,
+    dpi: Annotated[
+        int | None, typer.Option("--dpi", metavar="N", help="Resolution of PNG files, in dots per inch (default 150).")
+    ] = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
     trust: TrustOpt = False,
@@ -96,7 +129,13 @@ def plot(
             raise LrvizError(f"output folder {str(folder)!r} does not exist or is not a folder; create it first")
         loaded = load_configs(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force)
         overrides = dict(
-            layout=_value(layout), yscale=_value(yscale), x=_value(x), title=title, style=style, size=size, dpi=dpi,
+            layout=_value(layout),
+            yscale=_value(yscale),
+            x=_value(x),
+            title=title,
+            style=style,
+            size=size,
+            dpi=dpi,
             formats=[_value(f) for f in formats] if formats else None,
         )
         plans = _plans(configs, loaded, folder, overrides)
@@ -104,12 +143,21 @@ def plot(
 
 
 #: The library's names of plot options -> this command's flags, so an error names what was typed.
-FLAGS = {"layout": "--layout", "yscale": "--yscale", "x": "--x", "title": "--title", "style": "--style",
-         "size": "--size", "dpi": "--dpi", "formats": "--format"}
+FLAGS = {
+    "layout": "--layout",
+    "yscale": "--yscale",
+    "x": "--x",
+    "title": "--title",
+    "style": "--style",
+    "size": "--size",
+    "dpi": "--dpi",
+    "formats": "--format",
+}
 
 
-def _plans(configs: list[Path], loaded: list[Config], folder: Path, overrides: dict[str, Any]
-           ) -> list[tuple[Path, Config, PlotOptions]]:
+def _plans(
+    configs: list[Path], loaded: list[Config], folder: Path, overrides: dict[str, Any]
+) -> list[tuple[Path, Config, PlotOptions]]:
     """(path, config, options) per config; refuses two configs that would write the same file."""
     from lrviz.errors import LrvizError
     from lrviz.render.plot import output_paths
@@ -117,7 +165,7 @@ def _plans(configs: list[Path], loaded: list[Config], folder: Path, overrides: d
 
     plans = []
     targets: dict[Path, Path] = {}
-    for path, cfg in zip(configs, loaded):
+    for path, cfg in zip(configs, loaded, strict=True):
         try:
             opts = PlotOptions.resolve(cfg.plot, **overrides)
         except LrvizError as exc:
@@ -144,7 +192,7 @@ def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], folder: P
     total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
     with progress_bar(total) as progress:
         simulated = simulate_configs([cfg for _, cfg, _ in plans], jobs=None, progress=progress)
-    for (path, _, opts), result in zip(plans, simulated):
+    for (path, _, opts), result in zip(plans, simulated, strict=True):
         problems = value_problems(result, opts.yscale)
         if problems:
             err(f"warning: {path}: {problems}")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from lrviz.commands.common import (
-    ConfigArg, DebugOpt, DeviceOpt, ForceOpt, StepsOpt, SweepOpt, TrustOpt, cli_errors, load_configs,
+    ConfigArg,
+    DebugOpt,
+    DeviceOpt,
+    ForceOpt,
+    StepsOpt,
+    SweepOpt,
+    TrustOpt,
+    cli_errors,
+    load_configs,
 )
 from lrviz.commands.plot import YScale
 
@@ -16,8 +24,12 @@ def show(
     config: ConfigArg,
     steps: StepsOpt = None,
     device: DeviceOpt = None,
-    yscale: Annotated[Optional[YScale], typer.Option("--yscale", metavar="linear|log", help="Learning-rate axis (default linear).")] = None,
-    height: Annotated[int, typer.Option("--height", min=3, max=60, metavar="ROWS", help="Chart height in terminal rows.")] = 12,
+    yscale: Annotated[
+        YScale | None, typer.Option("--yscale", metavar="linear|log", help="Learning-rate axis (default linear).")
+    ] = None,
+    height: Annotated[
+        int, typer.Option("--height", min=3, max=60, metavar="ROWS", help="Chart height in terminal rows.")
+    ] = 12,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
     trust: TrustOpt = False,

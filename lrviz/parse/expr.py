@@ -127,7 +127,9 @@ class _Checker(ast.NodeTransformer):
         if isinstance(node, ast.Compare):
             if not all(isinstance(op, _CMPOPS) for op in node.ops):
                 self.fail("this comparison")
-            new = ast.Compare(left=self.visit(node.left), ops=node.ops, comparators=[self.visit(c) for c in node.comparators])
+            new = ast.Compare(
+                left=self.visit(node.left), ops=node.ops, comparators=[self.visit(c) for c in node.comparators]
+            )
             return ast.copy_location(new, node)
         if isinstance(node, ast.IfExp):
             new = ast.IfExp(test=self.visit(node.test), body=self.visit(node.body), orelse=self.visit(node.orelse))
@@ -167,7 +169,9 @@ def check_expression(text: object, *, key: str, variables: tuple[str, ...] = VAR
     Raises :class:`ConfigError` naming ``key`` if the text is not an allowed expression.
     """
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-        raise ConfigError(f"expected an expression string such as \"0.1 ** (epoch // 30)\", got {type(text).__name__}", key=key)
+        raise ConfigError(
+            f'expected an expression string such as "0.1 ** (epoch // 30)", got {type(text).__name__}', key=key
+        )
     try:
         text = str(text)
     except ValueError:  # an int past Python's 4300-digit limit for int -> text

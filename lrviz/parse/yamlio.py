@@ -29,7 +29,7 @@ class _BoundedLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+    def compose_node(self, parent, index):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -65,7 +65,8 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     text = str(node.value)
     if len(text) > MAX_INT_CHARS:
         raise ConfigError(
-            f"an integer of {len(text)} characters at line {node.start_mark.line + 1}; at most {MAX_INT_CHARS} are allowed"
+            f"an integer of {len(text)} characters at line {node.start_mark.line + 1}; "
+            f"at most {MAX_INT_CHARS} are allowed"
         )
     return yaml.SafeLoader.construct_yaml_int(loader, node)
 
@@ -112,7 +113,9 @@ def parse_yaml(text: str, *, source: str = "<config>") -> object:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise ConfigError("the config is empty; expected a mapping with at least 'steps' and 'schedules'", file=source)
+            raise ConfigError(
+                "the config is empty; expected a mapping with at least 'steps' and 'schedules'", file=source
+            )
         if _expanded_size(node) > MAX_NODES:
             raise ConfigError(
                 f"the YAML expands to more than {MAX_NODES} values (anchors and aliases included); refusing it",

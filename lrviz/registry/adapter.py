@@ -47,7 +47,9 @@ def _takes_positional(method: Any) -> bool:
         sig = inspect.signature(method)
     except (TypeError, ValueError):
         return True
-    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in sig.parameters.values())
+    return any(
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in sig.parameters.values()
+    )
 
 
 def _takes_keyword(method: Any, name: str) -> bool:

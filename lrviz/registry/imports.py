@@ -165,7 +165,9 @@ def _takes_optimizer(target: Any) -> bool:
         sig = inspect.signature(target)
     except (TypeError, ValueError):
         return True  # builtins and C types: let the call decide
-    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in sig.parameters.values())
+    return any(
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in sig.parameters.values()
+    )
 
 
 def _import_target(name: str, *, key: str | None, base_dir: Path | None, trust: bool) -> Any:
@@ -224,8 +226,14 @@ def load_target(name: str, *, key: str | None, base_dir: Path | None = None, tru
     doc = inspect.cleandoc(target.__doc__ or "")  # its own, not one inherited from LambdaLR
     fills = tuple(p.name for p in params if p.name == "num_training_steps" and p.required)
     return SchedulerInfo(
-        name=name, kind="import", make=ImportedMaker(name, base_dir, target), params=params,
-        accepts_any=accepts_any, summary=first_doc_line(doc), doc=doc, fills=fills,
+        name=name,
+        kind="import",
+        make=ImportedMaker(name, base_dir, target),
+        params=params,
+        accepts_any=accepts_any,
+        summary=first_doc_line(doc),
+        doc=doc,
+        fills=fills,
     )
 
 

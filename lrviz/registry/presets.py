@@ -63,7 +63,13 @@ def presets() -> dict[str, SchedulerInfo]:
         params, accepts_any = signature_params(fn)
         fills = ("num_training_steps",) if any(p.name == "num_training_steps" for p in params) else ()
         out[name] = SchedulerInfo(
-            name=name, kind="preset", make=fn, params=params, accepts_any=accepts_any,
-            summary=first_doc_line(fn.__doc__), doc=inspect.cleandoc(fn.__doc__ or ""), fills=fills,
+            name=name,
+            kind="preset",
+            make=fn,
+            params=params,
+            accepts_any=accepts_any,
+            summary=first_doc_line(fn.__doc__),
+            doc=inspect.cleandoc(fn.__doc__ or ""),
+            fills=fills,
         )
     return out

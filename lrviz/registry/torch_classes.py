@@ -42,8 +42,13 @@ def torch_schedulers() -> dict[str, SchedulerInfo]:
             continue
         params, accepts_any = signature_params(obj.__init__)
         found[name] = SchedulerInfo(
-            name=name, kind="torch", make=Construct(obj), params=params, accepts_any=accepts_any,
-            summary=first_doc_line(obj.__doc__), doc=inspect.cleandoc(obj.__doc__ or ""),
+            name=name,
+            kind="torch",
+            make=Construct(obj),
+            params=params,
+            accepts_any=accepts_any,
+            summary=first_doc_line(obj.__doc__),
+            doc=inspect.cleandoc(obj.__doc__ or ""),
         )
     return found
 

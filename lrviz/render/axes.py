@@ -10,7 +10,6 @@ from lrviz.render.series import Plan, Series
 if TYPE_CHECKING:
     import numpy as np
     from matplotlib.axes import Axes
-    from matplotlib.lines import Line2D
 
 #: Envelope columns per pixel column. One is exact up to where a column boundary falls
 #: inside a pixel (anti-aliasing blurs that anyway: a 200k-step cyclic run drawn from
@@ -100,7 +99,8 @@ def add_lines(ax: Axes, series: list[Series]) -> list:
     lines = []
     for s in series:
         (line,) = ax.plot(
-            [], [],
+            [],
+            [],
             color=s.color,
             linestyle=s.linestyle,
             marker=s.marker,
@@ -120,7 +120,7 @@ def fill(ax: Axes, lines: list, arrays: list[np.ndarray], plan: Plan, columns: i
 
     if columns is None:
         columns = max(1, math.ceil(ax.get_window_extent().width)) * OVERSAMPLE
-    for line, values in zip(lines, arrays):
+    for line, values in zip(lines, arrays, strict=True):
         idx = envelope_indices(values, columns)
         x = idx / plan.scale if plan.scale != 1 else idx.astype(np.float64)
         line.set_data(x, values[idx])

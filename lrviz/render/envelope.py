@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 MIN_POINTS_PER_COLUMN = 4
 
 
-def column_starts(n: int, columns: int) -> "np.ndarray":
+def column_starts(n: int, columns: int) -> np.ndarray:
     """Index of the first point of each non-empty pixel column.
 
     ``n`` evenly spaced points span ``columns`` columns, first point on the left
@@ -49,7 +49,7 @@ def column_starts(n: int, columns: int) -> "np.ndarray":
     return np.unique(starts)  # drops empty columns when n - 1 < columns
 
 
-def envelope_indices(values: "np.ndarray", columns: int) -> "np.ndarray":
+def envelope_indices(values: np.ndarray, columns: int) -> np.ndarray:
     """Sorted indices of the points to draw so a line covers the same pixels as ``values``.
 
     Per pixel column: the first and last point, the minimum and maximum (NaN
@@ -78,7 +78,7 @@ def envelope_indices(values: "np.ndarray", columns: int) -> "np.ndarray":
 
     mins = np.empty(len(starts), dtype=np.int64)
     maxs = np.empty(len(starts), dtype=np.int64)
-    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
+    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
         mins[k] = s + int(low_src[s:e].argmin())
         maxs[k] = s + int(high_src[s:e].argmax())
     parts = [starts, ends - 1, mins, maxs]
@@ -91,7 +91,7 @@ def envelope_indices(values: "np.ndarray", columns: int) -> "np.ndarray":
     return np.unique(np.concatenate(parts))
 
 
-def column_extremes(values: "np.ndarray", columns: int) -> tuple["np.ndarray", "np.ndarray"]:
+def column_extremes(values: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-column (min, max) of ``values``, NaN ignored: what a pixel column must show.
 
     What a drawing of ``values`` at ``columns`` pixel columns must cover: the tests

@@ -76,8 +76,9 @@ class _Panels:
         self.m_extent = extent([e for _, e in m_drawn.values()])
         self.pending: list[tuple[Axes, list[Line2D], list[np.ndarray]]] = []  # filled after the layout
 
-    def panel(self, ax_lr: Axes, ax_m: Axes | None, series: list[Series], ylabels: bool, xlabels: bool,
-              lr_label: bool = True) -> None:
+    def panel(
+        self, ax_lr: Axes, ax_m: Axes | None, series: list[Series], ylabels: bool, xlabels: bool, lr_label: bool = True
+    ) -> None:
         plan = self.plan
         setup_x(ax_lr, plan, with_labels=xlabels and ax_m is None)
         setup_y(ax_lr, self.lr_extent, plan.yscale, "learning rate" if ylabels and lr_label else None)
@@ -133,8 +134,11 @@ class _Panels:
 
         # one "learning rate" for the whole grid: a label per row would be taller than
         # a short row and collide with the next
-        self.fig.supylabel("learning rate", fontsize=matplotlib.rcParams["axes.labelsize"],
-                           color=matplotlib.rcParams["axes.labelcolor"])
+        self.fig.supylabel(
+            "learning rate",
+            fontsize=matplotlib.rcParams["axes.labelsize"],
+            color=matplotlib.rcParams["axes.labelcolor"],
+        )
         if max((len(t.groups) for t in trajs), default=1) > 1:
             from matplotlib.lines import Line2D
 

@@ -125,8 +125,9 @@ def _turns(sign: np.ndarray, jump: np.ndarray, near_jump: np.ndarray, events: di
         events[k] = what
 
 
-def _kinks(d: np.ndarray, ad: np.ndarray, sign: np.ndarray, jump: np.ndarray, near_jump: np.ndarray,
-           events: dict[int, str]) -> None:
+def _kinks(
+    d: np.ndarray, ad: np.ndarray, sign: np.ndarray, jump: np.ndarray, near_jump: np.ndarray, events: dict[int, str]
+) -> None:
     """Mark each step where the slope changes abruptly while keeping its direction."""
     import numpy as np
 

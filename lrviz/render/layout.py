@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lrviz.errors import LrvizError
 from lrviz.render.series import Plan
@@ -52,16 +51,24 @@ def place_legend(ax: Axes, handles: list, fig_size: tuple[float, float]) -> None
     if len(handles) <= LEGEND_INSIDE_MAX:
         widths = [entry_width(h.get_label(), font) for h in handles]
         ncols = len(handles)
-        while ncols > 1 and max(sum(widths[i:i + ncols]) for i in range(0, len(widths), ncols)) > fig_size[0] * 0.92:
+        while ncols > 1 and max(sum(widths[i : i + ncols]) for i in range(0, len(widths), ncols)) > fig_size[0] * 0.92:
             ncols -= 1
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=ncols, frameon=False,
-                  borderaxespad=0.0, columnspacing=1.6)
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.01),
+            ncols=ncols,
+            frameon=False,
+            borderaxespad=0.0,
+            columnspacing=1.6,
+        )
     else:
         # beside the axes (constrained layout makes room; the default figure size grew
         # for it); a figure legend would collide with the suptitle
         ncols, _ = side_legend_shape([h.get_label() for h in handles], fig_size[1], font)
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False,
-                  ncols=ncols)
+        ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False, ncols=ncols
+        )
 
 
 def default_size(opts: PlotOptions, style: Style, plan: Plan, n_panels: int) -> tuple[float, float]:

@@ -83,6 +83,8 @@ def value_problems(result: Result, yscale: str = "linear") -> str | None:
     else:
         how = "drawn where possible; gaps where lr is NaN or inf"
     return "; ".join(parts) + f" — {how}"
+
+
 def render_bytes(result: Result, fmt: str, options: PlotOptions | None = None) -> bytes:
     """The figure as PNG, SVG or PDF bytes; the same input gives the same bytes."""
     from lrviz.render.style import style_context
@@ -98,12 +100,16 @@ def render_bytes(result: Result, fmt: str, options: PlotOptions | None = None) -
             return buf.getvalue()
         finally:
             fig.clear()
+
+
 def output_paths(outdir: str | Path, stem: str, options: PlotOptions) -> list[Path]:
     """Where :func:`write_plots` will write: ``outdir/<safe stem>.<ext>`` per format."""
     from lrviz.io import safe_name
 
     name = safe_name(stem)
     return [Path(outdir) / f"{name}.{fmt}" for fmt in options.formats]
+
+
 def write_plots(result: Result, outdir: str | Path, stem: str, options: PlotOptions | None = None) -> list[Path]:
     """Render every format of ``options`` and write them atomically into ``outdir``.
 
@@ -116,11 +122,23 @@ def write_plots(result: Result, outdir: str | Path, stem: str, options: PlotOpti
     outdir = Path(outdir)
     if not outdir.is_dir():
         raise LrvizError(f"output folder {str(outdir)!r} does not exist or is not a folder; create it first")
-    rendered = [(path, render_bytes(result, fmt, opts)) for path, fmt in zip(output_paths(outdir, stem, opts), opts.formats)]
+    rendered = [
+        (path, render_bytes(result, fmt, opts))
+        for path, fmt in zip(output_paths(outdir, stem, opts), opts.formats, strict=True)
+    ]
     return [atomic_write(path, data) for path, data in rendered]
 
 
 __all__ = [
-    "FORMATS", "LAYOUTS", "PlotOptions", "XAXES", "YSCALES", "draw", "figure_for", "output_paths", "render_bytes",
-    "value_problems", "write_plots",
+    "FORMATS",
+    "LAYOUTS",
+    "PlotOptions",
+    "XAXES",
+    "YSCALES",
+    "draw",
+    "figure_for",
+    "output_paths",
+    "render_bytes",
+    "value_problems",
+    "write_plots",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from lrviz.styles import DEFAULT_STYLE, DETERMINISTIC, OKABE_ITO, STYLES, Style, style_names
+from lrviz.styles import DEFAULT_STYLE, DETERMINISTIC, OKABE_ITO, STYLES, Style
 
 
 def get_style(name: str) -> Style:
@@ -28,16 +28,33 @@ def get_style(name: str) -> Style:
         rc = dict(matplotlib.style.library[name])
         cycle = rc.get("axes.prop_cycle")
         palette = tuple(cycle.by_key().get("color", ())) if cycle is not None else ()
-        return Style(name, rc, palette or OKABE_ITO, STYLES["clean"].overlay_size, STYLES["clean"].cell_size,
-                     "matplotlib style sheet")
+        return Style(
+            name,
+            rc,
+            palette or OKABE_ITO,
+            STYLES["clean"].overlay_size,
+            STYLES["clean"].cell_size,
+            "matplotlib style sheet",
+        )
     raise KeyError(name)
 
 
 #: rcParams about the session, not the look (matplotlib's own style blacklist).
-_NOT_STYLE = frozenset((
-    "backend", "backend_fallback", "interactive", "toolbar", "timezone", "date.epoch", "figure.max_open_warning",
-    "figure.raise_window", "savefig.directory", "tk.window_focus", "docstring.hardcopy",
-))
+_NOT_STYLE = frozenset(
+    (
+        "backend",
+        "backend_fallback",
+        "interactive",
+        "toolbar",
+        "timezone",
+        "date.epoch",
+        "figure.max_open_warning",
+        "figure.raise_window",
+        "savefig.directory",
+        "tk.window_focus",
+        "docstring.hardcopy",
+    )
+)
 
 
 @contextmanager
@@ -50,7 +67,9 @@ def style_context(name: str = DEFAULT_STYLE) -> Iterator[Style]:
     import matplotlib
 
     style = get_style(name)
-    defaults = {k: v for k, v in matplotlib.rcParamsDefault.items() if k not in _NOT_STYLE and not k.startswith("webagg.")}
+    defaults = {
+        k: v for k, v in matplotlib.rcParamsDefault.items() if k not in _NOT_STYLE and not k.startswith("webagg.")
+    }
     with matplotlib.rc_context():
         matplotlib.rcParams.update(defaults)
         matplotlib.rcParams.update(style.rc)

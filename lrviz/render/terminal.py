@@ -34,7 +34,7 @@ _DOT = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 @dataclass
 class Line:
     label: str
-    values: "np.ndarray"
+    values: np.ndarray
     color: str
 
 
@@ -44,7 +44,7 @@ def _fmt(v: float) -> str:
     return text.replace("e-0", "e-").replace("e+0", "e+")
 
 
-def _scaled(lines: list[Line], log: bool) -> tuple[list["np.ndarray"], float, float]:
+def _scaled(lines: list[Line], log: bool) -> tuple[list[np.ndarray], float, float]:
     """Each line's values on the chart's vertical scale (log10 for ``log``; NaN where not
     drawable), and the (lo, hi) range the rows span."""
     import numpy as np
@@ -76,7 +76,7 @@ class _Canvas:
             self.cells[cy][cx] |= _DOT[px & 1][py & 3]
             self.colors[cy][cx] = color
 
-    def line(self, y: "np.ndarray", color: str, lo: float, hi: float) -> None:
+    def line(self, y: np.ndarray, color: str, lo: float, hi: float) -> None:
         """Draw one line through its envelope points, joining consecutive ones."""
         import math
 
@@ -101,7 +101,7 @@ class _Canvas:
                     self.dot(x0 + round((px - x0) * s / steps), y0 + round((py - y0) * s / steps), color)
             prev = (px, py)
 
-    def row(self, r: int, out: "Text") -> None:
+    def row(self, r: int, out: Text) -> None:
         """Append row ``r`` to ``out``, one style span per run of the same colour."""
         run_color: str | None = None
         run: list[str] = []
@@ -137,7 +137,7 @@ def _x_axis(n: int, width: int) -> str:
     return "".join(axis)
 
 
-def chart(lines: list[Line], *, width: int = 72, height: int = 12, log: bool = False) -> "RenderableType":
+def chart(lines: list[Line], *, width: int = 72, height: int = 12, log: bool = False) -> RenderableType:
     """A braille chart of ``lines`` (all the same length), ``width`` x ``height`` cells of plot area."""
     from rich.text import Text
 
@@ -145,7 +145,7 @@ def chart(lines: list[Line], *, width: int = 72, height: int = 12, log: bool = F
     n = max((len(ln.values) for ln in lines), default=0)
     prepared, lo, hi = _scaled(lines, log)
     canvas = _Canvas(width, height)
-    for ln, y in zip(lines, prepared):
+    for ln, y in zip(lines, prepared, strict=True):
         canvas.line(y, ln.color, lo, hi)
     labels = _y_labels(lo, hi, height, log)
     lw = max(len(s) for s in labels.values())
@@ -166,13 +166,16 @@ def chart(lines: list[Line], *, width: int = 72, height: int = 12, log: bool = F
     return out
 
 
-def trajectory_chart(t: "Trajectory", *, width: int, height: int, log: bool = False) -> "RenderableType":
+def trajectory_chart(t: Trajectory, *, width: int, height: int, log: bool = False) -> RenderableType:
     """The chart of one schedule: one line per param group."""
-    lines = [Line(label=g, values=t.lr[:, j], color=TERMINAL_COLORS[j % len(TERMINAL_COLORS)]) for j, g in enumerate(t.groups)]
+    lines = [
+        Line(label=g, values=t.lr[:, j], color=TERMINAL_COLORS[j % len(TERMINAL_COLORS)])
+        for j, g in enumerate(t.groups)
+    ]
     return chart(lines, width=width, height=height, log=log)
 
 
-def key_point_table(t: "Trajectory", *, steps_per_epoch: int = 1, max_changes: int = 12) -> "RenderableType":
+def key_point_table(t: Trajectory, *, steps_per_epoch: int = 1, max_changes: int = 12) -> RenderableType:
     """A rich Table of first / peak / min / last / regime changes, values in full (repr)."""
     from rich.table import Table
 
@@ -211,7 +214,7 @@ def key_point_table(t: "Trajectory", *, steps_per_epoch: int = 1, max_changes: i
     return table
 
 
-def preview(result: "Result", *, width: int = 80, height: int = 12, log: bool = False) -> list["RenderableType"]:
+def preview(result: Result, *, width: int = 80, height: int = 12, log: bool = False) -> list[RenderableType]:
     """Everything ``lrviz show`` prints for one result, as rich renderables in order."""
     from rich.rule import Rule
     from rich.text import Text
@@ -220,11 +223,16 @@ def preview(result: "Result", *, width: int = 80, height: int = 12, log: bool = 
     spe = cfg.steps_per_epoch
     out: list[RenderableType] = []
     title = cfg.title or cfg.name
-    out.append(Text(f"{title} — {cfg.steps:,} steps"
-                    + (f" ({cfg.epochs:g} epochs of {spe})" if spe > 1 else "")
-                    + f", {cfg.optimizer.name} on {result.device}", style="bold"))
+    out.append(
+        Text(
+            f"{title} — {cfg.steps:,} steps"
+            + (f" ({cfg.epochs:g} epochs of {spe})" if spe > 1 else "")
+            + f", {cfg.optimizer.name} on {result.device}",
+            style="bold",
+        )
+    )
     plot_w = max(20, min(120, width - 20))  # room for the y labels and the x axis name
-    for i, t in enumerate(result.trajectories):
+    for t in result.trajectories:
         head = t.label if t.label == t.scheduler else f"{t.label}  [{t.scheduler}]"
         out.append(Rule(Text(head, style="bold"), align="left", style="dim"))  # Text: labels may hold [brackets]
         out.append(trajectory_chart(t, width=plot_w, height=height, log=log))

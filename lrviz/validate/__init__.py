@@ -82,5 +82,11 @@ def load_config(
 
 
 __all__ = [
-    "PlotOptions", "apply_sweeps", "load_config", "parse_cli_sweep", "schedule_in", "trust_from_env", "validate_config",
+    "PlotOptions",
+    "apply_sweeps",
+    "load_config",
+    "parse_cli_sweep",
+    "schedule_in",
+    "trust_from_env",
+    "validate_config",
 ]

@@ -16,8 +16,21 @@ from lrviz.validate.sweep import validate_sweep_block
 from lrviz.validate.verdict import judge_optimizer, judge_schedule
 
 TOP_KEYS = (
-    "title", "description", "steps", "epochs", "steps_per_epoch", "device", "optimizer",
-    "schedules", "scheduler", "params", "label", "interval", "metric", "plot", "sweep",
+    "title",
+    "description",
+    "steps",
+    "epochs",
+    "steps_per_epoch",
+    "device",
+    "optimizer",
+    "schedules",
+    "scheduler",
+    "params",
+    "label",
+    "interval",
+    "metric",
+    "plot",
+    "sweep",
 )
 SINGLE_KEYS = ("scheduler", "params", "label", "interval", "metric")
 
@@ -32,7 +45,7 @@ def validate_document(data: Any, source: Path | None, trust: bool) -> Config:
     optimizer = validate_optimizer(data.get("optimizer"))
     check_values(steps, len(optimizer.param_groups), len(raw_schedules))
     run = Run(steps, spe, source.parent if source else Path.cwd(), trust)
-    schedules = [validate_schedule(raw, key, run) for raw, key in zip(raw_schedules, keys)]
+    schedules = [validate_schedule(raw, key, run) for raw, key in zip(raw_schedules, keys, strict=True)]
     unique_labels(schedules)
     title, description = data.get("title"), data.get("description")
     config = Config(
@@ -69,7 +82,9 @@ def _run_length(data: dict[str, Any]) -> tuple[int, int]:
     if "epochs" in data:
         steps = positive_int(data["epochs"], "epochs", limit=MAX_STEPS) * spe
         if steps > MAX_STEPS:
-            raise ConfigError(f"epochs x steps_per_epoch = {steps:,} is above the limit of {MAX_STEPS:,} steps", key="epochs")
+            raise ConfigError(
+                f"epochs x steps_per_epoch = {steps:,} is above the limit of {MAX_STEPS:,} steps", key="epochs"
+            )
         return steps, spe
     raise ConfigError("missing 'steps' (optimizer steps to simulate) or 'epochs' with 'steps_per_epoch'", key="steps")
 
@@ -79,7 +94,9 @@ def _schedule_list(data: dict[str, Any]) -> tuple[list[Any], list[str]]:
     if "schedules" in data:
         for k in SINGLE_KEYS:
             if k in data:
-                raise ConfigError(f"top-level {k!r} is only for single-schedule configs; move it into 'schedules'", key=k)
+                raise ConfigError(
+                    f"top-level {k!r} is only for single-schedule configs; move it into 'schedules'", key=k
+                )
         raw = data["schedules"]
         if not isinstance(raw, list) or not raw:
             raise ConfigError(f"expected a non-empty list of schedules, got {describe(raw)}", key="schedules")

@@ -39,9 +39,13 @@ def _groups(groups_raw: Any, name: str, params: Any, notes: list[Note]) -> list[
     if groups_raw is None:
         groups_raw = [{}]
     if not isinstance(groups_raw, list) or not groups_raw:
-        raise ConfigError(f"expected a non-empty list of groups, got {describe(groups_raw)}", key="optimizer.param_groups")
+        raise ConfigError(
+            f"expected a non-empty list of groups, got {describe(groups_raw)}", key="optimizer.param_groups"
+        )
     if len(groups_raw) > MAX_GROUPS:
-        raise ConfigError(f"{len(groups_raw)} param groups is above the limit of {MAX_GROUPS}", key="optimizer.param_groups")
+        raise ConfigError(
+            f"{len(groups_raw)} param groups is above the limit of {MAX_GROUPS}", key="optimizer.param_groups"
+        )
     groups: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, g in enumerate(groups_raw):

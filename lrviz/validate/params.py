@@ -177,7 +177,7 @@ def _convert_sequence(value: Any, arm: Any, key: str, facts: Facts, depth: int) 
         return _NO, False
     item_hints = list(args) if fixed else [args[0] if args else None] * len(value)
     items, fits = [], True
-    for i, (v, h) in enumerate(zip(value, item_hints)):
+    for i, (v, h) in enumerate(zip(value, item_hints, strict=True)):
         out, ok = _convert(v, h, key_join(key, i), facts, depth)
         items.append(out)
         fits = fits and ok

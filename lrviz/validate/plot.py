@@ -62,8 +62,10 @@ def _size(value: Any, key: str, bad: _Error) -> tuple[float, float]:
 
 
 def _dpi(value: Any, key: str, bad: _Error) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-        isinstance(value, float) and (not math.isfinite(value) or value != int(value))
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and (not math.isfinite(value) or value != int(value)))
     ):
         raise bad(f"expected a whole number of dots per inch from {MIN_DPI} to {MAX_DPI}, got {describe(value)}", key)
     if not MIN_DPI <= int(value) <= MAX_DPI:

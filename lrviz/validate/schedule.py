@@ -58,8 +58,13 @@ def validate_schedule(raw: Any, key: str, run: Run) -> Schedule:
     steps = run.scheduler_steps(interval)
     spec = resolve_scheduler(scheduler.strip(), params, key, Facts(steps, run.base_dir, run.trust))
     schedule = Schedule(
-        label=label, scheduler=scheduler.strip(), params=params, spec=spec, interval=interval,
-        metric=raw.get("metric"), key=key,
+        label=label,
+        scheduler=scheduler.strip(),
+        params=params,
+        spec=spec,
+        interval=interval,
+        metric=raw.get("metric"),
+        key=key,
     )
     schedule.feed = _metric(schedule, steps, run)
     return schedule

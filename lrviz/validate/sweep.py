@@ -30,6 +30,7 @@ from lrviz.limits import MAX_SCHEDULES, MAX_SWEEP_SCHEDULES
 from lrviz.spec import Config, Schedule
 from lrviz.validate.checks import check_values, expect_mapping
 from lrviz.validate.schedule import INTERVALS, schedule_in, unique_labels
+
 #: First segments a sweep KEY may start with (the label is made by the sweep itself).
 SWEEPABLE = ("params", "scheduler", "interval", "metric")
 _SCALARS = (bool, int, float, str, type(None))
@@ -70,7 +71,9 @@ def validate_sweep_block(block: Any) -> dict[str, list[Any]]:
     for key, values in block.items():
         skey = key_join("sweep", str(key))
         if not key.strip():
-            raise ConfigError(f"a sweep KEY must be a dotted path such as params.gamma, got {describe(key)}", key="sweep")
+            raise ConfigError(
+                f"a sweep KEY must be a dotted path such as params.gamma, got {describe(key)}", key="sweep"
+            )
         if isinstance(values, _SCALARS[:-1]):
             values = [values]
         if not isinstance(values, list) or not values:
@@ -122,7 +125,9 @@ def _set(raw: dict[str, Any], path: str, value: Any, where: str) -> None:
                 node[part] = value
                 return
             if part not in node:
-                raise ConfigError(f"{where} has no {'.'.join(str(p) for p in parts[: i + 1])!r} to sweep into", key=skey)
+                raise ConfigError(
+                    f"{where} has no {'.'.join(str(p) for p in parts[: i + 1])!r} to sweep into", key=skey
+                )
             node = node[part]
         elif isinstance(node, list):
             if not isinstance(part, int) or not -len(node) <= part < len(node):
@@ -205,12 +210,16 @@ def _swept(config: Config, original: Schedule, keys: list[str], combo: tuple[Any
     """``original`` with each KEY set to its value of ``combo``, validated as a written schedule would be."""
     where = original.key or "the schedule"
     raw = copy.deepcopy(
-        {"params": original.params, "scheduler": original.scheduler, "interval": original.interval,
-         "metric": original.metric}
+        {
+            "params": original.params,
+            "scheduler": original.scheduler,
+            "interval": original.interval,
+            "metric": original.metric,
+        }
     )
-    for key, value in zip(keys, combo):
+    for key, value in zip(keys, combo, strict=True):
         _set(raw, key, copy.deepcopy(value), where)
-    made_by = " ".join(f"{k}={format_value(v)}" for k, v in zip(keys, combo))
+    made_by = " ".join(f"{k}={format_value(v)}" for k, v in zip(keys, combo, strict=True))
     if not isinstance(raw["scheduler"], str) or not raw["scheduler"].strip():
         raise ConfigError(f"expected a scheduler name, got {describe(raw['scheduler'])}", key="sweep.scheduler")
     if raw["interval"] not in INTERVALS:
@@ -222,9 +231,11 @@ def _swept(config: Config, original: Schedule, keys: list[str], combo: tuple[Any
     try:
         schedule = schedule_in(config, raw, original.key)
     except ConfigError as exc:
-        raise ConfigError(f"{exc.key + ': ' if exc.key else ''}{exc.message} (in the schedule made by {made_by})",
-                          key=_blamed(exc.key, original.key, keys)) from None
-    schedule.label = original.label + "".join(f" {k}={format_value(v)}" for k, v in zip(keys, combo))
+        raise ConfigError(
+            f"{exc.key + ': ' if exc.key else ''}{exc.message} (in the schedule made by {made_by})",
+            key=_blamed(exc.key, original.key, keys),
+        ) from None
+    schedule.label = original.label + "".join(f" {k}={format_value(v)}" for k, v in zip(keys, combo, strict=True))
     return schedule
 
 

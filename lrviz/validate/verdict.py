@@ -56,8 +56,16 @@ def judge_schedule(config: Config, schedule: Schedule) -> None:
         every = config.scheduler_every(schedule)
         record = Record(optimizer.param_groups)
         try:
-            advance(optimizer, scheduler, metric, record, every=every, start=0,
-                    stop=min(config.steps, TRIAL_STEPS * every), key=schedule.key)
+            advance(
+                optimizer,
+                scheduler,
+                metric,
+                record,
+                every=every,
+                start=0,
+                stop=min(config.steps, TRIAL_STEPS * every),
+                key=schedule.key,
+            )
         except SimulationError as exc:
             if isinstance(exc.__cause__, TypeError):  # a value of a type torch cannot use
                 raise _refusal(notes, exc) from None
