@@ -15,12 +15,14 @@ only when a function that needs them is called.
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "load_config"]
 
 
-def __getattr__(name: str):  # lazy: keep `import lrviz` (and `lrviz --help`) fast
+def __getattr__(name: str) -> Any:  # lazy: keep `import lrviz` (and `lrviz --help`) fast
     if name == "load_config":
         from lrviz.validate import load_config
 

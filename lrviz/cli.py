@@ -7,6 +7,8 @@ library and maps errors to exit codes. Nothing here imports torch or matplotlib,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 
 from lrviz import __version__
@@ -24,7 +26,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-COMMANDS = [
+COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("plot", plot.plot),
     ("show", show.show),
     ("export", export.export),

@@ -62,7 +62,7 @@ def resolved_config(result: Result) -> dict[str, Any]:
         schedules.append(
             {"label": s.label, "scheduler": s.scheduler, "params": params, "interval": s.interval, "metric": s.metric}
         )
-    return plain(
+    resolved: dict[str, Any] = plain(
         {
             "title": cfg.title,
             "steps": cfg.steps,
@@ -72,6 +72,7 @@ def resolved_config(result: Result) -> dict[str, Any]:
             "schedules": schedules,
         }
     )
+    return resolved
 
 
 def _groups(t: Trajectory) -> list[dict[str, Any]]:

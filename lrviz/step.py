@@ -67,7 +67,7 @@ class Record:
         self.momentum = [array("d") for _ in groups] if momentum and all(mkeys) else None
         self._lr_pairs = [(c.append, g) for c, g in zip(self.lr, groups, strict=True)]
         self._m_pairs = (
-            [(c.append, g, mk) for c, g, mk in zip(self.momentum, groups, mkeys, strict=True)]
+            [(c.append, g, str(mk)) for c, g, mk in zip(self.momentum, groups, mkeys, strict=True)]
             if self.momentum is not None
             else []
         )
@@ -104,7 +104,7 @@ class Record:
         return as_matrix(self.lr), as_matrix(self.momentum) if self.momentum is not None else None
 
 
-def as_matrix(cols: list[array]) -> np.ndarray:
+def as_matrix(cols: list[array[float]]) -> np.ndarray:
     """Per-group columns -> a (steps, groups) float64 array, without doubling the memory.
 
     One group (the common case) becomes a view of its column, no copy; several are

@@ -129,7 +129,7 @@ def _looks_like_epochs(node: Node, param: str, shown: Any, values: list[int], ep
     return False
 
 
-def _onecycle_total(params: dict) -> int | None:
+def _onecycle_total(params: dict[str, Any]) -> int | None:
     if is_number(params.get("total_steps")):
         return int(params["total_steps"])
     if is_number(params.get("epochs")) and is_number(params.get("steps_per_epoch")):

@@ -88,7 +88,7 @@ def _save(optimizer: Any, scheduler: Any) -> bytes:
     return buf.getvalue()
 
 
-def _load(blob: bytes) -> dict:
+def _load(blob: bytes) -> dict[str, Any]:
     import io
 
     import torch
@@ -97,7 +97,8 @@ def _load(blob: bytes) -> dict:
     # callable's __dict__, SequentialLR's children's dicts) that the weights-only
     # unpickler refuses. The bytes were written a moment ago by _save in this
     # process, never read from a file, so full unpickling trusts nothing new.
-    return torch.load(io.BytesIO(blob), weights_only=False)
+    state: dict[str, Any] = torch.load(io.BytesIO(blob), weights_only=False)
+    return state
 
 
 def _schedulers_in(scheduler: Any) -> Iterator[Any]:
@@ -297,7 +298,7 @@ def _divergence(trajectory: Trajectory, run: Resumed, kind: str) -> _Divergence 
         ("momentum", trajectory.momentum[k:] if trajectory.momentum is not None else None, run.momentum),
     ):
         d = first_difference(ref, got) if ref is not None and got is not None else None
-        if d is not None:
+        if d is not None and ref is not None and got is not None:
             hits.append((d[0] + k, d[1], what, float(ref[d]), float(got[d])))
     if not hits:
         return None

@@ -10,14 +10,18 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lrviz.commands.help import FLAG
 from lrviz.errors import EXIT_INTERNAL, EXIT_USAGE, LrvizError, one_line
+
+if TYPE_CHECKING:
+    from lrviz.spec import Config
 
 # Options shared by several commands. Every option names its value the way people read it
 # (a metavar: N, DIR, png|svg|pdf); a flag shows none (lrviz.commands.help).
@@ -60,7 +64,7 @@ def err(message: str) -> None:
 
 
 @contextmanager
-def cli_errors(debug: bool = False):
+def cli_errors(debug: bool = False) -> Iterator[None]:
     """Turn library errors into clean exits; tracebacks only with --debug."""
     debug = debug or os.environ.get("LRVIZ_DEBUG") == "1"
     try:
@@ -95,7 +99,7 @@ def load_configs(
     trust: bool = False,
     sweep: list[str] | None = None,
     force: bool = False,
-):
+) -> list[Config]:
     """Load (and sweep-expand) every config given on the command line."""
     from lrviz.validate import apply_sweeps, load_config
 

@@ -59,7 +59,7 @@ def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = F
 
 def _reason(exc: LrvizError, path: Path) -> str:
     """The error without the config's own file name (the report names the entry)."""
-    same = bool(exc.file) and Path(exc.file).resolve() == Path(path).resolve()
+    same = exc.file is not None and Path(exc.file).resolve() == Path(path).resolve()
     where = [part for part in (None if same else exc.file, exc.key) if part]
     return ": ".join([*where, exc.message])
 

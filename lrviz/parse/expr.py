@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType
-from typing import Any
+from typing import Any, NoReturn
 
 from lrviz.errors import ConfigError, SimulationError
 
@@ -54,7 +54,7 @@ _UNARY = (ast.UAdd, ast.USub, ast.Not)
 _CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
-def _safe_pow(base, exponent):
+def _safe_pow(base: Any, exponent: Any) -> Any:
     """``base ** exponent`` that refuses to build astronomically large numbers."""
     if isinstance(base, int) and isinstance(exponent, int) and not isinstance(base, bool):
         if exponent > 0 and abs(base) > 1 and exponent * max(abs(base).bit_length(), 1) > MAX_INT_BITS:
@@ -65,7 +65,7 @@ def _safe_pow(base, exponent):
     return result
 
 
-def _check_int(value):
+def _check_int(value: Any) -> Any:
     if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
         raise OverflowError("result too large")
     return value
@@ -78,14 +78,14 @@ class _Checker(ast.NodeTransformer):
         self.variables = variables
         self.depth = 0
 
-    def fail(self, what: str) -> None:
+    def fail(self, what: str) -> NoReturn:
         allowed = (
             f"numbers, the variable {' / '.join(self.variables)}, + - * / // % **, comparisons, "
             f"'a if cond else b', and {', '.join(list(FUNCTIONS) + list(CONSTANTS))}"
         )
         raise ConfigError(f"{what} is not allowed in an expression ({self.text!r}); allowed: {allowed}", key=self.key)
 
-    def visit(self, node):
+    def visit(self, node: ast.AST) -> Any:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ConfigError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)", key=self.key)
@@ -94,7 +94,7 @@ class _Checker(ast.NodeTransformer):
         finally:
             self.depth -= 1
 
-    def _visit(self, node):
+    def _visit(self, node: ast.AST) -> ast.AST:
         if isinstance(node, ast.Expression):
             return ast.Expression(body=self.visit(node.body))
         if isinstance(node, ast.Constant):
@@ -114,7 +114,7 @@ class _Checker(ast.NodeTransformer):
             if isinstance(node.op, ast.Pow):
                 call = ast.Call(func=ast.Name(id="_pow", ctx=ast.Load()), args=[left, right], keywords=[])
                 return ast.copy_location(call, node)
-            new = ast.BinOp(left=left, op=node.op, right=right)
+            new: ast.expr = ast.BinOp(left=left, op=node.op, right=right)
             if isinstance(node.op, ast.Mult):  # int * int can still grow: bound it
                 new = ast.Call(func=ast.Name(id="_int", ctx=ast.Load()), args=[new], keywords=[])
             return ast.copy_location(new, node)
@@ -127,22 +127,23 @@ class _Checker(ast.NodeTransformer):
         if isinstance(node, ast.Compare):
             if not all(isinstance(op, _CMPOPS) for op in node.ops):
                 self.fail("this comparison")
-            new = ast.Compare(
+            compare = ast.Compare(
                 left=self.visit(node.left), ops=node.ops, comparators=[self.visit(c) for c in node.comparators]
             )
-            return ast.copy_location(new, node)
+            return ast.copy_location(compare, node)
         if isinstance(node, ast.IfExp):
-            new = ast.IfExp(test=self.visit(node.test), body=self.visit(node.body), orelse=self.visit(node.orelse))
-            return ast.copy_location(new, node)
+            ifexp = ast.IfExp(test=self.visit(node.test), body=self.visit(node.body), orelse=self.visit(node.orelse))
+            return ast.copy_location(ifexp, node)
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                if isinstance(node.func, ast.Name):
-                    self.fail(f"calling {node.func.id!r}")
-                self.fail(f"'{type(node.func).__name__}' syntax")  # a.b(), f()(): say what, not "calling 'this'"
+            func = node.func
+            if not isinstance(func, ast.Name):
+                self.fail(f"'{type(func).__name__}' syntax")  # a.b(), f()(): say what, not "calling 'this'"
+            if func.id not in FUNCTIONS:
+                self.fail(f"calling {func.id!r}")
             if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or not node.args:
-                self.fail(f"this call of {node.func.id!r}")
-            new = ast.Call(func=node.func, args=[self.visit(a) for a in node.args], keywords=[])
-            return ast.copy_location(new, node)
+                self.fail(f"this call of {func.id!r}")
+            call = ast.Call(func=func, args=[self.visit(a) for a in node.args], keywords=[])
+            return ast.copy_location(call, node)
         self.fail(f"'{type(node).__name__}' syntax")
 
 

@@ -40,7 +40,8 @@ def _min_lr_rate(optimizer: Optimizer, min_lr: float | None, min_lr_rate: float 
     if min_lr is not None and min_lr_rate is not None:
         raise ValueError("give only one of min_lr or min_lr_rate")
     if min_lr is not None:
-        return min_lr / optimizer.defaults["lr"]
+        default_lr: float = optimizer.defaults["lr"]
+        return min_lr / default_lr
     if min_lr_rate is None:
         raise ValueError("give min_lr or min_lr_rate")
     return min_lr_rate
@@ -170,7 +171,7 @@ def polynomial(
     """
     total = _total(num_training_steps, "polynomial")
     # transformers' quirk: the optimizer-level lr, not each group's, defines the curve
-    lr_init = optimizer.defaults["lr"]
+    lr_init: float = optimizer.defaults["lr"]
     if not (lr_init > lr_end):
         raise ValueError(f"lr_end ({lr_end}) must be smaller than the optimizer's default lr ({lr_init})")
     if total == num_warmup_steps:  # transformers divides by zero at step == total
@@ -187,7 +188,7 @@ def polynomial(
         lr_range = lr_init - lr_end
         decay_steps = total - num_warmup_steps
         pct_remaining = 1 - (step - num_warmup_steps) / decay_steps
-        decay = lr_range * pct_remaining**power + lr_end
+        decay: float = lr_range * pct_remaining**power + lr_end
         return decay / lr_init
 
     return _lambda_lr(optimizer, lr_lambda, last_epoch)
@@ -270,7 +271,7 @@ def cosine_warmup_with_min_lr(
     rate = _min_lr_rate(optimizer, min_lr, min_lr_rate)
     warmup = float(num_warmup_steps)
 
-    def lr_lambda(step: int) -> float:
+    def lr_lambda(step: float) -> float:  # torch passes an int; the arithmetic is done in floats
         step = float(step)
         # 1) warmup, one step ahead: 1/W, 2/W, ..., 1 (or warmup_lr_rate -> 1 over W-1 steps)
         if step < warmup:

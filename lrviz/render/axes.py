@@ -10,6 +10,7 @@ from lrviz.render.series import Plan, Series
 if TYPE_CHECKING:
     import numpy as np
     from matplotlib.axes import Axes
+    from matplotlib.lines import Line2D
 
 #: Envelope columns per pixel column. One is exact up to where a column boundary falls
 #: inside a pixel (anti-aliasing blurs that anyway: a 200k-step cyclic run drawn from
@@ -95,7 +96,7 @@ def setup_y(ax: Axes, extent: tuple[float, float] | None, scale: str, label: str
         ax.set_ylabel(label)
 
 
-def add_lines(ax: Axes, series: list[Series]) -> list:
+def add_lines(ax: Axes, series: list[Series]) -> list[Line2D]:
     lines = []
     for s in series:
         (line,) = ax.plot(
@@ -112,7 +113,7 @@ def add_lines(ax: Axes, series: list[Series]) -> list:
     return lines
 
 
-def fill(ax: Axes, lines: list, arrays: list[np.ndarray], plan: Plan, columns: int | None = None) -> None:
+def fill(ax: Axes, lines: list[Line2D], arrays: list[np.ndarray], plan: Plan, columns: int | None = None) -> None:
     """Give each line its data: all points, or the envelope at ``ax``'s pixel columns."""
     import numpy as np
 

@@ -87,7 +87,7 @@ class _Panels:
             setup_x(ax_m, plan, with_labels=xlabels)
             setup_y(ax_m, self.m_extent, "linear", plan.momentum_label if ylabels else None)
             if not lr_label:  # a grid: the short momentum row gets a smaller label
-                ax_m.yaxis.label.set_fontsize(ax_m.yaxis.label.get_fontsize() * 0.85)
+                ax_m.yaxis.label.set_fontsize(float(ax_m.yaxis.label.get_fontsize()) * 0.85)
             ms = [s for s in series if s.momentum is not None]
             self.pending.append((ax_m, add_lines(ax_m, ms), [self.m_arrays[id(s)] for s in ms]))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from lrviz.validate.plot import MAX_INCHES, PlotOptions
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.lines import Line2D
 
     from lrviz.styles import Style
 
@@ -44,12 +46,12 @@ def side_legend_shape(labels: list[str], height: float, font: float) -> tuple[in
     return ncols, ncols * max(entry_width(lb, font) for lb in labels)
 
 
-def place_legend(ax: Axes, handles: list, fig_size: tuple[float, float]) -> None:
+def place_legend(ax: Axes, handles: list[Line2D], fig_size: tuple[float, float]) -> None:
     """A legend outside the axes, so it never hides a line: rows above the axes for a
     few entries, columns on the right for many (a sweep)."""
     font = legend_font()
     if len(handles) <= LEGEND_INSIDE_MAX:
-        widths = [entry_width(h.get_label(), font) for h in handles]
+        widths = [entry_width(str(h.get_label()), font) for h in handles]
         ncols = len(handles)
         while ncols > 1 and max(sum(widths[i : i + ncols]) for i in range(0, len(widths), ncols)) > fig_size[0] * 0.92:
             ncols -= 1
@@ -65,7 +67,7 @@ def place_legend(ax: Axes, handles: list, fig_size: tuple[float, float]) -> None
     else:
         # beside the axes (constrained layout makes room; the default figure size grew
         # for it); a figure legend would collide with the suptitle
-        ncols, _ = side_legend_shape([h.get_label() for h in handles], fig_size[1], font)
+        ncols, _ = side_legend_shape([str(h.get_label()) for h in handles], fig_size[1], font)
         ax.legend(
             handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False, ncols=ncols
         )
@@ -120,7 +122,7 @@ def check_pixels(size: tuple[float, float], dpi: int) -> None:
 
 
 @contextmanager
-def quiet_layout():
+def quiet_layout() -> Iterator[None]:
     """A figure too small for its labels (a user's --size) is still drawn, without
     matplotlib's layout warning on every call: the picture itself shows the problem."""
     with warnings.catch_warnings():

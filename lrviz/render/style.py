@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from lrviz.styles import DEFAULT_STYLE, DETERMINISTIC, OKABE_ITO, STYLES, Style
 
@@ -25,7 +26,7 @@ def get_style(name: str) -> Style:
     import matplotlib.style
 
     if name in matplotlib.style.available:
-        rc = dict(matplotlib.style.library[name])
+        rc: dict[str, Any] = {str(k): v for k, v in matplotlib.style.library[name].items()}
         cycle = rc.get("axes.prop_cycle")
         palette = tuple(cycle.by_key().get("color", ())) if cycle is not None else ()
         return Style(
@@ -67,13 +68,14 @@ def style_context(name: str = DEFAULT_STYLE) -> Iterator[Style]:
     import matplotlib
 
     style = get_style(name)
-    defaults = {
+    defaults: dict[str, Any] = {
         k: v for k, v in matplotlib.rcParamsDefault.items() if k not in _NOT_STYLE and not k.startswith("webagg.")
     }
     with matplotlib.rc_context():
-        matplotlib.rcParams.update(defaults)
-        matplotlib.rcParams.update(style.rc)
-        matplotlib.rcParams.update(DETERMINISTIC)
+        params: Any = matplotlib.rcParams  # typed by matplotlib with a Literal of every key
+        params.update(defaults)
+        params.update(style.rc)
+        params.update(DETERMINISTIC)
         yield style
 
 

@@ -204,7 +204,7 @@ def key_point_table(t: Trajectory, *, steps_per_epoch: int = 1, max_changes: int
             if several:
                 row.append(g)
             row.append(repr(p.value))
-            if show_m:
+            if t.momentum is not None and show_m:
                 row.append(repr(float(t.momentum[p.step, j])))
             row.append(", ".join(p.what))
             table.add_row(*row)
