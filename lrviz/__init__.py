@@ -9,22 +9,32 @@ The pipeline, usable from Python without the CLI::
     result.trajectories[0].lr                           # (steps, groups) float64
 
 Rendering, export and checks live in :mod:`lrviz.render`, :mod:`lrviz.export` and
-:mod:`lrviz.check`. Importing this package is cheap: torch and matplotlib are loaded
-only when a function that needs them is called.
+:mod:`lrviz.check`. Importing this package is cheap: the names below are loaded on
+first use (:data:`_LAZY`), so torch and matplotlib are imported only when a function
+that needs them is called.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from lrviz._version import __version__
 
-__all__ = ["__version__", "load_config"]
+if TYPE_CHECKING:  # what IDEs and type checkers see; at run time the names load lazily
+    from lrviz.validate import load_config
+
+#: Public name -> the module that defines it, imported on first use.
+_LAZY = {"load_config": "lrviz.validate"}
+
+__all__ = ["__version__", "load_config"]  # every name of _LAZY, written out for tools
 
 
 def __getattr__(name: str) -> Any:  # lazy: keep `import lrviz` (and `lrviz --help`) fast
-    if name == "load_config":
-        from lrviz.validate import load_config
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'lrviz' has no attribute {name!r}")
 
-        return load_config
-    raise AttributeError(name)
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

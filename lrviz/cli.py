@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import typer
 
-from lrviz import __version__
+from lrviz._version import __version__
 from lrviz.commands import check, export, gallery, listing, plot, show
 from lrviz.commands.help import FLAG, Command, Group
 

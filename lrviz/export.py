@@ -93,7 +93,7 @@ def to_json(result: Result) -> str:
     """
     import torch
 
-    from lrviz import __version__
+    from lrviz._version import __version__
 
     doc = {
         "lrviz": __version__,

@@ -22,6 +22,7 @@ from lrviz.gallery import (
     build_gallery,
     check_gallery,
     find_configs,
+    gallery_files,
     output_stem,
     plan_entries,
     write_gallery,
@@ -296,8 +297,8 @@ def test_index_html_is_self_contained_and_every_reference_exists(written):
 
 
 def test_outputs_are_deterministic(good_dir):
-    first = build_gallery(good_dir, jobs=1).files()
-    second = build_gallery(good_dir, jobs=1).files()
+    first = gallery_files(build_gallery(good_dir, jobs=1))
+    second = gallery_files(build_gallery(good_dir, jobs=1))
     assert first == second
     assert not any(
         str(good_dir.parent) in data.decode("utf-8") for name, data in first.items() if name.endswith((".md", ".html"))

@@ -13,38 +13,44 @@ if TYPE_CHECKING:
     from lrviz.gallery import Gallery
 
 
+ConfigDirArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="CONFIG_DIR",
+        help="Folder of YAML configs; every *.yaml / *.yml under it, recursively.",
+        show_default=False,
+    ),
+]
+OutputOpt = Annotated[
+    Path,
+    typer.Option(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="Gallery folder: one SVG and one PNG per config, README.md and index.html. "
+        "Created if missing; it belongs to the gallery (images no config produces are removed).",
+        show_default=False,
+    ),
+]
+CheckOpt = Annotated[
+    bool,
+    typer.Option(
+        "--check",
+        metavar=FLAG,
+        help="Write nothing; exit 1 naming every missing, stale or extra file if OUTPUT is not what the configs "
+        "produce now (compares bytes).",
+    ),
+]
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes. Default: every core.")
+]
+
+
 def gallery(
-    config_dir: Annotated[
-        Path,
-        typer.Argument(
-            metavar="CONFIG_DIR",
-            help="Folder of YAML configs; every *.yaml / *.yml under it, recursively.",
-            show_default=False,
-        ),
-    ],
-    output: Annotated[
-        Path,
-        typer.Option(
-            "-o",
-            "--output",
-            metavar="DIR",
-            help="Gallery folder: one SVG and one PNG per config, README.md and index.html. "
-            "Created if missing; it belongs to the gallery (images no config produces are removed).",
-            show_default=False,
-        ),
-    ],
-    check: Annotated[
-        bool,
-        typer.Option(
-            "--check",
-            metavar=FLAG,
-            help="Write nothing; exit 1 naming every missing, stale or extra file if OUTPUT is not what the configs "
-            "produce now (compares bytes).",
-        ),
-    ] = False,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes. Default: every core.")
-    ] = None,
+    config_dir: ConfigDirArg,
+    output: OutputOpt,
+    check: CheckOpt = False,
+    jobs: JobsOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:

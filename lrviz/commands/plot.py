@@ -52,61 +52,67 @@ def _value(option: Any) -> Any:
     return option.value if isinstance(option, Enum) else option
 
 
+OutdirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "-o", "--outdir", metavar="DIR", help="Folder to write into; it must exist. Default: the current folder."
+    ),
+]
+FormatsOpt = Annotated[
+    list[PlotFormat] | None,
+    typer.Option(
+        "--format", "-f", metavar="png|svg|pdf", help="Repeat for several. Default: the config's plot.format, else png."
+    ),
+]
+LayoutOpt = Annotated[
+    Layout | None,
+    typer.Option(
+        "--layout",
+        metavar="overlay|grid",
+        help="overlay: every schedule on one axes (default); grid: one panel per schedule.",
+    ),
+]
+YScaleOpt = Annotated[
+    YScale | None, typer.Option("--yscale", metavar="linear|log", help="Learning-rate axis (default linear).")
+]
+XOpt = Annotated[
+    XAxis | None,
+    typer.Option(
+        "--x", metavar="step|epoch", help="x axis in optimizer steps (default) or epochs (uses steps_per_epoch)."
+    ),
+]
+TitleOpt = Annotated[
+    str | None,
+    typer.Option("--title", metavar="TEXT", help="Figure title. Default: the config's title, else its file name."),
+]
+StyleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--style", metavar="NAME", help="clean (default), paper, talk, dark, or a matplotlib style sheet name."
+    ),
+]
+SizeOpt = Annotated[
+    str | None,
+    typer.Option("--size", metavar="W,H", help="Figure size W,H in inches, e.g. 7,4.2. Default: per layout and style."),
+]
+DpiOpt = Annotated[
+    int | None, typer.Option("--dpi", metavar="N", help="Resolution of PNG files, in dots per inch (default 150).")
+]
+
+
 def plot(
     configs: ConfigsArg,
-    outdir: Annotated[
-        Path | None,
-        typer.Option(
-            "-o", "--outdir", metavar="DIR", help="Folder to write into; it must exist. Default: the current folder."
-        ),
-    ] = None,
-    formats: Annotated[
-        list[PlotFormat] | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="png|svg|pdf",
-            help="Repeat for several. Default: the config's plot.format, else png.",
-        ),
-    ] = None,
-    layout: Annotated[
-        Layout | None,
-        typer.Option(
-            "--layout",
-            metavar="overlay|grid",
-            help="overlay: every schedule on one axes (default); grid: one panel per schedule.",
-        ),
-    ] = None,
-    yscale: Annotated[
-        YScale | None, typer.Option("--yscale", metavar="linear|log", help="Learning-rate axis (default linear).")
-    ] = None,
-    x: Annotated[
-        XAxis | None,
-        typer.Option(
-            "--x", metavar="step|epoch", help="x axis in optimizer steps (default) or epochs (uses steps_per_epoch)."
-        ),
-    ] = None,
+    outdir: OutdirOpt = None,
+    formats: FormatsOpt = None,
+    layout: LayoutOpt = None,
+    yscale: YScaleOpt = None,
+    x: XOpt = None,
     steps: StepsOpt = None,
     device: DeviceOpt = None,
-    title: Annotated[
-        str | None,
-        typer.Option("--title", metavar="TEXT", help="Figure title. Default: the config's title, else its file name."),
-    ] = None,
-    style: Annotated[
-        str | None,
-        typer.Option(
-            "--style", metavar="NAME", help="clean (default), paper, talk, dark, or a matplotlib style sheet name."
-        ),
-    ] = None,
-    size: Annotated[
-        str | None,
-        typer.Option(
-            "--size", metavar="W,H", help="Figure size W,H in inches, e.g. 7,4.2. Default: per layout and style."
-        ),
-    ] = None,
-    dpi: Annotated[
-        int | None, typer.Option("--dpi", metavar="N", help="Resolution of PNG files, in dots per inch (default 150).")
-    ] = None,
+    title: TitleOpt = None,
+    style: StyleOpt = None,
+    size: SizeOpt = None,
+    dpi: DpiOpt = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
     trust: TrustOpt = False,

@@ -32,10 +32,11 @@ from __future__ import annotations
 
 from lrviz.gallery.build import build_gallery, render_entry
 from lrviz.gallery.entries import FORMATS, MARKER, PAGES, Entry, Gallery, find_configs, output_stem, plan_entries
-from lrviz.gallery.files import Difference, check_gallery, write_gallery
+from lrviz.gallery.files import Difference, check_gallery, gallery_files, write_gallery
 from lrviz.gallery.pages import render_index, render_readme
 
 __all__ = [
     "FORMATS", "MARKER", "PAGES", "Difference", "Entry", "Gallery", "build_gallery", "check_gallery", "find_configs",
+    "gallery_files",
     "output_stem", "plan_entries", "render_entry", "render_index", "render_readme", "write_gallery",
 ]

@@ -64,18 +64,6 @@ class Gallery:
     def skipped(self) -> list[Entry]:
         return [e for e in self.entries if e.skipped is not None and e.error is None]
 
-    def files(self) -> dict[str, bytes]:
-        """Every file OUTDIR should hold, name -> bytes (images first, pages last)."""
-        from lrviz.gallery.pages import render_index, render_readme
-
-        out: dict[str, bytes] = {}
-        for entry in self.rendered:
-            for fmt in FORMATS:
-                out[entry.file_name(fmt)] = entry.images[fmt]
-        out["README.md"] = render_readme(self).encode("utf-8")
-        out["index.html"] = render_index(self).encode("utf-8")
-        return out
-
     def owned_names(self) -> set[str]:
         """Image names any entry (failed or skipped too) may legitimately have in OUTDIR."""
         return {name for e in self.entries for name in e.image_names}

@@ -12,7 +12,19 @@ from pathlib import Path
 
 from lrviz.errors import LrvizError
 from lrviz.gallery.entries import FORMATS, MARKER, PAGES, Gallery
+from lrviz.gallery.pages import render_index, render_readme
 from lrviz.io import atomic_write
+
+
+def gallery_files(gallery: Gallery) -> dict[str, bytes]:
+    """Every file OUTDIR should hold, name -> bytes (images first, pages last)."""
+    out: dict[str, bytes] = {}
+    for entry in gallery.rendered:
+        for fmt in FORMATS:
+            out[entry.file_name(fmt)] = entry.images[fmt]
+    out["README.md"] = render_readme(gallery).encode("utf-8")
+    out["index.html"] = render_index(gallery).encode("utf-8")
+    return out
 
 
 def _target(outdir: Path, name: str) -> Path:
@@ -81,7 +93,7 @@ def write_gallery(gallery: Gallery, outdir: str | Path) -> list[Path]:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LrvizError(f"cannot create {str(outdir)!r}: {exc.strerror or exc}") from None
-    files = gallery.files()
+    files = gallery_files(gallery)
     targets = {name: _target(outdir, name) for name in files}  # verify every name first
     was_gallery = _is_gallery_folder(outdir)
     if not was_gallery:
@@ -113,7 +125,7 @@ def check_gallery(gallery: Gallery, outdir: str | Path) -> list[Difference]:
     is reported as failed (or skipped) instead.
     """
     outdir = Path(outdir)
-    files = gallery.files()
+    files = gallery_files(gallery)
     source = {e.file_name(fmt): f"from {e.shown_path}" for e in gallery.entries for fmt in FORMATS}
     diffs: list[Difference] = []
     for name, data in files.items():

@@ -1,0 +1,3 @@
+"""The version of lrviz: written here only (pyproject.toml reads it)."""
+
+__version__ = "0.1.0"

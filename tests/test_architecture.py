@@ -1,0 +1,183 @@
+"""The shape of the package, checked from its source: layers, no import cycles, small parts.
+
+Every ``import`` in lrviz (at module level, inside functions and under TYPE_CHECKING
+alike) is read with :mod:`ast`, nothing is executed. Each module belongs to one layer
+of :data:`LAYERS`; a module may import its own layer and the layers below, never one
+above, and there is no cycle at all. The order follows the pipeline: parse, the
+typed spec, what exists (registry), build, step, validate (which asks torch through
+build and step, see lrviz.validate.verdict), simulate, the outputs, then the
+interfaces. A new module must be placed in a layer here.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "lrviz"
+
+#: Lowest first. A prefix ending in "." covers a package's modules (and the package).
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "foundations",
+        (
+            "lrviz._version",
+            "lrviz.errors",
+            "lrviz.limits",
+            "lrviz.io",
+            "lrviz.jsonio",
+            "lrviz.refusals",
+            "lrviz.styles",
+            "lrviz.executor",
+            "lrviz.progress",
+        ),
+    ),
+    ("parse", ("lrviz.parse.",)),
+    ("spec", ("lrviz.spec",)),
+    ("registry", ("lrviz.registry.",)),
+    ("build", ("lrviz.metric", "lrviz.build")),
+    ("step", ("lrviz.step",)),
+    ("validate", ("lrviz.validate.",)),
+    ("simulate", ("lrviz.simulate",)),
+    ("outputs", ("lrviz.render.", "lrviz.export", "lrviz.check.")),
+    ("gallery", ("lrviz.gallery.",)),
+    ("interfaces", ("lrviz.cli", "lrviz.__main__", "lrviz.commands.", "lrviz")),
+]
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+#: Functions allowed to be longer, each with the reason (a measured hot loop only).
+LONG_FUNCTIONS: dict[str, str] = {}
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = ".".join(path.relative_to(REPO).with_suffix("").parts)
+        out[name.removesuffix(".__init__")] = path
+    return out
+
+
+MODULES = modules()
+
+
+def layer_of(module: str) -> int:
+    for i, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if module == prefix or module == prefix.rstrip(".") or (prefix.endswith(".") and module.startswith(prefix)):
+                return i
+    raise AssertionError(f"{module} is in no layer of tests/test_architecture.py: place it in LAYERS")
+
+
+def imported(module: str, path: Path) -> set[str]:
+    """The lrviz modules ``module`` imports (``from pkg import name`` counts as pkg.name when that is a module)."""
+    is_package = path.name == "__init__.py"
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = module.split(".")[: len(module.split(".")) - node.level + (1 if is_package else 0)]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names]
+        for target in targets:
+            while target and target not in MODULES:
+                target = target.rpartition(".")[0]
+            if target and target != module:
+                found.add(target)
+    return found
+
+
+GRAPH = {name: imported(name, path) for name, path in MODULES.items()}
+
+
+def test_the_graph_is_read():
+    """Guard against a reader that finds nothing: known edges are there."""
+    assert "lrviz.build" in GRAPH["lrviz.simulate"]
+    assert "lrviz.step" in GRAPH["lrviz.validate.verdict"]
+    assert "lrviz.executor" in GRAPH["lrviz.gallery.build"]  # `from lrviz import executor`
+    assert len(MODULES) > 40
+
+
+def test_every_module_has_a_layer():
+    for name in MODULES:
+        layer_of(name)
+
+
+def test_lower_layers_never_import_higher_ones():
+    wrong = [
+        f"{a} ({LAYERS[layer_of(a)][0]}) imports {b} ({LAYERS[layer_of(b)][0]})"
+        for a, targets in GRAPH.items()
+        for b in targets
+        if layer_of(b) > layer_of(a)
+    ]
+    assert wrong == []
+
+
+def _cycles() -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in GRAPH[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in GRAPH:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycles():
+    assert _cycles() == []
+
+
+def test_the_cycle_finder_finds_a_cycle(monkeypatch):
+    monkeypatch.setitem(GRAPH, "lrviz.spec", GRAPH["lrviz.spec"] | {"lrviz.simulate"})
+    assert any("lrviz.spec" in c and "lrviz.simulate" in c for c in _cycles())
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_modules_are_small(name):
+    lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{name} has {lines} lines; split it by concern"
+
+
+def test_functions_are_short():
+    checked, long = 0, []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                checked += 1
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES and f"{name}.{node.name}" not in LONG_FUNCTIONS:
+                    long.append(f"{name}.{node.name} ({length} lines)")
+    assert checked > 300
+    assert long == []
