@@ -50,6 +50,11 @@ def _callable_name(fn: Callable[..., Any]) -> str:
     return str(getattr(fn, "source", getattr(fn, "__name__", repr(fn))))
 
 
+def compact(value: Any) -> str:
+    """``value`` as one short line of JSON (a sweep value in a label: ``[0.1,0.2]``)."""
+    return json.dumps(plain(value), separators=(",", ":"), allow_nan=False)
+
+
 def dumps(doc: Any, *, indent: int | None = None, ensure_ascii: bool = True) -> str:
     """``doc`` as JSON text ending in a newline; refuses a non-finite number that was not spelled."""
     return json.dumps(doc, indent=indent, ensure_ascii=ensure_ascii, allow_nan=False) + "\n"

@@ -181,3 +181,33 @@ def test_functions_are_short():
                     long.append(f"{name}.{node.name} ({length} lines)")
     assert checked > 300
     assert long == []
+
+
+def _code(path: Path) -> str:
+    """A module's source without comments and strings (docstrings mention what code does)."""
+    import io
+    import tokenize
+
+    tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+    return " ".join(t.string for t in tokens if t.type not in (tokenize.COMMENT, tokenize.STRING))
+
+
+def _modules_mentioning(*needles: str) -> set[str]:
+    return {name for name, path in MODULES.items() if any(n in _code(path) for n in needles)}
+
+
+def test_one_place_for_each_concern():
+    """The pieces the pipeline promises to have once are written once (read from the source)."""
+    # one process pool, one start-method policy, one count of cores; nobody reaches into a pool
+    assert _modules_mentioning("ProcessPoolExecutor", "get_context", "get_all_start_methods") == {"lrviz.executor"}
+    assert _modules_mentioning("sched_getaffinity", "cpu_count") == {"lrviz.executor"}
+    assert _modules_mentioning("_processes") == set()
+    # one progress reporter (rich's Progress), honouring CI
+    assert _modules_mentioning("rich . progress") == {"lrviz.progress"}
+    # the stepping loop: scheduler.step() is called in step.py only (validation's trial and
+    # check's resume use its advance())
+    assert _modules_mentioning("sched_step (", "scheduler . step (") == {"lrviz.step"}
+    # a scheduler is made in build.py only: spec.make(...) is called there
+    assert _modules_mentioning(". make (") == {"lrviz.build"}
+    # one JSON convention for numbers JSON cannot hold
+    assert _modules_mentioning("json . dumps") == {"lrviz.jsonio"}

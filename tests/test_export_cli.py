@@ -254,3 +254,32 @@ def test_every_command_has_help():
         assert fn.__doc__ and "Example:" in fn.__doc__, f"{name} needs a docstring with an example"
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["export", "check", "show", "plot"])
+def test_a_bad_plot_block_is_refused_by_every_command(write_config, tmp_path, command):
+    """The plot: block is checked when the config is loaded, so commands that draw nothing refuse it too."""
+    cfg = write_config({**GOOD, "plot": {"layout": "bogus"}})
+    args = [command, str(cfg)] + (["-o", str(tmp_path)] if command == "plot" else [])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert f"{cfg}: plot.layout: expected one of overlay, grid, got 'bogus'" in line
+    assert result.stdout == "" and list(tmp_path.glob("*.png")) == []
+
+
+def test_json_spells_nan_and_inf_as_the_csv_does(write_config, tmp_path):
+    """One convention for numbers JSON cannot hold (lrviz.jsonio): "nan", "inf", "-inf", read back by float()."""
+    cfg = write_config(
+        {"steps": 8, "scheduler": "MultiplicativeLR", "params": {"lr_lambda": "0 if epoch > 5 else 1e200"}}
+    )
+    out_json, out_csv = tmp_path / "out.json", tmp_path / "out.csv"
+    assert runner.invoke(app, ["export", str(cfg), "-o", str(out_json)]).exit_code == 0
+    assert runner.invoke(app, ["export", str(cfg), "-o", str(out_csv)]).exit_code == 0
+    text = out_json.read_text()
+    lrs = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+    lrs = lrs["schedules"][0]["groups"][0]["lr"]
+    from_csv = [row["lr"] for row in csv.DictReader(out_csv.read_text().splitlines())]
+    assert "inf" in lrs and "nan" in lrs  # 0.1 * 1e200**2 overflows, then inf * 0 is nan
+    assert [str(v) if isinstance(v, str) else repr(v) for v in lrs] == from_csv
+    assert [float(v) for v in lrs][:2] == [0.1, 0.1 * 1e200]

@@ -402,6 +402,27 @@ def test_progress_bar_advances_on_a_terminal(monkeypatch):
     assert "".join(stream.text)  # rich drew something on the (fake) terminal
 
 
+def test_the_gallery_bar_is_the_same_reporter_and_honours_ci(monkeypatch):
+    """One progress reporter for simulations and the gallery: in CI it shows nothing, on a terminal it draws."""
+    from lrviz.progress import Reporter
+
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("TERM", "xterm")
+    quiet = FakeStream(True)
+    with Reporter("gallery", stream=quiet, min_total=1) as bar:
+        bar.start(3)
+        bar.advance(1, note="a.yaml")
+        assert not bar.shown
+    assert quiet.text == []
+    monkeypatch.delenv("CI")
+    shown = FakeStream(True)
+    with Reporter("gallery", stream=shown, min_total=1) as bar:
+        bar.start(3)
+        bar.advance(1, note="a.yaml")
+        assert bar.shown
+    assert "".join(shown.text)
+
+
 def test_plot_prints_no_progress_when_piped(write_config, tmp_path):
     cfg = write_config({"steps": 250_000, "scheduler": "StepLR", "params": {"step_size": 1000}}, "long.yaml")
     result = invoke(cfg, "-o", tmp_path)

@@ -33,23 +33,13 @@ import inspect
 from typing import Any
 
 from lrviz.errors import ConfigError
+from lrviz.registry.signature import takes_positional
 
 
 def is_torch_scheduler(obj: Any) -> bool:
     from torch.optim import lr_scheduler as L
 
     return isinstance(obj, (L.LRScheduler, L.ReduceLROnPlateau))
-
-
-def _takes_positional(method: Any) -> bool:
-    """Whether ``method`` accepts at least one positional argument (timm's epoch)."""
-    try:
-        sig = inspect.signature(method)
-    except (TypeError, ValueError):
-        return True
-    return any(
-        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in sig.parameters.values()
-    )
 
 
 def _takes_keyword(method: Any, name: str) -> bool:
@@ -82,7 +72,7 @@ class StepAdapter:
         self.count = 0
         on_updates = hasattr(scheduler, "step_update") and not getattr(scheduler, "t_in_epochs", True)
         self.method = scheduler.step_update if on_updates else scheduler.step
-        self.mode = "step_update" if on_updates else ("step(epoch)" if _takes_positional(scheduler.step) else "step()")
+        self.mode = "step_update" if on_updates else ("step(epoch)" if takes_positional(scheduler.step) else "step()")
         self._metric_kw = _takes_keyword(self.method, "metric")
 
     def step(self, metric: Any = None) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError, TrustError, did_you_mean, first_line
 from lrviz.registry.kind import SchedulerInfo
-from lrviz.registry.signature import first_doc_line, signature_params
+from lrviz.registry.signature import first_doc_line, signature_params, takes_positional
 
 FORMS = "'package.module:Name' or 'path/to/file.py:Name' (relative to the config's folder)"
 
@@ -160,16 +160,6 @@ def _attribute(module: ModuleType, attr: str, where: str, key: str | None) -> An
     return obj
 
 
-def _takes_optimizer(target: Any) -> bool:
-    try:
-        sig = inspect.signature(target)
-    except (TypeError, ValueError):
-        return True  # builtins and C types: let the call decide
-    return any(
-        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in sig.parameters.values()
-    )
-
-
 def _import_target(name: str, *, key: str | None, base_dir: Path | None, trust: bool) -> Any:
     """The callable ``name`` points at; refused with :class:`TrustError` before anything is read."""
     left, attr, is_file = parse_target(name, key)
@@ -189,7 +179,7 @@ def _import_target(name: str, *, key: str | None, base_dir: Path | None, trust: 
         raise ConfigError(
             f"{attr!r} in {where} is a {type(target).__name__}, not a scheduler class or factory", key=key
         )
-    if not _takes_optimizer(target):
+    if not takes_positional(target):
         raise ConfigError(f"{name!r} must take the optimizer as its first argument", key=key)
     return target
 

@@ -81,6 +81,21 @@ def signature_params(fn: Callable[..., Any], *, skip_first: bool = False) -> tup
     return tuple(params), accepts_any
 
 
+def takes_positional(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` accepts at least one positional argument (an optimizer, timm's epoch).
+
+    Builtins and C types whose signature cannot be read are given the benefit of the
+    doubt: the call decides.
+    """
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return True
+    return any(
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in sig.parameters.values()
+    )
+
+
 def first_doc_line(doc: str | None) -> str:
     """The first non-empty line of a docstring: the one-line summary ``lrviz list`` shows."""
     for line in (doc or "").strip().splitlines():

@@ -116,14 +116,14 @@ def check_pixels(size: tuple[float, float], dpi: int) -> None:
     if max(w, h) > MAX_PIXELS_PER_SIDE or w * h > MAX_PIXELS:
         raise LrvizError(
             f"a figure of {w:,} x {h:,} pixels ({size[0]:g} x {size[1]:g} in at {dpi} dpi) is above the limit of "
-            f"{MAX_PIXELS_PER_SIDE:,} pixels a side and {MAX_PIXELS:,} in all; lower the dpi (plot.dpi, --dpi) or "
-            "the size (plot.size, --size)"
+            f"{MAX_PIXELS_PER_SIDE:,} pixels a side and {MAX_PIXELS:,} in all; lower the dpi or the size "
+            "(the options dpi and size)"
         )
 
 
 @contextmanager
 def quiet_layout() -> Iterator[None]:
-    """A figure too small for its labels (a user's --size) is still drawn, without
+    """A figure too small for its labels (a size the user chose) is still drawn, without
     matplotlib's layout warning on every call: the picture itself shows the problem."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import math
 import re
 from typing import Any
 
 from lrviz.errors import ConfigError, LrvizError, describe, key_join
+from lrviz.jsonio import compact
 from lrviz.limits import MAX_SCHEDULES, MAX_SWEEP_SCHEDULES
 from lrviz.spec import Config, Schedule
 from lrviz.validate.checks import check_values, expect_mapping
@@ -163,7 +163,7 @@ def format_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, (int, float, str)):
         return str(value)
-    return json.dumps(value, separators=(",", ":"), default=str)
+    return compact(value)
 
 
 # --------------------------------------------------------------------------- expansion
