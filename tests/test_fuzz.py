@@ -9,7 +9,7 @@ Most examples are real-looking configs (:func:`plausible_config`) hit by a few
 mutations -- a value replaced by junk, a key deleted or added anywhere -- and the rest
 are anything at all (:func:`wild_config`). Both build configs the way a hostile or
 careless author would: scheduler names drawn from the installed torch
-(:func:`lrviz.registry.torch_schedulers`), the presets and junk; params named from each
+(:func:`lrviz.registry.torch_classes.torch_schedulers`), the presets and junk; params named from each
 scheduler's real signature plus random names, with values of every YAML type (huge, negative, NaN and infinite numbers,
 text, expressions, lists, nested mappings and nested scheduler specs); optimizer
 blocks with param groups; metric specs; sweeps; plot blocks; labels and titles with

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 ConfigArg = Annotated[Path, typer.Argument(metavar="CONFIG", help="YAML config file.", show_default=False)]
 ConfigsArg = Annotated[
-    list[Path], typer.Argument(metavar="CONFIG...", help="One or more YAML config files.", show_default=False)
+    list[Path], typer.Argument(metavar="CONFIG", help="One or more YAML config files.", show_default=False)
 ]
 StepsOpt = Annotated[
     int | None, typer.Option("--steps", min=1, metavar="N", help="Override the config's number of optimizer steps.")
