@@ -214,7 +214,7 @@ def load_target(name: str, *, key: str | None, base_dir: Path | None = None, tru
     target = _import_target(name, key=key, base_dir=base_dir, trust=trust)
     params, accepts_any = signature_params(target, skip_first=True)
     doc = inspect.cleandoc(target.__doc__ or "")  # its own, not one inherited from LambdaLR
-    fills = tuple(p.name for p in params if p.name == "num_training_steps" and p.required)
+    fills = {p.name: "scheduler_steps" for p in params if p.name == "num_training_steps" and p.required}
     return SchedulerInfo(
         name=name,
         kind="import",

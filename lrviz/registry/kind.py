@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,9 +21,11 @@ class SchedulerInfo:
     accepts_any: bool = False  # the maker takes **kwargs
     summary: str = ""
     doc: str = ""
-    #: Parameters lrviz fills with the run's number of scheduler steps when the config
-    #: leaves them out (the presets' ``num_training_steps``).
-    fills: tuple[str, ...] = ()
+    #: Parameters lrviz fills in from the run when the config leaves them out: parameter
+    #: -> a fact of :class:`lrviz.validate.params.Facts` (``"scheduler_steps"``,
+    #: ``"steps"``, ``"steps_per_epoch"``). The presets' ``num_training_steps`` is the
+    #: number of scheduler steps.
+    fills: Mapping[str, str] = field(default_factory=dict)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

@@ -61,7 +61,7 @@ def presets() -> dict[str, SchedulerInfo]:
     out = {}
     for name, fn in PRESETS.items():
         params, accepts_any = signature_params(fn)
-        fills = ("num_training_steps",) if any(p.name == "num_training_steps" for p in params) else ()
+        fills = {p.name: "scheduler_steps" for p in params if p.name == "num_training_steps"}
         out[name] = SchedulerInfo(
             name=name,
             kind="preset",

@@ -45,9 +45,11 @@ SPEC_KEYS = ("scheduler", "params")
 class Facts:
     """What resolving a spec needs besides the spec itself."""
 
-    scheduler_steps: int  # what a kind's "fills" parameters get (the presets' num_training_steps)
+    scheduler_steps: int  # scheduler.step() calls in the run (the presets' num_training_steps)
     base_dir: Path | None = None  # where import targets' file paths start
     trust: bool = False  # import targets allowed
+    steps: int = 0  # optimizer steps in the run
+    steps_per_epoch: int = 1
 
 
 def resolve_scheduler(name: str, params: dict[str, Any], key: str, facts: Facts, depth: int = 0) -> SchedulerSpec:
@@ -74,13 +76,13 @@ def resolve_scheduler(name: str, params: dict[str, Any], key: str, facts: Facts,
 
 
 def _fill(info: SchedulerInfo, kwargs: dict[str, Any], pkey: str, facts: Facts) -> list[str]:
-    """Fill the run's length into the kind's ``fills`` params; refuse missing required ones."""
+    """Fill the run's facts into the kind's ``fills`` params; refuse missing required ones."""
     filled = []
     for p in info.params:
         if p.name in kwargs:
             continue
         if p.name in info.fills:
-            kwargs[p.name] = facts.scheduler_steps
+            kwargs[p.name] = getattr(facts, info.fills[p.name])
             filled.append(p.name)
         elif p.required:
             raise ConfigError(

@@ -56,7 +56,8 @@ def validate_schedule(raw: Any, key: str, run: Run) -> Schedule:
         raise ConfigError(f"expected 'step' or 'epoch', got {describe(interval)}", key=key_join(key, "interval"))
     label = _label(raw.get("label"), key_join(key, "label"))
     steps = run.scheduler_steps(interval)
-    spec = resolve_scheduler(scheduler.strip(), params, key, Facts(steps, run.base_dir, run.trust))
+    facts = Facts(steps, run.base_dir, run.trust, run.steps, run.steps_per_epoch)
+    spec = resolve_scheduler(scheduler.strip(), params, key, facts)
     schedule = Schedule(
         label=label,
         scheduler=scheduler.strip(),
