@@ -107,10 +107,6 @@ class OptimizerSpec:
     param_groups: list[dict[str, Any]]  # each: {"name": str, **overrides}
     notes: tuple[Note, ...] = ()
 
-    @property
-    def group_names(self) -> list[str]:
-        return [g["name"] for g in self.param_groups]
-
 
 @dataclass
 class Config:

@@ -183,14 +183,6 @@ def check_expression(text: object, *, key: str, variables: tuple[str, ...] = VAR
     return Expression(text, key, variables)
 
 
-def compile_expression(text: object, *, key: str, variables: tuple[str, ...] = VARIABLES) -> Callable[[Any], Any]:
-    """Check ``text`` and return its function (:func:`check_expression`, then :meth:`Expression.function`).
-
-    The returned function raises :class:`SimulationError` naming the step on failure.
-    """
-    return check_expression(text, key=key, variables=variables).function()
-
-
 @functools.lru_cache(maxsize=256)
 def _compiled(text: str, key: str, variables: tuple[str, ...]) -> CodeType:
     """Parse, check and compile ``text`` (once per process for each text and key)."""

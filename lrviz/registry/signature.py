@@ -141,14 +141,6 @@ def item_hint(hint: Any) -> Any:
     return args[0] if args else None
 
 
-def mentions(hint: Any, predicate: Callable[[Any], bool]) -> bool:
-    """Whether ``predicate`` holds for the hint, an arm of it, or the items of a sequence arm."""
-    for arm in arms(hint):
-        if predicate(arm) or (is_sequence_hint(arm) and predicate(item_hint(arm))):
-            return True
-    return False
-
-
 def describe_hint(hint: Any) -> str:
     """The hint as people read it: 'a number', 'a list of an integer', "one of 'min', 'max'"."""
     origin = typing.get_origin(hint)
