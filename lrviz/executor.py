@@ -25,13 +25,14 @@ being cancelled). With one worker everything runs here, in order, with the same 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, wait
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # imported when a pool is made: a serial run does without them
+    from concurrent.futures import Future
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -50,6 +51,10 @@ class Cancelled(Exception):
     """Raised inside a worker's task when the parent stops the run (an error elsewhere, Ctrl-C)."""
 
 
+class WorkerDied(Exception):
+    """A worker process died (killed for memory, say): the task's result, or what :func:`run` raises."""
+
+
 def available_cores() -> int:
     """Cores this process may run on (the affinity mask, not the machine's total)."""
     try:
@@ -60,6 +65,8 @@ def available_cores() -> int:
 
 def start_method(device: str = "cpu") -> str:
     """``fork`` for CPU work where the platform has it, else ``spawn`` (see the module docstring)."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if device == "cpu" and "fork" in methods and sys.platform != "darwin":
         return "fork"
@@ -130,12 +137,13 @@ class _Pool:
     """A ProcessPoolExecutor with progress, ordered failures and cooperative cancelling."""
 
     def __init__(self, fn: Task, shared: Any, tasks: Sequence[Any], workers: int, method: str, progress: Report | None):
+        import concurrent.futures  # looked up now: tests spy on the class
+        import multiprocessing
+
         self.fn, self.tasks, self.progress = fn, tasks, progress
         ctx = multiprocessing.get_context(method)
         self.queue = ctx.SimpleQueue() if progress is not None else None
         self.stop = ctx.Event()
-        import concurrent.futures  # looked up now: tests spy on the class
-
         self.pool = concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=ctx, initializer=_init_worker, initargs=(shared, self.queue, self.stop)
         )
@@ -161,6 +169,8 @@ class _Pool:
     def _wait(
         self, futures: list[Future[Any]], fail_fast: bool, on_result: Callable[[int, Any], None] | None
     ) -> list[Any]:
+        from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, wait
+
         index = {f: i for i, f in enumerate(futures)}
         pending = set(futures)
         while pending:
@@ -174,13 +184,22 @@ class _Pool:
                 if failed is not None:
                     wait(futures[:failed])
                     for f in futures[: failed + 1]:
-                        f.result()  # raises the earliest failure
+                        outcome = _outcome(f)
+                        if isinstance(outcome, BaseException):
+                            raise outcome  # the earliest failure, as a serial run would raise it
         self.drain()
         return [_outcome(f) for f in futures]
 
 
 def _outcome(future: Future[Any]) -> Any:
+    """The task's result, or its exception (a dead worker's as :class:`WorkerDied`)."""
+    from concurrent.futures.process import BrokenProcessPool
+
     exc = future.exception()
+    if isinstance(exc, BrokenProcessPool):
+        died = WorkerDied(str(exc))
+        died.__cause__ = exc
+        return died
     return exc if exc is not None else future.result()
 
 

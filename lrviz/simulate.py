@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -203,7 +202,7 @@ def simulate_configs(
         trajectories = executor.run(
             _simulate_one, runs, tasks, workers=workers, method=method, progress=progress, order=order
         )
-    except BrokenProcessPool:
+    except executor.WorkerDied:
         raise SimulationError(
             "a worker process died while simulating (out of memory?); rerun with one job to see which schedule"
         ) from None

@@ -461,3 +461,21 @@ def test_accelerators_never_fork():
     assert executor.start_method("cuda") == "spawn"
     assert executor.start_method("cuda:1") == "spawn"
     assert executor.start_method("mps") == "spawn"
+
+
+def _die(shared, task, report):
+    """A task whose worker process dies (as one killed for memory would)."""
+    import os
+
+    if task == 1:
+        os._exit(9)
+    return task
+
+
+def test_a_dead_worker_is_reported_not_hung(monkeypatch):
+    """The executor turns a worker that died into WorkerDied: raised in order (fail fast) or as the task's result."""
+    monkeypatch.setattr(executor, "available_cores", lambda: 2)
+    with pytest.raises(executor.WorkerDied):
+        executor.run(_die, None, [0, 1, 2], workers=2)
+    results = executor.run(_die, None, [0, 1, 2], workers=2, fail_fast=False)
+    assert any(isinstance(r, executor.WorkerDied) for r in results)

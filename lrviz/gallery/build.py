@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +86,7 @@ def _render_task(shared: tuple[str, bool], rel: str, report: Callable[[int], Non
 
 
 def _failed(planned: Entry, exc: BaseException) -> Entry:
-    if isinstance(exc, BrokenProcessPool):
+    if isinstance(exc, executor.WorkerDied):
         return Entry(rel=planned.rel, stem=planned.stem, error=f"its worker process died ({exc})")
     return Entry(rel=planned.rel, stem=planned.stem, error=f"internal error: {type(exc).__name__}: {exc}")
 
