@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 from lrviz._version import __version__
 
 if TYPE_CHECKING:  # what IDEs and type checkers see; at run time the names load lazily
-    from lrviz.validate import load_config
+    from lrviz.validate.load import load_config
 
 #: Public name -> the module that defines it, imported on first use.
-_LAZY = {"load_config": "lrviz.validate"}
+_LAZY = {"load_config": "lrviz.validate.load"}
 
 __all__ = ["__version__", "load_config"]  # every name of _LAZY, written out for tools
 

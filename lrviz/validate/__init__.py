@@ -1,7 +1,9 @@
 """Validate: a YAML config (or a mapping) -> a checked, resolved :class:`~lrviz.spec.Config`.
 
 The one place a config is checked, once, before a single tensor of the run is
-allocated. Every mistake is reported with the key path that holds it. In order:
+allocated. Every mistake is reported with the key path that holds it. The entry is
+:func:`load_config` (:mod:`~lrviz.validate.load`: read the file, apply the command
+line's overrides, run the checks); the checks, in order:
 
 * :mod:`~lrviz.validate.document`: the top level (steps, device, the schedule list);
 * :mod:`~lrviz.validate.optimizer`: the optimizer class, its keywords, param groups;
@@ -19,67 +21,26 @@ a scheduler (:mod:`lrviz.build`) never validates again.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from lrviz.errors import ConfigError
-from lrviz.parse.yamlio import read_yaml_file
-from lrviz.spec import Config
-from lrviz.validate.document import validate_document
-from lrviz.validate.plot import PlotOptions
-from lrviz.validate.schedule import schedule_in
-from lrviz.validate.sweep import apply_sweeps, parse_cli_sweep
+if TYPE_CHECKING:  # what IDEs and type checkers see; at run time each name loads on first use
+    from lrviz.validate.load import load_config, trust_from_env, validate_config
+    from lrviz.validate.plot import PlotOptions
+    from lrviz.validate.schedule import schedule_in
+    from lrviz.validate.sweep import apply_sweeps, parse_cli_sweep
 
-
-def validate_config(data: Any, *, source: str | Path | None = None, trust: bool = False) -> Config:
-    """Validate a config mapping (as parsed from YAML) and return a :class:`Config`.
-
-    ``trust`` allows import targets (``scheduler: "pkg.mod:Name"``). It can only come
-    from the caller (the ``--trust`` flag or ``LRVIZ_TRUST=1``), never from the config.
-    """
-    try:
-        return validate_document(data, Path(source) if source is not None else None, trust)
-    except ConfigError as exc:
-        raise exc.located(file=str(source) if source is not None else None) from None
-
-
-def trust_from_env() -> bool:
-    return os.environ.get("LRVIZ_TRUST", "").strip().lower() in ("1", "true", "yes")
-
-
-def load_config(
-    path_or_data: str | os.PathLike[str] | dict[str, Any],
-    *,
-    trust: bool = False,
-    steps: int | None = None,
-    device: str | None = None,
-) -> Config:
-    """Load a config from a YAML file path or from an already-parsed mapping.
-
-    ``steps`` and ``device`` override the config's own (the command line wins), and
-    are applied before validation, so limits and metric lengths see the final values.
-
-    >>> cfg = load_config({"steps": 10, "scheduler": "StepLR", "params": {"step_size": 3}})
-    >>> cfg.schedules[0].label
-    'StepLR'
-    """
-    trust = trust or trust_from_env()
-    path: Path | None = None
-    if isinstance(path_or_data, (str, os.PathLike)):
-        path = Path(path_or_data)
-        data: Any = read_yaml_file(path)
-    else:  # parsed data, mapping or not: validation says what is wrong
-        data = path_or_data
-    if isinstance(data, dict) and (steps is not None or device is not None):
-        data = dict(data)
-        if steps is not None:
-            data.pop("epochs", None)
-            data["steps"] = steps
-        if device is not None:
-            data["device"] = device
-    return validate_config(data, source=path, trust=trust)
-
+#: Public name -> its module. Loaded on first use, so importing one part of the package
+#: (render needs only :mod:`~lrviz.validate.plot`) does not import all of it.
+_LAZY = {
+    "load_config": "lrviz.validate.load",
+    "trust_from_env": "lrviz.validate.load",
+    "validate_config": "lrviz.validate.load",
+    "PlotOptions": "lrviz.validate.plot",
+    "schedule_in": "lrviz.validate.schedule",
+    "apply_sweeps": "lrviz.validate.sweep",
+    "parse_cli_sweep": "lrviz.validate.sweep",
+}
 
 __all__ = [
     "PlotOptions",
@@ -90,3 +51,9 @@ __all__ = [
     "trust_from_env",
     "validate_config",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'lrviz.validate' has no attribute {name!r}")
