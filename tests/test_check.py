@@ -25,6 +25,7 @@ from lrviz.check import (
 from lrviz.cli import app
 from lrviz.config import load_config
 from lrviz.simulate import step_schedule
+from tests.seed_data import seed
 
 runner = CliRunner()
 
@@ -194,8 +195,7 @@ def test_nondeterministic_scheduler_is_reported_as_such(sched_file):
 
 SEED_001 = {"steps": 10, "optimizer": {"name": "Adam", "lr": 0.1}, "scheduler": "StepLR", "params": {"step_size": 1, "gamma": 0.1}}
 # Printed in seed article 001 (StepLR(step_size=1, gamma=0.1) on Adam(lr=0.1)), epochs 5..9.
-SEED_001_LR_5_TO_9 = [1.0000000000000004e-06, 1.0000000000000005e-07, 1.0000000000000005e-08, 1.0000000000000005e-09,
-                      1.0000000000000006e-10]
+SEED_001_LR_5_TO_9 = seed("001/get_last_lr")[5:10]
 
 
 def test_seed_001_resume_at_5_continues_with_the_articles_values():
@@ -215,7 +215,9 @@ def test_seed_001_loading_only_the_scheduler_state_reproduces_the_articles_jump(
     (sched,) = cfg.schedules
     saved, _ = checkpoints(cfg, sched, "cpu", [5], momentum=True)
     run = resume(cfg, sched, "cpu", saved[5], 5, restore_optimizer=False)
-    assert run.lr[1:3, 0].tolist() == [0.010000000000000002, 0.0010000000000000002]
+    printed = seed("001/load_state_dict_last_lr")  # the saved 1e-6, then the jump: 0.010000000000000002, ...
+    assert printed[0] == SEED_001_LR_5_TO_9[0] and len(printed) == 3
+    assert run.lr[1:3, 0].tolist() == printed[1:]
     trajectory = step_schedule(cfg, sched, "cpu")
     findings, _ = resume_round_trip(cfg, sched, "cpu", trajectory, [5], restore_optimizer=False)
     (finding,) = findings
