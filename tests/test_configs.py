@@ -190,7 +190,9 @@ def test_001_steplr_docs_example():
     assert len(got) == epochs
     size = p["step_size"]
     assert set(got[:size]) == {table[0]}
-    for i, want in enumerate(table[1:], start=1):
+    drops = table[1:]
+    assert len(drops) == 2
+    for i, want in enumerate(drops, start=1):
         np.testing.assert_allclose(got[i * size : (i + 1) * size], want, rtol=1e-12)
     # the article's "..." after epoch 90: one more drop by gamma
     np.testing.assert_allclose(got[3 * size :], table[-1] * p["gamma"], rtol=1e-12)

@@ -423,6 +423,7 @@ def run_library(data) -> None:
         event(f"refused at {stage}: {type(exc).__name__}")  # --hypothesis-show-statistics
         return
     event("ran")
+    assert len(result.trajectories) == len(cfg.schedules) >= 1
     for t in result.trajectories:
         assert t.lr.shape == (cfg.steps, len(t.groups))
 

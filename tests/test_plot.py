@@ -142,7 +142,7 @@ def test_overlay_draws_torch_values_one_line_per_schedule():
     (ax,) = fig.axes  # momentum is constant for StepLR / cosine: no second panel
     lines = ax.get_lines()
     assert [ln.get_label() for ln in lines] == ["StepLR", "CosineAnnealingLR"]
-    for ln, t in zip(lines, result.trajectories):
+    for ln, t in zip(lines, result.trajectories, strict=True):
         x, y = ln.get_data()
         assert list(x) == list(range(32))
         assert list(y) == t.lr[:, 0].tolist()  # short run: every point, exactly torch's value

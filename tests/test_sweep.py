@@ -42,7 +42,7 @@ def test_cli_sweep_labels_and_values_equal_direct_torch():
         "StepLR params.gamma=0.1", "StepLR params.gamma=0.5", "StepLR params.gamma=0.9",
     ]
     result = simulate(swept)
-    for traj, gamma in zip(result.trajectories, (0.1, 0.5, 0.9)):
+    for traj, gamma in zip(result.trajectories, (0.1, 0.5, 0.9), strict=True):
         np.testing.assert_array_equal(traj.lr, direct(lambda o: L.StepLR(o, step_size=4, gamma=gamma)))
     assert cfg.schedules[0].params == {"step_size": 4}  # the original config is untouched
 
@@ -63,7 +63,7 @@ def test_nested_path_into_sequentiallr():
     assert [s.label for s in swept.schedules] == [
         f"warm+exp params.schedulers.0.params.total_iters={n}" for n in (2, 5, 10)
     ]
-    for traj, n in zip(simulate(swept).trajectories, (2, 5, 10)):
+    for traj, n in zip(simulate(swept).trajectories, (2, 5, 10), strict=True):
         expected = direct(lambda o: L.SequentialLR(
             o, [L.LinearLR(o, start_factor=0.1, total_iters=n), L.ExponentialLR(o, gamma=0.9)], milestones=[5]
         ))
@@ -85,7 +85,8 @@ def test_block_and_cli_make_a_cartesian_product_per_schedule():
     assert swept.schedules[-1].label == "step6 params.gamma=0.6 params.step_size=8 interval=step"
     combos = list(itertools.product((0.3, 0.6), (2, 4, 8)))
     trajectories = simulate(swept).trajectories
-    for traj, (gamma, size) in zip(trajectories, combos * 2):
+    assert len(trajectories) == len(combos * 2) == 12
+    for traj, (gamma, size) in zip(trajectories, combos * 2, strict=True):
         np.testing.assert_array_equal(traj.lr, direct(lambda o: L.StepLR(o, step_size=size, gamma=gamma)))
     assert swept.sweep == {}  # applied: a second apply_sweeps leaves it as is
     assert apply_sweeps(swept, []) is swept
