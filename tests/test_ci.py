@@ -35,3 +35,48 @@ def test_a_deploy_in_flight_is_never_cancelled():
     pages = WORKFLOW["jobs"]["pages"]
     assert pages["concurrency"]["cancel-in-progress"] is False
     assert pages["needs"] == "test"
+
+
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[_normal(name)] = version
+    return pins
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _requirements(dist: str) -> set[str]:
+    """The names ``dist`` depends on, transitively, leaving out extras and other platforms."""
+    import importlib.metadata as md
+    import re
+
+    from packaging.requirements import Requirement
+
+    seen, todo = set(), [dist]
+    while todo:
+        name = todo.pop()
+        for text in md.requires(name) or []:
+            req = Requirement(text)
+            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+                continue
+            child = _normal(re.split(r"[\[;<>=!~ ]", req.name)[0])
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
+def test_the_lock_pins_all_that_draws_the_gallery():
+    """Byte-stable images need matplotlib's whole stack pinned (Pillow, fonttools, kiwisolver...)."""
+    lock = _lock()
+    stack = _requirements("matplotlib")
+    assert {"pillow", "fonttools", "kiwisolver", "contourpy", "pyparsing", "cycler", "numpy"} <= stack
+    assert not stack - set(lock), f"not in constraints.txt: {sorted(stack - set(lock))}"
+    assert lock["torch"] == "2.13.0" and "torchvision" not in lock
+    assert not [name for name in lock if name.startswith("nvidia-")]
+    assert "tools/lock.sh" in (REPO / "constraints.txt").read_text(encoding="utf-8").split("\n", 5)[3]
