@@ -107,7 +107,7 @@ CASES: dict[str, tuple[dict, PlotOptions]] = {
         ]},
         PlotOptions(size=(7, 4.2), dpi=DPI),
     ),
-    # short run (32 steps, as in the seed article): markers on every point
+    # short run (32 steps, as in the cheat sheet configs): markers on every point
     "short": (
         {"title": "32 steps, 4 epochs of 8", "steps": 32, "steps_per_epoch": 8,
          "optimizer": {"name": "SGD", "lr": 1e-3}, "schedules": [
