@@ -32,6 +32,7 @@ from lrviz.cli import app
 from lrviz.commands.check import render_text
 from lrviz.simulate import step_schedule
 from lrviz.validate import load_config
+from tests.seed_data import seed
 
 runner = CliRunner()
 
@@ -208,13 +209,7 @@ SEED_001 = {
     "params": {"step_size": 1, "gamma": 0.1},
 }
 # Printed in seed article 001 (StepLR(step_size=1, gamma=0.1) on Adam(lr=0.1)), epochs 5..9.
-SEED_001_LR_5_TO_9 = [
-    1.0000000000000004e-06,
-    1.0000000000000005e-07,
-    1.0000000000000005e-08,
-    1.0000000000000005e-09,
-    1.0000000000000006e-10,
-]
+SEED_001_LR_5_TO_9 = seed("001/get_last_lr")[5:10]
 
 
 def test_seed_001_resume_at_5_continues_with_the_articles_values():
@@ -234,7 +229,9 @@ def test_seed_001_loading_only_the_scheduler_state_reproduces_the_articles_jump(
     (sched,) = cfg.schedules
     saved, _ = checkpoints(cfg, sched, "cpu", [5], momentum=True)
     run = resume(cfg, sched, "cpu", saved[5], 5, restore_optimizer=False)
-    assert run.lr[1:3, 0].tolist() == [0.010000000000000002, 0.0010000000000000002]
+    printed = seed("001/load_state_dict_last_lr")  # the saved 1e-6, then the jump: 0.010000000000000002, ...
+    assert printed[0] == SEED_001_LR_5_TO_9[0] and len(printed) == 3
+    assert run.lr[1:3, 0].tolist() == printed[1:]
     trajectory = step_schedule(cfg, sched, "cpu")
     findings, _ = resume_round_trip(cfg, sched, "cpu", trajectory, [5], restore_optimizer=False)
     (finding,) = findings
@@ -539,7 +536,7 @@ def test_cosine_boundary_follows_what_torch_does_in_the_run():
     assert [f.code for f in check_dict(one("CosineAnnealingLR", {"T_max": 98}))] == ["cosine-tmax"]
     # T_max=99: the lr falls all the way to the last step, never rises
     lr99 = direct_lrs(lambda o: L.CosineAnnealingLR(o, T_max=99), 100)
-    assert all(b <= a for a, b in zip(lr99, lr99[1:], strict=False))
+    assert len(lr99) == 100 and all(b <= a for a, b in zip(lr99, lr99[1:], strict=False))
     assert check_dict(one("CosineAnnealingLR", {"T_max": 99})) == []
 
 

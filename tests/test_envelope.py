@@ -41,7 +41,9 @@ def test_every_column_keeps_its_exact_min_and_max(n, columns, half):
     values = triangle(n, half) * (1 + 0.01 * rng.standard_normal(n))
     idx = envelope_indices(values, columns)
     kept = set(idx.tolist())
-    for col in brute_columns(n, columns):
+    cols = brute_columns(n, columns)
+    assert len(cols) == columns  # n > columns: every pixel column holds points
+    for col in cols:
         seg = values[col]
         assert max(values[i] for i in col if i in kept) == seg.max()
         assert min(values[i] for i in col if i in kept) == seg.min()
@@ -117,7 +119,9 @@ def test_keeps_every_peak_of_a_long_torch_cyclic_run():
     assert len(idx) <= 4 * 200
     kept = np.zeros(steps, dtype=bool)
     kept[idx] = True
-    for start in range(0, steps, 2 * up):
+    cycle_starts = range(0, steps, 2 * up)
+    assert len(cycle_starts) == 200
+    for start in cycle_starts:
         cycle = slice(start, min(steps, start + 2 * up))
         seg, seg_kept = lr[cycle], kept[cycle]
         assert seg[seg_kept].max() == seg.max(), f"peak of the cycle at step {start} lost"

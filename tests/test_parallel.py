@@ -335,6 +335,7 @@ def force_pool(monkeypatch):
 
 
 def _same_result(a, b):
+    assert a.trajectories, "nothing to compare"
     assert [t.label for t in a.trajectories] == [t.label for t in b.trajectories]
     for x, y in zip(a.trajectories, b.trajectories, strict=True):
         assert same_bits(x.lr, y.lr)
@@ -370,6 +371,7 @@ def test_parallel_equals_serial_spawn(force_pool):
     calls: list[int] = []
     trajs = sim.simulate(cfg, device="cpu", jobs=2, progress=calls.append, start_method="spawn").trajectories
     assert force_pool == [2]
+    assert len(serial.trajectories) == len(trajs) == 2
     for x, y in zip(serial.trajectories, trajs, strict=True):
         assert same_bits(x.lr, y.lr) and same_bits(x.momentum, y.momentum)
     assert sum(calls) == 2 * 3000

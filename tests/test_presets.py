@@ -25,15 +25,11 @@ from lrviz.errors import ConfigError, LrvizError
 from lrviz.registry.presets import PRESETS
 from lrviz.simulate import simulate
 from lrviz.validate import load_config
+from tests.optional import optional_import
 from tests.torchloop import direct_lrs
 
-try:  # optional test dependency (pip install lrviz[compare])
-    import transformers.optimization as hf
-except Exception as exc:
-    hf = None
-    HF_MISSING = f"transformers is not importable ({type(exc).__name__}); install lrviz[compare] to compare with it"
-else:
-    HF_MISSING = ""
+# optional test dependency (lrviz[hf]); installed in CI, where its absence is an error
+hf, HF_MISSING = optional_import("transformers.optimization", "hf")
 
 STEPS = 60
 DEFAULT_LR = 0.1  # the optimizer-level lr: optimizer.defaults["lr"]
@@ -305,6 +301,7 @@ def test_list_shows_presets_with_parameters():
     result = CliRunner().invoke(app, ["list"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "presets" in result.output
+    assert len(PRESETS) >= 10
     for name in PRESETS:
         assert name in result.output
     assert "num_decay_steps" in result.output and "lr_end=1e-07" in result.output
@@ -359,12 +356,15 @@ def test_preset_names_and_parameters_are_transformers():
     # every lr_scheduler_type of transformers that is a LambdaLR schedule is a preset
     names = {t.value for t in SchedulerType} - {"reduce_lr_on_plateau", "greedy"}
     assert names <= set(PRESETS), f"transformers {hf_version()} has schedules lrviz lacks: {names - set(PRESETS)}"
+    compared = []
     for name, fn in PRESETS.items():
         theirs = getattr(hf, HF_FUNCTIONS[name], None)
         if theirs is None:
             continue  # an older transformers
         ours = set(inspect.signature(fn).parameters) - {"optimizer"}
         assert set(inspect.signature(theirs).parameters) - {"optimizer"} <= ours, name
+        compared.append(name)
+    assert names <= set(compared), f"not compared: {names - set(compared)}"
 
 
 def test_closed_forms_can_fail():

@@ -24,6 +24,27 @@ BLOCKS = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
 LINES = [line.split("  #")[0].strip() for block in BLOCKS for line in block.splitlines()]
 COMMANDS = [line for line in LINES if line.startswith(("lrviz ", "mkdir "))]
 
+#: The exit code each `lrviz` command of the README must give, keyed by its text. A command
+#: added to the README needs its line here (the test says so); the README's own comments
+#: tell readers the same for the `check` commands.
+EXPECTED_EXIT = {
+    "lrviz plot configs/seeds/000-cheatsheet.yaml -o out --format png --format svg": 0,
+    "lrviz plot configs/compare/warmup-lengths.yaml -o out --yscale log --x epoch --style paper": 0,
+    "lrviz show configs/seeds/004-warmup-cosine-restarts.yaml": 0,
+    "lrviz export configs/seeds/002-manual-decay-two-groups.yaml -o out/decay.csv": 0,
+    "lrviz export configs/torch/onecyclelr.yaml --format json -o out/onecycle.json": 0,
+    # warnings only (OneCycleLR stepped per epoch): a warning alone does not fail `check`
+    "lrviz check configs/compare/onecycle-step-vs-epoch.yaml": 0,
+    # --strict fails on any finding, and the repository's examples show bugs on purpose
+    "lrviz check configs/*/*.yaml --trust --format json --strict": 1,
+    "lrviz gallery configs -o gallery --trust": 0,
+    # run right after the line above, so the gallery it checks is current
+    "lrviz gallery configs -o gallery --trust --check": 0,
+    "lrviz plot configs/custom/warmup_cosine_restarts.yaml -o out --trust": 0,
+    "lrviz plot configs/torch/steplr.yaml -o out --sweep params.gamma=0.1,0.5,0.9": 0,
+    "lrviz plot configs/compare/warmup-lengths.yaml -o out --sweep params.schedulers.0.params.start_factor=0.01,0.1": 0,
+}
+
 
 def test_readme_has_the_main_commands():
     for command in ("plot", "show", "export", "check", "gallery"):
@@ -46,8 +67,15 @@ def scratch(tmp_path, monkeypatch):
     return tmp_path
 
 
+def test_every_readme_command_has_its_expected_exit_code_stated():
+    lrviz_lines = [line for line in COMMANDS if line.startswith("lrviz ")]
+    assert len(lrviz_lines) == len(set(lrviz_lines)) >= 10
+    assert sorted(lrviz_lines) == sorted(EXPECTED_EXIT), "state the exit code of each README command in EXPECTED_EXIT"
+
+
 def test_every_readme_command_runs(scratch):
     runner = CliRunner()
+    ran = []
     for line in COMMANDS:
         argv = shlex.split(line)
         if argv[0] == "mkdir":
@@ -57,10 +85,10 @@ def test_every_readme_command_runs(scratch):
         for a in argv[1:]:
             args.extend(sorted(glob.glob(a)) if "*" in a else [a])
         result = runner.invoke(app, args, env={"COLUMNS": "120"})
-        # `check --strict` exits 1 by design on the repo's deliberately flawed examples
-        allowed = {0, 1} if argv[1] == "check" else {0}
-        assert result.exit_code in allowed, f"{line}\n{result.output}"
+        assert result.exit_code == EXPECTED_EXIT[line], f"{line}\n{result.output}"
         assert "error:" not in result.stderr, f"{line}\n{result.stderr}"
+        ran.append(line)
+    assert sorted(ran) == sorted(EXPECTED_EXIT)
     assert (scratch / "out" / "000-cheatsheet.svg").exists()
     assert (scratch / "gallery" / "index.html").exists()
 
@@ -69,6 +97,7 @@ def test_every_preset_and_command_is_documented():
     from lrviz.cli import COMMANDS
     from lrviz.registry.presets import presets
 
+    assert len(presets()) >= 10 and len(COMMANDS) >= 6
     for name in presets():
         assert f"`{name}`" in README, f"preset {name} is not in the README"
     for name, _ in COMMANDS:
@@ -91,6 +120,7 @@ def test_command_reference_is_the_current_help():
     assert tool.updated(README) == README, "README.md's command reference is stale: run python tools/readme_help.py"
     from lrviz.cli import COMMANDS
 
+    assert len(COMMANDS) >= 6
     for name, _ in COMMANDS:  # every command is in it, with its own help
         assert f"$ lrviz {name} --help\n Usage: lrviz {name} " in README, name
 

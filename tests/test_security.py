@@ -84,6 +84,7 @@ def error_line(code: int, stderr: str, output: str = "", *fragments: str, expect
     assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
     line = lines[0]
     assert line.startswith("error: "), line
+    assert fragments, "name at least one thing the message must say"
     for fragment in fragments:
         assert fragment in line, f"{fragment!r} not in {line!r}"
     return line
@@ -596,13 +597,14 @@ def test_plot_writes_nothing_outside_the_output_folder(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     before = snapshot(tmp_path)
+    assert len(cfgs) == len(HOSTILE_NAMES) >= 5
     for cfg in cfgs:
         result = cli("plot", cfg, "-o", out, "-f", "svg", "-f", "png")
         assert result.exit_code == 0, (cfg.name, result.stderr)
     after = snapshot(tmp_path)
     new = sorted(set(after) - set(before))
     assert new and all(Path(p).parent == Path("out") for p in new), new
-    assert all(after[p] == before[p] for p in before)  # nothing else changed
+    assert before and all(after[p] == before[p] for p in before)  # nothing else changed
     assert not (tmp_path / "cfgs" / "pwned").exists() and not Path("pwned").exists()
     for name in new:
         assert not Path(name).name.startswith(".")
@@ -622,7 +624,7 @@ def test_gallery_writes_nothing_outside_the_output_folder(tmp_path):
     new = sorted(set(after) - set(before))
     assert all(Path(p).parent == Path("gallery") for p in new), new
     assert len(new) == 2 + 2 * 4, new  # README.md, index.html, an SVG and a PNG per visible config
-    assert all(after[p] == before[p] for p in before)
+    assert before and all(after[p] == before[p] for p in before)
 
 
 def test_a_symlink_in_the_output_folder_is_replaced_not_followed(tmp_path):
@@ -721,6 +723,7 @@ def test_two_processes_writing_the_same_gallery_do_not_corrupt_it(tmp_path):
     )
     lrviz = [sys.executable, "-m", "lrviz", "gallery", str(cfgs), "-o", str(out), "--jobs", "1"]
     writers = [subprocess.Popen(lrviz, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    assert len(writers) == 2
     for p in writers:
         _, stderr = p.communicate(timeout=600)
         assert p.returncode == 0, stderr

@@ -1,61 +1,53 @@
-"""The values printed in the seed articles come back exactly (../shared/seeds)."""
+"""The values printed in the seed articles come back exactly.
+
+The numbers are data (tests/data/seeds.json, read through tests/seed_data.py), so these
+tests run wherever the repository is. The articles themselves live beside the
+repository (../shared/seeds); where they are present, the last test checks every
+entry of the data against its article, and where they are absent it skips, saying so.
+"""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 
 from lrviz.simulate import simulate
 from lrviz.validate import load_config
-from tests.conftest import SEEDS
+from tests.seed_data import ARTICLES, ENTRIES, SEEDS, extract, seed
 
-
-def _seed(prefix: str) -> str:
-    files = sorted(SEEDS.glob(f"{prefix}_*.txt"))
-    if not files:
-        pytest.skip(f"seed article {prefix} not found under {SEEDS}")
-    return files[0].read_text(encoding="utf-8")
+STEPLR_ON_ADAM = {
+    "optimizer": {"name": "Adam", "lr": 0.1},
+    "scheduler": "StepLR",
+    "params": {"step_size": 1, "gamma": 0.1},
+}
 
 
 def test_seed_001_steplr_on_adam():
     """StepLR(step_size=1, gamma=0.1) on Adam(lr=0.1): the article prints `epoch [lr]` for 10 epochs."""
-    text = _seed("001")
-    block = text[text.index("代码输出") : text.index("2.2.2")]
-    printed = [float(v) for v in re.findall(r"^\d+ \[([0-9.e-]+)\]$", block, flags=re.M)]
+    printed = seed("001/get_last_lr")
     assert len(printed) == 10
-    cfg = load_config(
-        {
-            "steps": 10,
-            "optimizer": {"name": "Adam", "lr": 0.1},
-            "scheduler": "StepLR",
-            "params": {"step_size": 1, "gamma": 0.1},
-        }
-    )
+    cfg = load_config({"steps": 10, **STEPLR_ON_ADAM})
     assert simulate(cfg).trajectories[0].lr[:, 0].tolist() == printed
 
 
 def test_seed_001_state_dict_last_lr():
     """The same run's state_dict()['_last_lr'] column, printed in section 2.2.2."""
-    text = _seed("001")
-    block = text[text.index("2.2.2") : text.index("输出详解")]
-    printed = [float(v) for v in re.findall(r"'_last_lr': \[([0-9.e-]+)\]", block)]
-    cfg = load_config(
-        {
-            "steps": 10,
-            "optimizer": {"name": "Adam", "lr": 0.1},
-            "scheduler": "StepLR",
-            "params": {"step_size": 1, "gamma": 0.1},
-        }
-    )
+    printed = seed("001/state_dict_last_lr")
+    assert len(printed) == 10
+    cfg = load_config({"steps": 10, **STEPLR_ON_ADAM})
+    assert simulate(cfg).trajectories[0].lr[:, 0].tolist() == printed
+
+
+def test_seed_001_param_groups_lr():
+    """Section 3.2 prints the param groups' lr itself: what the optimizer uses, and what lrviz records."""
+    printed = seed("001/param_groups_lr")
+    assert len(printed) == 3
+    cfg = load_config({"steps": 3, **STEPLR_ON_ADAM})
     assert simulate(cfg).trajectories[0].lr[:, 0].tolist() == printed
 
 
 def test_seed_002_manual_decay_two_groups():
     """0.1 ** (epoch // 2) on param groups of lr 10 and 5, printed as `linear1: epoch lr` lines."""
-    text = _seed("002")
-    g1 = [float(v) for v in re.findall(r"^linear1: \d+ ([0-9.e-]+)$", text, flags=re.M)]
-    g2 = [float(v) for v in re.findall(r"^linear2: \d+ ([0-9.e-]+)$", text, flags=re.M)]
+    g1, g2 = seed("002/linear1"), seed("002/linear2")
     assert len(g1) == len(g2) == 10
     cfg = load_config(
         {
@@ -77,9 +69,8 @@ def test_seed_002_manual_decay_two_groups():
 
 def test_seed_002_single_group_print():
     """The first example of 002: one group of lr 10, `epoch lr` lines inside the ''' block."""
-    text = _seed("002")
-    first = text[text.index("'''") : text.index("'''", text.index("'''") + 3)]
-    printed = [float(v) for v in re.findall(r"^\d+ ([0-9.e-]+)$", first, flags=re.M)]
+    printed = seed("002/one_group")
+    assert len(printed) == 10
     cfg = load_config(
         {
             "steps": 10,
@@ -89,3 +80,35 @@ def test_seed_002_single_group_print():
         }
     )
     assert simulate(cfg).trajectories[0].lr[:, 0].tolist() == printed
+
+
+def test_seed_data_is_well_formed():
+    """Every entry names an article and a place in it, and holds numbers."""
+    assert len(ENTRIES) == 20, sorted(ENTRIES)
+    for key, entry in ENTRIES.items():
+        assert key.split("/")[0] == entry["article"] and entry["article"] in ARTICLES, key
+        assert entry["where"] and entry["setup"], key
+        assert {"after", "before", "pattern"} <= set(entry["extract"]), key
+        values = entry["values"]
+        assert values and isinstance(values, (list, dict)), key
+        numbers = values if isinstance(values, list) else [v for v in values.values() if not isinstance(v, list)]
+        assert all(isinstance(v, (int, float)) for v in numbers), key
+
+
+def test_seed_data_matches_the_articles():
+    """The data says what the articles say: each entry, extracted again from its article."""
+    if not SEEDS.is_dir():
+        pytest.skip(
+            f"the seed articles are not beside the repository ({SEEDS} is absent), "
+            "so tests/data/seeds.json is used without being checked against them"
+        )
+    wrong, checked = [], 0
+    for key, entry in ENTRIES.items():
+        path = SEEDS / ARTICLES[entry["article"]]["file"]
+        assert path.is_file(), f"{key}: {path} is missing, though {SEEDS} exists"
+        found = extract(path.read_text(encoding="utf-8"), entry["extract"])
+        if found != entry["values"]:
+            wrong.append(f"{key} ({entry['where']}): the article says {found}, the data {entry['values']}")
+        checked += 1
+    assert checked == len(ENTRIES) == 20
+    assert not wrong, "\n".join(wrong)

@@ -102,6 +102,7 @@ def test_block_and_cli_make_a_cartesian_product_per_schedule():
     assert swept.schedules[-1].label == "step6 params.gamma=0.6 params.step_size=8 interval=step"
     combos = list(itertools.product((0.3, 0.6), (2, 4, 8)))
     trajectories = simulate(swept).trajectories
+    assert len(trajectories) == len(combos * 2) == 12
     for traj, (gamma, size) in zip(trajectories, combos * 2, strict=True):
         np.testing.assert_array_equal(
             traj.lr, direct(lambda o, size=size, gamma=gamma: L.StepLR(o, step_size=size, gamma=gamma))
