@@ -24,3 +24,33 @@ def write_config(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="module")
+def timm_scheduler():
+    """timm's real ``timm.scheduler`` package, loaded without ``timm/__init__.py`` (test-only device).
+
+    ``import timm`` imports torchvision, and PyPI's torchvision does not import beside the
+    CPU torch pinned here, but ``timm.scheduler`` needs only torch. So this registers a bare
+    ``timm`` package whose ``__path__`` is the installed folder: ``import timm.scheduler``
+    (what lrviz does, normally) then runs timm's own scheduler modules and nothing else.
+    Everything it registers is removed afterwards.
+    """
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    spec = importlib.util.find_spec("timm") if "timm" not in sys.modules else None
+    if "timm" not in sys.modules and spec is None:
+        pytest.skip("timm is not installed: pip install -c constraints.txt --no-deps timm==1.0.31")
+    before = {k for k in sys.modules if k == "timm" or k.startswith("timm.")}
+    if "timm" not in sys.modules:
+        bare = types.ModuleType("timm")
+        bare.__path__ = list(spec.submodule_search_locations)
+        bare.__file__ = None
+        sys.modules["timm"] = bare
+    module = importlib.import_module("timm.scheduler")
+    yield module
+    for k in [k for k in sys.modules if (k == "timm" or k.startswith("timm.")) and k not in before]:
+        del sys.modules[k]
