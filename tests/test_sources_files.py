@@ -63,6 +63,7 @@ def test_examples_plan_and_load(name):
     p = plan(EXAMPLES / name, dataset_size=1_281_167 if "torchvision" in name else 392_702, world_size=8)
     cfg = load_config(importable(p.config), trust=True)
     assert cfg.steps == p.row("total optimizer steps").value
+    assert len(p.summary) <= 120, p.summary  # one line under a plot's title
 
 
 def test_timm_example_plans_and_loads(timm_scheduler):

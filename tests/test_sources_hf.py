@@ -186,7 +186,7 @@ def test_arithmetic_rows_say_how(trained):
     assert p.row("updates per epoch").value == 5 and "ceil(14 / 3)" in p.row("updates per epoch").how
     assert "transformers 5." in p.row("updates per epoch").how
     assert p.row("warmup steps").value == 2
-    assert p.summary.startswith("HF Trainer: 29 examples")
+    assert p.summary.startswith("HF Trainer: 29 ex / (2x3x1) -> 5 updates/epoch x 3 epochs = 15 steps")
     comments = p.comments()
     assert all(line.startswith("# ") for line in comments.splitlines())
     assert "# updates per epoch" in comments

@@ -301,11 +301,12 @@ def plan(data: Mapping[str, Any], *, dataset_size: int | None = None, world_size
     config["optimizer"] = optimizer
     config["schedules"] = [{"label": f"{type_name} (Trainer)", "scheduler": f"hf.{type_name}", "params": params}]
 
-    if nupe is not None:
-        summary = (f"HF Trainer: {n:,} examples / ({batch}x{accum}x{world}) -> {nupe:,} updates/epoch, "
-                   f"{total:,} steps, warmup {warmup:,}, {type_name}")
+    if max_steps > 0:
+        steps_part = f"max_steps {total:,}"
     else:
-        summary = f"HF Trainer: max_steps {total:,}, warmup {warmup:,}, {type_name}"
+        steps_part = f"{nupe:,} updates/epoch x {epochs:g} epochs = {total:,} steps"
+    counted = f"{n:,} ex / ({batch}x{accum}x{world}) -> " if n is not None and max_steps < 0 else ""
+    summary = f"HF Trainer: {counted}{steps_part}, warmup {warmup:,}"
     return Plan(kind="hf", config=config, rows=rows, summary=summary, source=source)
 
 

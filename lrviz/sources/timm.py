@@ -246,9 +246,12 @@ def plan(data: Mapping[str, Any], *, dataset_size: int | None = None, world_size
     rows.extend(Row("note", n) for n in notes)
 
     config: dict[str, Any] = {"steps": total, "steps_per_epoch": upe, "optimizer": optimizer, "schedules": [schedule]}
-    counted = "" if dataset_size is None and not on_updates else f"{upe:,} updates/epoch x "
-    summary = (f"timm train.py: {counted}{num_epochs:,} epochs = {total:,} steps, {sched} "
-               f"stepped per {'update' if on_updates else 'epoch'}, lr {lr:.4g}")
+    per = "update" if on_updates else "epoch"
+    if dataset_size is None and not on_updates:
+        summary = f"timm: {num_epochs:,} epochs (one step shown per epoch), lr stepped per {per}"
+    else:
+        summary = (f"timm: {dataset_size:,} ex / ({args['batch_size']}x{accum}x{world}) -> {upe:,} updates/epoch x "
+                   f"{num_epochs:,} epochs = {total:,} steps, lr stepped per {per}")
     return Plan(kind="timm", config=config, rows=rows, summary=summary, source=source)
 
 

@@ -142,6 +142,9 @@ def plan(data: Mapping[str, Any], *, dataset_size: int | None = None, world_size
         "optimizer": optimizer,
         "schedules": [{"label": f"{name} (torchvision)", **schedule, "interval": "epoch"}],
     }
-    counted = "" if dataset_size is None else f"{upe:,} updates/epoch x "
-    summary = f"torchvision train.py: {counted}{epochs:,} epochs = {total:,} steps, {shown}, stepped per epoch"
+    if dataset_size is None:
+        summary = f"torchvision: {epochs:,} epochs (one step shown per epoch), lr stepped per epoch"
+    else:
+        summary = (f"torchvision: {dataset_size:,} ex / ({batch}x{world}) -> {upe:,} updates/epoch x {epochs:,} epochs "
+                   f"= {total:,} steps, lr stepped per epoch")
     return Plan(kind="torchvision", config=config, rows=rows, summary=summary, source=source)
