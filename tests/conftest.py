@@ -41,11 +41,12 @@ def timm_scheduler():
     import sys
     import types
 
-    spec = importlib.util.find_spec("timm") if "timm" not in sys.modules else None
-    if "timm" not in sys.modules and spec is None:
+    loaded = sys.modules.get("timm") is not None
+    spec = None if loaded or "timm" in sys.modules else importlib.util.find_spec("timm")
+    if not loaded and spec is None:
         pytest.skip("timm is not installed: pip install -c constraints.txt --no-deps timm==1.0.31")
     before = {k for k in sys.modules if k == "timm" or k.startswith("timm.")}
-    if "timm" not in sys.modules:
+    if not loaded:
         bare = types.ModuleType("timm")
         bare.__path__ = list(spec.submodule_search_locations)
         bare.__file__ = None

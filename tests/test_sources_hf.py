@@ -30,11 +30,15 @@ try:  # optional test dependencies: pip install -c constraints.txt -e '.[test,hf
     import accelerate  # noqa: F401
     from transformers import Trainer, TrainerCallback, TrainingArguments
 except Exception as exc:  # noqa: BLE001 - any import failure means "not available"
-    pytestmark = pytest.mark.skip(
-        reason=f"transformers + accelerate are not importable ({type(exc).__name__}); "
+    TRAINER_MISSING = (
+        f"transformers + accelerate are not importable ({type(exc).__name__}); "
         "install lrviz[hf] to compare with a real Trainer"
     )
     TrainerCallback = object
+else:
+    TRAINER_MISSING = ""
+#: On the tests that run transformers itself; the others (arithmetic, bad input) run with the presets too.
+needs_trainer = pytest.mark.skipif(bool(TRAINER_MISSING), reason=TRAINER_MISSING or "-")
 
 
 class TinyModel(torch.nn.Module):
@@ -135,6 +139,7 @@ def trained(tmp_path_factory):
     return out
 
 
+@needs_trainer
 @pytest.mark.parametrize("name", list(CASES))
 def test_training_arguments_json_matches_trainer_bit_for_bit(trained, name):
     n, _, total = CASES[name]
@@ -148,6 +153,7 @@ def test_training_arguments_json_matches_trainer_bit_for_bit(trained, name):
     assert name == "constant" or len(set(lrs.tolist())) > 1
 
 
+@needs_trainer
 @pytest.mark.parametrize("name", list(CASES))
 def test_yaml_with_the_same_keys_gives_the_same_values(trained, tmp_path, name):
     n, _, _ = CASES[name]
@@ -159,6 +165,7 @@ def test_yaml_with_the_same_keys_gives_the_same_values(trained, tmp_path, name):
     np.testing.assert_array_equal(lrviz_values(p)[0], lrs)
 
 
+@needs_trainer
 @pytest.mark.parametrize("name", ["cosine-ratio-fractional-epochs", "polynomial-max-steps-wins", "wsd-kwargs"])
 def test_without_transformers_the_presets_give_the_same_values(trained, monkeypatch, name):
     n, _, _ = CASES[name]
@@ -172,6 +179,7 @@ def test_without_transformers_the_presets_give_the_same_values(trained, monkeypa
     np.testing.assert_array_equal(lrviz_values(p)[0], lrs)
 
 
+@needs_trainer
 def test_scheduler_kwargs_as_a_json_string(trained):
     n, _, _ = CASES["polynomial-max-steps-wins"]
     data, lrs, _ = trained["polynomial-max-steps-wins"]
@@ -179,6 +187,7 @@ def test_scheduler_kwargs_as_a_json_string(trained):
     np.testing.assert_array_equal(lrviz_values(plan(as_string, dataset_size=n))[0], lrs)
 
 
+@needs_trainer
 def test_arithmetic_rows_say_how(trained):
     data, _, _ = trained["restarts-drop-last-accumulation"]
     p = plan(data, dataset_size=29)
@@ -193,6 +202,7 @@ def test_arithmetic_rows_say_how(trained):
     json.dumps(p.to_dict())  # JSON-ready
 
 
+@needs_trainer
 def test_max_steps_needs_no_dataset_size(trained):
     data, lrs, _ = trained["polynomial-max-steps-wins"]
     p = plan(data)
@@ -200,6 +210,7 @@ def test_max_steps_needs_no_dataset_size(trained):
     assert "steps_per_epoch" not in p.config
 
 
+@needs_trainer
 def test_world_size_shards_batches_as_accelerate():
     from accelerate.data_loader import BatchSamplerShard
     from torch.utils.data import BatchSampler, SequentialSampler
@@ -265,6 +276,7 @@ def test_dataset_size_is_asked_for_by_name():
         plan({"learning_rate": 1e-3, "max_steps": 5}, world_size=0)
 
 
+@needs_trainer
 def test_hf_signature_is_transformers():
     sig = lookup("hf.cosine").signature
     assert list(sig.parameters)[:4] == ["optimizer", "num_warmup_steps", "num_training_steps", "num_cycles"]

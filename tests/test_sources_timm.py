@@ -102,6 +102,7 @@ CASES = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:PlateauLRScheduler is deprecated:FutureWarning")
 @pytest.mark.parametrize("name", list(CASES))
 def test_args_yaml_matches_train_py_bit_for_bit(timm_scheduler, name):
     overrides, n, upe = CASES[name]
