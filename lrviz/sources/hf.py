@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from lrviz.errors import ConfigError, describe
@@ -210,102 +211,131 @@ def _scheduler_params(type_name: str, kwargs: dict[str, Any], warmup: int, total
     return params, notes
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """The TrainingArguments fields the schedule depends on, checked."""
+
+    lr: float
+    type_name: str
+    kwargs: dict[str, Any]
+    epochs: float
+    max_steps: int
+    batch: int
+    accum: int
+    drop_last: bool
+    warmup_steps: float
+    warmup_ratio: float | None
+    accel: dict[str, Any]
+
+
+def _settings(data: Mapping[str, Any]) -> _Settings:
+    from lrviz.sources.frameworks import hf_types, lookup
+
+    type_name = V.text(data, "lr_scheduler_type", "linear")
+    if type_name not in hf_types():
+        lookup(f"hf.{type_name}", key="lr_scheduler_type")  # says why: metric-driven, or unknown (did you mean)
+    return _Settings(
+        lr=V.number(data, "learning_rate", 5e-5, minimum=0),
+        type_name=type_name,
+        kwargs=_dict_field(data, "lr_scheduler_kwargs"),
+        epochs=V.number(data, "num_train_epochs", 3.0, minimum=0),
+        max_steps=_max_steps(data),
+        batch=V.whole(data, "per_device_train_batch_size", 8),
+        accum=V.whole(data, "gradient_accumulation_steps", 1),
+        drop_last=V.flag(data, "dataloader_drop_last", False),
+        warmup_steps=V.number(data, "warmup_steps", 0, minimum=0),
+        warmup_ratio=V.number(data, "warmup_ratio", None, minimum=0, maximum=1, none=True),
+        accel=_dict_field(data, "accelerator_config"),
+    )
+
+
+def _updates_per_epoch(s: _Settings, n: int, world: int, rules: tuple[int, int], rows: list[Row]) -> int:
+    """Set_initial_training_values' updates per epoch from n examples (rows appended)."""
+    if world > 1 and (s.accel.get("split_batches") or s.accel.get("dispatch_batches")):
+        which = "split_batches" if s.accel.get("split_batches") else "dispatch_batches"
+        raise ConfigError(f"lrviz counts batches as accelerate does by default ({which}: false) "
+                          "with more than one process", key=f"accelerator_config.{which}")
+    even = s.accel.get("even_batches", True) is not False
+    per, how = _per_process_batches(n, s.batch, world, s.drop_last, even)
+    if per == 0:
+        raise ConfigError(
+            f"{n:,} examples make no full batch of {s.batch} per process with dataloader_drop_last: "
+            "the Trainer would refuse to train (check --dataset-size)", key="per_device_train_batch_size")
+    rows.append(Row("batches per epoch", per, f"{how}; per process" if world > 1 else how))
+    if rules >= CEIL_SINCE:
+        nupe = max(-(-per // s.accum), 1)
+        how = f"max(ceil({per:,} / {s.accum}), 1): a last, partial accumulation still steps"
+    else:
+        nupe = max(per // s.accum, 1)
+        how = f"max({per:,} // {s.accum}, 1): a last, partial accumulation is not counted"
+    rows.append(Row("updates per epoch", nupe, f"{how} ({_rules_name(rules)})"))
+    return nupe
+
+
+def _rules_name(rules: tuple[int, int]) -> str:
+    installed = installed_version()
+    return f"transformers {'.'.join(map(str, rules))} ({'installed' if installed else 'not installed here'})"
+
+
+def _total(s: _Settings, nupe: int | None, rows: list[Row]) -> int:
+    """Total optimizer steps: max_steps when > 0, else ceil(num_train_epochs x updates per epoch)."""
+    if s.max_steps > 0:
+        if nupe is not None:
+            rows.append(Row("epochs", -(-s.max_steps // nupe), f"ceil({s.max_steps:,} / {nupe:,}) (max_steps decides)"))
+        rows.append(Row("total optimizer steps", s.max_steps, "max_steps (wins over num_train_epochs)"))
+        return s.max_steps
+    assert nupe is not None
+    raw_total = s.epochs * nupe
+    if raw_total > 1e15:
+        raise ConfigError(f"num_train_epochs x updates per epoch = {raw_total:.3g} optimizer steps",
+                          key="num_train_epochs")
+    total = math.ceil(raw_total)
+    rows.append(Row("epochs", s.epochs, "num_train_epochs (the Trainer stops at the total below)"))
+    V.check_total(total, "num_train_epochs", f"ceil({s.epochs!r} x {nupe:,})")
+    rows.append(Row("total optimizer steps", total, f"ceil({s.epochs!r} x {nupe:,})"))
+    return total
+
+
 def plan(data: Mapping[str, Any], *, dataset_size: int | None = None, world_size: int = 1,
          source: str | None = None) -> Plan:
     """Read a TrainingArguments mapping; see the module docstring for every rule."""
-    from lrviz.sources.frameworks import hf_backend, hf_types
+    from lrviz.sources.frameworks import hf_backend
 
     world = V.option(world_size, "--world-size", needed_for="the number of processes")
-    lr = V.number(data, "learning_rate", 5e-5, minimum=0)
-    type_name = V.text(data, "lr_scheduler_type", "linear")
-    if type_name not in hf_types():
-        from lrviz.sources.frameworks import lookup
-
-        lookup(f"hf.{type_name}", key="lr_scheduler_type")  # says why (metric-driven, unknown + did you mean)
-    kwargs = _dict_field(data, "lr_scheduler_kwargs")
-    epochs = V.number(data, "num_train_epochs", 3.0, minimum=0)
-    max_steps = _max_steps(data)
-    batch = V.whole(data, "per_device_train_batch_size", 8)
-    accum = V.whole(data, "gradient_accumulation_steps", 1)
-    drop_last = V.flag(data, "dataloader_drop_last", False)
-    warmup_steps = V.number(data, "warmup_steps", 0, minimum=0)
-    warmup_ratio = V.number(data, "warmup_ratio", None, minimum=0, maximum=1, none=True)
-    accel = _dict_field(data, "accelerator_config")
-    version = installed_version()
-    rules = version or DEFAULT_RULES
-    rules_name = (
-        f"transformers {'.'.join(map(str, version))} (installed)" if version
-        else f"transformers {'.'.join(map(str, DEFAULT_RULES))} (not installed here)"
-    )
-
-    rows = [Row("world size", world, "--world-size (processes; default 1)")]
-    rows.append(Row("batch", f"{batch} x {accum} x {world} = {batch * accum * world:,}",
-                    "per_device_train_batch_size x gradient_accumulation_steps x world size"))
-
+    s = _settings(data)
+    rules = installed_version() or DEFAULT_RULES
+    rows = [Row("world size", world, "--world-size (processes; default 1)"),
+            Row("batch", f"{s.batch} x {s.accum} x {world} = {s.batch * s.accum * world:,}",
+                "per_device_train_batch_size x gradient_accumulation_steps x world size")]
     nupe = n = None
-    if max_steps < 0 or dataset_size is not None:
-        n = V.option(dataset_size, "--dataset-size",
-                     needed_for="the total optimizer steps come from the number of training examples "
-                                "(max_steps is not set)")
+    if s.max_steps < 0 or dataset_size is not None:
+        n = V.option(dataset_size, "--dataset-size", needed_for="the total optimizer steps come from the number of "
+                                                                "training examples (max_steps is not set)")
         rows.insert(0, Row("examples", n, "--dataset-size"))
-        if world > 1 and (accel.get("split_batches") or accel.get("dispatch_batches")):
-            which = "split_batches" if accel.get("split_batches") else "dispatch_batches"
-            raise ConfigError(f"lrviz counts batches as accelerate does by default ({which}: false) "
-                              "with more than one process", key=f"accelerator_config.{which}")
-        even = accel.get("even_batches", True) is not False
-        per, how = _per_process_batches(n, batch, world, drop_last, even)
-        if per == 0:
-            raise ConfigError(
-                f"{n:,} examples make no full batch of {batch} per process with dataloader_drop_last: "
-                "the Trainer would refuse to train (check --dataset-size)", key="per_device_train_batch_size")
-        rows.append(Row("batches per epoch", per, f"{how}; per process" if world > 1 else how))
-        if rules >= CEIL_SINCE:
-            nupe = max(-(-per // accum), 1)
-            how = f"max(ceil({per:,} / {accum}), 1): a last, partial accumulation still steps"
-        else:
-            nupe = max(per // accum, 1)
-            how = f"max({per:,} // {accum}, 1): a last, partial accumulation is not counted"
-        rows.append(Row("updates per epoch", nupe, f"{how} ({rules_name})"))
-
-    if max_steps > 0:
-        total = max_steps
-        rows.append(Row("total optimizer steps", total, "max_steps (wins over num_train_epochs)"))
-        if nupe is not None:
-            rows.insert(-1, Row("epochs", -(-total // nupe), f"ceil({total:,} / {nupe:,}) (max_steps decides)"))
-    else:
-        raw_total = epochs * nupe
-        if raw_total > 1e15:
-            raise ConfigError(f"num_train_epochs x updates per epoch = {raw_total:.3g} optimizer steps", key="num_train_epochs")
-        total = math.ceil(raw_total)
-        rows.append(Row("epochs", epochs, "num_train_epochs (the Trainer stops at the total below)"))
-        V.check_total(total, "num_train_epochs", f"ceil({epochs!r} x {nupe:,})")
-        rows.append(Row("total optimizer steps", total, f"ceil({epochs!r} x {nupe:,})"))
-
-    warmup, warmup_how = _warmup(warmup_steps, warmup_ratio, total, rules)
+        nupe = _updates_per_epoch(s, n, world, rules, rows)
+    total = _total(s, nupe, rows)
+    warmup, warmup_how = _warmup(s.warmup_steps, s.warmup_ratio, total, rules)
     rows.append(Row("warmup steps", warmup, warmup_how))
 
-    params, notes = _scheduler_params(type_name, kwargs, warmup, total)
-    optimizer, optim_how = _optimizer(data, lr)
-    _, backend = hf_backend()
-    rows.append(Row("lr", lr, "learning_rate"))
-    rows.append(Row("optimizer", optimizer["name"], optim_how))
+    params, notes = _scheduler_params(s.type_name, s.kwargs, warmup, total)
+    optimizer, optim_how = _optimizer(data, s.lr)
     shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
-    rows.append(Row("scheduler", f"{type_name}({shown})", f"get_scheduler as Trainer.create_scheduler calls it; "
-                                                          f"built by {backend}"))
-    for note in notes:
-        rows.append(Row("note", note))
+    rows += [Row("lr", s.lr, "learning_rate"), Row("optimizer", optimizer["name"], optim_how),
+             Row("scheduler", f"{s.type_name}({shown})",
+                 f"get_scheduler as Trainer.create_scheduler calls it; built by {hf_backend()[1]}")]
+    rows += [Row("note", note) for note in notes]
 
     config: dict[str, Any] = {"steps": total}
     if nupe is not None:
         config["steps_per_epoch"] = nupe
     config["optimizer"] = optimizer
-    config["schedules"] = [{"label": f"{type_name} (Trainer)", "scheduler": f"hf.{type_name}", "params": params}]
+    config["schedules"] = [{"label": f"{s.type_name} (Trainer)", "scheduler": f"hf.{s.type_name}", "params": params}]
 
-    if max_steps > 0:
+    if s.max_steps > 0:
         steps_part = f"max_steps {total:,}"
     else:
-        steps_part = f"{nupe:,} updates/epoch x {epochs:g} epochs = {total:,} steps"
-    counted = f"{n:,} ex / ({batch}x{accum}x{world}) -> " if n is not None and max_steps < 0 else ""
+        steps_part = f"{nupe:,} updates/epoch x {s.epochs:g} epochs = {total:,} steps"
+    counted = f"{n:,} ex / ({s.batch}x{s.accum}x{world}) -> " if n is not None and s.max_steps < 0 else ""
     summary = f"HF Trainer: {counted}{steps_part}, warmup {warmup:,}"
     return Plan(kind="hf", config=config, rows=rows, summary=summary, source=source)
 

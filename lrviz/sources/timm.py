@@ -174,10 +174,38 @@ def _updates_per_epoch(args: dict[str, Any], n: int, world: int, accum: int, row
     if batches == 0:
         raise ConfigError(f"{per:,} examples per process make no full batch of {batch} (timm's train loader drops "
                           "the last partial batch); check --dataset-size", key="batch_size")
-    rows.append(Row("batches per epoch", batches, f"{per:,} // {batch} (the train loader drops the last partial batch)"))
+    rows.append(Row("batches per epoch", batches,
+                    f"{per:,} // {batch} (the train loader drops the last partial batch)"))
     upe = (batches + accum - 1) // accum
     rows.append(Row("updates per epoch", upe, f"({batches:,} + {accum} - 1) // {accum} (train.py main)"))
     return upe
+
+
+def _run_rows(args: dict[str, Any], num_epochs: int, upe: int, total: int, on_updates: bool) -> list[Row]:
+    warm = args["warmup_epochs"]
+    return [
+        Row("epochs", num_epochs, "returned by create_scheduler_v2 (epochs, + warmup_epochs with warmup_prefix, "
+                                  "+ cooldown_epochs, x cycles)"),
+        Row("total optimizer steps", total, f"{num_epochs:,} x {upe:,}"),
+        Row("warmup steps", warm * upe if on_updates else f"{warm} epochs",
+            f"{warm} x {upe:,} (warmup_epochs x updates, sched_on_updates)" if on_updates
+            else "warmup_epochs; the lr changes at epoch ends"),
+        Row("stepping", "per update" if on_updates else "per epoch",
+            "step_update(num_updates) after every update" if on_updates
+            else "step(epoch + 1) at every epoch end (sched_on_updates false)"),
+    ]
+
+
+def _notes(args: dict[str, Any]) -> list[str]:
+    """What the plan does not model, said where it matters."""
+    notes = []
+    if args["layer_decay"] is not None:
+        notes.append("layer_decay is not modelled: the lr shown is that of layers with scale 1")
+    if args["start_epoch"]:
+        notes.append(f"start_epoch {args['start_epoch']} ignored: the run is shown from epoch 0")
+    if args["sched"] == "plateau":
+        notes.append("plateau: args.yaml holds no metric; shown with a constant one, which never improves")
+    return notes
 
 
 def plan(data: Mapping[str, Any], *, dataset_size: int | None = None, world_size: int = 1,
@@ -217,33 +245,19 @@ def plan(data: Mapping[str, Any], *, dataset_size: int | None = None, world_size
     params["updates_per_epoch"] = upe
     num_epochs = _run_factory(module, sched, params, lr)
     total = V.check_total(num_epochs * upe, "epochs", f"{num_epochs:,} epochs x {upe:,} updates")
-    lookup(f"timm.{sched}", key="sched")
 
-    rows.append(Row("epochs", num_epochs, "returned by create_scheduler_v2 (epochs, + warmup_epochs with "
-                                          "warmup_prefix, + cooldown_epochs, x cycles)"))
-    rows.append(Row("total optimizer steps", total, f"{num_epochs:,} x {upe:,}"))
-    warm = args["warmup_epochs"]
-    rows.append(Row("warmup steps", warm * upe if on_updates else f"{warm} epochs",
-                    f"{warm} x {upe:,} (warmup_epochs x updates, sched_on_updates)" if on_updates
-                    else "warmup_epochs; the lr changes at epoch ends"))
-    rows.append(Row("lr", lr, lr_how))
     optimizer, optim_how = _optimizer(args, lr)
-    rows.append(Row("optimizer", optimizer["name"], optim_how))
-    rows.append(Row("stepping", "per update" if on_updates else "per epoch",
-                    "step_update(num_updates) after every update" if on_updates
-                    else "step(epoch + 1) at every epoch end (sched_on_updates false)"))
-    rows.append(Row("scheduler", f"create_scheduler_v2(sched={sched!r})",
-                    f"built by {lookup(f'timm.{sched}', key='sched').backend}"))
-    if args["layer_decay"] is not None:
-        notes.append("layer_decay is not modelled: the lr shown is that of layers with scale 1")
-    if args["start_epoch"]:
-        notes.append(f"start_epoch {args['start_epoch']} ignored: the run is shown from epoch 0")
+    backend = lookup(f"timm.{sched}", key="sched").backend
+    rows += _run_rows(args, num_epochs, upe, total, on_updates) + [
+        Row("lr", lr, lr_how),
+        Row("optimizer", optimizer["name"], optim_how),
+        Row("scheduler", f"create_scheduler_v2(sched={sched!r})", f"built by {backend}"),
+    ]
     schedule: dict[str, Any] = {"label": f"{sched} (timm)", "scheduler": f"timm.{sched}", "params": params,
                                 "interval": "step"}
     if sched == "plateau":
         schedule["metric"] = {"expr": "0"}
-        notes.append("plateau: args.yaml holds no metric; shown with a constant one, which never improves")
-    rows.extend(Row("note", n) for n in notes)
+    rows += [Row("note", note) for note in notes + _notes(args)]
 
     config: dict[str, Any] = {"steps": total, "steps_per_epoch": upe, "optimizer": optimizer, "schedules": [schedule]}
     per = "update" if on_updates else "epoch"
@@ -273,5 +287,6 @@ def _run_factory(module: Any, sched: str, params: dict[str, Any], lr: float) -> 
     if isinstance(num_epochs, float) and num_epochs.is_integer():
         num_epochs = int(num_epochs)
     if not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ConfigError(f"timm's create_scheduler_v2 gives {num_epochs!r} epochs to run: nothing to show", key="epochs")
+        raise ConfigError(f"timm's create_scheduler_v2 gives {num_epochs!r} epochs to run: nothing to show",
+                          key="epochs")
     return num_epochs

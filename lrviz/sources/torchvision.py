@@ -72,6 +72,46 @@ def _optimizer(args: dict[str, Any]) -> tuple[dict[str, Any], str]:
     raise ConfigError(f"unknown optimizer {opt!r}; train.py supports sgd (sgd_nesterov), rmsprop and adamw", key="opt")
 
 
+def _schedule(args: dict[str, Any], warmup: int) -> tuple[dict[str, Any], str]:
+    """The scheduler spec main() builds, and how to show it."""
+    name = V.text(args, "lr_scheduler", "steplr").lower()  # main(): args.lr_scheduler.lower()
+    if name not in SCHEDULERS:
+        raise ConfigError(f"unknown lr_scheduler {name!r}; train.py supports steplr, cosineannealinglr and "
+                          "exponentiallr", key="lr_scheduler")
+    main = _main_scheduler(args, name)
+    if warmup == 0:
+        return main, main["scheduler"]
+    method = V.text(args, "lr_warmup_method", "constant")
+    if method not in WARMUPS:
+        raise ConfigError(f"unknown lr_warmup_method {method!r}; train.py supports linear and constant",
+                          key="lr_warmup_method")
+    decay = V.number(args, "lr_warmup_decay")
+    if method == "linear":
+        warm = {"scheduler": "LinearLR", "params": {"start_factor": decay, "total_iters": warmup}}
+    else:
+        warm = {"scheduler": "ConstantLR", "params": {"factor": decay, "total_iters": warmup}}
+    schedule = {"scheduler": "SequentialLR", "params": {"schedulers": [warm, main], "milestones": [warmup]}}
+    return schedule, f"SequentialLR([{warm['scheduler']}, {main['scheduler']}], milestones=[{warmup}])"
+
+
+def _updates_per_epoch(args: dict[str, Any], n: int, world: int, batch: int, rows: list[Row]) -> int:
+    """Batches of the train DataLoader (no drop_last) over one process's samples (rows appended)."""
+    if V.flag(args, "ra_sampler", False):
+        per = math.floor(n // 256 * 256 / world)
+        rows.append(Row("samples per process", per, f"RASampler: floor({n:,} // 256 x 256 / {world})"))
+    else:
+        per = -(-n // world)
+        if world > 1:
+            rows.append(Row("samples per process", per, f"ceil({n:,} / {world}) (DistributedSampler pads)"))
+    upe = -(-per // batch)
+    if upe == 0:
+        raise ConfigError(f"{n:,} examples leave no sample per process for the RASampler (it keeps multiples of "
+                          "256); check --dataset-size", key="ra_sampler")
+    rows.append(Row("updates per epoch", upe, f"ceil({per:,} / {batch}) (the train loader keeps the last "
+                                              "partial batch)"))
+    return upe
+
+
 def plan(data: Mapping[str, Any], *, dataset_size: int | None = None, world_size: int = 1,
          source: str | None = None) -> Plan:
     """Read a torchvision recipe mapping; see the module docstring for every rule."""
@@ -81,24 +121,7 @@ def plan(data: Mapping[str, Any], *, dataset_size: int | None = None, world_size
     epochs = V.whole(args, "epochs")
     warmup = V.whole(args, "lr_warmup_epochs", minimum=0)
     batch = V.whole(args, "batch_size")
-    name = V.text(args, "lr_scheduler", "steplr").lower()  # main(): args.lr_scheduler.lower()
-    if name not in SCHEDULERS:
-        raise ConfigError(f"unknown lr_scheduler {name!r}; train.py supports steplr, cosineannealinglr and "
-                          "exponentiallr", key="lr_scheduler")
-    main = _main_scheduler(args, name)
-    if warmup > 0:
-        method = V.text(args, "lr_warmup_method", "constant")
-        if method not in WARMUPS:
-            raise ConfigError(f"unknown lr_warmup_method {method!r}; train.py supports linear and constant",
-                              key="lr_warmup_method")
-        decay = V.number(args, "lr_warmup_decay")
-        warm = ({"scheduler": "LinearLR", "params": {"start_factor": decay, "total_iters": warmup}}
-                if method == "linear" else {"scheduler": "ConstantLR", "params": {"factor": decay, "total_iters": warmup}})
-        schedule = {"scheduler": "SequentialLR", "params": {"schedulers": [warm, main], "milestones": [warmup]}}
-        shown = f"SequentialLR([{warm['scheduler']}, {main['scheduler']}], milestones=[{warmup}])"
-    else:
-        schedule = main
-        shown = main["scheduler"]
+    schedule, shown = _schedule(args, warmup)
     optimizer, optim_how = _optimizer(args)
 
     rows = [Row("world size", world, "--world-size (processes; default 1)"),
@@ -110,19 +133,7 @@ def plan(data: Mapping[str, Any], *, dataset_size: int | None = None, world_size
     else:
         n = V.option(dataset_size, "--dataset-size")
         rows.insert(0, Row("examples", n, "--dataset-size"))
-        if V.flag(args, "ra_sampler", False):
-            per = math.floor(n // 256 * 256 / world)
-            rows.append(Row("samples per process", per, f"RASampler: floor({n:,} // 256 x 256 / {world})"))
-        else:
-            per = -(-n // world)
-            if world > 1:
-                rows.append(Row("samples per process", per, f"ceil({n:,} / {world}) (DistributedSampler pads)"))
-        upe = -(-per // batch)
-        if upe == 0:
-            raise ConfigError(f"{n:,} examples leave no sample per process for the RASampler (it keeps multiples of "
-                              "256); check --dataset-size", key="ra_sampler")
-        rows.append(Row("updates per epoch", upe, f"ceil({per:,} / {batch}) (the train loader keeps the last "
-                                                  "partial batch)"))
+        upe = _updates_per_epoch(args, n, world, batch, rows)
     total = V.check_total(epochs * upe, "epochs", f"{epochs:,} epochs x {upe:,} updates")
     rows += [
         Row("epochs", epochs, "epochs"),
@@ -132,16 +143,13 @@ def plan(data: Mapping[str, Any], *, dataset_size: int | None = None, world_size
         Row("lr", lr, "lr"),
         Row("optimizer", optimizer["name"], optim_how),
         Row("stepping", "per epoch", "lr_scheduler.step() after every epoch"),
-        Row("scheduler", shown, f"lr_scheduler {name!r}, built as main() builds it"),
+        Row("scheduler", shown, "built as main() builds it"),
     ]
     if args["start_epoch"]:
         rows.append(Row("note", f"start_epoch {args['start_epoch']} ignored: the run is shown from epoch 0"))
-    config = {
-        "epochs": epochs,
-        "steps_per_epoch": upe,
-        "optimizer": optimizer,
-        "schedules": [{"label": f"{name} (torchvision)", **schedule, "interval": "epoch"}],
-    }
+    label = V.text(args, "lr_scheduler", "steplr").lower()
+    config = {"epochs": epochs, "steps_per_epoch": upe, "optimizer": optimizer,
+              "schedules": [{"label": f"{label} (torchvision)", **schedule, "interval": "epoch"}]}
     if dataset_size is None:
         summary = f"torchvision: {epochs:,} epochs (one step shown per epoch), lr stepped per epoch"
     else:
