@@ -317,3 +317,13 @@ def test_read_mapping_reads_json_and_yaml(tmp_path):
     assert read_mapping(tmp_path / "a.json") == {"b": 1}
     assert read_mapping(tmp_path / "a.yaml") == {"b": 0.001}  # lrviz's YAML reads 1e-3 as a number
     assert KINDS == ("lrviz", "hf", "timm", "torchvision")
+
+
+@pytest.mark.parametrize("name", ["hf-roberta-mnli.json", "hf-llama-sft-recipe.yaml", "torchvision-new-recipe.yaml"])
+def test_plan_as_yaml_with_comments_reads_back_exactly(name):
+    """What ``lrviz convert`` will write (the arithmetic as comments, then the config) parses back to the config."""
+    from lrviz.yamlio import parse_yaml
+
+    p = plan(EXAMPLES / name, dataset_size=392_702, world_size=4)
+    text = p.comments() + yaml.safe_dump(p.config, sort_keys=False)
+    assert parse_yaml(text) == p.config
