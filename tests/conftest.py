@@ -23,3 +23,39 @@ def write_config(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="module")
+def timm_scheduler():
+    """timm's real ``timm.scheduler`` package, loaded without ``timm/__init__.py`` (test-only device).
+
+    ``import timm`` imports torchvision, and PyPI's torchvision does not import beside the
+    CPU torch pinned here, but ``timm.scheduler`` needs only torch. So this registers a bare
+    ``timm`` package whose ``__path__`` is the installed folder: ``import timm.scheduler``
+    (what lrviz does, normally) then runs timm's own scheduler modules and nothing else.
+    Everything it registers is removed afterwards.
+    """
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    loaded = sys.modules.get("timm") is not None
+    spec = None if loaded or "timm" in sys.modules else importlib.util.find_spec("timm")
+    if not loaded and spec is None:
+        from tests.optional import in_ci
+
+        reason = "timm is not installed: pip install -c constraints.txt --no-deps timm"
+        if in_ci():  # .ci/run installs it: under CI a missing framework is an error, never a skip
+            pytest.fail(f"under CI every optional framework must be installed (.ci/run does it): {reason}")
+        pytest.skip(reason)
+    before = {k for k in sys.modules if k == "timm" or k.startswith("timm.")}
+    if not loaded:
+        bare = types.ModuleType("timm")
+        bare.__path__ = list(spec.submodule_search_locations)
+        bare.__file__ = None
+        sys.modules["timm"] = bare
+    module = importlib.import_module("timm.scheduler")
+    yield module
+    for k in [k for k in sys.modules if (k == "timm" or k.startswith("timm.")) and k not in before]:
+        del sys.modules[k]

@@ -4,9 +4,12 @@ Every ``import`` in lrviz (at module level, inside functions and under TYPE_CHEC
 alike) is read with :mod:`ast`, nothing is executed. Each module belongs to one layer
 of :data:`LAYERS`; a module may import its own layer and the layers below, never one
 above, and there is no cycle at all. The order follows the pipeline: parse, the
-typed spec, what exists (registry), build, step, validate (which asks torch through
-build and step, see lrviz.validate.verdict), simulate, the outputs, then the
-interfaces. A new module must be placed in a layer here.
+typed spec, what exists (registry), the framework sources (a framework's training
+file read into a config mapping; they ask registry.frameworks for the signatures of
+the framework's own factories, so they sit just above the registry), build, step,
+validate (which asks torch through build and step, see lrviz.validate.verdict),
+simulate, the outputs, then the interfaces. A new module must be placed in a layer
+here.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("parse", ("lrviz.parse.",)),
     ("spec", ("lrviz.spec",)),
     ("registry", ("lrviz.registry.",)),
+    ("sources", ("lrviz.sources.",)),
     ("build", ("lrviz.metric", "lrviz.build")),
     ("step", ("lrviz.step",)),
     ("validate", ("lrviz.validate.",)),

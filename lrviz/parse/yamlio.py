@@ -138,6 +138,11 @@ def parse_yaml(text: str, *, source: str = "<config>") -> object:
 
 def read_yaml_file(path: str | Path) -> object:
     """Read and parse a config file, refusing huge, binary and non-UTF-8 files."""
+    return parse_yaml(read_text(path), source=str(path))
+
+
+def read_text(path: str | Path) -> str:
+    """A config file's text: at most MAX_BYTES, UTF-8, no NUL bytes (also for JSON sources)."""
     path = Path(path)
     source = str(path)
     try:
@@ -157,4 +162,4 @@ def read_yaml_file(path: str | Path) -> object:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"file is not UTF-8 text (bad byte at offset {exc.start})", file=source) from None
-    return parse_yaml(text, source=source)
+    return text

@@ -19,6 +19,13 @@ After the k-th scheduler step (k = 1, 2, ...):
   ``steps_per_epoch``) to see the curve a timm run has.
 * otherwise ``step()``.
 
+With ``updates_per_epoch`` given, each call is one optimizer update of timm's own
+training loop, and the adapter makes both of its calls: ``step_update(num_updates=k,
+metric=...)`` after every update, then ``step(k // updates_per_epoch, metric)`` when k
+ends an epoch (``train_one_epoch`` and ``main`` in timm's ``train.py``). The scheduler's
+``t_in_epochs`` decides which of the two moves the lr, as in a real run. This is how
+:mod:`lrviz.registry.frameworks` drives ``timm.<sched>`` schedules; use ``interval: step``.
+
 With a metric, it is passed as ``metric=`` to whichever method is called. The lr at
 step 0 is whatever the object set when it was built (timm writes its warmup start lr
 then). lrviz reads the lr from the optimizer's param groups, as for every scheduler,
@@ -66,17 +73,29 @@ class StepAdapter:
     0.025
     """
 
-    def __init__(self, scheduler: Any, optimizer: Any):
+    def __init__(self, scheduler: Any, optimizer: Any, *, updates_per_epoch: int | None = None):
         self.scheduler = scheduler
         self.optimizer = optimizer
         self.count = 0
+        self.updates_per_epoch = updates_per_epoch
         on_updates = hasattr(scheduler, "step_update") and not getattr(scheduler, "t_in_epochs", True)
         self.method = scheduler.step_update if on_updates else scheduler.step
+        self._epoch_end = scheduler.step  # train.py mode: step(epoch) when an epoch of updates ends
         self.mode = "step_update" if on_updates else ("step(epoch)" if takes_positional(scheduler.step) else "step()")
+        if updates_per_epoch is not None:
+            if isinstance(updates_per_epoch, bool) or not isinstance(updates_per_epoch, int) or updates_per_epoch < 1:
+                raise ValueError(f"updates_per_epoch must be a whole number >= 1, got {updates_per_epoch!r}")
+            self.mode = "train.py"
         self._metric_kw = _takes_keyword(self.method, "metric")
 
     def step(self, metric: Any = None) -> None:
         self.count += 1
+        per_epoch = self.updates_per_epoch
+        if per_epoch is not None:  # timm train.py: step_update after every update, step(epoch) at epoch ends
+            self.scheduler.step_update(num_updates=self.count, metric=metric)
+            if self.count % per_epoch == 0:
+                self._epoch_end(self.count // per_epoch, metric)
+            return
         kwargs = {"metric": metric} if metric is not None and self._metric_kw else {}
         if self.mode == "step_update":
             self.method(num_updates=self.count, **kwargs)
@@ -109,7 +128,7 @@ class StepAdapter:
 
 def adapt(obj: Any, optimizer: Any, *, name: str, key: str | None) -> Any:
     """Return ``obj`` if torch can step it, a :class:`StepAdapter` if it is timm-style."""
-    if is_torch_scheduler(obj):
+    if is_torch_scheduler(obj) or isinstance(obj, StepAdapter):  # an adapter already (timm.<sched>)
         return obj
     if callable(getattr(obj, "step", None)):
         return StepAdapter(obj, optimizer)

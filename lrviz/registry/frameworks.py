@@ -1,0 +1,304 @@
+"""Schedulers built by the frameworks' own code, under reserved names: ``hf.<type>``, ``timm.<sched>``.
+
+lrviz never re-implements a schedule, and a framework source is no exception: the
+schedule a Trainer or a timm run would follow is built by that framework's own
+factory, called with the optimizer first and the config's ``params`` as keywords, like
+every scheduler lrviz knows (a torch class, a preset, an import target).
+
+* ``hf.<type>`` (``hf.cosine``, ``hf.warmup_stable_decay``...): transformers'
+  ``get_scheduler(type, optimizer, num_warmup_steps=..., num_training_steps=...,
+  scheduler_specific_kwargs=...)``, the call ``Trainer.create_scheduler`` makes
+  (transformers/trainer.py). Its params are those of the schedule function
+  ``TYPE_TO_SCHEDULER_FUNCTION[type]`` (transformers/optimization.py). Without
+  transformers, lrviz's presets (:mod:`lrviz.registry.presets`, bit-identical, tested against
+  transformers when it is installed) build the same ``LambdaLR``; :func:`hf_backend`
+  says which one runs. ``reduce_lr_on_plateau`` and ``greedy`` are refused: the Trainer
+  steps them on evaluation metrics, not on optimizer steps.
+* ``timm.<sched>`` (``timm.cosine``, ``timm.step``...): timm's
+  ``create_scheduler_v2(optimizer, sched=<sched>, **params)``
+  (timm/scheduler/scheduler_factory.py), wrapped in :class:`lrviz.registry.adapter.StepAdapter`
+  in its ``updates_per_epoch`` mode, which makes the two calls timm's ``train.py`` makes:
+  ``step_update(num_updates=n)`` after every optimizer update and ``step(epoch + 1,
+  metric)`` at every epoch end. So a ``timm.<sched>`` schedule is stepped once per
+  optimizer step (``interval: step``) and needs ``updates_per_epoch``. Needs timm
+  (``pip install 'lrviz[timm]'``); without it, a clear error says so.
+
+Both import an installed library that lrviz names, never code a file names, so they
+need no ``--trust``. Each factory carries the signature of the framework function it
+calls (``inspect.signature(factory)``), which is what lrviz validates ``params``
+against. :func:`lookup` is the one entry point; the registry can resolve every name
+for which :func:`is_framework_name` is true through it. Until it does,
+:func:`importable` rewrites the names into import targets of this module
+(``lrviz.registry.frameworks:hf.cosine``), which load with ``trust=True``.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lrviz.errors import ConfigError, did_you_mean, first_line
+
+PREFIXES = ("hf.", "timm.")
+#: transformers' SchedulerType members that the Trainer steps on evaluation metrics.
+HF_METRIC_TYPES = ("reduce_lr_on_plateau", "greedy")
+#: The names of create_scheduler_v2's if/elif chain in timm 1.0.31 (a newer timm may know more;
+#: timm itself decides what it accepts, this list only feeds messages and ``dir()``).
+TIMM_SCHEDS = ("cosine", "tanh", "step", "constant", "multistep", "plateau", "poly", "wsd", "rsqrt", "none")
+#: Import targets of this module, for :func:`importable`.
+TARGET_PREFIX = f"{__name__}:"
+
+
+@dataclass(frozen=True)
+class FrameworkScheduler:
+    """One framework-built scheduler: ``factory(optimizer, **params) -> scheduler``."""
+
+    name: str  # "hf.cosine", "timm.step"
+    factory: Callable[..., Any]
+    backend: str  # what builds it, e.g. "transformers 5.23.0 get_scheduler"
+    summary: str = ""
+
+    @property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.factory)
+
+
+def is_framework_name(name: Any) -> bool:
+    return isinstance(name, str) and name.startswith(PREFIXES)
+
+
+def lookup(name: str, *, key: str | None = None) -> FrameworkScheduler:
+    """The framework scheduler called ``name`` (``hf.<type>`` or ``timm.<sched>``)."""
+    prefix, _, rest = name.partition(".")
+    if prefix == "hf" and rest:
+        return _hf(rest, key)
+    if prefix == "timm" and rest:
+        return _timm(rest, key)
+    raise ConfigError(f"{name!r} is not a framework scheduler; expected hf.<type> or timm.<sched>", key=key)
+
+
+def names() -> list[str]:
+    """Every framework scheduler name (timm's only when timm is importable)."""
+    out = [f"hf.{t}" for t in hf_types()]
+    try:
+        timm_scheduler_module()
+    except ConfigError:
+        return out
+    return out + [f"timm.{s}" for s in TIMM_SCHEDS]
+
+
+def importable(config: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``config`` whose ``hf.*`` / ``timm.*`` schedulers are import targets of this module.
+
+    The bridge until the registry resolves framework names itself: the copy loads
+    with ``load_config(..., trust=True)`` on today's lrviz.
+    """
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: walk(v) for k, v in node.items()}
+            if is_framework_name(out.get("scheduler")):
+                out["scheduler"] = TARGET_PREFIX + out["scheduler"]
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    bridged: dict[str, Any] = walk(copy.deepcopy(config))
+    return bridged
+
+
+def _signed(
+    build: Callable[..., Any],
+    target: Callable[..., Any],
+    name: str,
+    *,
+    drop: tuple[str, ...] = (),
+    required: tuple[str, ...] = (),
+) -> Callable[..., Any]:
+    """``build`` with the signature of ``target`` (the framework function it calls).
+
+    The first parameter becomes ``optimizer``; the others become keyword-only (minus
+    ``drop``; ``required`` lose their default), with their annotations resolved so
+    lrviz can check the types of ``params``.
+    """
+    try:
+        sig = inspect.signature(target, eval_str=True)
+    except Exception:  # annotations naming what the framework imports only for type checkers
+        sig = inspect.signature(target)
+    params = [inspect.Parameter("optimizer", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    var_kw = None
+    for p in list(sig.parameters.values())[1:]:
+        if p.name in drop or p.kind is p.VAR_POSITIONAL:
+            continue
+        if p.kind is p.VAR_KEYWORD:
+            var_kw = p
+            continue
+        default = inspect.Parameter.empty if p.name in required else p.default
+        params.append(p.replace(kind=inspect.Parameter.KEYWORD_ONLY, default=default))
+    if var_kw is not None:
+        params.append(var_kw)
+
+    def factory(optimizer: Any, **kwargs: Any) -> Any:
+        return build(optimizer, **kwargs)
+
+    factory.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    factory.__name__ = factory.__qualname__ = name
+    factory.__doc__ = inspect.getdoc(target)
+    return factory
+
+
+# --------------------------------------------------------------------------- Hugging Face
+
+
+def hf_backend() -> tuple[Any, str]:
+    """(transformers.optimization or None, what builds ``hf.*`` schedules, in words)."""
+    try:
+        import transformers
+
+        module = importlib.import_module("transformers.optimization")
+    except Exception as exc:  # missing, or broken beside this torch: the presets are bit-identical
+        return None, f"lrviz presets (transformers is not importable: {first_line(exc, with_type=True)})"
+    return module, f"transformers {transformers.__version__} get_scheduler"
+
+
+def hf_types() -> tuple[str, ...]:
+    """The step-driven scheduler types: lrviz's presets, plus any newer one transformers has."""
+    from lrviz.registry.hf_schedules import PRESETS
+
+    module, _ = hf_backend()
+    found = list(PRESETS)
+    if module is not None:
+        found += [t.value for t in module.SchedulerType if t.value not in found and t.value not in HF_METRIC_TYPES]
+    return tuple(found)
+
+
+def _hf(type_name: str, key: str | None) -> FrameworkScheduler:
+    name = f"hf.{type_name}"
+    if type_name in HF_METRIC_TYPES:
+        raise ConfigError(
+            f"{type_name!r} is stepped by the Trainer on evaluation metrics, not once per optimizer step, so "
+            f"lrviz cannot show it from the file alone; allowed: {', '.join(hf_types())}",
+            key=key,
+        )
+    module, backend = hf_backend()
+    if type_name not in hf_types():
+        raise ConfigError(
+            f"unknown scheduler type {type_name!r}{did_you_mean(type_name, hf_types())}; "
+            f"allowed: {', '.join(hf_types())}",
+            key=key,
+        )
+    if module is None:
+        from lrviz.registry.hf_schedules import PRESETS
+
+        target = PRESETS[type_name]
+        return FrameworkScheduler(name, _signed(target, target, name), backend, f"lrviz preset {type_name!r}")
+
+    target = module.TYPE_TO_SCHEDULER_FUNCTION[module.SchedulerType(type_name)]
+
+    def build(optimizer: Any, **params: Any) -> Any:
+        # Trainer.create_scheduler (transformers/trainer.py) makes exactly this call.
+        warmup = params.pop("num_warmup_steps", None)
+        total = params.pop("num_training_steps", None)
+        return module.get_scheduler(
+            type_name,
+            optimizer,
+            num_warmup_steps=warmup,
+            num_training_steps=total,
+            scheduler_specific_kwargs=params,
+        )
+
+    return FrameworkScheduler(
+        name, _signed(build, target, name), backend, f"transformers get_scheduler({type_name!r}) -> {target.__name__}"
+    )
+
+
+# --------------------------------------------------------------------------- timm
+
+
+def timm_scheduler_module(key: str | None = None) -> Any:
+    """``timm.scheduler``, imported the normal way, or an error saying what to install."""
+    try:
+        return importlib.import_module("timm.scheduler")
+    except Exception as exc:
+        raise ConfigError(
+            "timm schedules are built by timm's own create_scheduler_v2, and importing timm.scheduler failed "
+            f"({first_line(exc, with_type=True)}); install it with: pip install 'lrviz[timm]'",
+            key=key,
+        ) from None
+
+
+class _Untouched:
+    """timm's ``sched: none``: create_scheduler_v2 returns None and nothing changes the lr."""
+
+    t_in_epochs = True
+
+    def step(self, epoch: int, metric: Any = None) -> None:
+        pass
+
+    def step_update(self, num_updates: int, metric: Any = None) -> None:
+        pass
+
+
+def _timm(sched: str, key: str | None) -> FrameworkScheduler:
+    from lrviz.registry.adapter import StepAdapter
+
+    name = f"timm.{sched}"
+    if not sched.isidentifier():
+        raise ConfigError(f"{name!r} is not a timm scheduler name; timm knows {', '.join(TIMM_SCHEDS)}", key=key)
+    module = timm_scheduler_module(key)
+    create = module.create_scheduler_v2
+
+    def build(optimizer: Any, **params: Any) -> Any:
+        scheduler, _ = create(optimizer, sched=sched, **params)
+        return StepAdapter(
+            scheduler if scheduler is not None else _Untouched(),
+            optimizer,
+            updates_per_epoch=params["updates_per_epoch"],
+        )
+
+    factory = _signed(build, create, name, drop=("sched",), required=("updates_per_epoch",))
+    return FrameworkScheduler(
+        name,
+        factory,
+        f"timm {_version('timm')} create_scheduler_v2, stepped as timm's train.py steps it",
+        f"timm create_scheduler_v2(sched={sched!r})",
+    )
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "(version unknown)"
+
+
+# --------------------------------------------------------------------------- import targets
+
+
+class _Namespace:
+    """``hf`` / ``timm`` attributes of this module: ``frameworks.hf.cosine`` is the factory of ``hf.cosine``."""
+
+    def __init__(self, prefix: str):
+        self._prefix = prefix
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return lookup(f"{self._prefix}.{attr}").factory
+
+    def __dir__(self) -> list[str]:
+        return list(hf_types()) if self._prefix == "hf" else list(TIMM_SCHEDS)
+
+    def __repr__(self) -> str:
+        return f"<framework schedulers {self._prefix}.*>"
+
+
+hf = _Namespace("hf")
+timm = _Namespace("timm")
