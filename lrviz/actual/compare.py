@@ -162,7 +162,8 @@ def compare_log(
         if result is not None:
             results.append(result)
         out.extend(found)
-    order = {F.DIVERGED: 0, F.NO_OVERLAP: 1}
+    # errors first, then warnings, then info; within a severity the verdict (diverged / agree) before the rest
+    order = {F.DIVERGED: 0, F.NO_OVERLAP: 1, F.AGREE: 0}
     out.sort(key=lambda f: (F.SEVERITIES.index(f.severity), order.get(f.code, 2), f.step if f.step is not None else -1))
     return Comparison(schedule=schedule, file=log.file, format=log.format, steps=steps, series=results, findings=out)
 
