@@ -203,7 +203,10 @@ def warmup_length(ev: Evidence) -> Cause | None:
     curve, logged = sign * plan, sign * ev.logged
     peak = float(curve.max())
     plan_peak = int(np.argmax(curve))
-    if plan_peak == 0 or curve[0] >= peak or ev.step > plan_peak:
+    # a warmup rises to an interior peak and comes down after it; a monotone curve has none
+    if plan_peak == 0 or plan_peak == curve.shape[0] - 1 or curve[0] >= peak or curve[-1] >= peak:
+        return None
+    if ev.step > plan_peak:
         return None
     top = float(logged.max())
     if abs(top - peak) > PEAK_MATCH * max(abs(top), abs(peak)):

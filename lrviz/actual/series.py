@@ -214,3 +214,41 @@ def momentum_base(name: str) -> str | None:
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return None
+
+
+def from_arrays(
+    name: str,
+    steps: "Any",
+    values: "Any",
+    *,
+    convention: "Convention | None" = None,
+    dtype: str = "float64",
+    kind: str | None = None,
+    shift: int = 0,
+    hint: GroupHint | None = None,
+) -> LoggedSeries:
+    """A series from in-memory steps and values (a notebook's list, a test), through the same
+    repeat / order handling as the readers. The convention defaults to lrviz's rows (step = row)."""
+    import numpy as np
+
+    from lrviz.actual import conventions
+
+    s = np.asarray(steps)
+    v = np.asarray(values, dtype=np.float64)
+    if s.shape != v.shape or s.ndim != 1:
+        raise LrvizError(f"series {name!r}: steps and values must be two lists of the same length")
+    if s.size and not np.all(np.asarray(s, dtype=np.float64) == np.round(np.asarray(s, dtype=np.float64))):
+        raise LrvizError(f"series {name!r}: steps must be whole numbers")
+    points = Points(Budget(name))
+    for step, value in zip(s.astype(np.int64).tolist(), v.tolist()):
+        points.add(step, value)
+    return collect(
+        points,
+        name=name,
+        kind=kind or series_kind(name) or LR,
+        convention=convention or conventions.PLAIN_CSV,
+        dtype=dtype,
+        shift=shift,
+        hint=hint,
+        base=momentum_base(name),
+    )
