@@ -155,6 +155,7 @@ def lightning_run(
 
     x, y = _regression_data(batches * 4)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=4)
+    loggers = [CSVLogger(str(out), name="run")] + ([TensorBoardLogger(str(out), name="tb")] if tensorboard else [])
     with isolated_rng(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
@@ -163,7 +164,7 @@ def lightning_run(
             max_epochs=epochs,
             accelerator="cpu",
             devices=1,
-            logger=[CSVLogger(str(out), name="run")] + ([TensorBoardLogger(str(out), name="tb")] if tensorboard else []),
+            logger=loggers,
             callbacks=[LearningRateMonitor(logging_interval=interval, log_momentum=True)],
             enable_checkpointing=False,
             enable_progress_bar=False,

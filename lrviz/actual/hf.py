@@ -53,9 +53,14 @@ def _parse(raw: bytes, key: str, display: str, keys_seen: set[str]) -> Any:
     try:
         return json.loads(raw, object_hook=hook)
     except json.JSONDecodeError as exc:
-        cut = " -- the file ends there: cut short by an interrupted write?" if exc.pos >= len(exc.doc.rstrip()) else ""
+        # a complete trainer_state.json ends with '}': one that does not was cut off while being written
+        cut = (
+            ""
+            if exc.doc.rstrip().endswith("}")
+            else "; the file ends before the JSON does: cut short by an interrupted write?"
+        )
         raise LrvizError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{cut}", file=display
+            f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}){cut}", file=display
         ) from None
     except UnicodeDecodeError:
         raise LrvizError("not valid JSON: the file is not UTF-8 text", file=display) from None

@@ -218,10 +218,10 @@ def momentum_base(name: str) -> str | None:
 
 def from_arrays(
     name: str,
-    steps: "Any",
-    values: "Any",
+    steps: Any,
+    values: Any,
     *,
-    convention: "Convention | None" = None,
+    convention: Convention | None = None,
     dtype: str = "float64",
     kind: str | None = None,
     shift: int = 0,
@@ -240,7 +240,7 @@ def from_arrays(
     if s.size and not np.all(np.asarray(s, dtype=np.float64) == np.round(np.asarray(s, dtype=np.float64))):
         raise LrvizError(f"series {name!r}: steps must be whole numbers")
     points = Points(Budget(name))
-    for step, value in zip(s.astype(np.int64).tolist(), v.tolist()):
+    for step, value in zip(s.astype(np.int64).tolist(), v.tolist(), strict=True):
         points.add(step, value)
     return collect(
         points,
