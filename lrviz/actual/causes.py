@@ -61,7 +61,8 @@ class Evidence:
         with np.errstate(invalid="ignore", over="ignore"):
             diff = np.abs(a - b)
             ok = (a == b) | (diff <= self.rtol * scale * np.maximum(np.abs(a), np.abs(b)))
-        return ok | (np.isnan(a) & np.isnan(b))
+        result: np.ndarray = ok | (np.isnan(a) & np.isnan(b))
+        return result
 
     @property
     def step(self) -> int:

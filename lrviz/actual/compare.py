@@ -50,12 +50,13 @@ def rtol_for(dtype: str) -> float:
 
     if dtype.startswith("decimal"):
         return 10.0 ** (1 - int(dtype[len("decimal") :]))
-    eps = {
-        "float64": np.finfo(np.float64).eps,
-        "float32": np.finfo(np.float32).eps,
-        "float16": np.finfo(np.float16).eps,
+    eps: dict[str, float] = {
+        "float64": float(np.finfo(np.float64).eps),
+        "float32": float(np.finfo(np.float32).eps),
+        "float16": float(np.finfo(np.float16).eps),
+        "bfloat16": 2.0**-7,  # 8 bits of mantissa
     }
-    return float(TOLERANCE_EPS * eps.get(dtype, 2.0**-7))  # bfloat16: 8 bits of mantissa
+    return TOLERANCE_EPS * eps.get(dtype, eps["bfloat16"])
 
 
 @dataclass

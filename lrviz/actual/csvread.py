@@ -155,14 +155,21 @@ def read_columns(
     ``log_metrics`` call with every column of the file) and are passed over. Returns the
     points and, per column, the precision its text was written with (:func:`precision` of the
     most significant digits seen): a value written as ``%.6g`` can only agree to 6 digits.
+
+    This is the loop a 200 MB file runs through millions of times: the common case (an empty
+    cell, a plain float, an integer step) takes no function call; anything unusual goes to
+    :func:`number` / :func:`step_number` for the error message.
     """
     from lrviz.actual.series import Points
 
     points = {name: Points(budget) for _, name in columns}
     digits = {name: 0 for _, name in columns}
     distinct: dict[str, set[str]] = {name: set() for _, name in columns}
+    plan = [(index, name, points[name].steps.append, points[name].values.append) for index, name in columns]
     width = max([i for i, _ in columns] + [step_column]) + 1
     header_width = len(table.header)
+    step_name = table.header[step_column]
+    sample = {name: DIGIT_SAMPLE for _, name in columns}  # cells per column still to count digits on
     for line, cells in table.rows:
         if len(cells) < width:
             if not cells or not any(c.strip() for c in cells):
@@ -172,16 +179,28 @@ def read_columns(
                 file=display,
             )
         step: int | None = None
-        for index, name in columns:
+        kept = 0
+        for index, name, add_step, add_value in plan:
             cell = cells[index]
-            if not cell.strip():
+            if not cell or cell.isspace():
                 continue
             if step is None:
-                step = step_number(cells[step_column], display=display, line=line, column=table.header[step_column])
-            pts = points[name]
-            if len(pts) < DIGIT_SAMPLE:
+                try:
+                    step = int(cells[step_column])
+                except ValueError:
+                    step = step_number(cells[step_column], display=display, line=line, column=step_name)
+            try:
+                value = float(cell)
+            except ValueError:
+                value = number(cell, display=display, line=line, column=name)
+            if sample[name]:
+                sample[name] -= 1
                 digits[name] = max(digits[name], significant_digits(cell))
                 if len(distinct[name]) < 3:
                     distinct[name].add(cell.strip())
-            pts.add(step, number(cell, display=display, line=line, column=name))
+            add_step(step)
+            add_value(value)
+            kept += 1
+        if kept:
+            budget.take(kept)
     return points, {name: precision(d, len(distinct[name])) for name, d in digits.items()}

@@ -43,7 +43,7 @@ class _Entry:
 
 
 def _parse(raw: bytes, key: str, display: str, keys_seen: set[str]) -> Any:
-    def hook(obj: dict) -> Any:
+    def hook(obj: dict[str, Any]) -> Any:
         if "step" in obj and "log_history" not in obj:
             if len(keys_seen) < 50:
                 keys_seen.update(k for k in obj if k != "step")

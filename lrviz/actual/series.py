@@ -122,8 +122,8 @@ class Budget:
         self.limit = limits.MAX_POINTS if limit is None else limit
         self.used = 0
 
-    def take(self) -> None:
-        self.used += 1
+    def take(self, count: int = 1) -> None:
+        self.used += count
         if self.used > self.limit:
             raise LrvizError(
                 f"more than {self.limit:,} logged lr/momentum values; lrviz reads at most that many from one source "

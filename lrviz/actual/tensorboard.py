@@ -68,7 +68,7 @@ def find_event_files(folder: Path) -> list[Path]:
     return sorted(found, key=_file_order)
 
 
-def _file_order(path: Path) -> tuple:
+def _file_order(path: Path) -> tuple[str, int, str]:
     match = re.search(r"tfevents\.(\d+)", path.name)
     return (str(path.parent), int(match.group(1)) if match else 0, path.name)
 
@@ -105,11 +105,18 @@ class _Scan:
         self.skipped_large = 0
         self.notes: list[Note] = []
         self.seen_tags: set[str] = set()
+        self._wanted: dict[str, bool] = {}
 
     def wanted(self, tag: str) -> bool:
-        if self.want_tag is not None:
-            return tag == self.want_tag
-        return is_lr_name(tag) and series_kind(tag) is not None
+        known = self._wanted.get(tag)
+        if known is None:
+            if self.want_tag is not None:
+                known = tag == self.want_tag
+            else:
+                known = is_lr_name(tag) and series_kind(tag) is not None
+            if len(self._wanted) < 10_000:
+                self._wanted[tag] = known
+        return known
 
     def may_hold(self, data: bytes) -> bool:
         """A cheap byte test before any parsing: most records of a busy log are other scalars."""

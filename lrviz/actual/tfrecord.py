@@ -81,7 +81,7 @@ def looks_like_tfrecord(head: bytes) -> bool:
     if len(head) < 12:
         return False
     length, crc = _HEADER.unpack_from(head)
-    return masked_crc(head[:8]) == crc and length < 1 << 40
+    return bool(masked_crc(head[:8]) == crc and length < 1 << 40)
 
 
 # --------------------------------------------------------------------------- records
@@ -152,33 +152,29 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
             raise Corrupt("a number longer than 10 bytes")
 
 
-def _fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
-    """(field number, wire type, value): an int for varints, bytes otherwise."""
+def _fields(buf: bytes) -> Iterator[tuple[int, int, int, bytes]]:
+    """(field number, wire type, varint value, bytes value): a varint fills the third slot, others the fourth."""
     pos = 0
     n = len(buf)
     while pos < n:
         key, pos = _varint(buf, pos)
         number, wire = key >> 3, key & 7
-        value: int | bytes
-        if wire == 0:
-            value, pos = _varint(buf, pos)
-        elif wire == 1 or wire == 5:
-            width = 8 if wire == 1 else 4
-            if pos + width > n:
-                raise Corrupt("a fixed-width field runs past the end of its message")
-            value = buf[pos : pos + width]
-            pos += width
-        elif wire == 2:
-            length, pos = _varint(buf, pos)
-            if pos + length > n:
-                raise Corrupt("a field runs past the end of its message")
-            value = buf[pos : pos + length]
-            pos += length
-        else:
-            raise Corrupt(f"unknown wire type {wire}")
         if number == 0:
             raise Corrupt("field number 0")
-        yield number, wire, value
+        if wire == 0:
+            value, pos = _varint(buf, pos)
+            yield number, wire, value, b""
+            continue
+        if wire == 1 or wire == 5:
+            length = 8 if wire == 1 else 4
+        elif wire == 2:
+            length, pos = _varint(buf, pos)
+        else:
+            raise Corrupt(f"unknown wire type {wire}")
+        if pos + length > n:
+            raise Corrupt("a field runs past the end of its message")
+        yield number, wire, 0, buf[pos : pos + length]
+        pos += length
 
 
 DT_FLOAT, DT_DOUBLE, DT_BFLOAT16, DT_HALF = 1, 2, 14, 19
@@ -186,11 +182,11 @@ _DTYPES = {DT_FLOAT: "float32", DT_DOUBLE: "float64", DT_HALF: "float16", DT_BFL
 
 
 def _half(bits: int) -> float:
-    return struct.unpack("<e", struct.pack("<H", bits & 0xFFFF))[0]
+    return float(struct.unpack("<e", struct.pack("<H", bits & 0xFFFF))[0])
 
 
 def _bfloat16(bits: int) -> float:
-    return _F32.unpack(struct.pack("<I", (bits & 0xFFFF) << 16))[0]
+    return float(_F32.unpack(struct.pack("<I", (bits & 0xFFFF) << 16))[0])
 
 
 def _tensor_scalar(buf: bytes) -> tuple[float, str] | None:
@@ -199,65 +195,62 @@ def _tensor_scalar(buf: bytes) -> tuple[float, str] | None:
     elements = 1
     content = b""
     floats: list[float] = []
-    for number, wire, value in _fields(buf):
+    halves: list[int] = []
+    for number, wire, num, data in _fields(buf):
         if number == 1 and wire == 0:
-            dtype = int(value)  # type: ignore[arg-type]
-        elif number == 2 and wire == 2:
-            for dnum, dwire, dim in _fields(value):  # type: ignore[arg-type]
+            dtype = num
+        elif number == 2 and wire == 2:  # TensorShapeProto: dim = 2, Dim.size = 1
+            for dnum, dwire, _, dim in _fields(data):
                 if dnum == 2 and dwire == 2:
                     size = 1
-                    for fnum, fwire, fval in _fields(dim):  # type: ignore[arg-type]
+                    for fnum, fwire, fval, _ in _fields(dim):
                         if fnum == 1 and fwire == 0:
-                            size = int(fval)  # type: ignore[arg-type]
+                            size = fval
                     elements *= size
         elif number == 4 and wire == 2:
-            content = value  # type: ignore[assignment]
+            content = data
         elif number in (5, 6) and wire != 0:  # packed (wire 2) or a single fixed32 / fixed64
             codec = _F32 if number == 5 else _F64
-            if len(value) % codec.size:  # type: ignore[arg-type]
+            if len(data) % codec.size:
                 raise Corrupt("a packed float field has a partial value")
-            floats.extend(v for (v,) in codec.iter_unpack(value))  # type: ignore[arg-type]
-        elif number == 13:
-            bits_list: list[int] = []
+            floats.extend(float(v) for (v,) in codec.iter_unpack(data))
+        elif number == 13:  # half_val: the 16 bits of each value, as varints
             if wire == 0:
-                bits_list.append(int(value))  # type: ignore[arg-type]
-            elif wire == 2:
+                halves.append(num)
+            else:
                 pos = 0
-                while pos < len(value):  # type: ignore[arg-type]
-                    bits, pos = _varint(value, pos)  # type: ignore[arg-type]
-                    bits_list.append(bits)
-            convert = _bfloat16 if dtype == DT_BFLOAT16 else _half
-            floats.extend(convert(b) for b in bits_list)
+                while pos < len(data):
+                    bits, pos = _varint(data, pos)
+                    halves.append(bits)
     if dtype not in _DTYPES or elements != 1:
         return None
+    floats.extend((_bfloat16 if dtype == DT_BFLOAT16 else _half)(b) for b in halves)
     if content:
         width = {DT_FLOAT: 4, DT_DOUBLE: 8, DT_HALF: 2, DT_BFLOAT16: 2}[dtype]
         if len(content) != width:
             return None
         if dtype == DT_FLOAT:
-            return _F32.unpack(content)[0], "float32"
+            return float(_F32.unpack(content)[0]), "float32"
         if dtype == DT_DOUBLE:
-            return _F64.unpack(content)[0], "float64"
+            return float(_F64.unpack(content)[0]), "float64"
         bits = int.from_bytes(content, "little")
         return (_half(bits) if dtype == DT_HALF else _bfloat16(bits)), _DTYPES[dtype]
     if len(floats) != 1:
         return None
-    return float(floats[0]), _DTYPES[dtype]
+    return floats[0], _DTYPES[dtype]
 
 
 def event_scalars(data: bytes) -> tuple[int, list[tuple[str, float, str]]]:
     """(step, [(tag, value, dtype)]) of an Event record's scalar summary values."""
     step = 0
     found: list[tuple[str, float, str]] = []
-    for number, wire, value in _fields(data):
+    for number, wire, num, payload in _fields(data):
         if number == 2 and wire == 0:
-            step = int(value)  # type: ignore[arg-type]
-            if step >= 1 << 63:
-                step -= 1 << 64
+            step = num - (1 << 64) if num >= 1 << 63 else num  # int64, two's complement
         elif number == 5 and wire == 2:
-            for vnum, vwire, entry in _fields(value):  # type: ignore[arg-type]
+            for vnum, vwire, _, entry in _fields(payload):
                 if vnum == 1 and vwire == 2:
-                    scalar = _value_scalar(entry)  # type: ignore[arg-type]
+                    scalar = _value_scalar(entry)
                     if scalar is not None:
                         found.append(scalar)
     return step, found
@@ -266,13 +259,13 @@ def event_scalars(data: bytes) -> tuple[int, list[tuple[str, float, str]]]:
 def _value_scalar(buf: bytes) -> tuple[str, float, str] | None:
     tag = ""
     result: tuple[float, str] | None = None
-    for number, wire, value in _fields(buf):
+    for number, wire, _, data in _fields(buf):
         if number == 1 and wire == 2:
-            tag = bytes(value).decode("utf-8", errors="replace")  # type: ignore[arg-type]
+            tag = data.decode("utf-8", errors="replace")
         elif number == 2 and wire == 5:
-            result = (_F32.unpack(value)[0], "float32")  # type: ignore[arg-type]
+            result = (float(_F32.unpack(data)[0]), "float32")
         elif number == 8 and wire == 2:
-            result = _tensor_scalar(value)  # type: ignore[arg-type]
+            result = _tensor_scalar(data)
     if result is None:
         return None
     return tag, result[0], result[1]
