@@ -347,3 +347,25 @@ def test_point_cap(event_file, monkeypatch):
 
 def test_empty_folder(tmp_path):
     assert "no TensorBoard event files" in error_of(tmp_path)
+
+
+def test_folder_with_one_nested_log_reads_it(tmp_path):
+    (tmp_path / "run" / "version_0").mkdir(parents=True)
+    lightning_csv(tmp_path / "run" / "version_0" / "metrics.csv")
+    log = read_actual(tmp_path)
+    assert log.format == "lightning" and log.file == str(tmp_path / "run" / "version_0" / "metrics.csv")
+    (s,) = read_actual(f"{tmp_path}:lr-Adam").series
+    assert s.name == "lr-Adam"
+
+
+def test_folder_with_several_nested_logs_asks_for_one(tmp_path):
+    for v in ("version_0", "version_1"):
+        (tmp_path / v).mkdir()
+        lightning_csv(tmp_path / v / "metrics.csv")
+    msg = error_of(tmp_path)
+    assert "this folder holds 2 logs" in msg and "version_1/metrics.csv" in msg
+
+
+def test_too_many_lr_columns(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_SERIES", 2)
+    assert "3 lr columns, more than the 2 lrviz reads" in error_of(lightning_csv(tmp_path / "metrics.csv"))

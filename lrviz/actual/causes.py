@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 SMALL_SHIFTS = 8
 #: How far (in steps) from the divergence the plan is searched for the logged value.
 SEARCH_WINDOW = 1 << 16
+#: Candidates are tried on this many points before all of them (a 10M-point log, 40 shifts).
+PROBE = 64
 #: A drift (changed total) starts small: at most this relative difference at its first step.
 DRIFT_START = 0.10
 
@@ -100,7 +102,8 @@ def shift(ev: Evidence) -> Cause | None:
         # One such point is allowed: a log one step behind still starts at the plan's first value.
         if np.count_nonzero(~valid[: ev.first]) > 1:
             continue
-        if np.all(ev.close(ev.logged[valid], ev.planned[idx[valid]])):
+        logged, shifted = ev.logged[valid], ev.planned[idx[valid]]
+        if np.all(ev.close(logged[:PROBE], shifted[:PROBE])) and np.all(ev.close(logged, shifted)):
             fits.append(k)
     if not fits:
         return None
@@ -171,6 +174,8 @@ def restart(ev: Evidence) -> Cause | None:
     later = ev.logged[ev.first :]
     for j in np.flatnonzero(ev.close(window, later[0]))[:64]:
         start = hi - int(j)  # the step at which the log is back at plan step 0
+        if not np.all(ev.close(later[:2], ev.planned[ev.rows[ev.first : ev.first + 2] - start])):
+            continue  # a restart must hold for at least two logged steps; most candidates fail here
         ok = ev.close(later, ev.planned[ev.rows[ev.first :] - start])
         run = int(np.argmin(ok)) if not np.all(ok) else int(ok.shape[0])
         if run >= 2:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,7 @@ def detect(path: Path, display: str) -> str:
             return "transformers"
         if (path / "metrics.csv").is_file():
             return "lightning"
-        return "tensorboard"
+        return "tensorboard"  # a folder of event files; read_actual looks deeper when it has none
     if not path.is_file():
         raise LrvizError("not a regular file or a folder", file=display)
     try:
@@ -112,4 +113,25 @@ def read_actual(spec: str | Path, *, format: str | None = None, shift: int = 0) 
     if path.is_dir() and format in ("transformers", "lightning"):
         inner = path / ("trainer_state.json" if format == "transformers" else "metrics.csv")
         return FORMATS[format].read(inner, selector, shift=shift, display=str(inner))
+    if path.is_dir() and format == "tensorboard" and not tensorboard.find_event_files(path):
+        nested = _nested_logs(path)
+        if len(nested) == 1:  # lightning_logs/ holding one version_0/metrics.csv, an output dir with one checkpoint
+            return read_actual(f"{nested[0]}:{selector}" if selector else nested[0], shift=shift)
+        if nested:
+            listed = ", ".join(str(p) for p in nested[:5]) + (" ..." if len(nested) > 5 else "")
+            raise LrvizError(f"this folder holds {len(nested)} logs ({listed}); name one", file=display)
     return FORMATS[format].read(path, selector, shift=shift, display=display)
+
+
+def _nested_logs(folder: Path, depth: int = 3) -> list[Path]:
+    """trainer_state.json / metrics.csv files up to ``depth`` folders down (links not followed), sorted."""
+    found: list[Path] = []
+    base = len(folder.parts)
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        if len(Path(root).parts) - base >= depth:
+            dirs[:] = []
+        dirs.sort()
+        found.extend(Path(root) / f for f in sorted(files) if f in ("trainer_state.json", "metrics.csv"))
+        if len(found) > 50:
+            break
+    return found

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lrviz.actual import conventions
+from lrviz.actual import conventions, limits
 from lrviz.actual.csvread import choose_column, open_table, read_columns
 from lrviz.actual.series import LR, ActualLog, Budget, GroupHint, collect, momentum_base, series_kind
 from lrviz.errors import LrvizError
@@ -56,6 +56,11 @@ def read(path: Path, selector: str | None, *, shift: int = 0, display: str | Non
             wanted = [(choose_column(header, selector, display=display), selector)]
         else:
             wanted = [(i, h) for i, h in enumerate(header) if h.startswith("lr-") and series_kind(h) is not None]
+        if len(wanted) > limits.MAX_SERIES:
+            raise LrvizError(
+                f"{len(wanted)} lr columns, more than the {limits.MAX_SERIES} lrviz reads: name one with FILE:COLUMN",
+                file=display,
+            )
         if not wanted:
             raise LrvizError(
                 f"no lr in this log: no lr-* column (columns: {', '.join(header[:30])}); "

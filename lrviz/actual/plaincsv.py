@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lrviz.actual import conventions
+from lrviz.actual import conventions, limits
 from lrviz.actual.csvread import choose_column, open_table, read_columns
 from lrviz.actual.series import LR, ActualLog, Budget, collect, is_lr_name, momentum_base, series_kind
 from lrviz.errors import LrvizError
@@ -35,6 +35,11 @@ def read(path: Path, selector: str | None, *, shift: int = 0, display: str | Non
             wanted = [
                 (i, h) for i, h in enumerate(header) if i != step_col and is_lr_name(h) and series_kind(h) is not None
             ]
+        if len(wanted) > limits.MAX_SERIES:
+            raise LrvizError(
+                f"{len(wanted)} lr columns, more than the {limits.MAX_SERIES} lrviz reads: name one with FILE:COLUMN",
+                file=display,
+            )
         if not wanted:
             raise LrvizError(
                 "no lr in this log: no column has 'lr' or 'learning_rate' as a word (columns: "
