@@ -176,31 +176,36 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--json-entries", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", default="csv,events,json", help="comma-separated: csv, events, json")
     args = ap.parse_args()
     if args.quick:
         args.csv_mb, args.events, args.json_entries, args.repeat = 20, 100_000, 100_000, 1
     print(f"# load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    only = set(args.only.split(","))
+    makers = {
+        "csv": ("metrics.csv", "csv", lambda p: f"{write_csv(p, args.csv_mb):,} rows"),
+        "events": (
+            "events.out.tfevents.1.bench",
+            "tb",
+            lambda p: write_events(p, args.events) or f"{args.events:,} steps",
+        ),
+        "json": (
+            "trainer_state.json",
+            "json",
+            lambda p: write_json(p, args.json_entries) or f"{args.json_entries:,} entries",
+        ),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         cases = []
-        t = time.perf_counter()
-        rows = write_csv(folder / "metrics.csv", args.csv_mb)
-        took = time.perf_counter() - t
-        print(
-            f"# wrote metrics.csv: {(folder / 'metrics.csv').stat().st_size / 1e6:.0f} MB, {rows:,} rows ({took:.0f} s)"
-        )
-        cases.append(("metrics.csv", folder / "metrics.csv", "csv"))
-        t = time.perf_counter()
-        write_events(folder / "events.out.tfevents.1.bench", args.events)
-        size = (folder / "events.out.tfevents.1.bench").stat().st_size
-        print(f"# wrote an event file: {size / 1e6:.0f} MB, {args.events:,} steps ({time.perf_counter() - t:.0f} s)")
-        cases.append(("event file", folder / "events.out.tfevents.1.bench", "tb"))
-        t = time.perf_counter()
-        write_json(folder / "trainer_state.json", args.json_entries)
-        took = time.perf_counter() - t
-        size = (folder / "trainer_state.json").stat().st_size
-        print(f"# wrote trainer_state.json: {size / 1e6:.0f} MB, {args.json_entries:,} entries ({took:.0f} s)")
-        cases.append(("trainer_state.json", folder / "trainer_state.json", "json"))
+        for key, (name, baseline, make) in makers.items():
+            if key not in only:
+                continue
+            t = time.perf_counter()
+            what = make(folder / name)
+            took = time.perf_counter() - t
+            print(f"# wrote {name}: {(folder / name).stat().st_size / 1e6:.0f} MB, {what} ({took:.0f} s)")
+            cases.append((name, folder / name, baseline))
         print("| file | reader | time s (median [min]) | peak RSS MiB | items | time ratio | memory ratio |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for label, path, baseline in cases:
