@@ -20,7 +20,9 @@ from lrviz import load_config
 from lrviz.actual import compare_trajectory, read_actual
 from lrviz.simulate import simulate
 
-pytest.importorskip("transformers", reason="the transformers runs need transformers + accelerate (pip install -e '.[test]')")
+pytest.importorskip(
+    "transformers", reason="the transformers runs need transformers + accelerate (pip install -e '.[test]')"
+)
 pytest.importorskip("accelerate", reason="transformers' Trainer needs accelerate (pip install -e '.[test]')")
 pytest.importorskip("pytorch_lightning", reason="the Lightning runs need pytorch-lightning (pip install -e '.[test]')")
 pytest.importorskip("tensorboard", reason="SummaryWriter needs the tensorboard package (pip install -e '.[test]')")
@@ -134,7 +136,9 @@ def test_hf_changed_warmup_is_caught_at_step_1(hf_every_step):
 
 
 def test_hf_changed_total_is_caught_after_the_warmup(hf_every_step):
-    result = compare({**HF_CONFIG, "params": {"num_warmup_steps": HF_WARMUP, "num_training_steps": 45}}, hf_every_step[0])
+    result = compare(
+        {**HF_CONFIG, "params": {"num_warmup_steps": HF_WARMUP, "num_training_steps": 45}}, hf_every_step[0]
+    )
     first = the_divergence(result)
     # both schedules are 1.0 at the end of the warmup (progress 0); step 6 is the first with progress > 0
     assert first.step == HF_WARMUP + 1
@@ -143,7 +147,9 @@ def test_hf_changed_total_is_caught_after_the_warmup(hf_every_step):
 
 
 def test_hf_lr_times_2_is_a_factor_matching_the_world_size(hf_every_step):
-    result = compare({**HF_CONFIG, "optimizer": {"name": "AdamW", "lr": 2 * HF_LR}}, hf_every_step[0], factors={"world size": 2})
+    result = compare(
+        {**HF_CONFIG, "optimizer": {"name": "AdamW", "lr": 2 * HF_LR}}, hf_every_step[0], factors={"world size": 2}
+    )
     first = the_divergence(result)
     assert first.step == 1  # step 0 is 0 in both
     assert first.cause.code == "factor"
@@ -152,7 +158,10 @@ def test_hf_lr_times_2_is_a_factor_matching_the_world_size(hf_every_step):
 
 
 def test_hf_log_longer_than_the_plan(hf_every_step):
-    result = compare({**HF_CONFIG, "steps": 25, "params": {"num_warmup_steps": HF_WARMUP, "num_training_steps": HF_STEPS}}, hf_every_step[0])
+    result = compare(
+        {**HF_CONFIG, "steps": 25, "params": {"num_warmup_steps": HF_WARMUP, "num_training_steps": HF_STEPS}},
+        hf_every_step[0],
+    )
     assert result.ok  # every step both have agrees; the rest is a warning
     beyond = [f for f in result.findings if f.code == "beyond-plan"]
     assert len(beyond) == 1 and beyond[0].step == 25 and beyond[0].values["count"] == 5
@@ -295,7 +304,9 @@ TB_CONFIG = {
 
 
 def warmup_cosine(opt):
-    return L.SequentialLR(opt, [L.LinearLR(opt, 0.1, total_iters=5), L.CosineAnnealingLR(opt, T_max=25)], milestones=[5])
+    return L.SequentialLR(
+        opt, [L.LinearLR(opt, 0.1, total_iters=5), L.CosineAnnealingLR(opt, T_max=25)], milestones=[5]
+    )
 
 
 def test_summary_writer_loop_agrees(tmp_path):
