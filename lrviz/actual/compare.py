@@ -184,105 +184,93 @@ def _compare_series(
     *,
     run_steps: int | None,
 ) -> tuple[SeriesResult | None, list[Finding]]:
+    """One series against its group's plan: the result to draw and its findings."""
     import numpy as np
 
     base: dict[str, Any] = {"series": s.name, "kind": s.kind}
     if match.group is None:
-        found = _repeat_findings(s, base)
-        found.append(Finding(F.UNMAPPED, WARNING, f"not compared: {match.why}", **base))
-        return None, found
-    group = group_names[match.group]
-    base["group"] = group
+        return None, [*_repeat_findings(s, base), Finding(F.UNMAPPED, WARNING, f"not compared: {match.why}", **base)]
+    base["group"] = group_names[match.group]
     found = _repeat_findings(s, base)
     if plan is None:
-        found.append(
-            Finding(
-                F.NO_PLANNED_MOMENTUM,
-                INFO,
-                "not compared: the log has a momentum, the plan's optimizer has none",
-                **base,
-            )
-        )
-        return None, found
+        why = "not compared: the log has a momentum, the plan's optimizer has none"
+        return None, [*found, Finding(F.NO_PLANNED_MOMENTUM, INFO, why, **base)]
     column = np.asarray(plan, dtype=np.float64)[:, match.group]
     steps = column.shape[0]
-    tol = rtol if rtol is not None else rtol_for(s.dtype)
     inside = (s.rows >= 0) & (s.rows < steps)
-    rows, values = s.rows[inside], s.values[inside]
-    ev = Evidence(column, rows, values, np.zeros(0, bool), 0, tol, factors, run_steps)
-    agree = ev.close(values, column[rows])
-    if not np.all(agree) and rtol is None and s.dtype == "float64":
-        loose = Evidence(column, rows, values, agree, 0, rtol_for("float32"), factors, run_steps)
-        if np.all(loose.close(values, column[rows])):
-            tol, ev, agree = loose.rtol, loose, loose.close(values, column[rows])
-            found.append(
-                Finding(
-                    F.FLOAT32_VALUES,
-                    INFO,
-                    "the logged values equal the plan rounded to float32, not to float64: an lr kept in a float32 "
-                    "tensor? "
-                    "(compared at float32's tolerance)",
-                    **base,
-                )
-            )
-    ev.agree = agree
+    ev = Evidence(column, s.rows[inside], s.values[inside], np.zeros(0, bool), 0, 0.0, factors, run_steps)
+    found.extend(_agreement(ev, s, rtol, base))
     planned_all = np.full(s.rows.shape, np.nan)
-    planned_all[inside] = column[rows]
+    planned_all[inside] = column[ev.rows]
     agree_all = np.zeros(s.rows.shape, dtype=bool)
-    agree_all[inside] = agree
+    agree_all[inside] = ev.agree
     result = SeriesResult(
-        s.name,
-        s.kind,
-        group,
-        match.group,
-        match.why,
-        s.convention,
-        s.dtype,
-        tol,
-        s.rows,
-        s.values,
-        planned_all,
-        agree_all,
-    )
+        s.name, s.kind, base["group"], match.group, match.why, s.convention, s.dtype, ev.rtol,
+        s.rows, s.values, planned_all, agree_all,
+    )  # fmt: skip
     found.extend(_outside_findings(s, steps, base))
-    if rows.size == 0:
+    if ev.rows.size == 0:
+        where = f"logged rows {int(s.rows[0])}..{int(s.rows[-1])} with {_rows_rule(s)}" if s.rows.size else "no values"
         found.append(
-            Finding(
-                F.NO_OVERLAP,
-                ERROR,
-                f"no logged step lies inside the plan's {steps} steps (logged rows {int(s.rows[0])}..{int(s.rows[-1])} "
-                f"with {_rows_rule(s)})"
-                if s.rows.size
-                else "the series has no values",
-                **base,
-            )
+            Finding(F.NO_OVERLAP, ERROR, f"no logged step lies inside the plan's {steps} steps ({where})", **base)
         )
-        return result, found
-    if np.all(agree):
-        found.append(Finding(F.AGREE, INFO, _agree_message(s, rows, steps, tol), **base))
-        return result, found
-    ev.first = int(np.argmin(agree))
-    k = ev.first
-    result.first_divergence = int(rows[k])
-    cause = likely_cause(ev)
-    tail = f"; likely cause: {cause.message}" if cause else ""
-    found.append(
+    elif np.all(ev.agree):
+        found.append(Finding(F.AGREE, INFO, _agree_message(s, ev.rows, steps, ev.rtol), **base))
+    else:
+        ev.first = int(np.argmin(ev.agree))
+        result.first_divergence = ev.step
+        found.append(_divergence(ev, s, base))
+    return result, found
+
+
+def _agreement(ev: Evidence, s: LoggedSeries, rtol: float | None, base: dict[str, Any]) -> list[Finding]:
+    """Set ``ev.rtol`` and ``ev.agree``; a float64 log that only agrees at float32 precision says so."""
+    import numpy as np
+
+    at = ev.planned[ev.rows]
+    ev.rtol = rtol if rtol is not None else rtol_for(s.dtype)
+    ev.agree = ev.close(ev.logged, at)
+    if np.all(ev.agree) or rtol is not None or s.dtype != "float64":
+        return []
+    strict = ev.rtol
+    ev.rtol = rtol_for("float32")
+    loose = ev.close(ev.logged, at)
+    if not np.all(loose):
+        ev.rtol = strict
+        return []
+    ev.agree = loose
+    return [
         Finding(
-            F.DIVERGED,
-            ERROR,
-            f"differs from the plan from step {int(rows[k])} (logged step {int(rows[k]) - s.offset()}): planned "
-            f"{num(column[rows[k]])}, logged {num(values[k])}; {int(np.count_nonzero(~agree))} of {rows.size} "
-            f"logged steps differ (tolerance {tol:.2g} relative, {s.dtype}){tail}",
-            step=int(rows[k]),
-            logged_step=int(rows[k]) - s.offset(),
-            planned=float(column[rows[k]]),
-            logged=float(values[k]),
-            cause=cause,
-            values={"differing": int(np.count_nonzero(~agree)), "compared": int(rows.size), "rtol": tol},
+            F.FLOAT32_VALUES,
+            INFO,
+            "the logged values equal the plan rounded to float32, not to float64: an lr kept in a float32 tensor? "
+            "(compared at float32's tolerance)",
             **base,
         )
+    ]
+
+
+def _divergence(ev: Evidence, s: LoggedSeries, base: dict[str, Any]) -> Finding:
+    import numpy as np
+
+    step, planned, logged = ev.step, float(ev.planned[ev.step]), float(ev.logged[ev.first])
+    differing = int(np.count_nonzero(~ev.agree))
+    cause = likely_cause(ev)
+    tail = f"; likely cause: {cause.message}" if cause else ""
+    return Finding(
+        F.DIVERGED,
+        ERROR,
+        f"differs from the plan from step {step} (logged step {step - s.offset()}): planned {num(planned)}, logged "
+        f"{num(logged)}; {differing} of {ev.rows.size} logged steps differ (tolerance {ev.rtol:.2g} relative, "
+        f"{s.dtype}){tail}",
+        step=step,
+        logged_step=step - s.offset(),
+        planned=planned,
+        logged=logged,
+        cause=cause,
+        values={"differing": differing, "compared": int(ev.rows.size), "rtol": ev.rtol},
+        **base,
     )
-    return result, found
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -38,7 +38,7 @@ from lrviz.actual.series import (
     momentum_base,
     series_kind,
 )
-from lrviz.actual.tfrecord import Corrupt, Truncated, event_scalars, records
+from lrviz.actual.tfrecord import Corrupt, Record, Truncated, event_scalars, records
 from lrviz.errors import LrvizError, did_you_mean
 
 #: Precision order, least precise last: a series takes the least precise dtype among its points.
@@ -127,6 +127,7 @@ class _Scan:
 
 
 def _scan_file(scan: _Scan, path: Path, run: str, *, list_tags: bool = False) -> None:
+    """Every record of one file into ``scan``; a cut tail is a note, corruption an error naming the record."""
     shown = str(path)
     try:
         fh = open(path, "rb")
@@ -144,50 +145,48 @@ def _scan_file(scan: _Scan, path: Path, run: str, *, list_tags: bool = False) ->
                     )
                 if rec.data is None:
                     scan.skipped_large += 1
-                    continue
-                if not list_tags and not scan.may_hold(rec.data):
-                    continue
-                try:
-                    step, scalars = event_scalars(rec.data)
-                except Corrupt as exc:
-                    rec.verify()  # a checksum mismatch says "corrupt" better than a parse error
-                    raise Corrupt(f"record {rec.index} (byte {rec.offset}) is not a TensorBoard event: {exc}") from None
-                verified = False
-                for tag, value, dtype in scalars:
-                    if list_tags:
-                        if len(scan.seen_tags) < 200:
-                            scan.seen_tags.add(tag)
-                        continue
-                    if not scan.wanted(tag):
-                        continue
-                    if not verified:
-                        rec.verify()
-                        verified = True
-                    key = (run, tag)
-                    pts = scan.points.get(key)
-                    if pts is None:
-                        if len(scan.points) >= limits.MAX_SERIES:
-                            raise LrvizError(
-                                f"more than {limits.MAX_SERIES} lr tags; name one with FILE:TAG", file=scan.display
-                            )
-                        pts = scan.points[key] = Points(scan.budget)
-                        scan.dtypes[key] = dtype
-                    pts.add(step, value)
-                    if _PRECISION.index(dtype) > _PRECISION.index(scan.dtypes[key]):
-                        scan.dtypes[key] = dtype
+                elif list_tags or scan.may_hold(rec.data):
+                    _take(scan, rec, run, list_tags)
         except Truncated as exc:
-            scan.notes.append(
-                Note(
-                    "truncated",
-                    WARNING,
-                    f"{shown}: the file {exc} -- a run still writing, or a copy cut short; the values before it are "
-                    "used",
-                )
+            message = (
+                f"{shown}: the file {exc} -- a run still writing, or a copy cut short; the values before it are used"
             )
+            scan.notes.append(Note("truncated", WARNING, message))
         except Corrupt as exc:
             raise LrvizError(f"corrupt event file: {exc}", file=shown) from None
         except OSError as exc:
             raise LrvizError(f"cannot read: {exc.strerror or exc}", file=shown) from None
+
+
+def _take(scan: _Scan, rec: Record, run: str, list_tags: bool) -> None:
+    """The wanted scalars of one record (its data checksum verified first), or just its tags."""
+    assert rec.data is not None
+    try:
+        step, scalars = event_scalars(rec.data)
+    except Corrupt as exc:
+        rec.verify()  # a checksum mismatch says "corrupt" better than a parse error
+        raise Corrupt(f"record {rec.index} (byte {rec.offset}) is not a TensorBoard event: {exc}") from None
+    verified = False
+    for tag, value, dtype in scalars:
+        if list_tags:
+            if len(scan.seen_tags) < 200:
+                scan.seen_tags.add(tag)
+            continue
+        if not scan.wanted(tag):
+            continue
+        if not verified:
+            rec.verify()
+            verified = True
+        key = (run, tag)
+        pts = scan.points.get(key)
+        if pts is None:
+            if len(scan.points) >= limits.MAX_SERIES:
+                raise LrvizError(f"more than {limits.MAX_SERIES} lr tags; name one with FILE:TAG", file=scan.display)
+            pts = scan.points[key] = Points(scan.budget)
+            scan.dtypes[key] = dtype
+        pts.add(step, value)
+        if _PRECISION.index(dtype) > _PRECISION.index(scan.dtypes[key]):
+            scan.dtypes[key] = dtype
 
 
 def read(path: Path, selector: str | None, *, shift: int = 0, display: str | None = None) -> ActualLog:
@@ -201,7 +200,7 @@ def read(path: Path, selector: str | None, *, shift: int = 0, display: str | Non
     for file in files:
         _scan_file(scan, file, str(file.parent.relative_to(root)) if file.parent != root else "")
     if not scan.points:
-        _no_series(files, root, display, selector)
+        _no_series(files, display, selector)
     runs = {run for run, _ in scan.points}
     series = []
     for (run, tag), pts in scan.points.items():
@@ -236,7 +235,7 @@ def read(path: Path, selector: str | None, *, shift: int = 0, display: str | Non
     )
 
 
-def _no_series(files: list[Path], root: Path, display: str, selector: str | None) -> None:
+def _no_series(files: list[Path], display: str, selector: str | None) -> None:
     """Raise the 'nothing found' error, listing the scalar tags the files do have."""
     lister = _Scan(display, None)
     for file in files:
