@@ -369,3 +369,13 @@ def test_folder_with_several_nested_logs_asks_for_one(tmp_path):
 def test_too_many_lr_columns(tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "MAX_SERIES", 2)
     assert "3 lr columns, more than the 2 lrviz reads" in error_of(lightning_csv(tmp_path / "metrics.csv"))
+
+
+def test_short_exact_values_stay_float64(tmp_path):
+    """repr of a StepLR halving (0.1, 0.05, 0.025, ...) is short but exact: not a rounded column."""
+    rows = [[i, repr(0.1 * 0.5 ** (i // 3))] for i in range(40)]
+    (s,) = read_actual(write_csv(tmp_path / "log.csv", rows, ["step", "lr"])).series
+    assert s.dtype == "float64"
+    rows = [[i, v] for i, v in enumerate([0.01, 0.005, 0.0025])]
+    (s,) = read_actual(write_csv(tmp_path / "log3.csv", rows, ["step", "lr"])).series
+    assert s.dtype == "float64"

@@ -243,8 +243,8 @@ def _agreement(ev: Evidence, s: LoggedSeries, rtol: float | None, base: dict[str
         Finding(
             F.FLOAT32_VALUES,
             INFO,
-            "the logged values equal the plan rounded to float32, not to float64: an lr kept in a float32 tensor? "
-            "(compared at float32's tolerance)",
+            "the logged values equal the plan to float32 precision only, not float64's: rounded when written, or an "
+            "lr kept in a float32 tensor? (compared at float32's tolerance)",
             **base,
         )
     ]

@@ -124,8 +124,10 @@ def choose_column(header: list[str], wanted: str, *, display: str) -> int:
     )
 
 
-#: Significant digits are counted on this many cells per column: a writer's format is the same on every row.
+#: The precision of a column is judged on its first cells: a writer's format is the same on every row.
 DIGIT_SAMPLE = 10_000
+#: ... and on at most this many distinct values among them.
+DISTINCT_SAMPLE = 1000
 
 
 def significant_digits(cell: str) -> int:
@@ -135,15 +137,23 @@ def significant_digits(cell: str) -> int:
     return len(mantissa) if mantissa.isdigit() else 0
 
 
-def precision(digits: int, distinct: int) -> str:
+def precision(values: set[str]) -> str:
     """The precision a column's text holds: ``decimalN`` when it was rounded to N <= 8 digits, else ``float64``.
 
     ``repr`` (what Python's csv module and ``lrviz export`` write) gives 15-17 digits for most
-    computed lrs, ``%.6g`` gives 6 on every non-round value. A column whose values are all
-    short but that has fewer than 3 distinct values (``0.95`` throughout) may well be
-    ``repr`` of round numbers: it is compared strictly, as float64.
+    computed lrs; ``%.6g`` gives exactly 6 on almost every value of a computed schedule (fewer
+    only where trailing zeros are dropped). So a column is taken as rounded to N digits when N
+    is its longest mantissa, N <= 8, and at least half of its (8 or more) distinct values have N
+    digits. ``repr`` of exact binary fractions (0.1, 0.05, 0.025, ... of a StepLR halving) has
+    short but ever longer mantissas and stays float64, compared strictly.
     """
-    return f"decimal{digits}" if 1 <= digits <= 8 and distinct >= 3 else "float64"
+    counts = [significant_digits(v) for v in values]
+    if len(counts) < 8:
+        return "float64"
+    longest = max(counts)
+    if 1 <= longest <= 8 and counts.count(longest) * 2 >= len(counts):
+        return f"decimal{longest}"
+    return "float64"
 
 
 def read_columns(
@@ -153,8 +163,8 @@ def read_columns(
 
     Rows where all of them are empty are other metrics (Lightning writes one row per
     ``log_metrics`` call with every column of the file) and are passed over. Returns the
-    points and, per column, the precision its text was written with (:func:`precision` of the
-    most significant digits seen): a value written as ``%.6g`` can only agree to 6 digits.
+    points and, per column, the precision its text was written with (:func:`precision`): a value
+    written as ``%.6g`` can only agree to 6 digits.
 
     This is the loop a 200 MB file runs through millions of times: the common case (an empty
     cell, a plain float, an integer step) takes no function call; anything unusual goes to
@@ -163,7 +173,6 @@ def read_columns(
     from lrviz.actual.series import Points
 
     points = {name: Points(budget) for _, name in columns}
-    digits = {name: 0 for _, name in columns}
     distinct: dict[str, set[str]] = {name: set() for _, name in columns}
     plan = [(index, name, points[name].steps.append, points[name].values.append) for index, name in columns]
     width = max([i for i, _ in columns] + [step_column]) + 1
@@ -195,12 +204,11 @@ def read_columns(
                 value = number(cell, display=display, line=line, column=name)
             if sample[name]:
                 sample[name] -= 1
-                digits[name] = max(digits[name], significant_digits(cell))
-                if len(distinct[name]) < 3:
+                if len(distinct[name]) < DISTINCT_SAMPLE:
                     distinct[name].add(cell.strip())
             add_step(step)
             add_value(value)
             kept += 1
         if kept:
             budget.take(kept)
-    return points, {name: precision(d, len(distinct[name])) for name, d in digits.items()}
+    return points, {name: precision(texts) for name, texts in distinct.items()}
