@@ -28,7 +28,7 @@ FUZZ = settings(
 PLAN = np.linspace(0.1, 0.0, 40).reshape(40, 1)
 
 
-def read_and_compare(path: Path, name: str) -> None:
+def read_and_compare(path: Path) -> None:
     """The property: an ActualLog that compares without error, or an LrvizError."""
     try:
         log = read_actual(path)
@@ -73,7 +73,7 @@ def test_mutated_event_file(event_bytes, mutation):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "events.out.tfevents.1.fuzz"
         path.write_bytes(_mutate(event_bytes, *mutation))
-        read_and_compare(path, "event")
+        read_and_compare(path)
 
 
 STATE = json.dumps(
@@ -92,7 +92,7 @@ def test_mutated_trainer_state(mutation):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "trainer_state.json"
         path.write_bytes(_mutate(STATE, *mutation))
-        read_and_compare(path, "json")
+        read_and_compare(path)
 
 
 CSV_PIECES = ["lr-SGD", "lr-SGD-momentum", "step", "lr", "loss", ",", '"', "\n", "\r\n", "0", "1", "0.1", "1e-3",
@@ -106,4 +106,4 @@ def test_random_csv(pieces, lightning):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "metrics.csv"
         path.write_bytes((header + "".join(pieces)).encode("utf-8", errors="surrogatepass"))
-        read_and_compare(path, "csv")
+        read_and_compare(path)
