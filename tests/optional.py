@@ -33,3 +33,14 @@ def optional_import(module: str, extra: str) -> tuple[ModuleType | None, str]:
                 f"under CI every optional framework must be installed (.ci/run does it): {reason}"
             ) from exc
         return None, reason
+
+
+def import_or_skip(module: str, extra: str) -> ModuleType:
+    """:func:`optional_import` for a test (or, at module level, a whole file): the module, or a skip
+    with the reason; under CI a missing module raises instead (pytest.importorskip would skip)."""
+    found, reason = optional_import(module, extra)
+    if found is None:
+        import pytest
+
+        pytest.skip(reason, allow_module_level=True)
+    return found

@@ -3,7 +3,8 @@
 Every ``import`` in lrviz (at module level, inside functions and under TYPE_CHECKING
 alike) is read with :mod:`ast`, nothing is executed. Each module belongs to one layer
 of :data:`LAYERS`; a module may import its own layer and the layers below, never one
-above, and there is no cycle at all. The order follows the pipeline: parse, the
+above, and there is no cycle at all. The order follows the pipeline: a run's logs (actual: it reads
+files and compares arrays, needing only the foundations), parse, the
 typed spec, what exists (registry), the framework sources (a framework's training
 file read into a config mapping; they ask registry.frameworks for the signatures of
 the framework's own factories, so they sit just above the registry), build, step,
@@ -39,6 +40,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lrviz.progress",
         ),
     ),
+    ("actual", ("lrviz.actual.",)),
     ("parse", ("lrviz.parse.",)),
     ("spec", ("lrviz.spec",)),
     ("registry", ("lrviz.registry.",)),

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.optional import optional_import
+from tests.optional import import_or_skip, optional_import
 
 
 def test_a_missing_module_is_a_skip_reason_outside_ci(monkeypatch):
@@ -39,3 +39,13 @@ def test_an_installed_module_is_returned(monkeypatch):
     monkeypatch.setenv("CI", "true")
     module, reason = optional_import("json", "none")
     assert module is sys.modules["json"] and reason == ""
+
+
+def test_import_or_skip_skips_outside_ci_and_raises_under_ci(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="lrviz_no_such_framework is not importable"):
+        import_or_skip("lrviz_no_such_framework", "tensorboard")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(ImportError, match="under CI every optional framework must be installed"):
+        import_or_skip("lrviz_no_such_framework", "tensorboard")
+    assert import_or_skip("json", "none") is sys.modules["json"]

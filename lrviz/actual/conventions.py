@@ -1,0 +1,141 @@
+"""Which optimizer step a logged lr belongs to, for each framework, from that framework's source.
+
+lrviz numbers rows the way ``lrviz export`` does: row *i* is the lr the optimizer uses
+during optimizer step *i* (0-based). A logger writes a value and a *step* of its own; the
+rule that turns the logged step into a row differs per framework, and is decided by a
+line of that framework's code, not by us. Each :class:`Convention` below says the rule
+(``row = logged step + offset``), quotes the deciding code and names the file and
+function (read in the versions pinned in ``constraints.txt``: transformers 5.23,
+pytorch-lightning 2.6, torch 2.13). The tests prove every rule against a real run that
+records the lr of each optimizer step from inside the training loop.
+
+Readers attach the convention they applied to each series; a comparison reports it, so
+a user who disagrees can see exactly which assumption was made and pass ``shift``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How one logger's step maps to lrviz rows: ``row = logged_step + offset``."""
+
+    name: str  # short id, e.g. "transformers"
+    offset: int
+    rule: str  # one sentence for messages
+    source: str  # the deciding file and function, as a citation
+    code: str  # the deciding lines, quoted
+
+    def describe(self) -> str:
+        sign = f"{self.offset:+d}" if self.offset else ""
+        return f"{self.rule} (row = step{sign}; {self.source})"
+
+
+#: transformers ``Trainer`` (``trainer_state.json`` ``log_history``, and the ``train/learning_rate``
+#: tag its TensorBoardCallback writes). In ``Trainer._run_epoch`` (transformers/trainer.py) the lr is
+#: read after ``optimizer.step()`` and *before* ``lr_scheduler.step()``, so it is the lr that step
+#: used; then ``global_step`` is incremented, and ``Trainer._maybe_log_save_evaluate`` /
+#: ``Trainer.log`` store it under ``"step": self.state.global_step``. Logged step k (1-based) is
+#: therefore row k-1. Only ``get_last_lr()[0]`` is logged: the first param group.
+TRANSFORMERS = Convention(
+    name="transformers",
+    offset=-1,
+    rule="transformers logs the lr optimizer step k-1 used under step k (global_step after the update)",
+    source="transformers/trainer.py Trainer._run_epoch, Trainer._maybe_log_save_evaluate, Trainer.log",
+    code=(
+        "self.optimizer.step(); learning_rate = self._get_learning_rate(); self.lr_scheduler.step(); "
+        "self.state.global_step += 1; self._maybe_log_save_evaluate(..., learning_rate=learning_rate) -> "
+        'logs["learning_rate"] = learning_rate; output = {**logs, "step": self.state.global_step}'
+    ),
+)
+
+#: pytorch-lightning ``LearningRateMonitor``. With ``logging_interval="step"``, ``on_train_batch_start``
+#: reads each param group's lr *before* the batch's optimizer step and logs it with
+#: ``step=trainer.fit_loop.epoch_loop._batches_that_stepped``, the number of optimizer steps already
+#: taken (``_TrainingEpochLoop.on_advance_end`` increments it after the step), on the rows where
+#: ``(k + 1) % log_every_n_steps == 0`` (``_LoggerConnector.should_update_logs``). With
+#: ``logging_interval="epoch"``, ``on_train_epoch_start`` logs with the same step, before the epoch's
+#: first optimizer step (epoch e at step e x batches-per-epoch). The CSVLogger writes the step unchanged
+#: (lightning_fabric/loggers/csv_logs.py ``_ExperimentWriter.log_metrics``: ``metrics["step"] = step``).
+#: Either way, logged step k is row k.
+LIGHTNING = Convention(
+    name="lightning",
+    offset=0,
+    rule="Lightning's LearningRateMonitor logs the lr of the coming optimizer step under the number of steps taken",
+    source=(
+        "pytorch_lightning/callbacks/lr_monitor.py LearningRateMonitor.on_train_batch_start / on_train_epoch_start; "
+        "lightning_fabric/loggers/csv_logs.py _ExperimentWriter.log_metrics"
+    ),
+    code=(
+        "logger.log_metrics(latest_stat, step=trainer.fit_loop.epoch_loop._batches_that_stepped) "
+        '(before the optimizer step); metrics["step"] = step'
+    ),
+)
+
+#: Lightning's TensorBoardLogger (``lr-*`` tags in event files) passes the same step to
+#: ``SummaryWriter.add_scalar`` (lightning_fabric/loggers/tensorboard.py ``TensorBoardLogger.log_metrics``).
+LIGHTNING_TENSORBOARD = Convention(
+    name="lightning-tensorboard",
+    offset=0,
+    rule=(
+        "Lightning's LearningRateMonitor (lr-* tags) logs the lr of the coming optimizer step under the number of "
+        "steps taken"
+    ),
+    source=(
+        "pytorch_lightning/callbacks/lr_monitor.py LearningRateMonitor.on_train_batch_start; "
+        "lightning_fabric/loggers/tensorboard.py TensorBoardLogger.log_metrics"
+    ),
+    code="self.experiment.add_scalar(k, v, step) with step=trainer.fit_loop.epoch_loop._batches_that_stepped",
+)
+
+#: transformers' TensorBoardCallback writes ``train/learning_rate`` with ``state.global_step``
+#: (transformers/integrations/integration_utils.py ``TensorBoardCallback.on_log``), the step of
+#: ``Trainer.log``: the transformers rule applies.
+TRANSFORMERS_TENSORBOARD = Convention(
+    name="transformers-tensorboard",
+    offset=-1,
+    rule=(
+        "transformers' TensorBoardCallback logs the lr optimizer step k-1 used under step k (global_step after the "
+        "update)"
+    ),
+    source="transformers/integrations/integration_utils.py TensorBoardCallback.on_log + Trainer._run_epoch",
+    code='self.tb_writer.add_scalar(k, v, state.global_step) for k = "train/learning_rate"',
+)
+
+#: A plain ``torch.utils.tensorboard.SummaryWriter``: ``add_scalar(tag, value, global_step)`` stores
+#: whatever step the caller passed (torch/utils/tensorboard/writer.py ``SummaryWriter.add_scalar``;
+#: ``None`` is stored as 0). lrviz assumes the loop logged ``optimizer.param_groups[g]["lr"]`` with
+#: the 0-based index of the optimizer step about to use it -- lrviz's own row numbering. A loop that
+#: logs ``scheduler.get_last_lr()`` after ``scheduler.step()`` logs the next step's lr: the comparison
+#: reports it as a shift by one, and ``shift`` corrects it.
+SUMMARY_WRITER = Convention(
+    name="tensorboard",
+    offset=0,
+    rule=(
+        "SummaryWriter stores the global_step the caller passed; lrviz assumes it is the 0-based optimizer step that "
+        "used the lr"
+    ),
+    source="torch/utils/tensorboard/writer.py SummaryWriter.add_scalar",
+    code="self._get_file_writer().add_summary(summary, global_step, walltime)",
+)
+
+#: A CSV with a ``step`` column written by the user's own loop (or ``lrviz export``): the step is
+#: taken as lrviz's row, the 0-based optimizer step that used the lr.
+PLAIN_CSV = Convention(
+    name="csv",
+    offset=0,
+    rule="a plain CSV's step column is taken as the 0-based optimizer step that used the lr (as in lrviz export)",
+    source="lrviz's own row numbering (lrviz export)",
+    code="row i = the lr optimizer step i uses",
+)
+
+ALL = (
+    TRANSFORMERS,
+    LIGHTNING,
+    LIGHTNING_TENSORBOARD,
+    TRANSFORMERS_TENSORBOARD,
+    SUMMARY_WRITER,
+    PLAIN_CSV,
+)

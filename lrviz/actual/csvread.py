@@ -1,0 +1,214 @@
+"""Bounded CSV streaming shared by the Lightning and plain-CSV readers.
+
+The file is read line by line (each line capped at :data:`~lrviz.actual.limits.MAX_CSV_LINE`,
+the file at :data:`~lrviz.actual.limits.MAX_CSV_BYTES`), so memory stays at one line plus the
+kept values whatever the file's size. Every problem names the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from lrviz.actual import limits
+from lrviz.errors import LrvizError, describe
+
+if TYPE_CHECKING:
+    from lrviz.actual.series import Budget, Points
+
+
+def _bounded_lines(fh: TextIO, display: str) -> Iterator[str]:
+    number = 0
+    while True:
+        line = fh.readline(limits.MAX_CSV_LINE + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limits.MAX_CSV_LINE:
+            raise LrvizError(
+                f"line {number} is longer than {limits.MAX_CSV_LINE // limits.MiB} MiB; not a CSV training log",
+                file=display,
+            )
+        yield line
+
+
+class Table:
+    """An open CSV: its header and an iterator of (line number, cells)."""
+
+    def __init__(self, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> None:
+        self.header = header
+        self.rows = rows
+
+
+@contextmanager
+def open_table(path: Path, display: str) -> Iterator[Table]:
+    """Open a CSV log for streaming; errors name the file and line."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LrvizError(f"cannot read: {exc.strerror or exc}", file=display) from None
+    if size > limits.MAX_CSV_BYTES:
+        raise LrvizError(
+            f"the file is {size / limits.MiB:,.0f} MiB; lrviz reads CSV logs up to "
+            f"{limits.MAX_CSV_BYTES // limits.MiB:,} MiB",
+            file=display,
+        )
+    try:
+        fh = open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise LrvizError(f"cannot read: {exc.strerror or exc}", file=display) from None
+    with fh:
+        reader = csv.reader(_bounded_lines(fh, display))
+
+        def rows() -> Iterator[tuple[int, list[str]]]:
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise LrvizError(f"line {reader.line_num}: not valid CSV ({exc})", file=display) from None
+                yield reader.line_num, cells
+
+        try:
+            it = rows()
+            first = next(it, None)
+            if first is None:
+                raise LrvizError("the file is empty; a CSV log needs a header row", file=display)
+            yield Table([h.strip() for h in first[1]], it)
+        except UnicodeDecodeError as exc:
+            raise LrvizError(
+                f"not UTF-8 text (byte {exc.start} of a line near line {reader.line_num + 1})", file=display
+            ) from None
+        except OSError as exc:
+            raise LrvizError(f"cannot read: {exc.strerror or exc}", file=display) from None
+
+
+def number(cell: str, *, display: str, line: int, column: str) -> float:
+    """A logged value: any float text (nan and inf included: the comparison reports them)."""
+    try:
+        return float(cell)
+    except ValueError:
+        raise LrvizError(f"line {line}, column {column!r}: {describe(cell)} is not a number", file=display) from None
+
+
+def step_number(cell: str, *, display: str, line: int, column: str = "step") -> int:
+    """A step: a whole number (``12`` or ``12.0``)."""
+    text = cell.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value != int(value) or abs(value) > 2**62:
+        what = "empty" if not text else describe(cell)
+        raise LrvizError(f"line {line}, column {column!r}: {what} is not a step number (a whole number)", file=display)
+    return int(value)
+
+
+def choose_column(header: list[str], wanted: str, *, display: str) -> int:
+    """Index of the column a ``FILE:COLUMN`` selector names."""
+    from lrviz.errors import did_you_mean
+
+    if wanted in header:
+        return header.index(wanted)
+    raise LrvizError(
+        f"no column {wanted!r}{did_you_mean(wanted, header)} (columns: {', '.join(header[:30])})", file=display
+    )
+
+
+#: The precision of a column is judged on its first cells: a writer's format is the same on every row.
+DIGIT_SAMPLE = 10_000
+#: ... and on at most this many distinct values among them.
+DISTINCT_SAMPLE = 1000
+
+
+def significant_digits(cell: str) -> int:
+    """Digits of the mantissa as written: ``0.000996057`` -> 6, ``1e-3`` -> 1, ``0.0010000000000000002`` -> 17."""
+    text = cell.strip().lstrip("+-")
+    mantissa = text.split("e")[0].split("E")[0].replace(".", "").lstrip("0")
+    return len(mantissa) if mantissa.isdigit() else 0
+
+
+def precision(values: set[str]) -> str:
+    """The precision a column's text holds: ``decimalN`` when it was rounded to N <= 8 digits, else ``float64``.
+
+    ``repr`` (what Python's csv module and ``lrviz export`` write) gives 15-17 digits for most
+    computed lrs; ``%.6g`` gives exactly 6 on almost every value of a computed schedule (fewer
+    only where trailing zeros are dropped). So a column is taken as rounded to N digits when N
+    is its longest mantissa, N <= 8, and at least half of its (8 or more) distinct values have N
+    digits. ``repr`` of exact binary fractions (0.1, 0.05, 0.025, ... of a StepLR halving) has
+    short but ever longer mantissas and stays float64, compared strictly.
+    """
+    counts = [significant_digits(v) for v in values]
+    if len(counts) < 8:
+        return "float64"
+    longest = max(counts)
+    if 1 <= longest <= 8 and counts.count(longest) * 2 >= len(counts):
+        return f"decimal{longest}"
+    return "float64"
+
+
+def read_columns(
+    table: Table, columns: list[tuple[int, str]], *, step_column: int, display: str, budget: Budget
+) -> tuple[dict[str, Points], dict[str, str]]:
+    """Stream the rows, keeping (step, value) of every non-empty cell of ``columns``.
+
+    Rows where all of them are empty are other metrics (Lightning writes one row per
+    ``log_metrics`` call with every column of the file) and are passed over. Returns the
+    points and, per column, the precision its text was written with (:func:`precision`): a value
+    written as ``%.6g`` can only agree to 6 digits.
+
+    This is the loop a 200 MB file runs through millions of times: the common case (an empty
+    cell, a plain float, an integer step) takes no function call; anything unusual goes to
+    :func:`number` / :func:`step_number` for the error message.
+    """
+    from lrviz.actual.series import Points
+
+    points = {name: Points(budget) for _, name in columns}
+    distinct: dict[str, set[str]] = {name: set() for _, name in columns}
+    plan = [(index, name, points[name].steps.append, points[name].values.append) for index, name in columns]
+    width = max([i for i, _ in columns] + [step_column]) + 1
+    header_width = len(table.header)
+    step_name = table.header[step_column]
+    sample = {name: DIGIT_SAMPLE for _, name in columns}  # cells per column still to count digits on
+    for line, cells in table.rows:
+        if len(cells) < width:
+            if not cells or not any(c.strip() for c in cells):
+                continue  # a blank line
+            raise LrvizError(
+                f"line {line} has {len(cells)} fields, the header has {header_width} (a cut or malformed row)",
+                file=display,
+            )
+        step: int | None = None
+        kept = 0
+        for index, name, add_step, add_value in plan:
+            cell = cells[index]
+            if not cell or cell.isspace():
+                continue
+            if step is None:
+                try:
+                    step = int(cells[step_column])
+                except ValueError:
+                    step = step_number(cells[step_column], display=display, line=line, column=step_name)
+            try:
+                value = float(cell)
+            except ValueError:
+                value = number(cell, display=display, line=line, column=name)
+            if sample[name]:
+                sample[name] -= 1
+                if len(distinct[name]) < DISTINCT_SAMPLE:
+                    distinct[name].add(cell.strip())
+            add_step(step)
+            add_value(value)
+            kept += 1
+        if kept:
+            budget.take(kept)
+    return points, {name: precision(texts) for name, texts in distinct.items()}

@@ -1,0 +1,136 @@
+"""Read a transformers ``trainer_state.json``: ``log_history[].learning_rate`` against ``step``.
+
+The file is ``TrainerState.save_to_json`` (transformers/trainer_callback.py): ``json.dumps`` of
+the state, so floats are written with ``repr`` and read back as the exact float64 the
+Trainer logged. Entries without the key (evaluation, the final ``train_runtime`` summary)
+are passed over. ``FILE:KEY`` reads another key of the entries (a callback that logs
+``lr_head``, say).
+
+Memory: json has no streaming parser in the standard library, so the file is capped
+(:data:`~lrviz.actual.limits.MAX_JSON_BYTES`) and parsed with an ``object_hook`` that turns
+every log entry into a two-field object as soon as it is decoded: a million entries cost
+their (step, value) pair, not a million dicts.
+
+The rows follow :data:`lrviz.actual.conventions.TRANSFORMERS` (row = step - 1); the series
+is the first param group's (``get_last_lr()[0]``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from lrviz.actual import conventions, limits
+from lrviz.actual.series import LR, ActualLog, Budget, GroupHint, Points, collect, series_kind
+from lrviz.errors import LrvizError, describe
+
+DEFAULT_KEY = "learning_rate"
+#: TrainerState fields worth carrying to the comparison (they describe the run that logged).
+META_KEYS = ("max_steps", "global_step", "logging_steps", "train_batch_size", "num_train_epochs")
+
+
+class _Entry:
+    """A decoded log_history entry, reduced to what is read."""
+
+    __slots__ = ("step", "value", "has")
+
+    def __init__(self, step: Any, value: Any, has: bool) -> None:
+        self.step = step
+        self.value = value
+        self.has = has
+
+
+def _parse(raw: bytes, key: str, display: str, keys_seen: set[str]) -> Any:
+    def hook(obj: dict[str, Any]) -> Any:
+        if "step" in obj and "log_history" not in obj:
+            if len(keys_seen) < 50:
+                keys_seen.update(k for k in obj if k != "step")
+            return _Entry(obj["step"], obj.get(key), key in obj)
+        return obj
+
+    try:
+        return json.loads(raw, object_hook=hook)
+    except json.JSONDecodeError as exc:
+        # a complete trainer_state.json ends with '}': one that does not was cut off while being written
+        cut = (
+            ""
+            if exc.doc.rstrip().endswith("}")
+            else "; the file ends before the JSON does: cut short by an interrupted write?"
+        )
+        raise LrvizError(
+            f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}){cut}", file=display
+        ) from None
+    except UnicodeDecodeError:
+        raise LrvizError("not valid JSON: the file is not UTF-8 text", file=display) from None
+    except RecursionError:
+        raise LrvizError("not valid JSON for lrviz: nested too deeply", file=display) from None
+
+
+def _number(value: Any, where: str, display: str, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise LrvizError(f"{describe(value)} is not a number; {what}", key=where, file=display)
+    return float(value)
+
+
+def read(path: Path, selector: str | None, *, shift: int = 0, display: str | None = None) -> ActualLog:
+    display = display or str(path)
+    key = selector or DEFAULT_KEY
+    try:
+        size = path.stat().st_size
+        if size > limits.MAX_JSON_BYTES:
+            raise LrvizError(
+                f"the file is {size / limits.MiB:,.0f} MiB; lrviz reads trainer_state.json files up to "
+                f"{limits.MAX_JSON_BYTES // limits.MiB} MiB",
+                file=display,
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LrvizError(f"cannot read: {exc.strerror or exc}", file=display) from None
+    keys_seen: set[str] = set()
+    state = _parse(raw, key, display, keys_seen)
+    del raw
+    if not isinstance(state, dict) or not isinstance(state.get("log_history"), list):
+        raise LrvizError("not a transformers trainer_state.json: no log_history list at the top level", file=display)
+    history = state["log_history"]
+    budget = Budget(display)
+    points = Points(budget)
+    for i, entry in enumerate(history):
+        where = f"log_history[{i}]"
+        if isinstance(entry, dict):
+            continue  # an entry without a step: not a training log line
+        if not isinstance(entry, _Entry):
+            raise LrvizError(f"{describe(entry)} is not a log entry (a mapping)", key=where, file=display)
+        if not entry.has:
+            continue
+        value = _number(entry.value, f"{where}.{key}", display, "the Trainer logs the lr as a float")
+        step = _number(entry.step, f"{where}.step", display, "the Trainer logs global_step, a whole number")
+        if not math.isfinite(step) or step != int(step):
+            raise LrvizError(f"{describe(entry.step)} is not a whole number", key=f"{where}.step", file=display)
+        points.add(int(step), value)
+    if not len(points):
+        seen = ", ".join(sorted(keys_seen)[:20]) or "none"
+        raise LrvizError(
+            f"no lr in this log: no log_history entry has {key!r} (keys logged: {seen})"
+            + ("" if selector else "; name another key with FILE:KEY"),
+            file=display,
+        )
+    meta = {
+        k: state[k] for k in META_KEYS if isinstance(state.get(k), (int, float)) and not isinstance(state.get(k), bool)
+    }
+    kind = series_kind(key) or LR
+    series = collect(
+        points,
+        name=key,
+        kind=kind,
+        convention=conventions.TRANSFORMERS,
+        dtype="float64",
+        shift=shift,
+        hint=GroupHint(
+            index=0, why="transformers logs the first param group's lr (Trainer._get_learning_rate: get_last_lr()[0])"
+        )
+        if selector is None
+        else None,
+    )
+    return ActualLog(file=display, format="transformers", series=[series], meta=meta)

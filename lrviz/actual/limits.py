@@ -1,0 +1,41 @@
+"""How much of a training log lrviz reads: every cap in one place, so the README can quote them.
+
+A log is user input like a config: it may be huge, corrupt or hostile, and reading it must
+stay bounded in memory and time. Readers stream where the format allows it (CSV rows,
+TFRecord records) and keep only the lr / momentum values, as float64 + int64 arrays
+(16 bytes a point); a JSON file must be parsed whole, so its size is capped instead.
+Passing a cap is an exit-2 error naming the file and the cap, never a partial answer
+presented as a whole one.
+"""
+
+from __future__ import annotations
+
+MiB = 1024 * 1024
+
+#: trainer_state.json is parsed whole (json has no streaming parser in the standard
+#: library): the file plus the decoded text peak at about 2x its size. A million log
+#: entries with loss, grad_norm and lr is about 150 MB.
+MAX_JSON_BYTES = 256 * MiB
+
+#: CSV files are streamed row by row; the cap bounds the time (about 10 s a GB on one core).
+MAX_CSV_BYTES = 2048 * MiB
+
+#: One CSV line (a malformed file without line breaks must not be read into memory whole).
+MAX_CSV_LINE = 1 * MiB
+
+#: Event files: records longer than this (images, graphs, histograms, audio) are skipped
+#: with a seek, unread; scalar records are tens of bytes.
+MAX_RECORD_BYTES = 1 * MiB
+
+#: Event files: records examined across all files of one --actual source.
+MAX_RECORDS = 20_000_000
+
+#: Event files found under one folder (searched to MAX_FOLDER_DEPTH levels, links not followed).
+MAX_EVENT_FILES = 1000
+MAX_FOLDER_DEPTH = 8
+
+#: Logged points kept from one source, all series together (16 bytes each: 160 MB).
+MAX_POINTS = 10_000_000
+
+#: Series (lr / momentum columns or tags) in one source.
+MAX_SERIES = 256
