@@ -10,6 +10,7 @@ The narrow interface the CLI (``--actual``, ``--actual-group``) and ``plot`` use
     cmp.first_divergence     # the Finding plot marks, or None
     cmp.series[0].rows, cmp.series[0].logged    # what plot draws as markers
     cmp.to_dict()            # what check --format json writes
+    reports = compare_plan(result.trajectories, [log])   # one log against every schedule: which one it followed
 
 Layers, one module per concern: readers per format (:mod:`.hf`, :mod:`.lightning`,
 :mod:`.tensorboard` over :mod:`.tfrecord`, :mod:`.plaincsv`, with :mod:`.csvread`), chosen by
@@ -29,7 +30,9 @@ __all__ = [
     "Comparison",
     "Finding",
     "LoggedSeries",
+    "Report",
     "compare_log",
+    "compare_plan",
     "compare_trajectory",
     "read_actual",
 ]
@@ -42,6 +45,8 @@ _WHERE = {
     "compare_log": "lrviz.actual.compare",
     "compare_trajectory": "lrviz.actual.compare",
     "Finding": "lrviz.actual.findings",
+    "Report": "lrviz.actual.report",
+    "compare_plan": "lrviz.actual.report",
 }
 
 
