@@ -43,9 +43,9 @@ def captured(monkeypatch):
     calls = []
     real = plot_mod.write_plots
 
-    def spy(result, outdir, stem, options):
+    def spy(result, outdir, stem, options, **kw):
         calls.append((result, options))
-        return real(result, outdir, stem, options)
+        return real(result, outdir, stem, options, **kw)
 
     monkeypatch.setattr(plot_mod, "write_plots", spy)
     return calls

@@ -8,6 +8,7 @@ its envelope at the real pixel width of its axes (:func:`lrviz.render.axes.fill`
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from lrviz.render.axes import add_lines, fill, setup_x, setup_y
@@ -21,20 +22,23 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
+    from lrviz.actual import Report
     from lrviz.simulate import Result, Trajectory
     from lrviz.styles import Style
 
 
-def figure_for(result: Result, options: PlotOptions | None = None) -> Figure:
-    """A matplotlib Figure of ``result`` (Agg canvas attached; close it with ``fig.clear()``)."""
+def figure_for(result: Result, options: PlotOptions | None = None, *, actual: Sequence[Report] = ()) -> Figure:
+    """A matplotlib Figure of ``result`` (Agg canvas attached; close it with ``fig.clear()``).
+
+    ``actual``: logged runs compared with ``result`` (:func:`lrviz.actual.compare_plan`), drawn as markers."""
     from lrviz.render.style import style_context
 
     opts = options or PlotOptions()
     with style_context(opts.style) as style:
-        return build_figure(result, opts, style)
+        return build_figure(result, opts, style, actual=actual)
 
 
-def build_figure(result: Result, opts: PlotOptions, style: Style) -> Figure:
+def build_figure(result: Result, opts: PlotOptions, style: Style, *, actual: Sequence[Report] = ()) -> Figure:
     """The figure of ``result`` under the style already applied (see :func:`figure_for`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -54,6 +58,10 @@ def build_figure(result: Result, opts: PlotOptions, style: Style) -> Figure:
     title = opts.title if opts.title is not None else (result.config.title or result.config.name.replace("$", r"\$"))
     if title:
         fig.suptitle(title)
+    if actual:  # plot --actual: logged values as markers, the first divergence marked (lrviz.render.actual)
+        from lrviz.render.actual import draw_logged
+
+        draw_logged(fig, plan, actual)
     # Fix the layout now (limits are frozen, so the lines' data cannot move it), then
     # draw each line at the real pixel width of its axes.
     with quiet_layout():

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,7 @@ from lrviz.render.layout import quiet_layout
 from lrviz.validate.plot import FORMATS, LAYOUTS, XAXES, YSCALES, PlotOptions, check_format
 
 if TYPE_CHECKING:
+    from lrviz.actual import Report
     from lrviz.simulate import Result
 
 _METADATA: dict[str, dict[str, Any]] = {
@@ -85,14 +87,16 @@ def value_problems(result: Result, yscale: str = "linear") -> str | None:
     return "; ".join(parts) + f" — {how}"
 
 
-def render_bytes(result: Result, fmt: str, options: PlotOptions | None = None) -> bytes:
-    """The figure as PNG, SVG or PDF bytes; the same input gives the same bytes."""
+def render_bytes(
+    result: Result, fmt: str, options: PlotOptions | None = None, *, actual: Sequence[Report] = ()
+) -> bytes:
+    """The figure as PNG, SVG or PDF bytes; the same input gives the same bytes (``actual``: logged runs)."""
     from lrviz.render.style import style_context
 
     opts = options or PlotOptions()
     fmt = check_format(fmt)
     with style_context(opts.style) as style:
-        fig = build_figure(result, opts, style)
+        fig = build_figure(result, opts, style, actual=actual)
         try:
             buf = io.BytesIO()
             with quiet_layout():
@@ -110,7 +114,14 @@ def output_paths(outdir: str | Path, stem: str, options: PlotOptions) -> list[Pa
     return [Path(outdir) / f"{name}.{fmt}" for fmt in options.formats]
 
 
-def write_plots(result: Result, outdir: str | Path, stem: str, options: PlotOptions | None = None) -> list[Path]:
+def write_plots(
+    result: Result,
+    outdir: str | Path,
+    stem: str,
+    options: PlotOptions | None = None,
+    *,
+    actual: Sequence[Report] = (),
+) -> list[Path]:
     """Render every format of ``options`` and write them atomically into ``outdir``.
 
     All formats are rendered before the first file is written, so a failure leaves
@@ -123,7 +134,7 @@ def write_plots(result: Result, outdir: str | Path, stem: str, options: PlotOpti
     if not outdir.is_dir():
         raise LrvizError(f"output folder {str(outdir)!r} does not exist or is not a folder; create it first")
     rendered = [
-        (path, render_bytes(result, fmt, opts))
+        (path, render_bytes(result, fmt, opts, actual=actual))
         for path, fmt in zip(output_paths(outdir, stem, opts), opts.formats, strict=True)
     ]
     return [atomic_write(path, data) for path, data in rendered]
