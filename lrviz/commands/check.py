@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from lrviz.commands.actual import ActualGroupOpt, ActualOpt, ActualShiftOpt, read_logs
 from lrviz.commands.common import FLAG, ConfigsArg, DebugOpt, DeviceOpt, StepsOpt, TrustOpt, cli_errors, load_configs
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from lrviz.actual import ActualLog, Report
     from lrviz.check import Finding
     from lrviz.spec import Config
 
@@ -51,6 +53,9 @@ def check(
     ] = False,
     steps: StepsOpt = None,
     device: DeviceOpt = None,
+    actual: ActualOpt = None,
+    actual_group: ActualGroupOpt = None,
+    actual_shift: ActualShiftOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -63,29 +68,83 @@ def check(
     counts on per-epoch schedules, an lr that never changes, reaches zero
     or below, NaN/inf, or collapses across param groups; every torch warning.
 
+    With --actual FILE: a real run's logged lr at every logged step; it must agree with
+    a schedule, else the first diverging step and its likely cause are errors.
+
     Exit 0 when clean, 1 on an error (or any finding with --strict), 2 on
     bad input.
 
     Example: lrviz check configs/torch/onecyclelr.yaml --resume-at 500 --format json
     """
     with cli_errors(debug):
-        from lrviz.check import check_config, exit_code, validate_resume_at
+        from lrviz.check import exit_code, validate_resume_at
 
         cfgs = load_configs(configs, steps=steps, device=device, trust=trust)
         for cfg in cfgs:  # bad --resume-at is refused before any simulation
             validate_resume_at(cfg, resume_at)
-        results = [(cfg, check_config(cfg, resume_at)) for cfg in cfgs]
-        findings = [f for _, fs in results for f in fs]
-        code = exit_code(findings, strict=strict)
-        if fmt is CheckFormat.json:
-            print(render_json(results, strict=strict, exit_code=code), end="")
-        else:
-            render_text(results)
+        logs = read_logs(actual, actual_group, actual_shift)  # a bad log is refused before any simulation too
+        results, reports = _check(cfgs, resume_at, logs, actual_group)
+        code = exit_code([f for _, fs in results for f in fs], strict=strict)
+        _print(fmt, results, reports if logs else None, strict=strict, code=code)
     raise typer.Exit(code)
 
 
-def render_json(results: list[tuple[Config, list[Finding]]], *, strict: bool = False, exit_code: int = 0) -> str:
-    """The report for CI: every finding, per-config schedule lists and the totals."""
+def _check(
+    cfgs: list[Config], resume_at: list[int] | None, logs: list[ActualLog], groups: list[str] | None
+) -> tuple[list[tuple[Config, list[Finding]]], list[Report]]:
+    """Every config's findings (with the plan-vs-actual ones) and each log's report."""
+    from lrviz.check import check_config
+
+    reports = _compare(cfgs, logs, groups)  # a bad --actual-group is refused before the resume checks
+    return _with_actual([(cfg, check_config(cfg, resume_at)) for cfg in cfgs], reports), reports
+
+
+def _print(
+    fmt: CheckFormat,
+    results: list[tuple[Config, list[Finding]]],
+    actual: list[Report] | None,
+    *,
+    strict: bool,
+    code: int,
+) -> None:
+    if fmt is CheckFormat.json:
+        print(render_json(results, strict=strict, exit_code=code, actual=actual), end="")
+    else:
+        render_text(results, actual=actual)
+
+
+def _compare(cfgs: list[Config], logs: list[ActualLog], groups: list[str] | None) -> list[Report]:
+    """Each log against every schedule of every config (lrviz.check.actual says what counts)."""
+    if not logs:
+        return []
+    from lrviz.actual.report import combine
+    from lrviz.check.actual import plan_trajectories
+    from lrviz.commands.actual import compare
+
+    return combine([compare(plan_trajectories(c), logs, groups, config=str(c.file or c.name)) for c in cfgs])
+
+
+def _with_actual(
+    results: list[tuple[Config, list[Finding]]], reports: list[Report]
+) -> list[tuple[Config, list[Finding]]]:
+    """Each config's findings followed by the plan-vs-actual findings against its schedules."""
+    if not reports:
+        return results
+    from lrviz.check.actual import as_findings
+
+    extra = [f for r in reports for f in as_findings(r)]
+    return [(cfg, fs + [f for f in extra if f.config == str(cfg.file or cfg.name)]) for cfg, fs in results]
+
+
+def render_json(
+    results: list[tuple[Config, list[Finding]]],
+    *,
+    strict: bool = False,
+    exit_code: int = 0,
+    actual: list[Report] | None = None,
+) -> str:
+    """The report for CI: every finding, per-config schedule lists and the totals (and with
+    ``--actual``, each log's comparison with every schedule)."""
     from lrviz.check import summarize
     from lrviz.jsonio import dumps
 
@@ -105,6 +164,8 @@ def render_json(results: list[tuple[Config, list[Finding]]], *, strict: bool = F
         ],
         "findings": [f.to_dict() for f in findings],
     }
+    if actual is not None:
+        doc["actual"] = [r.to_dict() for r in actual]
     return dumps(doc, indent=2, ensure_ascii=False)
 
 
@@ -123,9 +184,13 @@ def _summary_line(results: list[tuple[Config, list[Finding]]]) -> str:
     return f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''} in {scope}"
 
 
-def render_text(results: list[tuple[Config, list[Finding]]], console: Console | None = None) -> None:
-    """A rich table on a terminal; one plain line per finding when piped."""
+def render_text(
+    results: list[tuple[Config, list[Finding]]], console: Console | None = None, *, actual: list[Report] | None = None
+) -> None:
+    """A rich table on a terminal; one plain line per finding when piped; then each log's verdict and notes."""
     from rich.console import Console
+
+    from lrviz.check.actual import notes
 
     console = console or Console(highlight=False, soft_wrap=False)
     findings = [f for _, fs in results for f in fs]
@@ -133,6 +198,8 @@ def render_text(results: list[tuple[Config, list[Finding]]], console: Console | 
         for f in findings:
             print(str(f), file=console.file)
         print(_summary_line(results), file=console.file)
+        for line in (line for r in actual or [] for line in notes(r)):
+            print(line, file=console.file)
         return
     from rich.markup import escape
     from rich.table import Table
@@ -152,3 +219,6 @@ def render_text(results: list[tuple[Config, list[Finding]]], console: Console | 
         console.print(table)
     style = "green" if not findings else ("bold red" if any(f.severity == "error" for f in findings) else "yellow")
     console.print(f"[{style}]{escape(_summary_line(results))}[/]")
+    for r in actual or []:
+        for i, line in enumerate(notes(r)):
+            console.print(line, style=("green" if r.ok else "bold red") if i == 0 else "dim", markup=False)

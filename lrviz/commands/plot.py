@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from lrviz.commands.actual import ActualGroupOpt, ActualOpt, ActualShiftOpt
 from lrviz.commands.common import (
     ConfigsArg,
     DebugOpt,
@@ -44,6 +45,7 @@ class PlotFormat(str, Enum):
 
 
 if TYPE_CHECKING:
+    from lrviz.actual import ActualLog
     from lrviz.spec import Config
     from lrviz.validate.plot import PlotOptions
 
@@ -115,6 +117,9 @@ def plot(
     dpi: DpiOpt = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
+    actual: ActualOpt = None,
+    actual_group: ActualGroupOpt = None,
+    actual_shift: ActualShiftOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -123,11 +128,14 @@ def plot(
     Writes OUTDIR/<config file name>.<format> for every format, one figure per config,
     and prints the paths written. Options may also be set in the config's `plot:`
     block; the command line wins. Files are written atomically and are byte-identical
-    from run to run.
+    from run to run. With --actual, a real run's logged values are drawn as markers
+    over the plan, its first divergence marked, and a verdict per log is printed
+    on stderr.
 
     Example: lrviz plot configs/torch/steplr.yaml -o out --format png --format svg
     """
     with cli_errors(debug):
+        from lrviz.commands.actual import read_logs
         from lrviz.errors import LrvizError
 
         folder = outdir if outdir is not None else Path(".")
@@ -145,7 +153,8 @@ def plot(
             formats=[_value(f) for f in formats] if formats else None,
         )
         plans = _plans(configs, loaded, folder, overrides)
-        _simulate_and_write(plans, folder)
+        logs = read_logs(actual, actual_group, actual_shift)
+        _simulate_and_write(plans, folder, logs, actual_group)
 
 
 #: The library's names of plot options -> this command's flags, so an error names what was typed.
@@ -188,8 +197,14 @@ def _plans(
     return plans
 
 
-def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], folder: Path) -> None:
+def _simulate_and_write(
+    plans: list[tuple[Path, Config, PlotOptions]],
+    folder: Path,
+    logs: list[ActualLog] | None = None,
+    groups: list[str] | None = None,
+) -> None:
     """Simulate every config (their schedules share one pool of all cores), warn, write, print the paths."""
+    from lrviz.commands.actual import compare, say_verdicts
     from lrviz.errors import LrvizError
     from lrviz.progress import progress_bar
     from lrviz.render.plot import value_problems, write_plots
@@ -198,7 +213,9 @@ def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], folder: P
     total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
     with progress_bar(total) as progress:
         simulated = simulate_configs([cfg for _, cfg, _ in plans], jobs=None, progress=progress)
-    for (path, _, opts), result in zip(plans, simulated, strict=True):
+    # every log compared before the first file is written: a bad --actual-group writes nothing
+    reports = [compare(result.trajectories, logs or [], groups) for result in simulated]
+    for (path, _, opts), result, actual in zip(plans, simulated, reports, strict=True):
         problems = value_problems(result, opts.yscale)
         if problems:
             err(f"warning: {path}: {problems}")
@@ -206,8 +223,9 @@ def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], folder: P
             for w in t.warnings:
                 err(f"warning: {path}: {t.label}: torch: {w}")
         try:
-            written_paths = write_plots(result, folder, result.config.name, opts)
+            written_paths = write_plots(result, folder, result.config.name, opts, actual=actual)
         except LrvizError as exc:  # e.g. a figure too large to draw: name the config
             raise exc.located(file=str(path)) from None
         for written in written_paths:
             print(written)
+        say_verdicts(actual)
