@@ -221,3 +221,35 @@ def test_envelope_drawing_is_within_rms_2_of_drawing_every_point(tmp_path, monke
     # measured here: RMS about 1.1 (anti-aliasing at column boundaries); plain decimation to the
     # same number of points gives 18, an envelope at a quarter of the width 10
     assert compare_images(str(full), str(enveloped), tol=2.0) is None
+
+
+#: plot --actual (lrviz.render.actual): a real run's logged values over the plan, from the logs in
+#: examples/logs/ (written by the frameworks; see its README). The agreeing case: crosses on every
+#: planned point. The diverging one: a resume that restored only the scheduler, ringed and labelled
+#: at step 12.
+ACTUAL_CASES = {
+    "actual-agree": ("examples/logs/hf/plan.yaml", "examples/logs/hf/trainer_state.json"),
+    "actual-resume": ("examples/logs/tensorboard/plan.yaml", "examples/logs/tensorboard-resume"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTUAL_CASES))
+def test_actual_image_matches_baseline(name, tmp_path):
+    from lrviz.actual import compare_plan, read_actual
+
+    repo = BASELINE.parent.parent
+    config, log = ACTUAL_CASES[name]
+    result = simulate(load_config(repo / config))
+    reports = compare_plan(result.trajectories, [read_actual(repo / log)])
+    png = render_bytes(result, "png", PlotOptions(size=(7, 4.2), dpi=DPI), actual=reports)
+    actual = tmp_path / f"{name}.png"
+    actual.write_bytes(png)
+    expected = BASELINE / f"{name}.png"
+    if UPDATE:
+        if in_ci():
+            pytest.fail("LRVIZ_UPDATE_BASELINES=1 is refused under CI (see this module's docstring)")
+        shutil.copyfile(actual, expected)
+        pytest.skip(f"baseline {expected.name} rewritten (LRVIZ_UPDATE_BASELINES=1), not compared: look at it")
+    if not expected.exists():
+        pytest.fail(f"no baseline {expected}; create it with LRVIZ_UPDATE_BASELINES=1 pytest {__file__}")
+    assert compare_images(str(expected), str(actual), tol=TOL) is None

@@ -73,7 +73,11 @@ def draw_logged(fig: Figure, plan: Plan, reports: Sequence[Report]) -> None:
     drawer = _Drawer(plan, (float(fig.get_figwidth()), float(fig.get_figheight())))
     drawer.planned(panels)
     shared = len({id(p[0]) for p in panels.values()}) == 1  # an overlay: one lr axes for every schedule
-    names = display_names([r.log.file for r in reports])
+    files = display_names([r.log.file for r in reports])
+    names = [  # the same file twice (FILE:TAG): say which series
+        f"{name} ({', '.join(s.name for s in r.log.lr_series())})" if files.count(name) > 1 else name
+        for name, r in zip(files, reports, strict=True)
+    ]
     handles: list[Artist] = []
     for k, report in enumerate(reports):
         drawn: set[int] = set()
@@ -97,11 +101,13 @@ def draw_logged(fig: Figure, plan: Plan, reports: Sequence[Report]) -> None:
 
 
 def display_names(files: Sequence[str]) -> list[str]:
-    """Each file by its name, with as many parent folders as it takes to tell them apart."""
+    """Each file by its name, with as many parent folders as it takes to tell them apart (one given
+    twice stays as it is)."""
     parts = [Path(f).parts or (f,) for f in files]
+    distinct = len(set(parts))
     for depth in range(1, max((len(p) for p in parts), default=1) + 1):
         names = ["/".join(p[-depth:]) for p in parts]
-        if len(set(names)) == len(names):
+        if len(set(names)) == distinct:
             return names
     return [str(f) for f in files]
 
