@@ -1,7 +1,7 @@
 """Keep the README honest: every `lrviz` command in it runs as written.
 
 Each ```bash block is run line by line in a scratch folder that sees the repo's
-configs/, with the real CLI (CliRunner) for `lrviz` lines and the shell for `mkdir`.
+configs/ and examples/, with the real CLI (CliRunner) for `lrviz` lines and the shell for `mkdir`.
 The Quickstart lines (venv + pip) are what .ci/run itself executes, so they are
 covered there rather than here.
 """
@@ -43,6 +43,14 @@ EXPECTED_EXIT = {
     "lrviz plot configs/custom/warmup_cosine_restarts.yaml -o out --trust": 0,
     "lrviz plot configs/torch/steplr.yaml -o out --sweep params.gamma=0.1,0.5,0.9": 0,
     "lrviz plot configs/compare/warmup-lengths.yaml -o out --sweep params.schedulers.0.params.start_factor=0.01,0.1": 0,
+    # plan vs actual, on the logs real runs wrote (examples/logs/): exit 1 where the log differs
+    "lrviz check examples/logs/hf/plan.yaml --actual examples/logs/hf/trainer_state.json": 0,
+    "lrviz check examples/logs/tensorboard/plan.yaml --actual examples/logs/tensorboard-resume": 1,
+    "lrviz check examples/logs/hf/candidates.yaml --actual examples/logs/hf/trainer_state.json --format json": 0,
+    "lrviz check examples/logs/tensorboard/plan.yaml --actual examples/logs/tensorboard-after-step": 1,
+    "lrviz check examples/logs/tensorboard/plan.yaml --actual examples/logs/tensorboard-after-step --actual-shift 1": 0,
+    "lrviz show examples/logs/lightning/plan.yaml --actual examples/logs/lightning/metrics.csv": 0,
+    "lrviz plot examples/logs/tensorboard/plan.yaml -o out --actual examples/logs/tensorboard-resume": 0,
 }
 
 
@@ -63,6 +71,7 @@ def test_readme_has_the_main_commands():
 @pytest.fixture
 def scratch(tmp_path, monkeypatch):
     (tmp_path / "configs").symlink_to(REPO / "configs")
+    (tmp_path / "examples").symlink_to(REPO / "examples")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
