@@ -653,3 +653,26 @@ def test_example_logs_are_what_the_frameworks_log_today(tmp_path):
             assert a.rows.tolist() == b.rows.tolist() and a.values.tolist() == b.values.tolist(), (folder, a.name)
             compared.append(a.name)
     assert len(compared) == 8
+
+
+def test_check_on_a_terminal_shows_the_findings_table_then_the_verdict(tb_resumed, plan):
+    import io
+
+    from rich.console import Console
+
+    from lrviz.actual import read_actual
+    from lrviz.commands.check import _check, render_text
+    from lrviz.validate import load_config
+
+    cfg = load_config(plan(TB))
+    results, reports = _check([cfg], None, [read_actual(tb_resumed[0])], None)
+    buffer = io.StringIO()
+    render_text(results, Console(file=buffer, force_terminal=True, width=160, color_system=None), actual=reports)
+    text = buffer.getvalue()
+    assert "actual-diverged" in text and "actual-rewritten-steps" in text and "1 error, 1 warning" in text
+    assert text.rstrip().splitlines()[-1].startswith("plan vs actual:") and "from step 12" in text
+
+
+def test_check_json_without_actual_has_no_actual_key(plan):
+    result, doc = check_json(plan(TB))
+    assert result.exit_code == 0 and "actual" not in doc and doc["findings"] == []

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrviz.render.layout import place_legend
+from lrviz.render.layout import entry_width, legend_font, place_legend
 
 if TYPE_CHECKING:
     import numpy as np
@@ -301,7 +301,12 @@ def _legend(fig: Figure, extra: list[Artist]) -> None:
         handles = list(old_fig.legend_handles) + handles
         labels = [t.get_text() for t in old_fig.get_texts()] + labels
         old_fig.remove()
-    fig.legend(handles=handles, labels=labels, loc="outside lower center", ncols=min(len(handles), 6))
+    font, room = legend_font(), fig.get_figwidth() * 0.92
+    widths = [entry_width(label, font) for label in labels]
+    ncols = min(len(handles), 6)  # as many columns as fit the figure's width (as place_legend does)
+    while ncols > 1 and max(sum(widths[i : i + ncols]) for i in range(0, len(widths), ncols)) > room:
+        ncols -= 1
+    fig.legend(handles=handles, labels=labels, loc="outside lower center", ncols=ncols)
 
 
 __all__ = ["CAUSE_WORDS", "LOG_MARKERS", "MARKER_SPACING", "display_names", "draw_logged"]
