@@ -3,7 +3,7 @@
 The fidelity of each framework's schedule is proven in test_sources_hf/timm/torchvision;
 this file covers what every source shares: reading (bounded, JSON and YAML), telling
 the kind from the keys, one clear error per bad file, the driver timm schedules run
-through, and the example files in examples/frameworks/.
+through, and the example files in configs/frameworks/.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from lrviz.sources import KINDS, Plan, Row, detect, plan, read_mapping
 from lrviz.validate import load_config
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples" / "frameworks"
+EXAMPLES = REPO / "configs" / "frameworks"
 CONFIGS = REPO / "configs"
 
 # --------------------------------------------------------------------------- detection
@@ -52,7 +52,9 @@ def test_example_yaml_says_where_it_comes_from(name):
     assert any(word in " ".join(head) for word in ("train.py", "TrainingArguments"))
 
 
-def test_example_json_is_described_in_the_readme():
+def test_example_json_is_described_in_its_sidecar_and_the_readme():
+    side = (EXAMPLES / "hf-roberta-mnli.json.lrviz").read_text()  # the comments JSON cannot hold
+    assert "to_json_string()" in side and "# lrviz: --dataset-size 392702" in side
     readme = (EXAMPLES / "README.md").read_text()
     assert "`hf-roberta-mnli.json`" in readme and "to_json_string()" in readme
 
@@ -75,7 +77,7 @@ def test_timm_example_plans_and_loads(timm_scheduler):
 
 
 def test_lrviz_configs_are_detected_as_lrviz():
-    configs = sorted(CONFIGS.rglob("*.yaml"))
+    configs = sorted(p for p in CONFIGS.rglob("*.yaml") if p.parent != EXAMPLES)
     assert len(configs) > 20
     for path in configs:
         assert detect(path) == "lrviz", path

@@ -197,12 +197,16 @@ def _hf(type_name: str, key: str | None) -> FrameworkScheduler:
 # --------------------------------------------------------------------------- timm
 
 
+class FrameworkMissing(ConfigError):
+    """The framework that builds a schedule is not importable here (the gallery skips such an entry)."""
+
+
 def timm_scheduler_module(key: str | None = None) -> Any:
     """``timm.scheduler``, imported the normal way, or an error saying what to install."""
     try:
         return importlib.import_module("timm.scheduler")
     except Exception as exc:
-        raise ConfigError(
+        raise FrameworkMissing(
             "timm schedules are built by timm's own create_scheduler_v2, and importing timm.scheduler failed "
             f"({first_line(exc, with_type=True)}); install it with: pip install 'lrviz[timm]'",
             key=key,
