@@ -341,3 +341,22 @@ def test_convert_refuses_bad_input_and_writes_nothing(tmp_path, case):
     out = tmp_path / "out" / "c.yaml"
     refused(cli("convert", path, "-o", out, *(["--dataset-size", 5] if case == "bad key" else [])), fragment)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_readme_s_arithmetic_table_is_what_lrviz_says():
+    """The README's excerpt of the step arithmetic for the RoBERTa example: each row as lrviz works it out."""
+    import re
+
+    from lrviz.sources import load_source
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Framework files") :]
+    (block,) = re.findall(r"```text\n(.*?)```", section[: section.index("\n## ", 5)], flags=re.S)
+    loaded = load_source(REPO / "configs" / "frameworks" / "hf-roberta-mnli.json")
+    assert loaded.plan is not None
+    rows = block.strip().splitlines()
+    assert len(rows) >= 5
+    for line in rows:
+        name, value, how = re.split(r"\s{2,}", line.strip(), maxsplit=2)
+        row = loaded.plan.row(name)
+        assert (row.shown(), row.how[: len(how)]) == (value, how), line
