@@ -66,6 +66,7 @@ def test_runs_of_different_lengths_end_where_they_end():
     assert ax.get_xlim() == pytest.approx((0, 119_999))  # the longest run
     width = math.ceil(ax.get_window_extent().width)  # the pixel columns lrviz draws at
     lines = {line.get_label(): line for line in ax.get_lines()}
+    assert len(runs) == 3
     for label, run in runs.items():
         values = run.trajectories[0].lr[:, 0]
         x, y = (np.asarray(a, dtype=float) for a in lines[label].get_data())
@@ -154,6 +155,7 @@ def test_the_combined_lines_are_each_file_s_own_values(tmp_path):
     loaded = [load_source(recipe, dataset_size=100), load_source(REPO / "configs" / "torch" / "steplr.yaml")]
     results = [simulate(one.config) for one in loaded]
     result = combine([("recipe", results[0]), ("steplr", results[1])], title="t")
+    assert len(result.trajectories) == 2
     for got, want in zip(result.trajectories, [t for r in results for t in r.trajectories], strict=True):
         np.testing.assert_array_equal(got.lr, want.lr)
     assert [t.steps for t in result.trajectories] == [6 * 13, 32]  # ceil(100 / 8) = 13 steps an epoch

@@ -151,6 +151,7 @@ def test_plot_puts_the_summary_under_the_title(tmp_path, layout):
     line = renderer.get_text_width_height_descent("recipe", sup.get_fontproperties(), ismath=False)[1]
     assert box.y1 <= title.y1 - line  # under the title's own line
     assert title.y0 - 1 <= box.y0  # in the room the title keeps for it (the layout counts that room)
+    assert fig.axes
     for ax in fig.axes:
         assert box.y0 >= ax.get_tightbbox(renderer).y1 - 1  # above every axes with its legend and labels
     fig.clear()
