@@ -676,3 +676,23 @@ def test_check_on_a_terminal_shows_the_findings_table_then_the_verdict(tb_resume
 def test_check_json_without_actual_has_no_actual_key(plan):
     result, doc = check_json(plan(TB))
     assert result.exit_code == 0 and "actual" not in doc and doc["findings"] == []
+
+
+def test_world_size_names_a_constant_factor_in_a_framework_plan(tmp_path):
+    """--world-size reaches the comparison: an lr scaled by it is named after it (lead's wiring of issues 13 + 14)."""
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(
+        "lr: 0.1\nmomentum: 0.9\nbatch_size: 32\nepochs: 6\nlr_scheduler: steplr\nlr_step_size: 2\nlr_gamma: 0.1\n"
+    )
+    sizes = ("--dataset-size", "640", "--world-size", "2")  # 640 / (32 x 2) = 10 steps an epoch, 60 in all
+    planned = {1: 0.1, 25: 0.1 * 0.1, 45: 0.1 * 0.1 * 0.1}  # closed form: StepLR(2, 0.1) over 10-step epochs
+    log = tmp_path / "log.csv"
+    log.write_text("step,lr\n" + "".join(f"{step},{2 * lr!r}\n" for step, lr in planned.items()))
+    result, doc = check_json(recipe, *sizes, "--actual", log)
+    assert result.exit_code == 1, result.output
+    (diverged,) = [f for f in actual_findings(doc) if f["severity"] == "error"]
+    assert "world size" in diverged["message"], diverged["message"]
+    ok = tmp_path / "ok.csv"
+    ok.write_text("step,lr\n" + "".join(f"{step},{lr!r}\n" for step, lr in planned.items()))
+    result, _ = check_json(recipe, *sizes, "--actual", ok)
+    assert result.exit_code == 0, result.output

@@ -5,11 +5,11 @@ alike) is read with :mod:`ast`, nothing is executed. Each module belongs to one 
 of :data:`LAYERS`; a module may import its own layer and the layers below, never one
 above, and there is no cycle at all. The order follows the pipeline: a run's logs (actual: it reads
 files and compares arrays, needing only the foundations), parse, the
-typed spec, what exists (registry), the framework sources (a framework's training
-file read into a config mapping; they ask registry.frameworks for the signatures of
-the framework's own factories, so they sit just above the registry), build, step,
-validate (which asks torch through build and step, see lrviz.validate.verdict),
-simulate, the outputs, then the interfaces. A new module must be placed in a layer
+typed spec, what exists (registry), build, step, validate (which asks torch through
+build and step, see lrviz.validate.verdict), the sources (any file read into a
+validated config: lrviz.sources.load_source validates, and a framework file is planned
+into a config mapping with the signatures of registry.frameworks' factories), simulate,
+the outputs, then the interfaces. A new module must be placed in a layer
 here.
 """
 
@@ -44,16 +44,19 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("parse", ("lrviz.parse.",)),
     ("spec", ("lrviz.spec",)),
     ("registry", ("lrviz.registry.",)),
-    ("sources", ("lrviz.sources.",)),
     ("build", ("lrviz.metric", "lrviz.build")),
     ("step", ("lrviz.step",)),
     ("validate", ("lrviz.validate.",)),
+    ("sources", ("lrviz.sources.",)),
     ("simulate", ("lrviz.simulate",)),
     ("outputs", ("lrviz.render.", "lrviz.export", "lrviz.check.")),
     ("gallery", ("lrviz.gallery.",)),
     ("interfaces", ("lrviz.cli", "lrviz.__main__", "lrviz.commands.", "lrviz")),
 ]
 MAX_MODULE_LINES = 400
+#: Lines of a function's code, from its first statement after the docstring to its end. The
+#: signature is not counted: a command's signature is its options, one declaration a line
+#: (plot has over twenty), which says nothing of how much logic the function holds.
 MAX_FUNCTION_LINES = 60
 #: Functions allowed to be longer, each with the reason (a measured hot loop only).
 LONG_FUNCTIONS: dict[str, str] = {}
@@ -182,7 +185,8 @@ def test_functions_are_short():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 checked += 1
-                length = node.end_lineno - node.lineno + 1
+                body = node.body[1:] if ast.get_docstring(node) is not None and len(node.body) > 1 else node.body
+                length = node.end_lineno - body[0].lineno + 1
                 if length > MAX_FUNCTION_LINES and f"{name}.{node.name}" not in LONG_FUNCTIONS:
                     long.append(f"{name}.{node.name} ({length} lines)")
     assert checked > 300

@@ -36,7 +36,8 @@ EXPECTED_EXIT = {
     # warnings only (OneCycleLR stepped per epoch): a warning alone does not fail `check`
     "lrviz check configs/compare/onecycle-step-vs-epoch.yaml": 0,
     # --strict fails on any finding, and the repository's examples show bugs on purpose
-    "lrviz check configs/*/*.yaml --trust --format json --strict": 1,
+    "lrviz check configs/seeds/*.yaml configs/torch/*.yaml configs/compare/*.yaml configs/custom/*.yaml --trust "
+    "--format json --strict": 1,
     "lrviz gallery configs -o gallery --trust": 0,
     # run right after the line above, so the gallery it checks is current
     "lrviz gallery configs -o gallery --trust --check": 0,
@@ -51,6 +52,16 @@ EXPECTED_EXIT = {
     "lrviz check examples/logs/tensorboard/plan.yaml --actual examples/logs/tensorboard-after-step --actual-shift 1": 0,
     "lrviz show examples/logs/lightning/plan.yaml --actual examples/logs/lightning/metrics.csv": 0,
     "lrviz plot examples/logs/tensorboard/plan.yaml -o out --actual examples/logs/tensorboard-resume": 0,
+    # framework files
+    "lrviz show configs/frameworks/hf-roberta-mnli.json": 0,
+    "lrviz plot configs/frameworks/hf-llama-sft-recipe.yaml -o out": 0,
+    "lrviz plot configs/frameworks/torchvision-resnet50.yaml -o out --dataset-size 50000 --world-size 2": 0,
+    "lrviz export configs/frameworks/hf-roberta-mnli.json --format json -o out/roberta.json": 0,
+    "lrviz check configs/frameworks/hf-llama-sft-recipe.yaml": 0,
+    "lrviz convert configs/frameworks/hf-roberta-mnli.json -o out/roberta.yaml": 0,
+    "lrviz export out/roberta.yaml -o out/roberta.csv": 0,
+    "lrviz plot configs/frameworks/hf-roberta-mnli.json configs/frameworks/hf-llama-sft-recipe.yaml "
+    "--combine finetunes -o out": 0,
 }
 
 

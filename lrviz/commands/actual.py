@@ -80,10 +80,15 @@ def compare(
     return reports
 
 
+def world_size_factor(world_size: int | None) -> dict[str, float] | None:
+    """--world-size N as a factor a "constant factor" cause may be named after (an lr scaled by it)."""
+    return {"world size": float(world_size)} if world_size and world_size > 1 else None
+
+
 def say_verdicts(reports: Sequence[Report]) -> None:
     """One line per log on stderr (``plot`` writes figures; this says what they show)."""
     for report in reports:
         err(report.verdict())
 
 
-__all__ = ["ActualGroupOpt", "ActualOpt", "ActualShiftOpt", "compare", "read_logs", "say_verdicts"]
+__all__ = ["ActualGroupOpt", "ActualOpt", "ActualShiftOpt", "compare", "read_logs", "say_verdicts", "world_size_factor"]

@@ -7,12 +7,24 @@ per config on a terminal, one plain line per finding when piped, or JSON for CI.
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lrviz.commands.actual import ActualGroupOpt, ActualOpt, ActualShiftOpt, read_logs
-from lrviz.commands.common import FLAG, ConfigsArg, DebugOpt, DeviceOpt, StepsOpt, TrustOpt, cli_errors, load_configs
+from lrviz.commands.actual import ActualGroupOpt, ActualOpt, ActualShiftOpt, read_logs, world_size_factor
+from lrviz.commands.common import (
+    FLAG,
+    ConfigsArg,
+    DatasetSizeOpt,
+    DebugOpt,
+    DeviceOpt,
+    FromOpt,
+    StepsOpt,
+    TrustOpt,
+    WorldSizeOpt,
+    cli_errors,
+    load_configs,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -56,6 +68,9 @@ def check(
     actual: ActualOpt = None,
     actual_group: ActualGroupOpt = None,
     actual_shift: ActualShiftOpt = None,
+    from_: FromOpt = None,
+    dataset_size: DatasetSizeOpt = None,
+    world_size: WorldSizeOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -79,23 +94,28 @@ def check(
     with cli_errors(debug):
         from lrviz.check import exit_code, validate_resume_at
 
-        cfgs = load_configs(configs, steps=steps, device=device, trust=trust)
+        sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
+        cfgs = load_configs(configs, steps=steps, device=device, trust=trust, **sources)
         for cfg in cfgs:  # bad --resume-at is refused before any simulation
             validate_resume_at(cfg, resume_at)
         logs = read_logs(actual, actual_group, actual_shift)  # a bad log is refused before any simulation too
-        results, reports = _check(cfgs, resume_at, logs, actual_group)
+        results, reports = _check(cfgs, resume_at, logs, actual_group, world_size_factor(world_size))
         code = exit_code([f for _, fs in results for f in fs], strict=strict)
         _print(fmt, results, reports if logs else None, strict=strict, code=code)
     raise typer.Exit(code)
 
 
 def _check(
-    cfgs: list[Config], resume_at: list[int] | None, logs: list[ActualLog], groups: list[str] | None
+    cfgs: list[Config],
+    resume_at: list[int] | None,
+    logs: list[ActualLog],
+    groups: list[str] | None,
+    factors: dict[str, float] | None = None,
 ) -> tuple[list[tuple[Config, list[Finding]]], list[Report]]:
     """Every config's findings (with the plan-vs-actual ones) and each log's report."""
     from lrviz.check import check_config
 
-    reports = _compare(cfgs, logs, groups)  # a bad --actual-group is refused before the resume checks
+    reports = _compare(cfgs, logs, groups, factors)  # a bad --actual-group is refused before the resume checks
     return _with_actual([(cfg, check_config(cfg, resume_at)) for cfg in cfgs], reports), reports
 
 
@@ -113,7 +133,9 @@ def _print(
         render_text(results, actual=actual)
 
 
-def _compare(cfgs: list[Config], logs: list[ActualLog], groups: list[str] | None) -> list[Report]:
+def _compare(
+    cfgs: list[Config], logs: list[ActualLog], groups: list[str] | None, factors: dict[str, float] | None = None
+) -> list[Report]:
     """Each log against every schedule of every config (lrviz.check.actual says what counts)."""
     if not logs:
         return []
@@ -121,7 +143,9 @@ def _compare(cfgs: list[Config], logs: list[ActualLog], groups: list[str] | None
     from lrviz.check.actual import plan_trajectories
     from lrviz.commands.actual import compare
 
-    return combine([compare(plan_trajectories(c), logs, groups, config=str(c.file or c.name)) for c in cfgs])
+    return combine(
+        [compare(plan_trajectories(c), logs, groups, factors=factors, config=str(c.file or c.name)) for c in cfgs]
+    )
 
 
 def _with_actual(

@@ -11,15 +11,18 @@ import typer
 from lrviz.commands.actual import ActualGroupOpt, ActualOpt, ActualShiftOpt
 from lrviz.commands.common import (
     ConfigsArg,
+    DatasetSizeOpt,
     DebugOpt,
     DeviceOpt,
     ForceOpt,
+    FromOpt,
     StepsOpt,
     SweepOpt,
     TrustOpt,
+    WorldSizeOpt,
     cli_errors,
     err,
-    load_configs,
+    load_sources,
 )
 
 
@@ -46,8 +49,12 @@ class PlotFormat(str, Enum):
 
 if TYPE_CHECKING:
     from lrviz.actual import ActualLog
+    from lrviz.sources import Loaded
     from lrviz.spec import Config
     from lrviz.validate.plot import PlotOptions
+
+    #: --actual's logs, --actual-group's names and the factors a cause may be named after
+    ActualArgs = tuple[list[ActualLog], list[str] | None, dict[str, float] | None]
 
 
 def _value(option: Any) -> Any:
@@ -97,6 +104,15 @@ SizeOpt = Annotated[
     str | None,
     typer.Option("--size", metavar="W,H", help="Figure size W,H in inches, e.g. 7,4.2. Default: per layout and style."),
 ]
+CombineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--combine",
+        metavar="NAME",
+        help="Draw every schedule of every CONFIG into one figure, OUTDIR/NAME.<format> (labels a file shares "
+        "with another get its name); the files' plot: blocks are not read.",
+    ),
+]
 DpiOpt = Annotated[
     int | None, typer.Option("--dpi", metavar="N", help="Resolution of PNG files, in dots per inch (default 150).")
 ]
@@ -120,6 +136,10 @@ def plot(
     actual: ActualOpt = None,
     actual_group: ActualGroupOpt = None,
     actual_shift: ActualShiftOpt = None,
+    combine: CombineOpt = None,
+    from_: FromOpt = None,
+    dataset_size: DatasetSizeOpt = None,
+    world_size: WorldSizeOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -128,20 +148,23 @@ def plot(
     Writes OUTDIR/<config file name>.<format> for every format, one figure per config,
     and prints the paths written. Options may also be set in the config's `plot:`
     block; the command line wins. Files are written atomically and are byte-identical
-    from run to run. With --actual, a real run's logged values are drawn as markers
-    over the plan, its first divergence marked, and a verdict per log is printed
-    on stderr.
+    from run to run. A framework file (TrainingArguments, timm args.yaml, torchvision
+    recipe) is drawn as that framework runs it, its step arithmetic under the title.
+    --combine NAME draws every file's schedules into one figure instead. With --actual,
+    a real run's logged values are drawn as markers over the plan, its first divergence
+    marked, and a verdict per log is printed on stderr.
 
     Example: lrviz plot configs/torch/steplr.yaml -o out --format png --format svg
     """
     with cli_errors(debug):
-        from lrviz.commands.actual import read_logs
+        from lrviz.commands.actual import read_logs, world_size_factor
         from lrviz.errors import LrvizError
 
         folder = outdir if outdir is not None else Path(".")
         if not folder.is_dir():
             raise LrvizError(f"output folder {str(folder)!r} does not exist or is not a folder; create it first")
-        loaded = load_configs(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force)
+        sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
+        loaded = load_sources(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
         overrides = dict(
             layout=_value(layout),
             yscale=_value(yscale),
@@ -152,9 +175,12 @@ def plot(
             dpi=dpi,
             formats=[_value(f) for f in formats] if formats else None,
         )
-        plans = _plans(configs, loaded, folder, overrides)
         logs = read_logs(actual, actual_group, actual_shift)
-        _simulate_and_write(plans, folder, logs, actual_group)
+        factors = world_size_factor(world_size)
+        if combine is not None:
+            _combine(configs, loaded, folder, combine, overrides, (logs, actual_group, factors))
+        else:
+            _simulate_and_write(_plans(configs, loaded, folder, overrides), folder, (logs, actual_group, factors))
 
 
 #: The library's names of plot options -> this command's flags, so an error names what was typed.
@@ -171,18 +197,21 @@ FLAGS = {
 
 
 def _plans(
-    configs: list[Path], loaded: list[Config], folder: Path, overrides: dict[str, Any]
+    configs: list[Path], loaded: list[Loaded], folder: Path, overrides: dict[str, Any]
 ) -> list[tuple[Path, Config, PlotOptions]]:
-    """(path, config, options) per config; refuses two configs that would write the same file."""
+    """(path, config, options) per config; refuses two configs that would write the same file.
+
+    A framework file's step arithmetic goes under the title (its one-line summary)."""
     from lrviz.errors import LrvizError
     from lrviz.render.plot import output_paths
     from lrviz.validate import PlotOptions
 
     plans = []
     targets: dict[Path, Path] = {}
-    for path, cfg in zip(configs, loaded, strict=True):
+    for path, one in zip(configs, loaded, strict=True):
+        cfg = one.config
         try:
-            opts = PlotOptions.resolve(cfg.plot, **overrides)
+            opts = PlotOptions.resolve(cfg.plot, **overrides, subtitle=one.summary)
         except LrvizError as exc:
             exc.key = FLAGS.get(exc.key or "", exc.key)
             raise
@@ -200,8 +229,7 @@ def _plans(
 def _simulate_and_write(
     plans: list[tuple[Path, Config, PlotOptions]],
     folder: Path,
-    logs: list[ActualLog] | None = None,
-    groups: list[str] | None = None,
+    actual: ActualArgs = ([], None, None),
 ) -> None:
     """Simulate every config (their schedules share one pool of all cores), warn, write, print the paths."""
     from lrviz.commands.actual import compare, say_verdicts
@@ -214,8 +242,9 @@ def _simulate_and_write(
     with progress_bar(total) as progress:
         simulated = simulate_configs([cfg for _, cfg, _ in plans], jobs=None, progress=progress)
     # every log compared before the first file is written: a bad --actual-group writes nothing
-    reports = [compare(result.trajectories, logs or [], groups) for result in simulated]
-    for (path, _, opts), result, actual in zip(plans, simulated, reports, strict=True):
+    logs, groups, factors = actual
+    reports = [compare(result.trajectories, logs, groups, factors=factors) for result in simulated]
+    for (path, _, opts), result, report in zip(plans, simulated, reports, strict=True):
         problems = value_problems(result, opts.yscale)
         if problems:
             err(f"warning: {path}: {problems}")
@@ -223,9 +252,61 @@ def _simulate_and_write(
             for w in t.warnings:
                 err(f"warning: {path}: {t.label}: torch: {w}")
         try:
-            written_paths = write_plots(result, folder, result.config.name, opts, actual=actual)
+            written_paths = write_plots(result, folder, result.config.name, opts, actual=report)
         except LrvizError as exc:  # e.g. a figure too large to draw: name the config
             raise exc.located(file=str(path)) from None
         for written in written_paths:
             print(written)
-        say_verdicts(actual)
+        say_verdicts(report)
+
+
+def _combine(
+    configs: list[Path],
+    loaded: list[Loaded],
+    folder: Path,
+    name: str,
+    overrides: dict[str, Any],
+    actual: ActualArgs = ([], None, None),
+) -> None:
+    """--combine NAME: every schedule of every file in one figure, FOLDER/NAME.<format>."""
+    from lrviz.commands.actual import compare, say_verdicts
+    from lrviz.errors import LrvizError
+    from lrviz.progress import progress_bar
+    from lrviz.render.combine import combine, steps_per_epoch
+    from lrviz.render.plot import value_problems, write_plots
+    from lrviz.simulate import simulate_configs
+    from lrviz.validate import PlotOptions
+
+    if not name.strip():
+        raise LrvizError("--combine needs a name for the figure's file, e.g. --combine runs")
+    stems = [path.stem for path in configs]
+    subtitle = "\n".join(f"{stem}: {one.summary}" for stem, one in zip(stems, loaded, strict=True) if one.summary)
+    try:
+        opts = PlotOptions.resolve(
+            None, **{**overrides, "title": overrides["title"] or name}, subtitle=subtitle or None
+        )
+    except LrvizError as exc:
+        exc.key = FLAGS.get(exc.key or "", exc.key)
+        raise
+    total = sum(one.config.steps * len(one.config.schedules) for one in loaded)
+    with progress_bar(total) as progress:
+        simulated = simulate_configs([one.config for one in loaded], jobs=None, progress=progress)
+    named = list(zip(stems, simulated, strict=True))
+    if opts.x == "epoch" and steps_per_epoch(named) is None:
+        raise LrvizError(
+            "--x epoch needs one steps_per_epoch for all files; they have "
+            + ", ".join(f"{stem} {r.config.steps_per_epoch:,}" for stem, r in named),
+            key="--x",
+        )
+    result = combine(named, title=opts.title or name)
+    problems = value_problems(result, opts.yscale)
+    if problems:
+        err(f"warning: {name}: {problems}")
+    for t in result.trajectories:
+        for w in t.warnings:
+            err(f"warning: {name}: {t.label}: torch: {w}")
+    logs, groups, factors = actual
+    reports = compare(result.trajectories, logs, groups, factors=factors)
+    for written in write_plots(result, folder, name, opts, actual=reports):
+        print(written)
+    say_verdicts(reports)

@@ -166,10 +166,10 @@ class _Drawer:
         """Note where the planned lines run (labels are placed away from them)."""
         import numpy as np
 
-        x = np.arange(self.plan.n) / self.plan.scale
         for s in self.plan.series:
             if s.traj not in panels:
                 continue
+            x = np.arange(len(s.lr)) / self.plan.scale  # its own run's length (--combine mixes lengths)
             lr_ax, m_ax = panels[s.traj]
             self.curves.setdefault(id(lr_ax), []).append((x, s.lr))
             if m_ax is not None and s.momentum is not None:
