@@ -122,7 +122,7 @@ def to_html(result: Result, options: PlotOptions | None = None, *, png_bytes: by
     )
     parts: list[Any] = [
         f'<div class="lrviz-result">{image_tag(data, opts, title)}',
-        f"<p>{html.escape(title)}: {html.escape(summary)}</p>",
+        f"<p>{html.escape(summary)}</p>",
         *(_table(t, cfg.steps_per_epoch) for t in result.trajectories),
         "</div>",
     ]
