@@ -107,7 +107,8 @@ def test_the_figure_pickles_as_itself():
 
 @pytest.mark.parametrize("call", ["lrviz.plot(CFG).clear()", "lrviz.simulate(CFG)._repr_html_()"])
 def test_pyplot_is_never_imported(call):
-    code = f"import sys, lrviz\nCFG = {STEPLR!r}\n{call}\nprint('matplotlib.pyplot' in sys.modules, 'matplotlib' in sys.modules)"
+    report = "print('matplotlib.pyplot' in sys.modules, 'matplotlib' in sys.modules)"
+    code = f"import sys, lrviz\nCFG = {STEPLR!r}\n{call}\n{report}"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["False", "True"]  # matplotlib drew it; pyplot was never loaded
