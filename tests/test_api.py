@@ -78,8 +78,7 @@ def test_several_factories_are_a_comparison_with_their_labels():
     assert result.labels == ["warmup_cosine", "StepLR", "ExponentialLR"]  # a lambda: the class it makes
     named = lrviz.simulate({"warm": warmup_cosine, "warm ": warmup_cosine}, steps=5)
     assert named.labels == ["warm", "warm (2)"]  # labels as given (stripped), made unique
-    for t in result.trajectories:
-        assert t.lr.shape == (50, 1)
+    assert [t.lr.shape for t in result.trajectories] == [(50, 1)] * 3
     assert np.array_equal(result.lr("StepLR"), direct_run(step, [0.1], 50)[0][:, 0])
     assert np.array_equal(result.lr(2), direct_run(lambda o: L.ExponentialLR(o, 0.9), [0.1], 50)[0][:, 0])
     assert lrviz.simulate(warmup_cosine, 5, label="mine").labels == ["mine"]
@@ -116,6 +115,15 @@ def test_a_timm_style_factory_is_stepped_as_timms_train_py_steps_it(timm_schedul
         )
         assert len(set(seen)) > 5  # the schedule moves
         assert result.lr().tolist() == seen, t_in_epochs
+        if t_in_epochs:  # per-epoch time: stepped once per epoch, step(epoch) alone gives the same
+            by_epoch = lrviz.simulate(
+                functools.partial(make, t_in_epochs=True),
+                steps=epochs * per_epoch,
+                steps_per_epoch=per_epoch,
+                interval="epoch",
+                optimizer={"name": "SGD", "lr": 0.1},
+            )
+            assert by_epoch.lr().tolist() == seen
 
 
 def test_a_plateau_factory_takes_a_metric():

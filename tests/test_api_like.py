@@ -215,3 +215,35 @@ def test_a_1gb_model_costs_no_memory(tmp_path):
     assert measured["ok"]
     assert measured["control"] > 900, measured  # the probe sees a copy of the model
     assert measured["call"] < 50, measured  # the call allocates next to nothing
+
+
+def test_the_twin_lives_where_the_users_parameters_live():
+    from lrviz.validate.factory import device_of
+
+    on_meta = torch.optim.SGD(torch.nn.Linear(2, 2, device="meta").parameters(), lr=0.5)  # a model not yet materialised
+    assert device_of(on_meta) == "cpu"  # lrviz does not simulate on meta: the twin goes to the cpu
+    assert device_of(user_like_cpu()) == "cpu"
+    result = lrviz.simulate(lambda o: L.StepLR(o, 2), steps=4, like=on_meta)
+    assert result.device == "cpu" and result.lr().tolist() == [0.5, 0.5, 0.5 * 0.1, 0.5 * 0.1]
+
+
+def user_like_cpu():
+    return torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (none on this machine)")
+def test_a_capturable_optimizer_on_the_gpu_gets_a_twin_on_the_gpu():
+    model = torch.nn.Linear(4, 4).cuda()
+    opt = torch.optim.AdamW(model.parameters(), lr=torch.tensor(1e-3, device="cuda"), capturable=True)
+    result = lrviz.simulate(lambda o: L.ExponentialLR(o, 0.5), steps=4, like=opt)
+    assert result.device == "cuda:0"
+    twin = torch.optim.AdamW(
+        torch.nn.Linear(4, 4).cuda().parameters(), lr=torch.tensor(1e-3, device="cuda"), capturable=True
+    )
+    sched, seen = L.ExponentialLR(twin, 0.5), []
+    for _ in range(4):
+        seen.append(float(twin.param_groups[0]["lr"]))
+        twin.step()
+        sched.step()
+    assert result.lr().tolist() == seen

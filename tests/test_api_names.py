@@ -94,8 +94,8 @@ def test_the_public_functions_are_fully_annotated(name):
     fn = getattr(lrviz, name)
     sig = inspect.signature(fn)
     assert sig.return_annotation is not inspect.Signature.empty
-    for p in sig.parameters.values():
-        assert p.annotation is not inspect.Parameter.empty, f"{name}({p.name})"
+    bare = [p.name for p in sig.parameters.values() if p.annotation is inspect.Parameter.empty]
+    assert len(sig.parameters) >= 3 and bare == []
     assert fn.__doc__ and fn.__module__ == "lrviz.api.functions"
 
 

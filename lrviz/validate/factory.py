@@ -9,7 +9,8 @@ length (``steps``, required: nothing else knows it), ``steps_per_epoch``, ``inte
   keywords, ``param_groups``), checked by :func:`~lrviz.validate.optimizer.validate_optimizer`
   with the same key paths; a bare name (``"AdamW"``) is ``{name: AdamW}``; none is the
   config default, SGD(lr=0.1, momentum=0.9);
-* or copied from a real optimizer with ``like=opt`` (:func:`optimizer_like`).
+* or copied from a real optimizer with ``like=opt`` (:func:`optimizer_like`), on the
+  device of its parameters unless ``device=`` says otherwise (:func:`device_of`).
 
 Each factory becomes a schedule whose spec's maker is the factory, so build, step and
 check treat it as any other. Labels: the given ones (a mapping's keys), else the
@@ -72,7 +73,7 @@ def validate_factories(
     config = Config(
         steps=n,
         steps_per_epoch=spe,
-        device=check_device("cpu" if device is None else device),
+        device=check_device(device if device is not None else (device_of(like) if like is not None else "cpu")),
         optimizer=opt,
         schedules=[],
         title=None if title is None else math_text(text(title, "title"), "title"),
@@ -188,6 +189,22 @@ def optimizer_like(opt: Any) -> OptimizerSpec:
         param_groups=groups,
         cls=None if torch_cls is cls else cls,
     )
+
+
+def device_of(opt: Any) -> str:
+    """Where ``opt``'s parameters live, as a config names a device: the twin's default.
+
+    On the user's GPU, the twin's tensor hyperparameters (a capturable optimizer's) and
+    its dummy parameters agree as the user's do. Only the first parameter's ``device``
+    is read. A device lrviz does not simulate on (``meta``, ``xla``) gives cpu.
+    """
+    for group in getattr(opt, "param_groups", ()):
+        for param in group.get("params", ()):
+            device = param.device
+            if device.type == "cuda":
+                return f"cuda:{device.index or 0}"
+            return "mps" if device.type == "mps" else "cpu"
+    return "cpu"
 
 
 def _group_name(raw: Any, i: int, used: set[str]) -> str:
