@@ -12,6 +12,7 @@ from lrviz.jsonio import dumps, numbers, plain
 
 if TYPE_CHECKING:
     from lrviz.simulate import Result, Trajectory
+    from lrviz.sources import Plan
 
 CSV_HEADER = ("schedule", "group", "step", "lr", "momentum")
 
@@ -86,10 +87,13 @@ def _groups(t: Trajectory) -> list[dict[str, Any]]:
     ]
 
 
-def to_json(result: Result) -> str:
+def to_json(result: Result, plan: Plan | None = None) -> str:
     """JSON: versions, the resolved config, and per schedule and group the lr / momentum lists.
 
-    NaN and infinities are spelled as :mod:`lrviz.jsonio` spells them ("nan", "inf", "-inf").
+    For a framework file, ``framework`` records what was read and the step arithmetic
+    (:meth:`lrviz.sources.Plan.to_dict`: kind, summary, every number with how it was
+    found, the equivalent lrviz config). NaN and infinities are spelled as
+    :mod:`lrviz.jsonio` spells them ("nan", "inf", "-inf").
     """
     import torch
 
@@ -99,6 +103,7 @@ def to_json(result: Result) -> str:
         "lrviz": __version__,
         "torch": torch.__version__.split("+")[0],
         "source": result.config.file,
+        **({"framework": plan.to_dict()} if plan is not None else {}),
         "config": resolved_config(result),
         "schedules": [
             {

@@ -5,11 +5,11 @@ alike) is read with :mod:`ast`, nothing is executed. Each module belongs to one 
 of :data:`LAYERS`; a module may import its own layer and the layers below, never one
 above, and there is no cycle at all. The order follows the pipeline: a run's logs (actual: it reads
 files and compares arrays, needing only the foundations), parse, the
-typed spec, what exists (registry), the framework sources (a framework's training
-file read into a config mapping; they ask registry.frameworks for the signatures of
-the framework's own factories, so they sit just above the registry), build, step,
-validate (which asks torch through build and step, see lrviz.validate.verdict),
-simulate, the outputs, then the interfaces. A new module must be placed in a layer
+typed spec, what exists (registry), build, step, validate (which asks torch through
+build and step, see lrviz.validate.verdict), the sources (any file read into a
+validated config: lrviz.sources.load_source validates, and a framework file is planned
+into a config mapping with the signatures of registry.frameworks' factories), simulate,
+the outputs, then the interfaces. A new module must be placed in a layer
 here.
 """
 
@@ -44,10 +44,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("parse", ("lrviz.parse.",)),
     ("spec", ("lrviz.spec",)),
     ("registry", ("lrviz.registry.",)),
-    ("sources", ("lrviz.sources.",)),
     ("build", ("lrviz.metric", "lrviz.build")),
     ("step", ("lrviz.step",)),
     ("validate", ("lrviz.validate.",)),
+    ("sources", ("lrviz.sources.",)),
     ("simulate", ("lrviz.simulate",)),
     ("outputs", ("lrviz.render.", "lrviz.export", "lrviz.check.")),
     ("gallery", ("lrviz.gallery.",)),

@@ -1,6 +1,10 @@
 """The example configs in configs/: they load, simulate, say what they are, cover every
 torch scheduler class, and show what their comments and the seed articles say.
 
+configs/ also holds framework files (configs/frameworks/: a TrainingArguments file, a
+timm args.yaml, torchvision recipes), read as the gallery reads them, through
+lrviz.sources.load_source with the facts of their '# lrviz:' comments.
+
 Expected values come from the seed articles (their printouts and parameters, read from
 tests/data/seeds.json) or from closed forms written here, never from lrviz's own output.
 """
@@ -14,14 +18,19 @@ import numpy as np
 import pytest
 import yaml
 
+from lrviz.gallery import find_configs
 from lrviz.registry.torch_classes import torch_schedulers
 from lrviz.simulate import simulate
+from lrviz.sources import detect, load_source
+from lrviz.sources.facts import sidecar
 from lrviz.validate import load_config
 from tests.seed_data import seed
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = REPO / "configs"
-ALL = sorted(p for p in CONFIGS.rglob("*") if p.suffix in (".yaml", ".yml"))
+EVERY = [CONFIGS / rel for rel in find_configs(CONFIGS)]  # what the gallery draws
+FRAMEWORK = [p for p in EVERY if detect(p) != "lrviz"]
+ALL = [p for p in EVERY if p not in FRAMEWORK]  # the lrviz configs
 IDS = [p.relative_to(CONFIGS).as_posix() for p in ALL]
 
 
@@ -50,6 +59,27 @@ def scheduler_names(spec) -> set[str]:
 
 def test_there_are_configs():
     assert len(ALL) >= 24, IDS
+    assert {detect(p) for p in FRAMEWORK} == {"hf", "timm", "torchvision"}  # an example for each source
+
+
+@pytest.mark.parametrize("path", FRAMEWORK, ids=[p.relative_to(CONFIGS).as_posix() for p in FRAMEWORK])
+def test_framework_file_says_where_it_comes_from_and_simulates(path, request):
+    """A framework example: comments naming where such a file comes from and giving the facts it does not
+    hold (in a sidecar for JSON), and the schedule that framework runs, every value finite."""
+    if detect(path) == "timm":
+        request.getfixturevalue("timm_scheduler")  # timm's own factory builds it
+    comments = sidecar(path).read_text() if path.suffix == ".json" else path.read_text()
+    head = comments.splitlines()[:2]
+    assert all(line.startswith("#") for line in head), head
+    assert any(w in " ".join(head) for w in ("train.py", "TrainingArguments", "recipe")), head
+    assert "\n# lrviz: --dataset-size " in "\n" + comments  # the gallery's facts (lrviz.sources.facts)
+    loaded = load_source(path)
+    assert loaded.plan is not None and loaded.summary and len(loaded.summary) <= 120
+    assert loaded.config.steps == loaded.plan.row("total optimizer steps").value > 1000  # a real run's length
+    result = simulate(loaded.config, jobs=1)
+    (t,) = result.trajectories
+    assert np.all(np.isfinite(t.lr)) and np.all(t.lr >= 0) and t.lr.max() > t.lr[-1]  # it decays
+    assert t.warnings == [], t.warnings
 
 
 @pytest.mark.parametrize("path", ALL, ids=IDS)
@@ -70,6 +100,7 @@ def test_config_loads_simulates_and_describes_itself(path):
 
 def test_every_torch_scheduler_class_has_a_config():
     used: set[str] = set()
+    assert ALL
     for path in ALL:
         used |= scheduler_names(yaml.safe_load(path.read_text()))
     missing = sorted(set(torch_schedulers()) - used)

@@ -205,7 +205,7 @@ def test_debug_renders_in_process_and_shows_the_traceback(good_dir, tmp_path):
     "make, message",
     [
         (lambda tmp: tmp / "nope", "no such folder"),
-        (lambda tmp: (tmp / "empty").mkdir() or tmp / "empty", "no *.yaml or *.yml configs"),
+        (lambda tmp: (tmp / "empty").mkdir() or tmp / "empty", "no *.yaml, *.yml or *.json configs"),
         (lambda tmp: dump(tmp / "file.yaml", GOOD_STEP), "is not a folder"),
     ],
 )

@@ -3,7 +3,7 @@
 The fidelity of each framework's schedule is proven in test_sources_hf/timm/torchvision;
 this file covers what every source shares: reading (bounded, JSON and YAML), telling
 the kind from the keys, one clear error per bad file, the driver timm schedules run
-through, and the example files in examples/frameworks/.
+through, and the example files in configs/frameworks/.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import yaml
 
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.registry.adapter import StepAdapter, adapt
-from lrviz.registry.frameworks import importable, is_framework_name, lookup
+from lrviz.registry.frameworks import is_framework_name, lookup
 from lrviz.sources import KINDS, Plan, Row, detect, plan, read_mapping
 from lrviz.validate import load_config
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples" / "frameworks"
+EXAMPLES = REPO / "configs" / "frameworks"
 CONFIGS = REPO / "configs"
 
 # --------------------------------------------------------------------------- detection
@@ -52,7 +52,9 @@ def test_example_yaml_says_where_it_comes_from(name):
     assert any(word in " ".join(head) for word in ("train.py", "TrainingArguments"))
 
 
-def test_example_json_is_described_in_the_readme():
+def test_example_json_is_described_in_its_sidecar_and_the_readme():
+    side = (EXAMPLES / "hf-roberta-mnli.json.lrviz").read_text()  # the comments JSON cannot hold
+    assert "to_json_string()" in side and "# lrviz: --dataset-size 392702" in side
     readme = (EXAMPLES / "README.md").read_text()
     assert "`hf-roberta-mnli.json`" in readme and "to_json_string()" in readme
 
@@ -63,7 +65,7 @@ def test_example_json_is_described_in_the_readme():
 )
 def test_examples_plan_and_load(name):
     p = plan(EXAMPLES / name, dataset_size=1_281_167 if "torchvision" in name else 392_702, world_size=8)
-    cfg = load_config(importable(p.config), trust=True)
+    cfg = load_config(p.config)
     assert cfg.steps == p.row("total optimizer steps").value
     assert len(p.summary) <= 120, p.summary  # one line under a plot's title
 
@@ -71,11 +73,11 @@ def test_examples_plan_and_load(name):
 def test_timm_example_plans_and_loads(timm_scheduler):
     p = plan(EXAMPLES / "timm-resnet50-a3-args.yaml", dataset_size=1_281_167, world_size=8)
     assert p.row("updates per epoch").value == 625  # ceil(1281167 / 8) = 160146; // 256 = 625
-    assert load_config(importable(p.config), trust=True).steps == 62_500
+    assert load_config(p.config).steps == 62_500
 
 
 def test_lrviz_configs_are_detected_as_lrviz():
-    configs = sorted(CONFIGS.rglob("*.yaml"))
+    configs = sorted(p for p in CONFIGS.rglob("*.yaml") if p.parent != EXAMPLES)
     assert len(configs) > 20
     for path in configs:
         assert detect(path) == "lrviz", path
@@ -302,20 +304,62 @@ def test_framework_names():
         lookup("keras.cosine")
 
 
-def test_importable_rewrites_only_framework_names():
-    config = {
-        "steps": 5,
-        "schedules": [
-            {"scheduler": "hf.linear"},
-            {"scheduler": "StepLR", "params": {"step_size": 2}},
-            {"scheduler": "SequentialLR", "params": {"schedulers": [{"scheduler": "timm.step"}]}},
-        ],
-    }
-    out = importable(config)
-    assert out["schedules"][0]["scheduler"] == "lrviz.registry.frameworks:hf.linear"
-    assert out["schedules"][1]["scheduler"] == "StepLR"
-    assert out["schedules"][2]["params"]["schedulers"][0]["scheduler"] == "lrviz.registry.frameworks:timm.step"
-    assert config["schedules"][0]["scheduler"] == "hf.linear"  # a copy
+def test_a_config_names_framework_schedulers_without_trust():
+    """The registry's framework kind: hf.* / timm.* resolve like a torch class, with no --trust."""
+    import pickle
+
+    cfg = load_config(
+        {
+            "steps": 6,
+            "schedules": [
+                {"scheduler": "hf.linear", "params": {"num_warmup_steps": 2}},
+                {"scheduler": "StepLR", "params": {"step_size": 2}},
+                {
+                    "scheduler": "SequentialLR",
+                    "params": {"schedulers": [{"scheduler": "hf.constant"}], "milestones": []},
+                },
+            ],
+        }
+    )
+    first = cfg.schedules[0].spec
+    assert (first.kind, first.kwargs, first.filled) == (
+        "framework",
+        {"num_warmup_steps": 2, "num_training_steps": 6},  # filled with the run's scheduler steps, as for presets
+        frozenset({"num_training_steps"}),
+    )
+    assert cfg.schedules[2].spec.children()[0].kind == "framework"
+    maker = pickle.loads(pickle.dumps(first.make))  # spawned workers rebuild it by name
+    import torch
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    sched = maker(opt, **first.kwargs)
+    lrs = []
+    for _ in range(6):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs == [0.0, 0.5, 1.0, 0.75, 0.5, 0.25]  # linear warmup over 2 steps, then linear decay to 0 at 6
+
+
+def test_metric_is_for_timm_schedulers_only(timm_scheduler):
+    plateau = {"steps": 4, "scheduler": "timm.plateau", "params": {"updates_per_epoch": 2}, "metric": {"expr": "0"}}
+    assert load_config(plateau).schedules[0].feed is not None
+    with pytest.raises(ConfigError) as info:
+        load_config({"steps": 4, "scheduler": "hf.linear", "params": {"num_warmup_steps": 0}, "metric": [1, 2, 3, 4]})
+    assert info.value.key == "metric" and "hf.linear does not take a metric" in info.value.message
+
+
+def test_lrviz_list_shows_framework_schedulers(timm_scheduler):
+    from typer.testing import CliRunner
+
+    from lrviz.cli import app
+
+    out = CliRunner().invoke(app, ["list"], env={"COLUMNS": "250"})
+    assert out.exit_code == 0, out.output
+    assert "framework schedulers" in out.output and "hf.cosine" in out.output and "timm.plateau" in out.output
+    one = CliRunner().invoke(app, ["list", "hf.cosine_with_min_lr"], env={"COLUMNS": "200"})
+    assert one.exit_code == 0, one.output
+    assert "built by the framework" in one.output and "min_lr_rate" in one.output
 
 
 def test_plan_forms():

@@ -21,7 +21,7 @@ import torch
 import yaml
 
 from lrviz.errors import LrvizError
-from lrviz.registry.frameworks import hf_backend, importable, lookup
+from lrviz.registry.frameworks import hf_backend, lookup
 from lrviz.simulate import simulate
 from lrviz.sources import plan
 from lrviz.validate import load_config
@@ -88,7 +88,7 @@ def train(tmp_path, n: int, **settings) -> tuple[TrainingArguments, np.ndarray, 
 
 
 def lrviz_values(p) -> tuple[np.ndarray, np.ndarray]:
-    traj = simulate(load_config(importable(p.config), trust=True)).trajectories[0]
+    traj = simulate(load_config(p.config)).trajectories[0]
     return traj.lr[:, 0], traj.momentum[:, 0]
 
 

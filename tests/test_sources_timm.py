@@ -31,7 +31,7 @@ import pytest
 import torch
 
 from lrviz.errors import ConfigError, LrvizError
-from lrviz.registry.frameworks import importable, lookup
+from lrviz.registry.frameworks import lookup
 from lrviz.simulate import simulate
 from lrviz.sources import plan
 from lrviz.validate import load_config
@@ -94,7 +94,7 @@ def train_py_lrs(timm_scheduler, args: dict, updates_per_epoch: int, lr: float) 
 
 
 def lrviz_lrs(p) -> np.ndarray:
-    cfg = load_config(importable(p.config), trust=True)
+    cfg = load_config(p.config)
     return simulate(cfg).trajectories[0].lr[:, 0]
 
 
@@ -251,7 +251,7 @@ def test_framework_signature_is_timms(timm_scheduler):
     assert sig.parameters["updates_per_epoch"].default is sig.empty  # required: the driver needs epoch ends
     bad = {"steps": 10, "scheduler": "timm.step", "params": {"decay_epochs": 3, "updates_per_epoch": 2, "decay": 1}}
     with pytest.raises(ConfigError) as info:
-        load_config(importable(bad), trust=True)
+        load_config(bad)
     assert info.value.key == "params.decay" and "did you mean" in info.value.message
 
 

@@ -11,7 +11,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lrviz.commands.common import FLAG, ConfigsArg, DebugOpt, DeviceOpt, StepsOpt, TrustOpt, cli_errors, load_configs
+from lrviz.commands.common import (
+    FLAG,
+    ConfigsArg,
+    DatasetSizeOpt,
+    DebugOpt,
+    DeviceOpt,
+    FromOpt,
+    StepsOpt,
+    TrustOpt,
+    WorldSizeOpt,
+    cli_errors,
+    load_configs,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,6 +63,9 @@ def check(
     ] = False,
     steps: StepsOpt = None,
     device: DeviceOpt = None,
+    from_: FromOpt = None,
+    dataset_size: DatasetSizeOpt = None,
+    world_size: WorldSizeOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -71,7 +86,15 @@ def check(
     with cli_errors(debug):
         from lrviz.check import check_config, exit_code, validate_resume_at
 
-        cfgs = load_configs(configs, steps=steps, device=device, trust=trust)
+        cfgs = load_configs(
+            configs,
+            steps=steps,
+            device=device,
+            trust=trust,
+            kind=from_,
+            dataset_size=dataset_size,
+            world_size=world_size,
+        )
         for cfg in cfgs:  # bad --resume-at is refused before any simulation
             validate_resume_at(cfg, resume_at)
         results = [(cfg, check_config(cfg, resume_at)) for cfg in cfgs]

@@ -12,6 +12,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,14 +22,29 @@ from lrviz.commands.help import FLAG
 from lrviz.errors import EXIT_INTERNAL, EXIT_USAGE, LrvizError, one_line
 
 if TYPE_CHECKING:
+    from lrviz.sources import Loaded
     from lrviz.spec import Config
 
 # Options shared by several commands. Every option names its value the way people read it
 # (a metavar: N, DIR, png|svg|pdf); a flag shows none (lrviz.commands.help).
 
-ConfigArg = Annotated[Path, typer.Argument(metavar="CONFIG", help="YAML config file.", show_default=False)]
+ConfigArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="CONFIG",
+        help="An lrviz YAML config, or a framework's file: a Hugging Face TrainingArguments JSON/YAML, a timm "
+        "args.yaml, a torchvision recipe.",
+        show_default=False,
+    ),
+]
 ConfigsArg = Annotated[
-    list[Path], typer.Argument(metavar="CONFIG", help="One or more YAML config files.", show_default=False)
+    list[Path],
+    typer.Argument(
+        metavar="CONFIG",
+        help="One or more lrviz YAML configs or framework files (TrainingArguments JSON/YAML, timm args.yaml, "
+        "torchvision recipe), in any mix.",
+        show_default=False,
+    ),
 ]
 StepsOpt = Annotated[
     int | None, typer.Option("--steps", min=1, metavar="N", help="Override the config's number of optimizer steps.")
@@ -56,6 +72,42 @@ SweepOpt = Annotated[
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", metavar=FLAG, help="Allow a sweep of more than 64 schedules.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", metavar=FLAG, help="Show the full traceback on errors.")]
+
+
+# Framework files (lrviz.sources): what a file is, and the facts of the run it does not hold.
+class SourceKind(str, Enum):
+    lrviz = "lrviz"
+    hf = "hf"
+    timm = "timm"
+    torchvision = "torchvision"
+
+
+FromOpt = Annotated[
+    SourceKind | None,
+    typer.Option(
+        "--from",
+        metavar="lrviz|hf|timm|torchvision",
+        help="What every CONFIG is: an lrviz config, a Hugging Face TrainingArguments file, a timm args.yaml or a "
+        "torchvision recipe. Default: told from its keys.",
+    ),
+]
+DatasetSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--dataset-size",
+        metavar="N",
+        help="Training examples of a framework file's run (the file does not hold them); counts the optimizer steps. "
+        "Overrides the file's '# lrviz:' comment.",
+    ),
+]
+WorldSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--world-size",
+        metavar="N",
+        help="Processes (GPUs) of a framework file's run. Default: the file's '# lrviz:' comment, else 1.",
+    ),
+]
 
 
 def err(message: str) -> None:
@@ -99,15 +151,66 @@ def load_configs(
     trust: bool = False,
     sweep: list[str] | None = None,
     force: bool = False,
+    kind: SourceKind | None = None,
+    dataset_size: int | None = None,
+    world_size: int | None = None,
 ) -> list[Config]:
-    """Load (and sweep-expand) every config given on the command line."""
-    from lrviz.validate import apply_sweeps, load_config
+    """Load (and sweep-expand) every config or framework file given on the command line."""
+    return [
+        loaded.config
+        for loaded in load_sources(
+            paths,
+            steps=steps,
+            device=device,
+            trust=trust,
+            sweep=sweep,
+            force=force,
+            kind=kind,
+            dataset_size=dataset_size,
+            world_size=world_size,
+        )
+    ]
 
-    configs = []
+
+def load_sources(
+    paths: list[Path],
+    *,
+    steps: int | None = None,
+    device: str | None = None,
+    trust: bool = False,
+    sweep: list[str] | None = None,
+    force: bool = False,
+    kind: SourceKind | None = None,
+    dataset_size: int | None = None,
+    world_size: int | None = None,
+) -> list[Loaded]:
+    """Every file given, through :func:`lrviz.sources.load_source` (sweep-expanded), with its plan."""
+    from dataclasses import replace
+
+    from lrviz.errors import LrvizError
+    from lrviz.sources import load_source
+    from lrviz.validate import apply_sweeps
+
+    loaded = []
     for path in paths:
-        cfg = load_config(path, trust=trust, steps=steps, device=device)
-        configs.append(apply_sweeps(cfg, sweep or [], force=force))  # the config's sweep: block too
-    return configs
+        one = load_source(
+            path,
+            kind=kind.value if kind is not None else None,
+            dataset_size=dataset_size,
+            world_size=world_size,
+            trust=trust,
+            steps=steps,
+            device=device,
+        )
+        loaded.append(replace(one, config=apply_sweeps(one.config, sweep or [], force=force)))  # its sweep: too
+    if all(one.plan is None for one in loaded):
+        for value, option in ((dataset_size, "--dataset-size"), (world_size, "--world-size")):
+            if value is not None:
+                raise LrvizError(
+                    f"{option} is for framework files (a TrainingArguments file, a timm args.yaml, a torchvision "
+                    "recipe), and every file given is an lrviz config; leave it out"
+                )
+    return loaded
 
 
-__all__ = ["EXIT_USAGE", "FLAG", "cli_errors", "err", "load_configs"]
+__all__ = ["EXIT_USAGE", "FLAG", "cli_errors", "err", "load_configs", "load_sources"]

@@ -11,14 +11,17 @@ import typer
 
 from lrviz.commands.common import (
     ConfigArg,
+    DatasetSizeOpt,
     DebugOpt,
     DeviceOpt,
     ForceOpt,
+    FromOpt,
     StepsOpt,
     SweepOpt,
     TrustOpt,
+    WorldSizeOpt,
     cli_errors,
-    load_configs,
+    load_sources,
 )
 
 
@@ -41,13 +44,17 @@ def export(
     device: DeviceOpt = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
+    from_: FromOpt = None,
+    dataset_size: DatasetSizeOpt = None,
+    world_size: WorldSizeOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Simulate CONFIG and write every schedule's lr and momentum at every step.
 
     CSV is long-form (schedule,group,step,lr,momentum) with floats at round-trip
-    precision; JSON adds the config as resolved, defaults filled in.
+    precision; JSON adds the config as resolved, defaults filled in, and for a
+    framework file the step arithmetic (under "framework").
 
     Example: lrviz export configs/torch/steplr.yaml -o steplr.csv
     """
@@ -58,9 +65,19 @@ def export(
 
         if fmt is None:
             fmt = ExportFormat.json if output is not None and output.suffix.lower() == ".json" else ExportFormat.csv
-        (cfg,) = load_configs([config], steps=steps, device=device, trust=trust, sweep=sweep, force=force)
-        result = simulate(cfg, jobs=None)
-        text = to_json(result) if fmt is ExportFormat.json else to_csv(result)
+        (loaded,) = load_sources(
+            [config],
+            steps=steps,
+            device=device,
+            trust=trust,
+            sweep=sweep,
+            force=force,
+            kind=from_,
+            dataset_size=dataset_size,
+            world_size=world_size,
+        )
+        result = simulate(loaded.config, jobs=None)
+        text = to_json(result, loaded.plan) if fmt is ExportFormat.json else to_csv(result)
         if output is None:
             sys.stdout.write(text)
         else:

@@ -1,4 +1,4 @@
-"""`lrviz list`: every scheduler of the installed torch, and lrviz's presets.
+"""`lrviz list`: every scheduler of the installed torch, lrviz's presets and the frameworks' own.
 
 What exists comes from the registry (:mod:`lrviz.registry`); how it is shown lives here.
 """
@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 TITLES = {
     "torch": "torch {torch} schedulers (CamelCase)",
     "preset": "lrviz presets (lower-case, Hugging Face names; built as LambdaLR)",
+    "framework": "framework schedulers (hf.<type>: transformers' get_scheduler; timm.<sched>: timm's "
+    "create_scheduler_v2, stepped as its train.py steps it)",
 }
-KIND_NAMES = {"torch": "torch.optim.lr_scheduler", "preset": "lrviz preset"}
+KIND_NAMES = {"torch": "torch.optim.lr_scheduler", "preset": "lrviz preset", "framework": "built by the framework"}
 
 
 def list_schedulers(

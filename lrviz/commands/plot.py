@@ -10,15 +10,18 @@ import typer
 
 from lrviz.commands.common import (
     ConfigsArg,
+    DatasetSizeOpt,
     DebugOpt,
     DeviceOpt,
     ForceOpt,
+    FromOpt,
     StepsOpt,
     SweepOpt,
     TrustOpt,
+    WorldSizeOpt,
     cli_errors,
     err,
-    load_configs,
+    load_sources,
 )
 
 
@@ -44,6 +47,7 @@ class PlotFormat(str, Enum):
 
 
 if TYPE_CHECKING:
+    from lrviz.sources import Loaded
     from lrviz.spec import Config
     from lrviz.validate.plot import PlotOptions
 
@@ -115,6 +119,9 @@ def plot(
     dpi: DpiOpt = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
+    from_: FromOpt = None,
+    dataset_size: DatasetSizeOpt = None,
+    world_size: WorldSizeOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -123,7 +130,8 @@ def plot(
     Writes OUTDIR/<config file name>.<format> for every format, one figure per config,
     and prints the paths written. Options may also be set in the config's `plot:`
     block; the command line wins. Files are written atomically and are byte-identical
-    from run to run.
+    from run to run. A framework file (TrainingArguments, timm args.yaml, torchvision
+    recipe) is drawn as that framework runs it, its step arithmetic under the title.
 
     Example: lrviz plot configs/torch/steplr.yaml -o out --format png --format svg
     """
@@ -133,7 +141,17 @@ def plot(
         folder = outdir if outdir is not None else Path(".")
         if not folder.is_dir():
             raise LrvizError(f"output folder {str(folder)!r} does not exist or is not a folder; create it first")
-        loaded = load_configs(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force)
+        loaded = load_sources(
+            configs,
+            steps=steps,
+            device=device,
+            trust=trust,
+            sweep=sweep,
+            force=force,
+            kind=from_,
+            dataset_size=dataset_size,
+            world_size=world_size,
+        )
         overrides = dict(
             layout=_value(layout),
             yscale=_value(yscale),
@@ -162,18 +180,21 @@ FLAGS = {
 
 
 def _plans(
-    configs: list[Path], loaded: list[Config], folder: Path, overrides: dict[str, Any]
+    configs: list[Path], loaded: list[Loaded], folder: Path, overrides: dict[str, Any]
 ) -> list[tuple[Path, Config, PlotOptions]]:
-    """(path, config, options) per config; refuses two configs that would write the same file."""
+    """(path, config, options) per config; refuses two configs that would write the same file.
+
+    A framework file's step arithmetic goes under the title (its one-line summary)."""
     from lrviz.errors import LrvizError
     from lrviz.render.plot import output_paths
     from lrviz.validate import PlotOptions
 
     plans = []
     targets: dict[Path, Path] = {}
-    for path, cfg in zip(configs, loaded, strict=True):
+    for path, one in zip(configs, loaded, strict=True):
+        cfg = one.config
         try:
-            opts = PlotOptions.resolve(cfg.plot, **overrides)
+            opts = PlotOptions.resolve(cfg.plot, **overrides, subtitle=one.summary)
         except LrvizError as exc:
             exc.key = FLAGS.get(exc.key or "", exc.key)
             raise

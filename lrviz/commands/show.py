@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lrviz.commands.common import (
     ConfigArg,
+    DatasetSizeOpt,
     DebugOpt,
     DeviceOpt,
     ForceOpt,
+    FromOpt,
     StepsOpt,
     SweepOpt,
     TrustOpt,
+    WorldSizeOpt,
     cli_errors,
-    load_configs,
+    load_sources,
 )
 from lrviz.commands.plot import YScale
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from lrviz.sources import Plan
 
 
 def show(
@@ -32,6 +40,9 @@ def show(
     ] = 12,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
+    from_: FromOpt = None,
+    dataset_size: DatasetSizeOpt = None,
+    world_size: WorldSizeOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -39,7 +50,9 @@ def show(
 
     For each schedule: a braille chart of its lr (one line per param group) and a
     table of the first, peak, min and last values and of the steps where the lr
-    changes regime (end of warmup, milestones, restarts), at full precision.
+    changes regime (end of warmup, milestones, restarts), at full precision. A
+    framework file's step arithmetic comes first, as a table: examples, batch,
+    updates per epoch and the rounding used, epochs, total steps, warmup.
 
     Example: lrviz show configs/torch/onecyclelr.yaml --steps 1000
     """
@@ -50,10 +63,43 @@ def show(
         from lrviz.render.terminal import preview
         from lrviz.simulate import simulate
 
-        (cfg,) = load_configs([config], steps=steps, device=device, trust=trust, sweep=sweep, force=force)
+        (loaded,) = load_sources(
+            [config],
+            steps=steps,
+            device=device,
+            trust=trust,
+            sweep=sweep,
+            force=force,
+            kind=from_,
+            dataset_size=dataset_size,
+            world_size=world_size,
+        )
+        cfg = loaded.config
         with progress_bar(cfg.steps * len(cfg.schedules)) as progress:
             result = simulate(cfg, progress=progress, jobs=None)  # schedules on every core
         console = Console(highlight=False)
         log = yscale is not None and yscale.value == "log"
+        if loaded.plan is not None:
+            console.print(arithmetic_table(loaded.plan))
         for renderable in preview(result, width=console.width, height=height, log=log):
             console.print(renderable)
+
+
+def arithmetic_table(plan: Plan) -> Table:
+    """A framework file's step arithmetic: every number, and how it was found."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from lrviz.sources import NAMES
+
+    table = Table(
+        title=escape(f"{plan.source}: {NAMES[plan.kind]}, the step arithmetic"),
+        title_justify="left",
+        show_lines=False,
+    )
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("value", justify="right", overflow="fold")
+    table.add_column("how", overflow="fold")
+    for name, value, how in plan.table():
+        table.add_row(escape(name), escape(value), escape(how))
+    return table

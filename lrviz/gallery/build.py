@@ -16,6 +16,7 @@ from typing import Any
 from lrviz import executor
 from lrviz.errors import LrvizError, TrustError
 from lrviz.gallery.entries import FORMATS, Entry, Gallery, find_configs, output_stem, plan_entries
+from lrviz.registry.frameworks import FrameworkMissing
 
 
 def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = False) -> Entry:
@@ -31,17 +32,20 @@ def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = F
         entry.text = _read_text(path)
         from lrviz.render.plot import render_bytes
         from lrviz.simulate import simulate
-        from lrviz.validate import PlotOptions, apply_sweeps, load_config
+        from lrviz.sources import load_source
+        from lrviz.validate import PlotOptions, apply_sweeps
 
-        config = apply_sweeps(load_config(path, trust=trust), [], force=False)  # a config's own sweep: block
+        # an lrviz config or a framework file (its facts from its '# lrviz:' comment, lrviz.sources.facts)
+        loaded = load_source(path, trust=trust)
+        config = apply_sweeps(loaded.config, [], force=False)  # a config's own sweep: block
         entry.title = config.title or rel
-        entry.description = " ".join((config.description or "").split())
+        entry.description = " ".join((config.description or loaded.summary or "").split())
         result = simulate(config, jobs=1)
         for trajectory in result.trajectories:
             entry.warnings.extend(f"{trajectory.label}: {w}" for w in trajectory.warnings)
-        options = PlotOptions.resolve(config.plot)
+        options = PlotOptions.resolve(config.plot, subtitle=loaded.summary)
         entry.images = {fmt: render_bytes(result, fmt, options) for fmt in FORMATS}
-    except TrustError as exc:
+    except (TrustError, FrameworkMissing) as exc:  # left out on purpose, with the reason: not a failure
         entry.skipped = _reason(exc, path)
     except LrvizError as exc:
         entry.error = _reason(exc, path)

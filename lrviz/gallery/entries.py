@@ -9,7 +9,8 @@ from pathlib import Path
 from lrviz.errors import LrvizError
 from lrviz.io import safe_name
 
-CONFIG_SUFFIXES = (".yaml", ".yml")
+#: lrviz configs and framework files in YAML, and framework files in JSON (TrainingArguments).
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 #: Image formats per entry; the first is the one the pages show.
 FORMATS = ("svg", "png")
 PAGES = ("README.md", "index.html")
@@ -30,7 +31,7 @@ class Entry:
     text: str = ""  # the config file as written, comments included
     images: dict[str, bytes] = field(default_factory=dict)  # format -> bytes
     error: str | None = None  # why it failed
-    skipped: str | None = None  # why it was left out on purpose (needs --trust)
+    skipped: str | None = None  # why it was left out on purpose (needs --trust, or a framework not importable)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -70,7 +71,7 @@ class Gallery:
 
 
 def find_configs(config_dir: str | Path) -> list[str]:
-    """Every *.yaml / *.yml under ``config_dir`` (recursively), as sorted POSIX relative paths.
+    """Every *.yaml / *.yml / *.json under ``config_dir`` (recursively), as sorted POSIX relative paths.
 
     Hidden files and folders (a leading dot: .git, editor and temp files) are ignored, and
     so is anything that is not a file (a FIFO named x.yaml would block the reader forever).
@@ -93,7 +94,7 @@ def find_configs(config_dir: str | Path) -> list[str]:
             if len(found) > MAX_CONFIGS:
                 raise LrvizError(f"more than {MAX_CONFIGS} configs under {str(root)!r}; point at a smaller folder")
     if not found:
-        raise LrvizError(f"no *.yaml or *.yml configs under {str(root)!r}")
+        raise LrvizError(f"no *.yaml, *.yml or *.json configs under {str(root)!r}")
     return sorted(found, key=lambda rel: rel.split("/"))
 
 

@@ -68,7 +68,7 @@ def render_readme(gallery: Gallery) -> str:
             "<details>",
             f"<summary>Config: <code>{html.escape(e.shown_path)}</code></summary>",
             "",
-            f"{fence}yaml",
+            f"{fence}{'json' if e.rel.lower().endswith('.json') else 'yaml'}",
             e.text.rstrip("\n"),
             fence,
             "",

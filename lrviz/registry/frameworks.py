@@ -26,22 +26,22 @@ every scheduler lrviz knows (a torch class, a preset, an import target).
 Both import an installed library that lrviz names, never code a file names, so they
 need no ``--trust``. Each factory carries the signature of the framework function it
 calls (``inspect.signature(factory)``), which is what lrviz validates ``params``
-against. :func:`lookup` is the one entry point; the registry can resolve every name
-for which :func:`is_framework_name` is true through it. Until it does,
-:func:`importable` rewrites the names into import targets of this module
-(``lrviz.registry.frameworks:hf.cosine``), which load with ``trust=True``.
+against. :func:`lookup` is the one entry point; :class:`FrameworkKind` is the registry
+kind (``"framework"``) that resolves every name :func:`is_framework_name` accepts
+through it, so a config may name ``hf.cosine`` or ``timm.step`` like a torch class.
 """
 
 from __future__ import annotations
 
-import copy
 import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lrviz.errors import ConfigError, did_you_mean, first_line
+from lrviz.registry.kind import SchedulerInfo
 
 PREFIXES = ("hf.", "timm.")
 #: transformers' SchedulerType members that the Trainer steps on evaluation metrics.
@@ -49,8 +49,6 @@ HF_METRIC_TYPES = ("reduce_lr_on_plateau", "greedy")
 #: The names of create_scheduler_v2's if/elif chain in timm 1.0.31 (a newer timm may know more;
 #: timm itself decides what it accepts, this list only feeds messages and ``dir()``).
 TIMM_SCHEDS = ("cosine", "tanh", "step", "constant", "multistep", "plateau", "poly", "wsd", "rsqrt", "none")
-#: Import targets of this module, for :func:`importable`.
-TARGET_PREFIX = f"{__name__}:"
 
 
 @dataclass(frozen=True)
@@ -89,27 +87,6 @@ def names() -> list[str]:
     except ConfigError:
         return out
     return out + [f"timm.{s}" for s in TIMM_SCHEDS]
-
-
-def importable(config: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``config`` whose ``hf.*`` / ``timm.*`` schedulers are import targets of this module.
-
-    The bridge until the registry resolves framework names itself: the copy loads
-    with ``load_config(..., trust=True)`` on today's lrviz.
-    """
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            out = {k: walk(v) for k, v in node.items()}
-            if is_framework_name(out.get("scheduler")):
-                out["scheduler"] = TARGET_PREFIX + out["scheduler"]
-            return out
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        return node
-
-    bridged: dict[str, Any] = walk(copy.deepcopy(config))
-    return bridged
 
 
 def _signed(
@@ -220,12 +197,16 @@ def _hf(type_name: str, key: str | None) -> FrameworkScheduler:
 # --------------------------------------------------------------------------- timm
 
 
+class FrameworkMissing(ConfigError):
+    """The framework that builds a schedule is not importable here (the gallery skips such an entry)."""
+
+
 def timm_scheduler_module(key: str | None = None) -> Any:
     """``timm.scheduler``, imported the normal way, or an error saying what to install."""
     try:
         return importlib.import_module("timm.scheduler")
     except Exception as exc:
-        raise ConfigError(
+        raise FrameworkMissing(
             "timm schedules are built by timm's own create_scheduler_v2, and importing timm.scheduler failed "
             f"({first_line(exc, with_type=True)}); install it with: pip install 'lrviz[timm]'",
             key=key,
@@ -279,26 +260,69 @@ def _version(dist: str) -> str:
         return "(version unknown)"
 
 
-# --------------------------------------------------------------------------- import targets
+# --------------------------------------------------------------------------- the registry kind
 
 
-class _Namespace:
-    """``hf`` / ``timm`` attributes of this module: ``frameworks.hf.cosine`` is the factory of ``hf.cosine``."""
+def takes_metric(name: str) -> bool:
+    """Whether a framework scheduler is stepped with the run's metric.
 
-    def __init__(self, prefix: str):
-        self._prefix = prefix
-
-    def __getattr__(self, attr: str) -> Any:
-        if attr.startswith("_"):
-            raise AttributeError(attr)
-        return lookup(f"{self._prefix}.{attr}").factory
-
-    def __dir__(self) -> list[str]:
-        return list(hf_types()) if self._prefix == "hf" else list(TIMM_SCHEDS)
-
-    def __repr__(self) -> str:
-        return f"<framework schedulers {self._prefix}.*>"
+    timm's ``train.py`` passes its eval metric to every ``step_update`` / ``step`` call
+    (``timm.plateau`` reads it, the others ignore it); the Trainer steps ``hf.*``
+    schedules with nothing, and a metric given to a ``LambdaLR`` would be read as an epoch.
+    """
+    return name.startswith("timm.")
 
 
-hf = _Namespace("hf")
-timm = _Namespace("timm")
+class FrameworkMaker:
+    """``make(optimizer, **params)`` of one framework scheduler, picklable by its name.
+
+    The factory is a closure over the framework's module, which does not pickle; a
+    spawned worker looks the name up again (a forked one finds the factory here).
+    """
+
+    def __init__(self, name: str, factory: Callable[..., Any] | None = None):
+        self.name = name
+        self._factory = factory
+
+    def __call__(self, optimizer: Any, **params: Any) -> Any:
+        if self._factory is None:
+            self._factory = lookup(self.name).factory
+        return self._factory(optimizer, **params)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrameworkMaker, (self.name,))
+
+
+class FrameworkKind:
+    """``hf.<type>`` and ``timm.<sched>``: schedulers built by the framework's own factory.
+
+    No trust is needed: the code imported is the installed framework lrviz names, never
+    code a config names. ``num_training_steps`` of ``hf.*`` is filled with the run's
+    scheduler steps when left out, as for the presets.
+    """
+
+    name = "framework"
+
+    def claims(self, name: str) -> bool:
+        return is_framework_name(name)
+
+    def lookup(self, name: str, *, key: str | None, base_dir: Path | None, trust: bool) -> SchedulerInfo:
+        from lrviz.registry.signature import signature_params
+
+        found = lookup(name, key=key)
+        params, accepts_any = signature_params(found.factory, skip_first=True)
+        fills = {p.name: "scheduler_steps" for p in params if p.name == "num_training_steps"}
+        return SchedulerInfo(
+            name=name,
+            kind=self.name,
+            make=FrameworkMaker(name, found.factory),
+            params=params,
+            accepts_any=accepts_any,
+            summary=found.summary,
+            doc=inspect.getdoc(found.factory) or "",
+            fills=fills,
+        )
+
+    def catalogue(self) -> dict[str, SchedulerInfo]:
+        """Every ``hf.*`` name, and the ``timm.*`` ones when timm is importable."""
+        return {name: self.lookup(name, key=None, base_dir=None, trust=False) for name in names()}

@@ -52,8 +52,8 @@ def build_figure(result: Result, opts: PlotOptions, style: Style) -> Figure:
     fig.align_ylabels()  # "learning rate" and "momentum" start at the same x
     # a file name is not math: "$" in it is drawn as written (\$ is a literal $ to matplotlib)
     title = opts.title if opts.title is not None else (result.config.title or result.config.name.replace("$", r"\$"))
-    if title:
-        fig.suptitle(title)
+    if title or opts.subtitle:
+        _titles(fig, title, opts.subtitle)
     # Fix the layout now (limits are frozen, so the lines' data cannot move it), then
     # draw each line at the real pixel width of its axes.
     with quiet_layout():
@@ -61,6 +61,45 @@ def build_figure(result: Result, opts: PlotOptions, style: Style) -> Figure:
     for ax, lines, arrays in panels.pending:
         fill(ax, lines, arrays, plan)
     return fig
+
+
+def _titles(fig: Figure, title: str, subtitle: str | None) -> None:
+    """The title, and under it the subtitle in a smaller, lighter font.
+
+    Constrained layout makes room for the suptitle only, so the suptitle holds a blank
+    line per subtitle line and the subtitle is drawn in them, anchored to the
+    suptitle's box (it follows wherever the layout puts the suptitle).
+    """
+    import textwrap
+
+    import matplotlib
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.text import Annotation
+
+    if not subtitle:
+        fig.suptitle(title)
+        return
+    title_points = FontProperties(size=matplotlib.rcParams["figure.titlesize"]).get_size_in_points()
+    points = title_points * 0.72
+    chars = max(20, int(fig.get_figwidth() * 72 * 0.94 / (points * 0.55)))
+    lines = textwrap.wrap(subtitle, width=chars) or [subtitle]
+    blank = math.ceil(len(lines) * points / title_points)
+    sup = fig.suptitle("\n".join([title or " ", *[" "] * blank]))
+    fig.add_artist(
+        Annotation(
+            "\n".join(lines),
+            xy=(0.5, 0.0),
+            xycoords=sup,
+            xytext=(0, 1),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=points,
+            fontweight="normal",
+            color=matplotlib.rcParams["axes.labelcolor"],
+            alpha=0.85,
+        )
+    )
 
 
 class _Panels:

@@ -13,6 +13,10 @@ number of the arithmetic with the rule that produced it.
 >>> p.kind, p.config["schedules"][0]["scheduler"]  # doctest: +SKIP
 ('timm', 'timm.step')
 
+:func:`load_source` is the one function that turns any file into a validated config
+(an lrviz config, or a framework file through :func:`plan`); the CLI, the gallery and
+the Python API all read paths through it (:mod:`~lrviz.sources.load`).
+
 One module per framework (:mod:`~lrviz.sources.hf`, :mod:`~lrviz.sources.timm`,
 :mod:`~lrviz.sources.torchvision`), all with the same ``plan(data, *, dataset_size,
 world_size, source) -> Plan``, found through :data:`PLANNERS`; the schedulers the
@@ -28,12 +32,13 @@ from typing import Any
 
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.sources.files import KINDS, NAMES, check_kind, detect, read_mapping
+from lrviz.sources.load import Loaded, load_source
 from lrviz.sources.plan import Plan, Row
 
 #: kind -> module whose ``plan(data, *, dataset_size, world_size, source)`` reads that kind.
 PLANNERS = {"hf": "lrviz.sources.hf", "timm": "lrviz.sources.timm", "torchvision": "lrviz.sources.torchvision"}
 
-__all__ = ["KINDS", "NAMES", "PLANNERS", "Plan", "Row", "detect", "plan", "read_mapping"]
+__all__ = ["KINDS", "NAMES", "PLANNERS", "Loaded", "Plan", "Row", "detect", "load_source", "plan", "read_mapping"]
 
 
 def plan(

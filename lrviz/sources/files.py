@@ -8,8 +8,9 @@ parser's recursion), 100,000 values, integer literals of at most 100 characters,
 no duplicate keys.
 
 The kind is decided by the keys each framework alone uses (:data:`MARKERS`): a file
-whose keys point to exactly one kind is that kind; none, or more than one, is an error
-that says what was expected, and ``--from`` settles it.
+whose keys point to exactly one kind is that kind, and a file with any key only lrviz
+uses is an lrviz config; none, or several frameworks, is an error that says what was
+expected, and ``--from`` settles it.
 """
 
 from __future__ import annotations
@@ -208,10 +209,14 @@ def detect(path_or_mapping: str | Path | Mapping[str, Any]) -> str:
         source = str(path_or_mapping)
         data = read_mapping(path_or_mapping)
     found = _markers(data)
+    if "lrviz" in found:  # lrviz's own checks name a stray framework key better than "ambiguous" would
+        return "lrviz"
     if len(found) == 1:
         return next(iter(found))
     if not found:
-        raise ConfigError(f"cannot tell what this file is: {_expected()}", file=source)
+        raise ConfigError(
+            f"cannot tell what this file is: {_expected()}; say which with --from {'|'.join(KINDS)}", file=source
+        )
     shown = "; ".join(f"{NAMES[k]} ({', '.join(v[:3])})" for k, v in found.items())
     raise ConfigError(f"ambiguous: its keys fit {shown}; say which with --from {'|'.join(found)}", file=source)
 

@@ -120,6 +120,7 @@ _CHECKS: dict[str, Callable[[Any, str, _Error], Any]] = {
     "size": _size,
     "dpi": _dpi,
     "formats": _formats,
+    "subtitle": _title,
 }
 
 
@@ -148,6 +149,8 @@ class PlotOptions:
     size: tuple[float, float] | None = None
     dpi: int = 150
     formats: tuple[str, ...] = ("png",)
+    #: A line under the title (a framework file's step arithmetic); not a config key.
+    subtitle: str | None = None
 
     def __post_init__(self) -> None:
         """Options built directly (a notebook) get the same checks as a config's."""

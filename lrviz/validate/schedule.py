@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.errors import ConfigError, describe, key_join
-from lrviz.spec import Config, Schedule
+from lrviz.registry.frameworks import takes_metric
+from lrviz.spec import Config, Schedule, SchedulerSpec
 from lrviz.validate.checks import check_keys, expect_mapping, math_text, text
 from lrviz.validate.metric import resolve_metric
 from lrviz.validate.params import Facts, resolve_scheduler
@@ -92,11 +93,23 @@ def _metric(schedule: Schedule, steps: int, run: Run) -> Any:
                 key=key,
             )
         return None
-    if spec.kind != "import" and spec.name != "ReduceLROnPlateau":
+    if not _takes_metric(spec):
         # simulate passes a metric to step(), which every other torch scheduler reads as
         # step(epoch): a silently wrong schedule (and a deprecation warning), so refuse it
-        raise ConfigError(f"{spec.name} does not take a metric (only ReduceLROnPlateau does); remove 'metric'", key=key)
+        raise ConfigError(
+            f"{spec.name} does not take a metric (only ReduceLROnPlateau, timm.<sched> and your own schedulers "
+            "do); remove 'metric'",
+            key=key,
+        )
     return resolve_metric(schedule.metric, key, scheduler_steps=steps, base_dir=run.base_dir, trust=run.trust)
+
+
+def _takes_metric(spec: SchedulerSpec) -> bool:
+    """ReduceLROnPlateau, an import target (its own step decides) and timm's schedulers (train.py
+    steps them with the eval metric) are given the metric; nothing else is."""
+    if spec.kind == "framework":
+        return takes_metric(spec.name)
+    return spec.kind == "import" or spec.name == "ReduceLROnPlateau"
 
 
 def unique_labels(schedules: list[Schedule]) -> None:

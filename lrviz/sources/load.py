@@ -1,0 +1,150 @@
+"""Any file in, a validated :class:`~lrviz.spec.Config` out: an lrviz config or a framework's file.
+
+The one function every interface calls to read a path (the CLI's commands, the gallery,
+the Python API): :func:`load_source`. It tells the kind from the file's keys (or takes
+the kind it is given), then
+
+* an lrviz config goes through :func:`lrviz.validate.load_config`, as always;
+* a framework file is planned (:func:`lrviz.sources.plan`: the framework's arithmetic,
+  the equivalent lrviz config) and that config goes through the same validation. Its
+  schedule names a framework-built scheduler (``hf.<type>``, ``timm.<sched>``) or torch
+  classes, so it needs no trust, and the result keeps the :class:`~lrviz.sources.Plan`
+  for what the outputs show of the arithmetic.
+
+The facts a framework file does not hold come from the caller (``dataset_size``,
+``world_size``), else from the file's ``# lrviz:`` comment (:mod:`lrviz.sources.facts`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lrviz.errors import ConfigError, LrvizError
+from lrviz.parse.yamlio import parse_yaml, read_text
+from lrviz.sources.facts import FileFacts, facts_for
+from lrviz.sources.files import KINDS, detect, parse_json
+from lrviz.sources.plan import Plan
+
+if TYPE_CHECKING:
+    from lrviz.spec import Config
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A file read: its validated config, and for a framework file the plan behind it."""
+
+    config: Config
+    plan: Plan | None = None
+
+    @property
+    def kind(self) -> str:
+        """``lrviz``, ``hf``, ``timm`` or ``torchvision``."""
+        return self.plan.kind if self.plan is not None else "lrviz"
+
+    @property
+    def summary(self) -> str | None:
+        """The arithmetic in one line (a plot's subtitle), None for an lrviz config."""
+        return self.plan.summary if self.plan is not None else None
+
+
+def _is_json(path: Path, text: str) -> bool:
+    suffix = path.suffix.lower()
+    return suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip().startswith("{"))
+
+
+def _kind_of(data: Any, is_json: bool, source: str) -> str:
+    """The detected kind. A YAML file that is no mapping is left to lrviz's loader, which says what a
+    config must be; a file with any key only lrviz uses is an lrviz config (its own checks then name
+    a stray framework key better than "ambiguous" would)."""
+    if not isinstance(data, dict):
+        if is_json:
+            raise ConfigError("expected a JSON object of settings at the top level", file=source)
+        return "lrviz"
+    try:
+        return detect(data)
+    except ConfigError as exc:
+        raise exc.located(file=source) from None
+
+
+def load_source(
+    path: str | os.PathLike[str],
+    *,
+    kind: str | None = None,
+    dataset_size: int | None = None,
+    world_size: int | None = None,
+    trust: bool = False,
+    steps: int | None = None,
+    device: str | None = None,
+) -> Loaded:
+    """Read the file at ``path`` (an lrviz config or a framework file) into a validated config.
+
+    ``kind`` forces the kind (the command line's ``--from``): ``lrviz``, ``hf``,
+    ``timm`` or ``torchvision``; by default it is detected from the keys, and a file
+    that fits no kind or several is refused, naming what was expected.
+    ``dataset_size`` / ``world_size`` are the training examples and processes a
+    framework file does not hold (they override its ``# lrviz:`` comment; the world
+    size defaults to 1); an lrviz config ignores them. ``trust``, ``steps`` and
+    ``device`` are :func:`lrviz.validate.load_config`'s. Every problem is one
+    :class:`~lrviz.errors.LrvizError` naming the file and the key or option.
+
+    >>> loaded = load_source("configs/frameworks/torchvision-resnet50.yaml")  # doctest: +SKIP
+    >>> loaded.kind, loaded.config.steps  # doctest: +SKIP
+    ('torchvision', 450450)
+    """
+    from lrviz.validate import load_config
+
+    if kind is not None and kind not in KINDS:
+        raise LrvizError(f"the kind (--from) must be one of {', '.join(KINDS)}, got {kind!r}")
+    file = Path(path)
+    source = str(file)
+    if kind == "lrviz":
+        return Loaded(load_config(file, trust=trust, steps=steps, device=device))
+    text = read_text(file)
+    is_json = _is_json(file, text)
+    data = parse_json(text, source=source) if is_json else parse_yaml(text, source=source)
+    facts = facts_for(file, text, KINDS) if isinstance(data, dict) else None
+    if kind is None and facts is not None and facts.kind is not None:
+        kind = facts.kind
+    if kind is None:
+        kind = _kind_of(data, is_json, source)
+    if kind == "lrviz":
+        return Loaded(load_config(file, trust=trust, steps=steps, device=device))
+    return _framework(file, data, kind, facts, dataset_size, world_size, trust, steps, device)
+
+
+def _framework(
+    file: Path,
+    data: Any,
+    kind: str,
+    facts: FileFacts | None,
+    dataset_size: int | None,
+    world_size: int | None,
+    trust: bool,
+    steps: int | None,
+    device: str | None,
+) -> Loaded:
+    from lrviz.sources import plan
+    from lrviz.sources.files import expect_mapping
+    from lrviz.validate import load_config
+
+    source = str(file)
+    mapping = expect_mapping(data, source)
+    if dataset_size is None and facts is not None:
+        dataset_size = facts.dataset_size
+    if world_size is None and facts is not None:
+        world_size = facts.world_size
+    planned = plan(
+        mapping,
+        kind=kind,
+        dataset_size=dataset_size,
+        world_size=1 if world_size is None else world_size,
+        source=source,
+    )
+    try:
+        config = load_config(planned.config, trust=trust, steps=steps, device=device)
+    except LrvizError as exc:
+        raise exc.located(file=source) from None
+    return Loaded(config.replace(source=file), planned)
