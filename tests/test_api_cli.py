@@ -147,3 +147,39 @@ def test_errors_are_the_clis_messages(case, write_config, tmp_path, monkeypatch)
     assert f"error: {raised.value}" == line
     assert raised.value.key and raised.value.key.split(".")[0].split("[")[0] in line
     assert not (tmp_path / "out.csv").exists()
+
+
+# --------------------------------------------------------------------------- framework files (lrviz.sources)
+
+
+def test_a_framework_file_is_read_as_the_cli_reads_it(tmp_path, monkeypatch):
+    """A torchvision recipe: the values of the script itself, and the CLI's JSON and PNG bytes."""
+    import yaml
+
+    from tests.test_sources_torchvision import script_lrs
+
+    monkeypatch.chdir(tmp_path)
+    recipe = {"lr": 0.4, "epochs": 6, "batch_size": 8, "lr_scheduler": "cosineannealinglr", "lr_warmup_epochs": 2}
+    (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+    sizes = dict(dataset_size=100, world_size=2)  # ceil(ceil(100 / 2) / 8) = 7 optimizer steps per epoch
+    result = lrviz.simulate("recipe.yaml", **sizes)
+    want_lr, want_momentum = script_lrs(recipe, updates_per_epoch=7)
+    assert np.array_equal(result.lr(), want_lr) and np.array_equal(result.momentum(), want_momentum)
+    assert result.plan is not None and result.plan.kind == "torchvision"
+    flags = ("--dataset-size", "100", "--world-size", "2")
+    (tmp_path / "cli").mkdir()
+    (tmp_path / "api").mkdir()
+    assert cli("export", "recipe.yaml", "-o", "cli.json", *flags).exit_code == 0
+    assert cli("plot", "recipe.yaml", "-o", "cli", *flags).exit_code == 0
+    lrviz.export("recipe.yaml", "api.json", **sizes)
+    lrviz.plot("recipe.yaml", "api", **sizes).clear()
+    assert (tmp_path / "api.json").read_bytes() == (tmp_path / "cli.json").read_bytes()
+    assert "framework" in json.loads((tmp_path / "api.json").read_text())  # the arithmetic, recorded
+    assert (tmp_path / "api" / "recipe.png").read_bytes() == (tmp_path / "cli" / "recipe.png").read_bytes()
+    (tmp_path / "steplr.yaml").write_text("steps: 5\nscheduler: StepLR\nparams: {step_size: 2}\n")
+    with pytest.raises(TypeError, match="dataset_size= is for framework files; the source is an lrviz config"):
+        lrviz.simulate("steplr.yaml", dataset_size=10)
+    with pytest.raises(TypeError, match="world_size= is for framework files; the source is a dict, not a path"):
+        lrviz.simulate({"steps": 5, "scheduler": "StepLR", "params": {"step_size": 2}}, world_size=2)
+    with pytest.raises(LrvizError, match="must be one of lrviz, hf, timm, torchvision, got 'keras'"):
+        lrviz.simulate("recipe.yaml", kind="keras")

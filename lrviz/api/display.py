@@ -26,6 +26,7 @@ from lrviz.simulate import Result as SimResult
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
 
+    from lrviz.sources import Plan
     from lrviz.validate.plot import PlotOptions
 
 
@@ -33,14 +34,18 @@ class Result(SimResult):
     """A simulated source: its trajectories in order, and how Jupyter shows them.
 
     Everything of :class:`lrviz.simulate.Result`: ``trajectories``, ``config``,
-    ``device``, ``lr(label, group)``, ``momentum(...)``, ``to_frame()``.
+    ``device``, ``lr(label, group)``, ``momentum(...)``, ``to_frame()``; and ``plan``,
+    a framework file's step arithmetic (:class:`lrviz.sources.Plan`; None otherwise).
     """
 
+    plan: Plan | None = None
+
     @classmethod
-    def of(cls, result: SimResult) -> Result:
+    def of(cls, result: SimResult, plan: Plan | None = None) -> Result:
         """The same result (its fields shared, not copied) as this class."""
         made = cls.__new__(cls)
         made.__dict__.update(result.__dict__)
+        made.plan = plan
         return made
 
     def _rendered(self, fmt: str) -> Any:
@@ -48,7 +53,7 @@ class Result(SimResult):
 
         cache: dict[str, Any] = self.__dict__.setdefault("_lrviz_rendered", {})
         if fmt not in cache:
-            options = notebook.options_for(self)
+            options = notebook.options_for(self, subtitle=self.plan.summary if self.plan is not None else None)
             if fmt == "png":
                 cache[fmt] = notebook.png(self, options)
             elif fmt == "svg":

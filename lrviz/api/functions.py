@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from lrviz.api.source import Options
     from lrviz.check import Finding
-    from lrviz.spec import Config
+    from lrviz.sources import Loaded
     from lrviz.validate.plot import PlotOptions
 
 PathLike = str | os.PathLike[str]
@@ -36,13 +36,14 @@ PLOT_SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 EXPORT_FORMATS = ("csv", "json")
 
 
-def _run(config: Config, jobs: int | None) -> Result:
+def _run(loaded: Loaded, jobs: int | None) -> Result:
     """Simulate, in this process unless ``jobs`` says otherwise; a factory always here (it need not pickle)."""
     from lrviz.simulate import simulate as run
 
+    config = loaded.config
     if any(s.spec.kind == "factory" for s in config.schedules):
         jobs = 1
-    return Result.of(run(config, jobs=jobs))
+    return Result.of(run(config, jobs=jobs), loaded.plan)
 
 
 def simulate(source: Source, steps: int | None = None, **options: Unpack[Options]) -> Result:
@@ -55,8 +56,7 @@ def simulate(source: Source, steps: int | None = None, **options: Unpack[Options
     In Jupyter the result shows its figure and the points that matter.
     """
     check_options("simulate", options)
-    config = load(source, {**options, "steps": steps})
-    return _run(config, options.get("jobs", 1))
+    return _run(load(source, {**options, "steps": steps}), options.get("jobs", 1))
 
 
 def plot(
@@ -85,12 +85,12 @@ def plot(
     from lrviz.validate import PlotOptions
 
     check_options("plot", options)
-    config = load(source, {**options, "steps": steps})
+    loaded = load(source, {**options, "steps": steps})
+    config = loaded.config
     formats = [format] if isinstance(format, str) else (list(format) if format is not None else None)
-    opts = PlotOptions.resolve(
-        config.plot, layout=layout, yscale=yscale, x=x, title=title, style=style, size=size, dpi=dpi, formats=formats
-    )
-    result = _run(config, options.get("jobs", 1))
+    chosen = dict(layout=layout, yscale=yscale, x=x, title=title, style=style, size=size, dpi=dpi, formats=formats)
+    opts = PlotOptions.resolve(config.plot, **chosen, subtitle=loaded.summary)  # a framework file's arithmetic
+    result = _run(loaded, options.get("jobs", 1))
     problems = value_problems(result, opts.yscale)
     if problems:
         import warnings
@@ -136,7 +136,7 @@ def check(
     from lrviz.check import check_config, validate_resume_at
 
     check_options("check", options)
-    config = load(source, {**options, "steps": steps})
+    config = load(source, {**options, "steps": steps}).config
     points = [resume_at] if isinstance(resume_at, int) else (list(resume_at) if resume_at is not None else None)
     validate_resume_at(config, points)
     return check_config(config, points)
@@ -163,9 +163,9 @@ def export(
     fmt = format if format is not None else ("json" if target.suffix.lower() == ".json" else "csv")
     if fmt not in EXPORT_FORMATS:
         raise LrvizError(f"expected one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}", key="format")
-    config = load(source, {**options, "steps": steps})
-    result = _run(config, options.get("jobs", 1))
-    return atomic_write(target, to_json(result) if fmt == "json" else to_csv(result))
+    loaded = load(source, {**options, "steps": steps})
+    result = _run(loaded, options.get("jobs", 1))
+    return atomic_write(target, to_json(result, loaded.plan) if fmt == "json" else to_csv(result))
 
 
 __all__ = ["Result", "check", "export", "plot", "simulate"]

@@ -3,8 +3,10 @@
 Every function of the Python API (:mod:`lrviz.api.functions`) takes a source and the
 same options, and hands both to :func:`load`:
 
-* a path (``str`` or ``os.PathLike``): an lrviz YAML config, read as ``lrviz plot`` reads it;
-* a mapping: a config already parsed (``{"steps": 100, "scheduler": "StepLR", ...}``);
+* a path (``str`` or ``os.PathLike``): an lrviz YAML config or a framework's file (a
+  Hugging Face TrainingArguments JSON/YAML, a timm ``args.yaml``, a torchvision recipe),
+  read by :func:`lrviz.sources.load_source`, as every command reads it;
+* a mapping: an lrviz config already parsed (``{"steps": 100, "scheduler": "StepLR", ...}``);
 * a :class:`~lrviz.spec.Config` loaded before (``lrviz.load_config``);
 * a scheduler factory, ``make(optimizer) -> scheduler`` (a torch scheduler or a
   timm-style one), or several: a list, or a mapping of label -> factory (every value
@@ -13,7 +15,8 @@ same options, and hands both to :func:`load`:
   caller's own code, run in the caller's process: no trust needed.
 
 The options mirror the command line (``steps``, ``device``, ``sweep``, ``force``,
-``trust``), plus what a factory needs (``optimizer``, ``like``, ``label``, ``interval``,
+``trust``; ``kind``, ``dataset_size``, ``world_size`` for framework files: ``--from``,
+``--dataset-size``, ``--world-size``), plus what a factory needs (``optimizer``, ``like``, ``label``, ``interval``,
 ``steps_per_epoch``, ``metric``). An option that means nothing for the source given is
 a ``TypeError``, as an unknown keyword is: it is a mistake in the calling code. Bad
 *values* are :class:`~lrviz.errors.LrvizError`, with the messages and key paths of the CLI.
@@ -30,6 +33,8 @@ from lrviz.spec import Config
 
 if TYPE_CHECKING:
     from torch.optim import Optimizer
+
+    from lrviz.sources import Loaded
 
 #: ``make(optimizer) -> scheduler``: a function of the user's that builds their scheduler.
 SchedulerFactory = Callable[["Optimizer"], Any]
@@ -53,7 +58,9 @@ class Options(TypedDict, total=False):
     ``"params.gamma=0.1,0.5"``, or a list of those), ``force`` (more than 64 swept
     schedules), ``trust`` (a config that imports code), ``jobs`` (worker processes: 1,
     the default, runs in this process; None uses every core, as the CLI does; a factory
-    always runs in the caller's process).
+    always runs in the caller's process). For a framework file: ``kind`` (``lrviz``,
+    ``hf``, ``timm``, ``torchvision``; default: told from its keys), ``dataset_size``
+    and ``world_size`` (what the file does not hold).
     For factories: ``optimizer`` (``{"name": "AdamW", "lr": 3e-4, "param_groups": [...]}``
     or a name), ``like`` (a real optimizer to copy), ``label``, ``interval`` ("step" or
     "epoch"), ``steps_per_epoch``, ``metric`` (for ReduceLROnPlateau, as in a config).
@@ -64,6 +71,9 @@ class Options(TypedDict, total=False):
     sweep: Mapping[str, Sequence[Any]] | Sequence[str] | str | None
     force: bool
     trust: bool
+    kind: str | None
+    dataset_size: int | None
+    world_size: int | None
     optimizer: Mapping[str, Any] | str | None
     like: Optimizer | None
     label: str | None
@@ -74,7 +84,8 @@ class Options(TypedDict, total=False):
 
 #: Options for each kind of source; an option of the other kind is refused, saying why.
 COMMON = ("steps", "device")
-FOR_CONFIGS = ("sweep", "force", "trust", "jobs")
+FOR_CONFIGS = ("sweep", "force", "trust", "jobs", "kind", "dataset_size", "world_size")
+FOR_FILES = ("kind", "dataset_size", "world_size")
 FOR_FACTORIES = ("optimizer", "like", "label", "interval", "steps_per_epoch", "metric")
 OPTIONS = COMMON + FOR_CONFIGS + FOR_FACTORIES
 
@@ -102,8 +113,11 @@ def factories_of(source: Any) -> list[tuple[str | None, SchedulerFactory]] | Non
     return None
 
 
-def load(source: Source, options: Mapping[str, Any]) -> Config:
-    """The validated (and sweep-expanded) config of ``source`` under ``options``."""
+def load(source: Source, options: Mapping[str, Any]) -> Loaded:
+    """The validated (and sweep-expanded) config of ``source`` under ``options``, with a
+    framework file's plan (its step arithmetic; None for any other source)."""
+    from lrviz.sources import Loaded
+
     given = {k: v for k, v in options.items() if v is not None and not (k in ("force", "trust") and v is False)}
     factories = factories_of(source)
     if factories is not None:
@@ -115,10 +129,13 @@ def load(source: Source, options: Mapping[str, Any]) -> Config:
             if len(factories) != 1:
                 raise TypeError("label= names the schedule of one factory; give several as a mapping {label: factory}")
             factories = [(label, factories[0][1])]
-        return validate_factories(factories, **given)
+        return Loaded(validate_factories(factories, **given))
     _refuse(given, FOR_FACTORIES, "scheduler factories", "a config")
-    config = _config(source, given)
-    return _swept(config, given.get("sweep"), bool(given.get("force")))
+    loaded = _loaded(source, given)
+    if loaded.plan is None:
+        _refuse({k: v for k, v in given.items() if k != "kind"}, FOR_FILES, "framework files", "an lrviz config")
+    config = _swept(loaded.config, given.get("sweep"), bool(given.get("force")))
+    return Loaded(config, loaded.plan)
 
 
 def _refuse(given: Mapping[str, Any], names: Sequence[str], meant_for: str, got: str) -> None:
@@ -130,10 +147,14 @@ def _refuse(given: Mapping[str, Any], names: Sequence[str], meant_for: str, got:
         )
 
 
-def _config(source: Any, given: Mapping[str, Any]) -> Config:
+def _loaded(source: Any, given: Mapping[str, Any]) -> Loaded:
+    from lrviz.sources import Loaded, load_source
     from lrviz.validate import load_config
 
     steps, device, trust = given.get("steps"), given.get("device"), bool(given.get("trust"))
+    if not isinstance(source, (str, os.PathLike)):
+        what = "a loaded Config" if isinstance(source, Config) else f"a {type(source).__name__}, not a path"
+        _refuse(given, FOR_FILES, "framework files", what)
     if isinstance(source, Config):
         if steps is not None:
             raise LrvizError(
@@ -143,14 +164,22 @@ def _config(source: Any, given: Mapping[str, Any]) -> Config:
                 file=source.file,
             )
         if device is None:
-            return source
+            return Loaded(source)
         from lrviz.validate.checks import check_device
 
-        return source.replace(device=check_device(device))
+        return Loaded(source.replace(device=check_device(device)))
     if isinstance(source, (str, os.PathLike)):
-        return load_config(source, trust=trust, steps=steps, device=device)
+        return load_source(
+            source,
+            kind=given.get("kind"),
+            dataset_size=given.get("dataset_size"),
+            world_size=given.get("world_size"),
+            trust=trust,
+            steps=steps,
+            device=device,
+        )
     if isinstance(source, Mapping):
-        return load_config(dict(source), trust=trust, steps=steps, device=device)
+        return Loaded(load_config(dict(source), trust=trust, steps=steps, device=device))
     raise TypeError(
         "source must be a config path, a config mapping, a loaded Config, a scheduler factory "
         f"make(optimizer) -> scheduler, or a list or mapping of factories; got {type(source).__name__}"

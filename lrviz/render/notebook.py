@@ -31,9 +31,10 @@ MAX_CHANGES = 12
 CSS_DPI = 96
 
 
-def options_for(result: Result) -> PlotOptions:
-    """The options ``lrviz plot`` would use for this result (its config's ``plot:`` block)."""
-    return PlotOptions.resolve(result.config.plot)
+def options_for(result: Result, *, subtitle: str | None = None) -> PlotOptions:
+    """The options ``lrviz plot`` would use for this result (its config's ``plot:`` block; a
+    framework file's arithmetic as ``subtitle``)."""
+    return PlotOptions.resolve(result.config.plot, subtitle=subtitle)
 
 
 def png(result: Result, options: PlotOptions | None = None) -> bytes:
