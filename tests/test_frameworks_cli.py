@@ -17,6 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from lrviz.cli import app
+from tests.conftest import REPO
 from tests.test_sources_hf import TRAINER_MISSING, train
 from tests.test_sources_timm import ARGS as TIMM_ARGS
 from tests.test_sources_timm import train_py_lrs
@@ -245,3 +246,98 @@ def test_bad_input_is_one_line_naming_the_key_and_nothing_written(tmp_path, case
     refused(cli(*args), *fragments)
     assert list(out.iterdir()) == []
     assert sorted(p.name for p in folder.iterdir()) == [name]
+
+
+# --------------------------------------------------------------------------- convert
+
+EXAMPLES = sorted(p for p in (REPO / "configs" / "frameworks").iterdir() if p.suffix in (".json", ".yaml"))
+#: Options per conversion: the examples' own facts (small ones, for speed) and a few variations.
+OPTIONS = [
+    ["--dataset-size", 5000],
+    ["--dataset-size", 777, "--world-size", 3],
+    ["--dataset-size", 3000, "--world-size", 1],
+]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=["5000", "777x3", "3000x1"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_export_of_the_converted_config_is_the_export_of_the_file(tmp_path, path, options, request):
+    """lrviz export OUT.yaml gives the values of lrviz export FILE, bit for bit (the CSV, labels included)."""
+    from lrviz.sources import detect
+
+    if detect(path) == "timm":
+        request.getfixturevalue("timm_scheduler")
+    direct = cli("export", path, *options)
+    assert direct.exit_code == 0, direct.output
+    out = tmp_path / "converted.yaml"
+    conv = cli("convert", path, *options, "-o", out)
+    assert conv.exit_code == 0, conv.output
+    assert conv.stdout.strip() == str(out)
+    text = out.read_text()
+    again = cli("export", out)
+    assert again.exit_code == 0, again.output
+    assert again.stdout == direct.stdout
+    assert len({row.split(",")[3] for row in direct.stdout.splitlines()[1:]}) > 2  # a schedule, not a flat line
+    assert "--trust" not in again.output  # hf.* / timm.* need no trust
+    # the arithmetic as comments above the config, and the config as the planner made it
+    from lrviz.parse.yamlio import parse_yaml
+    from lrviz.sources import load_source
+
+    planned = load_source(path, dataset_size=options[1], world_size=options[3] if len(options) > 2 else None).plan
+    assert planned is not None
+    assert planned.comments() in text
+    data = parse_yaml(text)
+    assert data.pop("title") == path.stem and data.pop("description") == planned.summary
+    assert data == planned.config
+
+
+def test_export_of_the_converted_example_with_its_own_facts(tmp_path):
+    """The example as the gallery draws it (its '# lrviz:' comment: 450,450 steps), converted and exported."""
+    path = REPO / "configs" / "frameworks" / "torchvision-resnet50.yaml"
+    out = tmp_path / "resnet.yaml"
+    assert cli("convert", path, "-o", out).exit_code == 0
+    direct, again = cli("export", path), cli("export", out)
+    assert direct.exit_code == again.exit_code == 0
+    assert len(direct.stdout.splitlines()) == 450_450 + 1
+    assert again.stdout == direct.stdout
+
+
+def test_convert_names_the_framework_kind_and_the_arithmetic(tmp_path):
+    path = write(tmp_path / "args.json", json.dumps(HF))
+    out = cli("convert", path, "--dataset-size", 23)  # no -o: standard output
+    assert out.exit_code == 0, out.output
+    text = out.stdout
+    assert "scheduler: hf.cosine" in text and "hf.cosine: built by the framework's own code" in text
+    assert "# updates per epoch      3  (max(ceil(6 / 2), 1)" in text  # ceil(23 / 4) = 6 batches; 2 accumulated
+    assert "# total optimizer steps  6  (ceil(2 x 3))" in text
+    assert "# warmup steps           2  (ceil(6 x 0.25)" in text
+
+
+def test_convert_output_is_a_file_or_a_folder(tmp_path):
+    path = write(tmp_path / "recipe.yaml", RECIPE)
+    folder = tmp_path / "a" / "b"  # no extension: a folder, created with its parents
+    out = cli("convert", path, "--dataset-size", 100, "-o", folder)
+    assert out.exit_code == 0, out.output
+    assert (folder / "recipe.yaml").is_file() and out.stdout.strip() == str(folder / "recipe.yaml")
+    nested = tmp_path / "c" / "d.yml"
+    assert cli("convert", path, "--dataset-size", 100, "-o", nested).exit_code == 0 and nested.is_file()
+    first = (folder / "recipe.yaml").read_bytes()
+    assert cli("convert", path, "--dataset-size", 100, "-o", folder).exit_code == 0
+    assert (folder / "recipe.yaml").read_bytes() == first  # deterministic
+    refused(cli("convert", path, "--dataset-size", 100, "-o", tmp_path / "x.json"), "x.json", ".yaml or .yml")
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.parametrize("case", ["lrviz config", "missing dataset size", "bad key"])
+def test_convert_refuses_bad_input_and_writes_nothing(tmp_path, case):
+    path = {
+        "lrviz config": lambda: REPO / "configs" / "torch" / "steplr.yaml",
+        "missing dataset size": lambda: write(tmp_path / "a.json", json.dumps(HF)),
+        "bad key": lambda: write(tmp_path / "a.json", json.dumps({**HF, "warmup_ratio": 2})),
+    }[case]()
+    fragment = {"lrviz config": "lrviz config already", "missing dataset size": "--dataset-size"}.get(
+        case, "warmup_ratio"
+    )
+    out = tmp_path / "out" / "c.yaml"
+    refused(cli("convert", path, "-o", out, *(["--dataset-size", 5] if case == "bad key" else [])), fragment)
+    assert not (tmp_path / "out").exists()

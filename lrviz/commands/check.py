@@ -7,7 +7,7 @@ per config on a terminal, one plain line per finding when piped, or JSON for CI.
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -86,25 +86,22 @@ def check(
     with cli_errors(debug):
         from lrviz.check import check_config, exit_code, validate_resume_at
 
-        cfgs = load_configs(
-            configs,
-            steps=steps,
-            device=device,
-            trust=trust,
-            kind=from_,
-            dataset_size=dataset_size,
-            world_size=world_size,
-        )
+        sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
+        cfgs = load_configs(configs, steps=steps, device=device, trust=trust, **sources)
         for cfg in cfgs:  # bad --resume-at is refused before any simulation
             validate_resume_at(cfg, resume_at)
         results = [(cfg, check_config(cfg, resume_at)) for cfg in cfgs]
         findings = [f for _, fs in results for f in fs]
         code = exit_code(findings, strict=strict)
-        if fmt is CheckFormat.json:
-            print(render_json(results, strict=strict, exit_code=code), end="")
-        else:
-            render_text(results)
+        _report(results, fmt, strict, code)
     raise typer.Exit(code)
+
+
+def _report(results: list[tuple[Config, list[Finding]]], fmt: CheckFormat, strict: bool, code: int) -> None:
+    if fmt is CheckFormat.json:
+        print(render_json(results, strict=strict, exit_code=code), end="")
+    else:
+        render_text(results)
 
 
 def render_json(results: list[tuple[Config, list[Finding]]], *, strict: bool = False, exit_code: int = 0) -> str:
