@@ -239,6 +239,14 @@ def test_a_failing_factory_is_named_and_its_exception_kept():
         lrviz.simulate(lambda o: (L.StepLR(o, 2), 10), steps=5)
 
 
+def test_a_factory_that_ignores_its_argument_is_refused():
+    """A closure over the user's optimizer would have lrviz step the user's scheduler: refused at the trial build."""
+    opt = user_sgd()
+    with pytest.raises(ConfigError, match="built its scheduler on another optimizer than the one it was given"):
+        lrviz.simulate(lambda o: L.StepLR(opt, 3), steps=10, like=opt)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.01]  # refused before a single step
+
+
 def test_torch_failing_mid_run_names_the_step():
     with pytest.raises(SimulationError, match="torch failed at step 10"):
         lrviz.simulate(lambda o: L.OneCycleLR(o, max_lr=1.0, total_steps=10), steps=20)

@@ -18,7 +18,10 @@ What the maker adds to the call, and why:
   ``updates_per_epoch`` mode, as :mod:`lrviz.registry.frameworks` does for ``timm.<sched>``:
   the scheduler's own ``t_in_epochs`` then decides which call moves the lr;
 * a ``(scheduler, epochs)`` tuple (what timm's ``create_scheduler_v2`` returns) is named
-  in the refusal, with the fix.
+  in the refusal, with the fix;
+* a scheduler built on another optimizer than the one given (a lambda closing over the
+  user's own ``optimizer`` instead of its argument) is refused: stepping it would change
+  the user's optimizer.
 """
 
 from __future__ import annotations
@@ -82,6 +85,13 @@ class Factory:
             raise ConfigError(
                 f"the scheduler factory {self.name} returned a tuple ({type(made[0]).__name__}, ...), not a "
                 "scheduler; return its first item (timm's create_scheduler_v2 returns (scheduler, epochs))",
+                key=self.key or None,
+            )
+        built_on = getattr(made.scheduler if isinstance(made, StepAdapter) else made, "optimizer", optimizer)
+        if built_on is not optimizer:
+            raise ConfigError(
+                f"the scheduler factory {self.name} built its scheduler on another optimizer than the one it was "
+                "given (a closure over your own optimizer?); build it on the factory's argument",
                 key=self.key or None,
             )
         if (
