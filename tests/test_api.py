@@ -247,6 +247,14 @@ def test_a_factory_that_ignores_its_argument_is_refused():
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.01]  # refused before a single step
 
 
+def test_plot_warns_of_what_it_cannot_draw_as_the_cli_does():
+    def to_zero(optimizer):
+        return L.LinearLR(optimizer, start_factor=1.0, end_factor=0.0, total_iters=5)
+
+    with pytest.warns(UserWarning, match=r"^to_zero: 'to_zero' has lr 0 or below at 5 steps \(first: step 5\)"):
+        lrviz.plot(to_zero, steps=10).clear()
+
+
 def test_torch_failing_mid_run_names_the_step():
     with pytest.raises(SimulationError, match="torch failed at step 10"):
         lrviz.simulate(lambda o: L.OneCycleLR(o, max_lr=1.0, total_steps=10), steps=20)

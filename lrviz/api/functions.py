@@ -95,7 +95,7 @@ def plot(
     if problems:
         import warnings
 
-        warnings.warn(f"{config.file or config.name}: {problems}", stacklevel=2)
+        warnings.warn(f"{config.file or config.title or config.name}: {problems}", stacklevel=2)
     if path is not None:
         _save(result, Path(path), opts, explicit=formats is not None)
     return as_shown(figure_for(result, opts), opts)
