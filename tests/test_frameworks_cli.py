@@ -151,6 +151,7 @@ def test_plot_puts_the_summary_under_the_title(tmp_path, layout):
     line = renderer.get_text_width_height_descent("recipe", sup.get_fontproperties(), ismath=False)[1]
     assert box.y1 <= title.y1 - line  # under the title's own line
     assert title.y0 - 1 <= box.y0  # in the room the title keeps for it (the layout counts that room)
+    assert fig.axes
     for ax in fig.axes:
         assert box.y0 >= ax.get_tightbbox(renderer).y1 - 1  # above every axes with its legend and labels
     fig.clear()
@@ -341,3 +342,22 @@ def test_convert_refuses_bad_input_and_writes_nothing(tmp_path, case):
     out = tmp_path / "out" / "c.yaml"
     refused(cli("convert", path, "-o", out, *(["--dataset-size", 5] if case == "bad key" else [])), fragment)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_readme_s_arithmetic_table_is_what_lrviz_says():
+    """The README's excerpt of the step arithmetic for the RoBERTa example: each row as lrviz works it out."""
+    import re
+
+    from lrviz.sources import load_source
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Framework files") :]
+    (block,) = re.findall(r"```text\n(.*?)```", section[: section.index("\n## ", 5)], flags=re.S)
+    loaded = load_source(REPO / "configs" / "frameworks" / "hf-roberta-mnli.json")
+    assert loaded.plan is not None
+    rows = block.strip().splitlines()
+    assert len(rows) >= 5
+    for line in rows:
+        name, value, how = re.split(r"\s{2,}", line.strip(), maxsplit=2)
+        row = loaded.plan.row(name)
+        assert (row.shown(), row.how[: len(how)]) == (value, how), line

@@ -44,6 +44,16 @@ EXPECTED_EXIT = {
     "lrviz plot configs/custom/warmup_cosine_restarts.yaml -o out --trust": 0,
     "lrviz plot configs/torch/steplr.yaml -o out --sweep params.gamma=0.1,0.5,0.9": 0,
     "lrviz plot configs/compare/warmup-lengths.yaml -o out --sweep params.schedulers.0.params.start_factor=0.01,0.1": 0,
+    # framework files
+    "lrviz show configs/frameworks/hf-roberta-mnli.json": 0,
+    "lrviz plot configs/frameworks/hf-llama-sft-recipe.yaml -o out": 0,
+    "lrviz plot configs/frameworks/torchvision-resnet50.yaml -o out --dataset-size 50000 --world-size 2": 0,
+    "lrviz export configs/frameworks/hf-roberta-mnli.json --format json -o out/roberta.json": 0,
+    "lrviz check configs/frameworks/hf-llama-sft-recipe.yaml": 0,
+    "lrviz convert configs/frameworks/hf-roberta-mnli.json -o out/roberta.yaml": 0,
+    "lrviz export out/roberta.yaml -o out/roberta.csv": 0,
+    "lrviz plot configs/frameworks/hf-roberta-mnli.json configs/frameworks/hf-llama-sft-recipe.yaml "
+    "--combine finetunes -o out": 0,
 }
 
 

@@ -63,6 +63,7 @@ def test_the_options_steps_and_device_apply_to_a_framework_file(tmp_path):
     loaded = load_source(path, dataset_size=23, steps=5, device="cpu")
     assert loaded.config.steps == 5
     assert loaded.plan is not None and loaded.plan.row("total optimizer steps").value == 12  # the arithmetic stays
+    assert loaded.plan.row("note").value == "--steps 5: the run shown is not the 12 planned"
 
 
 def test_facts_come_from_a_comment_and_options_override_it(tmp_path):
@@ -72,8 +73,11 @@ def test_facts_come_from_a_comment_and_options_override_it(tmp_path):
     assert loaded.plan.row("examples").value == 23 and loaded.plan.row("world size").value == 2
     # ceil(23 / 4) = 6 batches; even_batches over 2 processes: 3 each
     assert loaded.config.steps_per_epoch == 3
+    assert loaded.plan.row("examples").how == "the file's '# lrviz:' comment (--dataset-size overrides it)"
+    assert loaded.plan.row("world size").how == "the file's '# lrviz:' comment (--world-size overrides it)"
     over = load_source(path, dataset_size=40, world_size=1)
     assert over.plan is not None and over.plan.row("examples").value == 40 and over.config.steps_per_epoch == 10
+    assert over.plan.row("examples").how == "--dataset-size"
 
 
 def test_json_facts_live_in_a_sidecar(tmp_path):

@@ -99,6 +99,15 @@ SizeOpt = Annotated[
     str | None,
     typer.Option("--size", metavar="W,H", help="Figure size W,H in inches, e.g. 7,4.2. Default: per layout and style."),
 ]
+CombineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--combine",
+        metavar="NAME",
+        help="Draw every schedule of every CONFIG into one figure, OUTDIR/NAME.<format> (labels a file shares "
+        "with another get its name); the files' plot: blocks are not read.",
+    ),
+]
 DpiOpt = Annotated[
     int | None, typer.Option("--dpi", metavar="N", help="Resolution of PNG files, in dots per inch (default 150).")
 ]
@@ -119,6 +128,7 @@ def plot(
     dpi: DpiOpt = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
+    combine: CombineOpt = None,
     from_: FromOpt = None,
     dataset_size: DatasetSizeOpt = None,
     world_size: WorldSizeOpt = None,
@@ -132,6 +142,7 @@ def plot(
     block; the command line wins. Files are written atomically and are byte-identical
     from run to run. A framework file (TrainingArguments, timm args.yaml, torchvision
     recipe) is drawn as that framework runs it, its step arithmetic under the title.
+    --combine NAME draws every file's schedules into one figure instead.
 
     Example: lrviz plot configs/torch/steplr.yaml -o out --format png --format svg
     """
@@ -141,17 +152,8 @@ def plot(
         folder = outdir if outdir is not None else Path(".")
         if not folder.is_dir():
             raise LrvizError(f"output folder {str(folder)!r} does not exist or is not a folder; create it first")
-        loaded = load_sources(
-            configs,
-            steps=steps,
-            device=device,
-            trust=trust,
-            sweep=sweep,
-            force=force,
-            kind=from_,
-            dataset_size=dataset_size,
-            world_size=world_size,
-        )
+        sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
+        loaded = load_sources(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
         overrides = dict(
             layout=_value(layout),
             yscale=_value(yscale),
@@ -162,8 +164,10 @@ def plot(
             dpi=dpi,
             formats=[_value(f) for f in formats] if formats else None,
         )
-        plans = _plans(configs, loaded, folder, overrides)
-        _simulate_and_write(plans, folder)
+        if combine is not None:
+            _combine(configs, loaded, folder, combine, overrides)
+        else:
+            _simulate_and_write(_plans(configs, loaded, folder, overrides), folder)
 
 
 #: The library's names of plot options -> this command's flags, so an error names what was typed.
@@ -232,3 +236,44 @@ def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], folder: P
             raise exc.located(file=str(path)) from None
         for written in written_paths:
             print(written)
+
+
+def _combine(configs: list[Path], loaded: list[Loaded], folder: Path, name: str, overrides: dict[str, Any]) -> None:
+    """--combine NAME: every schedule of every file in one figure, FOLDER/NAME.<format>."""
+    from lrviz.errors import LrvizError
+    from lrviz.progress import progress_bar
+    from lrviz.render.combine import combine, steps_per_epoch
+    from lrviz.render.plot import value_problems, write_plots
+    from lrviz.simulate import simulate_configs
+    from lrviz.validate import PlotOptions
+
+    if not name.strip():
+        raise LrvizError("--combine needs a name for the figure's file, e.g. --combine runs")
+    stems = [path.stem for path in configs]
+    subtitle = "\n".join(f"{stem}: {one.summary}" for stem, one in zip(stems, loaded, strict=True) if one.summary)
+    try:
+        opts = PlotOptions.resolve(
+            None, **{**overrides, "title": overrides["title"] or name}, subtitle=subtitle or None
+        )
+    except LrvizError as exc:
+        exc.key = FLAGS.get(exc.key or "", exc.key)
+        raise
+    total = sum(one.config.steps * len(one.config.schedules) for one in loaded)
+    with progress_bar(total) as progress:
+        simulated = simulate_configs([one.config for one in loaded], jobs=None, progress=progress)
+    named = list(zip(stems, simulated, strict=True))
+    if opts.x == "epoch" and steps_per_epoch(named) is None:
+        raise LrvizError(
+            "--x epoch needs one steps_per_epoch for all files; they have "
+            + ", ".join(f"{stem} {r.config.steps_per_epoch:,}" for stem, r in named),
+            key="--x",
+        )
+    result = combine(named, title=opts.title or name)
+    problems = value_problems(result, opts.yscale)
+    if problems:
+        err(f"warning: {name}: {problems}")
+    for t in result.trajectories:
+        for w in t.warnings:
+            err(f"warning: {name}: {t.label}: torch: {w}")
+    for written in write_plots(result, folder, name, opts):
+        print(written)

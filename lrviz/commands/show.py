@@ -98,7 +98,7 @@ def arithmetic_table(plan: Plan) -> Table:
         show_lines=False,
     )
     table.add_column("", style="bold", no_wrap=True)
-    table.add_column("value", justify="right", overflow="fold")
+    table.add_column("value", justify="right", overflow="fold", max_width=32)
     table.add_column("how", overflow="fold")
     for name, value, how in plan.table():
         table.add_row(escape(name), escape(value), escape(how))

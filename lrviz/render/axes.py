@@ -122,6 +122,7 @@ def fill(ax: Axes, lines: list[Line2D], arrays: list[np.ndarray], plan: Plan, co
     if columns is None:
         columns = max(1, math.ceil(ax.get_window_extent().width)) * OVERSAMPLE
     for line, values in zip(lines, arrays, strict=True):
-        idx = envelope_indices(values, columns)
+        # a shorter run (a file of fewer steps beside others) keeps the columns of the whole axes
+        idx = envelope_indices(values, columns, span=plan.n)
         x = idx / plan.scale if plan.scale != 1 else idx.astype(np.float64)
         line.set_data(x, values[idx])

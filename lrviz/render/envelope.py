@@ -49,12 +49,15 @@ def column_starts(n: int, columns: int) -> np.ndarray:
     return np.unique(starts)  # drops empty columns when n - 1 < columns
 
 
-def envelope_indices(values: np.ndarray, columns: int) -> np.ndarray:
+def envelope_indices(values: np.ndarray, columns: int, span: int | None = None) -> np.ndarray:
     """Sorted indices of the points to draw so a line covers the same pixels as ``values``.
 
     Per pixel column: the first and last point, the minimum and maximum (NaN
     ignored), and the first NaN if the column has one, so that a gap in the data
     stays a gap. When there are few points per column, every index is returned.
+    ``span``: the number of points the ``columns`` span when it is more than this
+    line has (a shorter run beside a longer one): the line keeps the pixel columns
+    of that width and covers only its share of them.
     """
     import numpy as np
 
@@ -63,10 +66,15 @@ def envelope_indices(values: np.ndarray, columns: int) -> np.ndarray:
         raise ValueError("envelope_indices expects one line (a 1-D array)")
     n = values.shape[0]
     columns = max(1, int(columns))
-    if n <= MIN_POINTS_PER_COLUMN * columns:
-        return np.arange(n, dtype=np.int64)
-
-    starts = column_starts(n, columns)
+    if span is not None and span > n:
+        starts = column_starts(span, columns)
+        starts = starts[starts < n]
+        if n <= MIN_POINTS_PER_COLUMN * len(starts):
+            return np.arange(n, dtype=np.int64)
+    else:
+        if n <= MIN_POINTS_PER_COLUMN * columns:
+            return np.arange(n, dtype=np.int64)
+        starts = column_starts(n, columns)
     ends = np.append(starts[1:], n)
     has_nan = bool(np.isnan(values.min()))  # a min is NaN iff some value is: one pass, no mask
     if has_nan:

@@ -82,7 +82,7 @@ def _titles(fig: Figure, title: str, subtitle: str | None) -> None:
     title_points = FontProperties(size=matplotlib.rcParams["figure.titlesize"]).get_size_in_points()
     points = title_points * 0.72
     chars = max(20, int(fig.get_figwidth() * 72 * 0.94 / (points * 0.55)))
-    lines = textwrap.wrap(subtitle, width=chars) or [subtitle]
+    lines = [wrapped for part in subtitle.splitlines() for wrapped in (textwrap.wrap(part, width=chars) or [part])]
     blank = math.ceil(len(lines) * points / title_points)
     sup = fig.suptitle("\n".join([title or " ", *[" "] * blank]))
     fig.add_artist(

@@ -70,7 +70,7 @@ def plan_series(result: Result, opts: PlotOptions, style: Style) -> Plan:
     from lrviz.styles import GROUP_LINESTYLES, MARKERS, SHORT_RUN
 
     trajs = result.trajectories
-    n = trajs[0].steps if trajs else result.config.steps
+    n = max(t.steps for t in trajs) if trajs else result.config.steps  # runs of several files may differ
     epoch = opts.x == "epoch"
     plan = Plan(
         n=n,

@@ -18,7 +18,7 @@ The facts a framework file does not hold come from the caller (``dataset_size``,
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from lrviz.errors import ConfigError, LrvizError
 from lrviz.parse.yamlio import parse_yaml, read_text
 from lrviz.sources.facts import FileFacts, facts_for
 from lrviz.sources.files import KINDS, detect, parse_json
-from lrviz.sources.plan import Plan
+from lrviz.sources.plan import Plan, Row
 
 if TYPE_CHECKING:
     from lrviz.spec import Config
@@ -132,10 +132,11 @@ def _framework(
 
     source = str(file)
     mapping = expect_mapping(data, source)
-    if dataset_size is None and facts is not None:
-        dataset_size = facts.dataset_size
-    if world_size is None and facts is not None:
-        world_size = facts.world_size
+    from_file: dict[str, str] = {}  # row -> the option that would override the file's comment
+    if dataset_size is None and facts is not None and facts.dataset_size is not None:
+        dataset_size, from_file["examples"] = facts.dataset_size, "--dataset-size"
+    if world_size is None and facts is not None and facts.world_size is not None:
+        world_size, from_file["world size"] = facts.world_size, "--world-size"
     planned = plan(
         mapping,
         kind=kind,
@@ -147,4 +148,10 @@ def _framework(
         config = load_config(planned.config, trust=trust, steps=steps, device=device)
     except LrvizError as exc:
         raise exc.located(file=source) from None
+    for i, row in enumerate(planned.rows):  # say where a fact came from: the file's comment, not an option
+        if row.name in from_file:
+            planned.rows[i] = replace(row, how=f"the file's '# lrviz:' comment ({from_file[row.name]} overrides it)")
+    total = planned.row("total optimizer steps").value
+    if steps is not None and steps != total:
+        planned.rows.append(Row("note", f"--steps {steps:,}: the run shown is not the {total:,} planned"))
     return Loaded(config.replace(source=file), planned)

@@ -85,6 +85,18 @@ def _title(value: Any, key: str, bad: _Error) -> str:
         raise bad(exc.message, key) from None
 
 
+def _subtitle(value: Any, key: str, bad: _Error) -> str:
+    """Lines under the title: a framework file's arithmetic, one line per file of a combined figure."""
+    if not isinstance(value, str):
+        raise bad(f"expected text, got {describe(value)}", key)
+    if len(value) > 2000:
+        raise bad("a subtitle must have at most 2000 characters", key)
+    try:
+        return math_text(value, key)
+    except ConfigError as exc:
+        raise bad(exc.message, key) from None
+
+
 def _style(value: Any, key: str, bad: _Error) -> str:
     if isinstance(value, str) and value in STYLES:
         return value
@@ -120,7 +132,7 @@ _CHECKS: dict[str, Callable[[Any, str, _Error], Any]] = {
     "size": _size,
     "dpi": _dpi,
     "formats": _formats,
-    "subtitle": _title,
+    "subtitle": _subtitle,
 }
 
 
