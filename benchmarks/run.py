@@ -547,10 +547,11 @@ if which == "bare":
         step()
     print(json.dumps({"recorded_bytes": 0, "peak_mib": peak_mib()}))
 elif which == "lrviz":
-    import lrviz.simulate, lrviz.validate
+    from lrviz.simulate import simulate
+    import lrviz.validate
     cfg = lrviz.validate.load_config({"steps": n, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9,
                                     "param_groups": [{"lr": 0.1}, {"lr": 0.01}]}, **spec})
-    t = lrviz.simulate.simulate(cfg).trajectories[0]
+    t = simulate(cfg).trajectories[0]
     print(json.dumps({"recorded_bytes": t.lr.nbytes + (t.momentum.nbytes if t.momentum is not None else 0),
                       "peak_mib": peak_mib()}))
 else:  # imports and one optimizer only: the floor both sides share

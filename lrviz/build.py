@@ -38,7 +38,7 @@ def build_optimizer(config: Config, device: str) -> Optimizer:
     import torch
 
     spec = config.optimizer
-    cls = torch_optimizers()[spec.name]
+    cls = spec.cls or torch_optimizers()[spec.name]
     groups = []
     for g in spec.param_groups:
         param = torch.zeros(DUMMY_SHAPE, device=device, requires_grad=True)
@@ -82,7 +82,12 @@ def build(config: Config, schedule: Schedule, device: str) -> tuple[Any, Any, li
 
 
 def fresh(value: Any) -> Any:
-    """A copy of the containers in a validated value, so no two builds share a list torch may keep."""
+    """A copy of the containers (and tensors) in a validated value, so no two builds share
+    a list torch may keep or a tensor lr a scheduler fills in place (``like=`` copies those)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
     if isinstance(value, dict):
         return {k: fresh(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -46,7 +46,7 @@ def resolved_config(result: Result) -> dict[str, Any]:
     from lrviz.registry.torch_classes import torch_optimizers, torch_schedulers
 
     cfg = result.config
-    opt_cls = torch_optimizers()[cfg.optimizer.name]
+    opt_cls = cfg.optimizer.cls or torch_optimizers()[cfg.optimizer.name]
     opt_defaults = {
         name: p.default
         for name, p in inspect.signature(opt_cls.__init__).parameters.items()

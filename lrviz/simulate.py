@@ -23,6 +23,7 @@ from lrviz.step import Record, advance
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
     from lrviz.spec import Config, Schedule
 
@@ -71,6 +72,103 @@ class Result:
     @property
     def steps_per_epoch(self) -> int:
         return self.config.steps_per_epoch
+
+    @property
+    def labels(self) -> list[str]:
+        return [t.label for t in self.trajectories]
+
+    def trajectory(self, label: str | int | None = None) -> Trajectory:
+        """One schedule's trajectory, by label or index; None: the only one."""
+        if label is None:
+            if len(self.trajectories) != 1:
+                raise LrvizError(
+                    f"this result has {len(self.trajectories)} schedules; name one: {_choices(self.labels)}",
+                    key="label",
+                )
+            return self.trajectories[0]
+        if isinstance(label, int) and not isinstance(label, bool):
+            if -len(self.trajectories) <= label < len(self.trajectories):
+                return self.trajectories[label]
+        else:
+            for t in self.trajectories:
+                if t.label == label:
+                    return t
+        raise LrvizError(f"no schedule {label!r}; this result has {_choices(self.labels)}", key="label")
+
+    def lr(self, label: str | int | None = None, group: str | int | None = None) -> np.ndarray:
+        """Group ``group``'s lr at every optimizer step of schedule ``label``: a (steps,) float64 array.
+
+        Each may be a name or an index; None means the only one. A view of the recorded
+        values, not a copy.
+        """
+        t = self.trajectory(label)
+        return t.lr[:, _group_index(t, group)]
+
+    def momentum(self, label: str | int | None = None, group: str | int | None = None) -> np.ndarray | None:
+        """Like :meth:`lr` for the momentum (beta1 for Adam-like optimizers); None when there is none."""
+        t = self.trajectory(label)
+        j = _group_index(t, group)
+        return None if t.momentum is None else t.momentum[:, j]
+
+    def to_frame(self) -> pd.DataFrame:
+        """A long-form pandas DataFrame with the columns of ``lrviz export``'s CSV.
+
+        ``schedule``, ``group`` (pandas' text dtype), ``step`` (int64), ``lr`` and ``momentum``
+        (float64; NaN where the optimizer has no momentum, where the CSV is empty), one
+        row per schedule, group and step, in the CSV's order. Needs pandas
+        (``pip install 'lrviz[pandas]'``).
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                f"Result.to_frame() needs pandas, which is not importable ({exc}); install it with: "
+                "pip install 'lrviz[pandas]'"
+            ) from exc
+        import numpy as np
+
+        parts = []
+        for t in self.trajectories:
+            for j, group in enumerate(t.groups):
+                n = t.steps
+                momentum = t.momentum[:, j] if t.momentum is not None else np.full(n, np.nan)
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "schedule": [t.label] * n,
+                            "group": [group] * n,
+                            "step": np.arange(n, dtype=np.int64),
+                            "lr": t.lr[:, j].copy(),
+                            "momentum": momentum.copy(),
+                        }
+                    )
+                )
+        if not parts:
+            return pd.DataFrame({c: [] for c in FRAME_COLUMNS})
+        return pd.concat(parts, ignore_index=True)
+
+
+#: The columns of :meth:`Result.to_frame`: those of ``lrviz export``'s CSV (tests keep them equal).
+FRAME_COLUMNS = ("schedule", "group", "step", "lr", "momentum")
+
+
+def _choices(names: list[str]) -> str:
+    return ", ".join(repr(n) for n in names) + " (or an index)"
+
+
+def _group_index(t: Trajectory, group: str | int | None) -> int:
+    if group is None:
+        if len(t.groups) != 1:
+            raise LrvizError(
+                f"{t.label!r} has {len(t.groups)} param groups; name one: {_choices(t.groups)}", key="group"
+            )
+        return 0
+    if isinstance(group, int) and not isinstance(group, bool):
+        if -len(t.groups) <= group < len(t.groups):
+            return group % len(t.groups)
+    elif group in t.groups:
+        return t.groups.index(group)
+    raise LrvizError(f"no param group {group!r}; {t.label!r} has {_choices(t.groups)}", key="group")
 
 
 def resolve_device(name: str) -> str:

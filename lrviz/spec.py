@@ -106,6 +106,8 @@ class OptimizerSpec:
     kwargs: dict[str, Any]
     param_groups: list[dict[str, Any]]  # each: {"name": str, **overrides}
     notes: tuple[Note, ...] = ()
+    #: The class, when it is not ``torch.optim.<name>`` (a copy of a user's optimizer, ``like=``).
+    cls: type[Any] | None = None
 
 
 @dataclass

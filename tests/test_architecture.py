@@ -51,7 +51,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("simulate", ("lrviz.simulate",)),
     ("outputs", ("lrviz.render.", "lrviz.export", "lrviz.check.")),
     ("gallery", ("lrviz.gallery.",)),
-    ("interfaces", ("lrviz.cli", "lrviz.__main__", "lrviz.commands.", "lrviz")),
+    ("interfaces", ("lrviz.cli", "lrviz.__main__", "lrviz.commands.", "lrviz.api.", "lrviz")),
 ]
 MAX_MODULE_LINES = 400
 #: Lines of a function's code, from its first statement after the docstring to its end. The

@@ -162,3 +162,29 @@ def test_help_shows_types_as_people_read_them():
         for noise in ("<bool>", "<list[", "<path>", "<str>", "<int", "<text|", "<png|"):
             assert noise not in text, f"lrviz {' '.join(args)} --help shows {noise}"
     assert re.search(r"--format\s+-f\s+png\|svg\|pdf", tool.help_text(["plot"]))  # columns widen with options
+
+
+# --------------------------------------------------------------------------- the Python section
+
+PYTHON_SECTION = README[README.index("## From Python") :]
+PYTHON_SECTION = PYTHON_SECTION[: PYTHON_SECTION.index("\n## ", 4)]
+PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", PYTHON_SECTION, flags=re.S)
+
+
+def test_every_python_block_of_the_from_python_section_runs(scratch, capsys):
+    """In order, in one namespace, as a reader pastes them into a notebook; their own asserts check values."""
+    assert len(PYTHON_BLOCKS) >= 3
+    namespace: dict = {"__name__": "__readme__"}
+    ran = 0
+    for block in PYTHON_BLOCKS:
+        exec(compile(block, "README.md (From Python)", "exec"), namespace)
+        ran += 1
+    assert ran == len(PYTHON_BLOCKS)
+    for name in ("schedule.png", "steplr.csv", "steplr.svg"):
+        assert (scratch / name).stat().st_size > 0, name
+    csv_cli = CliRunner().invoke(app, ["export", "configs/torch/steplr.yaml"]).stdout
+    assert (scratch / "steplr.csv").read_text() == csv_cli
+    assert namespace["compared"].labels == ["warmup + cosine", "one cycle"]
+    assert list(namespace["frame"].columns) == ["schedule", "group", "step", "lr", "momentum"]
+    printed = capsys.readouterr().out  # the error block's message, as the CLI prints it
+    assert "params.step_sise: unknown parameter 'step_sise' (did you mean step_size?)" in printed

@@ -182,12 +182,13 @@ def test_debug_adds_the_traceback(tmp_path):
 
 
 def test_a_bug_in_lrviz_is_exit_70_in_one_line(tmp_path, monkeypatch):
-    import lrviz.simulate
+    import importlib
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(lrviz.simulate, "simulate", broken)
+    # the module (`lrviz.simulate` itself is the API's function)
+    monkeypatch.setattr(importlib.import_module("lrviz.simulate"), "simulate", broken)
     cfg = write(tmp_path / "ok.yaml", STEPLR)
     result = cli("export", cfg)
     assert result.exit_code == 70
