@@ -153,13 +153,15 @@ def draw(path: Path, shown: str, options: dict[str, Any], *, cache_dir: Path, tr
     from lrviz.simulate import simulate
     from lrviz.validate import PlotOptions, apply_sweeps, load_config
 
-    config = apply_sweeps(load_config(path, trust=trust), [], force=False)
     plot = {k: options[k] for k in ("layout", "yscale", "x") if options.get(k) is not None}
     try:
+        config = apply_sweeps(load_config(path, trust=trust), [], force=False)
         plot_options = PlotOptions.resolve(config.plot, **plot)
-    except LrvizError as exc:
-        raise exc.located(file=shown) from None
-    figure = render_bytes(simulate(config, jobs=1), fmt, plot_options)
+        figure = render_bytes(simulate(config, jobs=1), fmt, plot_options)
+    except LrvizError as exc:  # named as the docs name it, not by its absolute path
+        if exc.file is None or Path(exc.file).resolve() == path.resolve():
+            exc.file = shown
+        raise
     inputs = {str(p): _sha256(p) for p in _inputs(config)}
     cache_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(image, figure)  # the image first: a manifest never points at nothing

@@ -62,7 +62,9 @@ def test_every_input_is_declared_described_and_used_and_every_reference_declared
     for expression in _expressions(ACTION):
         used |= set(re.findall(r"\binputs\.([\w-]+)", expression))
     assert used == declared, (used, declared)
-    for name, spec in ACTION["inputs"].items():
+    inputs = ACTION["inputs"]
+    assert len(inputs) >= 4
+    for name, spec in inputs.items():
         assert spec["description"] and isinstance(spec.get("default", ""), str), name
     assert ACTION["inputs"]["trust"]["default"] == "false"  # importing code is opt-in
     assert ACTION["inputs"]["check"]["default"] == "false"

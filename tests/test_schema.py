@@ -210,10 +210,35 @@ def test_values_torch_takes_beyond_its_annotations_validate():
         },
         {"steps": 20, "scheduler": "LambdaLR", "params": {"lr_lambda": "0.9 ** epoch"}, "device": "CUDA:0"},
     ]
+    assert len(taken) == 4
     for data in taken:
         assert errors(data) == [], data
         cfg = load_config({**data, "device": "cpu"})
         assert cfg.schedules, data
+
+
+def test_keys_lrviz_reads_as_not_given_when_null_validate():
+    """A null title, label, optimizer, param_groups, metric (not for ReduceLROnPlateau), plot option, sweep."""
+    data = {
+        "title": None,
+        "description": None,
+        "steps": 20,
+        "optimizer": None,
+        "schedules": [{"label": None, "scheduler": "StepLR", "params": {"step_size": 5}, "metric": None}],
+        "plot": {"layout": None, "dpi": None},
+        "sweep": None,
+    }
+    cfg = load_config(data)
+    assert cfg.title is None and cfg.schedules[0].label == "StepLR"
+    assert errors(data) == []
+    grouped = {"steps": 20, "optimizer": {"name": "AdamW", "param_groups": None}, "scheduler": "StepLR",
+               "params": {"step_size": 5}}  # fmt: skip
+    load_config(grouped)
+    assert errors(grouped) == []
+    plateau = {"steps": 20, "scheduler": "ReduceLROnPlateau", "metric": None}  # refused: it needs one
+    with pytest.raises(LrvizError):
+        load_config(plateau)
+    assert errors(plateau) != []
 
 
 def test_every_case_torch_takes_in_the_issue_11_suite_validates():

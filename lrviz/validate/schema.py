@@ -37,6 +37,9 @@ DRAFT = "http://json-schema.org/draft-07/schema#"
 OPEN_KINDS = {"import": {"pattern": "^[^:]+:[^:]+$", "description": "module:Name or file.py:Name (needs --trust)"}}
 
 TEXT: Schema = {"type": ["string", "number"]}
+#: Keys whose null lrviz reads as "not given" (a title, a label, the optimizer, a plot option...).
+OPTIONAL_TEXT: Schema = {"type": ["string", "number", "null"]}
+NOT_NULL: Schema = {"not": {"type": "null"}}
 COUNT: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_STEPS}
 
 
@@ -44,6 +47,16 @@ def choice(values: tuple[str, ...] | list[str], description: str = "") -> Schema
     """One of ``values``, as validation compares them (stripped, any case); the enum is what editors offer."""
     loose = "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in v) for v in values)
     out: Schema = {"anyOf": [{"enum": list(values)}, {"type": "string", "pattern": rf"^\s*(?:{loose})\s*$"}]}
+    return {**out, "description": description} if description else out
+
+
+def nullable(schema: Schema) -> Schema:
+    """``schema`` or null (what validation reads as a key not given); {} stays {}."""
+    if not schema:
+        return schema
+    description = schema.get("description")
+    inner = {k: v for k, v in schema.items() if k != "description"}
+    out: Schema = {"anyOf": [inner, {"type": "null"}]}
     return {**out, "description": description} if description else out
 
 
@@ -103,11 +116,11 @@ def _metric_rules() -> list[Schema]:
     return [
         {
             "if": {"properties": {"scheduler": {"const": "ReduceLROnPlateau"}}, "required": ["scheduler"]},
-            "then": {"required": ["metric"]},
+            "then": {"required": ["metric"], "properties": {"metric": NOT_NULL}},
         },
         {
             "if": {"properties": {"scheduler": {"enum": others}}, "required": ["scheduler"]},
-            "then": {"not": {"required": ["metric"]}},
+            "then": {"not": {"required": ["metric"], "properties": {"metric": NOT_NULL}}},
         },
     ]
 
@@ -145,11 +158,16 @@ def _metric() -> Schema:
 
 def _schedule_properties() -> dict[str, Schema]:
     known: dict[str, Schema] = {
-        "label": {**TEXT, "minLength": 1, "maxLength": 200, "description": "Legend label (default: the scheduler)."},
+        "label": {
+            **OPTIONAL_TEXT,
+            "minLength": 1,
+            "maxLength": 200,
+            "description": "Legend label (default: the scheduler).",
+        },
         "scheduler": _ref("scheduler_name"),
         "params": {"type": ["object", "null"], "description": "The scheduler's keywords, as torch names them."},
         "interval": choice(INTERVALS, "step (default) or epoch: stepped every steps_per_epoch optimizer steps."),
-        "metric": _ref("metric"),
+        "metric": nullable(_ref("metric")),
     }
     return {k: known.get(k, {}) for k in SCHEDULE_KEYS}
 
@@ -175,7 +193,7 @@ def _optimizer() -> Schema:
         body = {
             "properties": {
                 "name": {"const": name},
-                "param_groups": {"type": "array", "minItems": 1, "maxItems": MAX_GROUPS, "items": group},
+                "param_groups": nullable({"type": "array", "minItems": 1, "maxItems": MAX_GROUPS, "items": group}),
                 **keywords,
             },
             "additionalProperties": False,
@@ -188,7 +206,7 @@ def _optimizer() -> Schema:
         "description": "A torch.optim class and its keywords (default: SGD with lr 0.1, momentum 0.9).",
         "properties": {
             "name": {"enum": list(optimizers), "description": "A class of torch.optim (default SGD)."},
-            "param_groups": {"type": "array", "description": "Param groups: name, and keywords that differ."},
+            "param_groups": {"type": ["array", "null"], "description": "Param groups: name, and keywords that differ."},
         },
         "allOf": rules,
     }
@@ -230,7 +248,7 @@ def _plot() -> Schema:
     return {
         "type": ["object", "null"],
         "description": "Defaults for `lrviz plot` (the command line wins).",
-        "properties": {k: known.get(k, {}) for k in PLOT_KEYS},
+        "properties": {k: nullable(known.get(k, {})) for k in PLOT_KEYS},
         "additionalProperties": False,
         "not": {"required": ["format", "formats"]},
     }
@@ -252,8 +270,8 @@ def _sweep() -> Schema:
 
 def _top_properties() -> dict[str, Schema]:
     known: dict[str, Schema] = {
-        "title": {**TEXT, "description": "Figure and gallery title (default: the file name)."},
-        "description": {**TEXT, "description": "One line for the gallery."},
+        "title": {**OPTIONAL_TEXT, "description": "Figure and gallery title (default: the file name)."},
+        "description": {**OPTIONAL_TEXT, "description": "One line for the gallery."},
         "steps": {**COUNT, "description": "Optimizer steps to simulate."},
         "epochs": {**COUNT, "description": "Epochs (with steps_per_epoch) instead of steps."},
         "steps_per_epoch": {**COUNT, "description": "Optimizer steps per epoch (default 1)."},
@@ -264,7 +282,7 @@ def _top_properties() -> dict[str, Schema]:
                 {"type": "string", "pattern": r"^\s*[cC][uU][dD][aA]:[0-9]+\s*$"},
             ],
         },
-        "optimizer": _ref("optimizer"),
+        "optimizer": nullable(_ref("optimizer")),
         "schedules": {
             "type": "array",
             "minItems": 1,
