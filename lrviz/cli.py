@@ -12,7 +12,7 @@ from collections.abc import Callable
 import typer
 
 from lrviz._version import __version__
-from lrviz.commands import check, convert, export, gallery, listing, plot, show
+from lrviz.commands import check, convert, export, gallery, listing, plot, schema, show
 from lrviz.commands.help import FLAG, Command, Group
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("gallery", gallery.gallery),
     ("list", listing.list_schedulers),
     ("convert", convert.convert),
+    ("schema", schema.schema),
 ]
 for _name, _fn in COMMANDS:
     app.command(_name, cls=Command)(_fn)

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lrviz.gallery import build_gallery, write_gallery
 
@@ -27,10 +28,13 @@ REPO = Path(__file__).resolve().parent.parent
 #: Debian's `chromium` package. Tests never install it: .ci/run (and the GitHub workflow) do.
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
-#: A few real configs covering overlay, grid, momentum panel and two param groups.
+#: A few real configs covering overlay, grid, momentum panel and two param groups (four in
+#: one folder, so the contents grid has a full row).
 SAMPLE = [
     "torch/steplr.yaml",
     "torch/cycliclr.yaml",
+    "torch/exponentiallr.yaml",
+    "torch/onecyclelr.yaml",
     "seeds/000-cheatsheet.yaml",
     "compare/param-groups-backbone-head.yaml",
 ]
@@ -239,14 +243,15 @@ def test_index_html_loads_every_image_without_errors(gallery_dir, browser):
     index = gallery_dir / "index.html"
     browser.navigate(index.as_uri())
     images = browser.evaluate(IMAGES_JS)
-    expected = [f"{Path(rel).parent.as_posix()}-{Path(rel).stem}.svg" for rel in SAMPLE]
+    stems = [f"{Path(rel).parent.as_posix()}-{Path(rel).stem}" for rel in SAMPLE]
+    expected = [f"{stem}.{fmt}" for stem in stems for fmt in ("svg", "png")]  # the entry's SVG, its PNG thumbnail
     assert sorted(i["src"] for i in images) == sorted(expected)
     broken = [i for i in images if not i["complete"] or i["width"] <= 0]
     assert not broken, broken
     assert browser.errors() == []
-    # The table of contents links to every entry, and every anchor exists.
+    # The contents grid links to every entry, and every anchor exists.
     links = browser.evaluate("Array.from(document.querySelectorAll('nav a')).map(a => a.getAttribute('href'))")
-    assert len(links) == len(SAMPLE)
+    assert sorted(links) == sorted(f"#{stem}" for stem in stems)
     missing = browser.evaluate(
         "Array.from(document.querySelectorAll('nav a')).filter(a => !document.getElementById(a.hash.slice(1))).length"
     )
@@ -254,6 +259,59 @@ def test_index_html_loads_every_image_without_errors(gallery_dir, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "gallery-index.png"
     browser.screenshot(shot)
+    assert shot.stat().st_size > 10_000
+    print(f"screenshot: {shot}")
+
+
+GRID_JS = """
+Promise.all(Array.from(document.images).map(img => img.decode().then(() => true, () => false))).then(() =>
+  Array.from(document.querySelectorAll('nav .grid > li')).map(li => {
+    const img = li.querySelector('img'), a = li.querySelector('a'), r = img.getBoundingClientRect();
+    return {href: a.getAttribute('href'), src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0,
+            shown: r.width > 0 && r.height > 0, left: Math.round(r.left), top: Math.round(r.top),
+            title: li.querySelector('span').textContent, titleBelow: li.querySelector('span')
+              .getBoundingClientRect().top >= r.bottom - 1};
+  }))
+"""
+
+
+def _grid(browser, width: int) -> list[dict]:
+    browser.send(
+        "Emulation.setDeviceMetricsOverride", {"width": width, "height": 1600, "deviceScaleFactor": 1, "mobile": False}
+    )
+    return browser.evaluate(GRID_JS)
+
+
+def test_index_html_opens_on_a_grid_of_one_thumbnail_per_config(gallery_dir, browser):
+    """Issue 16: the page opens on thumbnails (title under each) linking to each entry, one per config,
+    laid out in columns that follow the window's width. The screenshot is for a person to look at."""
+    browser.navigate((gallery_dir / "index.html").as_uri())
+    try:
+        wide = _grid(browser, 1280)
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "gallery-grid.png"
+        metrics = browser.send(
+            "Page.captureScreenshot",
+            {"format": "png", "clip": {"x": 0, "y": 0, "width": 1280, "height": 900, "scale": 1}},
+        )
+        shot.write_bytes(base64.b64decode(metrics["data"]))
+        narrow = _grid(browser, 420)
+    finally:
+        browser.send("Emulation.clearDeviceMetricsOverride")
+    stems = [f"{Path(rel).parent.as_posix()}-{Path(rel).stem}" for rel in SAMPLE]
+    titles = [yaml.safe_load((REPO / "configs" / rel).read_text())["title"] for rel in SAMPLE]
+    # One rendered thumbnail per config: each the config's PNG, loaded, visible, its title under it.
+    assert len(wide) == len(SAMPLE)
+    assert sorted(t["src"] for t in wide) == sorted(f"{stem}.png" for stem in stems)
+    assert sorted(t["href"] for t in wide) == sorted(f"#{stem}" for stem in stems)
+    assert sorted(t["title"] for t in wide) == sorted(titles)
+    assert [t for t in wide if not (t["loaded"] and t["shown"] and t["titleBelow"])] == []
+    assert browser.errors() == []
+    # Responsive: several columns on a desktop window (torch/ has four thumbnails), one on a phone-sized one.
+    assert len({t["left"] for t in wide}) >= 3, wide
+    assert len({t["left"] for t in narrow}) == 1 and len({t["top"] for t in narrow}) == len(SAMPLE), narrow
+    # The grid is what the page opens on: the first row is inside the first screen.
+    assert min(t["top"] for t in wide) < 900
     assert shot.stat().st_size > 10_000
     print(f"screenshot: {shot}")
 

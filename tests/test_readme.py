@@ -62,6 +62,7 @@ EXPECTED_EXIT = {
     "lrviz export out/roberta.yaml -o out/roberta.csv": 0,
     "lrviz plot configs/frameworks/hf-roberta-mnli.json configs/frameworks/hf-llama-sft-recipe.yaml "
     "--combine finetunes -o out": 0,
+    "lrviz schema -o lrviz.schema.json": 0,
 }
 
 

@@ -88,9 +88,18 @@ header, main, nav { max-width: 1040px; margin: 0 auto; padding: 0 24px; }
 header { padding-top: 32px; }
 h1 { margin: 0 0 8px; font-size: 2rem; }
 header p, .desc, .source { color: var(--muted); }
-nav { border-bottom: 1px solid var(--line); padding-bottom: 16px; }
-nav ol, nav ul { margin: 4px 0; padding-left: 24px; }
-nav li.folder { list-style: none; margin-left: -24px; font-weight: 600; }
+nav { border-bottom: 1px solid var(--line); padding-bottom: 24px; }
+nav h3 { margin: 20px 0 8px; font-size: 1rem; color: var(--muted); font-weight: 600; }
+.grid { list-style: none; margin: 0; padding: 0; display: grid; gap: 16px;
+  grid-template-columns: repeat(auto-fill, minmax(min(100%, 220px), 1fr)); }
+.grid a { display: block; height: 100%; color: inherit; text-decoration: none; border: 1px solid var(--line);
+  border-radius: 6px; overflow: hidden; background: #fff; }
+.grid a:hover, .grid a:focus-visible { border-color: var(--link); box-shadow: 0 1px 6px rgba(9, 105, 218, 0.25); }
+.grid img { display: block; width: 100%; height: auto; aspect-ratio: 5 / 3; object-fit: contain;
+  border-bottom: 1px solid var(--line); }
+.grid span { display: block; padding: 8px 10px; font-size: 0.9rem; line-height: 1.35; overflow-wrap: anywhere; }
+.grid a:hover span { color: var(--link); }
+.top { margin-left: 8px; }
 section { border-bottom: 1px solid var(--line); padding: 24px 0; scroll-margin-top: 8px; }
 section h2 { margin: 0 0 4px; font-size: 1.35rem; }
 section h2 a { color: inherit; text-decoration: none; }
@@ -108,18 +117,43 @@ footer { max-width: 1040px; margin: 0 auto; padding: 24px; color: var(--muted); 
 """.strip()
 
 
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk, None for anything else."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _thumbnail(e: Entry) -> str:
+    """One card of the contents grid: the PNG scaled down, the title under it, a link to the entry."""
+    size = _png_size(e.images.get("png", b""))
+    dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    return (
+        f'<li><a href="#{e.stem}"><img src="{e.file_name("png")}" alt=""{dims}>'
+        f"<span>{html.escape(e.title)}</span></a></li>"
+    )
+
+
 def render_index(gallery: Gallery) -> str:
     """OUTDIR/index.html: one self-contained page (inline CSS, no scripts, no fonts or
-    CDNs; images referenced relatively), so it works from file:// and on any host."""
+    CDNs; images referenced relatively), so it works from file:// and on any host.
+
+    It opens on a grid of thumbnails, one per config under its folder's heading, each
+    linking to the config's section below (the full-size SVG, its source, the config):
+    a reader scans shapes first, as in sphinx-gallery or matplotlib's gallery. The
+    thumbnails are the PNGs (a fixed raster size the browser scales down cheaply, where
+    a long run's SVG carries thousands of points), with their pixel size written in, so
+    the page does not reflow while they load."""
     esc = html.escape
     entries = gallery.rendered
     root = gallery.config_dir_name
     toc: list[str] = []
     for folder, group in _groups(entries):
         if folder:
-            toc.append(f'<li class="folder">{esc(folder)}/</li>')
-        for e in group:
-            toc.append(f'<li><a href="#{e.stem}">{esc(e.title)}</a></li>')
+            toc.append(f"<h3>{esc(folder)}/</h3>")
+        toc.append('<ul class="grid">')
+        toc.extend(_thumbnail(e) for e in group)
+        toc.append("</ul>")
     sections: list[str] = []
     for e in entries:
         image, png = e.file_name(FORMATS[0]), e.file_name("png")
@@ -128,7 +162,8 @@ def render_index(gallery: Gallery) -> str:
             f'<section id="{e.stem}">\n'
             f'<h2><a href="#{e.stem}">{esc(e.title)}</a></h2>{desc}\n'
             f'<figure><img src="{image}" alt="{esc(e.title)}"></figure>\n'
-            f'<p class="source"><a href="{png}">PNG</a> · <code>{esc(e.shown_path)}</code></p>\n'
+            f'<p class="source"><a href="{png}">PNG</a> · <code>{esc(e.shown_path)}</code>'
+            '<a class="top" href="#contents">↑ all schedules</a></p>\n'
             f"<details>\n<summary>Config: <code>{esc(e.shown_path)}</code></summary>\n"
             f"<pre><code>{esc(e.text.rstrip(chr(10)))}</code></pre>\n</details>\n"
             "</section>"
@@ -148,7 +183,7 @@ def render_index(gallery: Gallery) -> str:
         f"<p>Every plot is drawn by <code>lrviz gallery {esc(root)}</code> from the config shown under it: "
         "lrviz steps the real PyTorch scheduler and records the learning rate the optimizer uses at each step. "
         f"{len(entries)} configs.</p>\n</header>\n"
-        f'<nav aria-label="Contents">\n<h2>Contents</h2>\n<ul>\n' + "\n".join(toc) + "\n</ul>\n</nav>\n"
+        '<nav id="contents" aria-label="Contents">\n<h2>Contents</h2>\n' + "\n".join(toc) + "\n</nav>\n"
         "<main>\n" + "\n".join(sections) + "\n</main>\n"
         '<footer>Generated by lrviz from the configs in <code>' + esc(root) + "/</code>; "
         'the same content as Markdown: <a href="README.md">README.md</a>.</footer>\n'

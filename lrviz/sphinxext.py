@@ -1,0 +1,279 @@
+"""Sphinx extension: ``.. lrviz:: path/to/config.yaml`` draws a schedule when the docs are built.
+
+A library or a training repository documents its schedules with figures its own docs
+build makes, the way matplotlib's ``plot`` directive does, so they cannot drift from
+the configs. In ``conf.py``::
+
+    extensions = ["lrviz.sphinxext"]
+
+and in a document::
+
+    .. lrviz:: schedules/warmup-cosine.yaml
+       :layout: grid
+       :yscale: log
+       :x: epoch
+       :format: png
+       :caption: Warmup, then cosine.
+       :show-config:
+
+The path is relative to the document (``/path`` to the source folder). The figure is
+drawn by lrviz's library pipeline (load, simulate the real torch scheduler, render),
+the same as ``lrviz plot``; options the directive leaves out come from the config's
+``plot:`` block, then lrviz's defaults.
+
+Why it is built this way:
+
+* **Cached.** A figure is stored in Sphinx's doctree folder (``<doctrees>/lrviz/``)
+  under a hash of the config's bytes, its path, the options, and the versions of
+  lrviz, torch and matplotlib, with a manifest of the other files it read (a metric
+  CSV, a scheduler's ``file.py``) and their hashes. A document that is read again with
+  nothing changed (``-E``, another edit to it) takes the stored figure without
+  simulating; Sphinx itself re-reads a document whose config (or CSV) changed.
+* **Nothing outside the build folder.** lrviz writes only that cache; Sphinx copies
+  the image into its output folder (``_images/``) like any figure, for every builder.
+* **Refusals, not surprises.** A config outside the docs source folder is refused
+  unless ``conf.py`` lists its folder in ``lrviz_allowed_dirs``; a config that imports
+  code needs ``lrviz_trust = True`` (conf.py is the project's own code, so that is the
+  ``--trust`` of a docs build). A failing config is a Sphinx warning naming the file and
+  the key (``-W`` makes it an error), never a crashed build.
+* **Parallel.** The directive keeps no state but the cache (atomic writes: two
+  processes drawing the same figure write the same bytes), so ``sphinx-build -j auto``
+  reads documents in parallel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError as SphinxConfigError
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from lrviz._version import __version__
+from lrviz.errors import LrvizError
+from lrviz.io import atomic_write
+from lrviz.jsonio import dumps
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("svg", "png")
+#: Bump when what a cached figure holds changes (the manifest, the key).
+CACHE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A figure in the cache: its image, its title and the files it was drawn from."""
+
+    image: Path
+    title: str
+    inputs: tuple[str, ...]  # absolute paths of the files read besides the config
+    cached: bool
+
+
+def _versions() -> str:
+    out = [f"lrviz={__version__}"]
+    for dist in ("torch", "matplotlib"):
+        try:
+            out.append(f"{dist}={importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            out.append(f"{dist}=?")
+    return ";".join(out)
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def cache_key(config_bytes: bytes, shown: str, options: dict[str, Any], trust: bool) -> str:
+    """What a figure depends on, hashed: the config's bytes and name, the options, the versions."""
+    h = hashlib.sha256()
+    for part in (CACHE_VERSION, _versions(), shown, dumps(dict(sorted(options.items()))), str(trust)):
+        h.update(part.encode("utf-8") + b"\0")
+    h.update(config_bytes)
+    return h.hexdigest()[:32]
+
+
+def _cached(image: Path, manifest: Path) -> Drawn | None:
+    """The stored figure, if it and every file it was drawn from are unchanged."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    inputs: dict[str, str] = data.get("inputs", {})
+    if not image.is_file() or any(_sha256(Path(p)) != digest for p, digest in inputs.items()):
+        return None
+    return Drawn(image, str(data.get("title", "")), tuple(inputs), cached=True)
+
+
+def _inputs(config: Any) -> list[Path]:
+    """The files besides the config a simulation read: metric CSVs, ``file.py`` scheduler targets."""
+    found: list[Path] = []
+    for schedule in config.schedules:
+        csv = getattr(schedule.feed, "csv", None)
+        if csv is not None:
+            found.append(Path(csv))
+        for spec in schedule.spec.walk():
+            target = spec.name.rpartition(":")[0] if spec.kind == "import" else ""
+            if target.endswith(".py") and (config.base_dir / target).is_file():
+                found.append((config.base_dir / target).resolve())
+    return sorted(set(found))
+
+
+def draw(path: Path, shown: str, options: dict[str, Any], *, cache_dir: Path, trust: bool) -> Drawn:
+    """The figure of the config at ``path``, from the cache or drawn now (and stored).
+
+    ``shown`` is how messages and the cache name the config (its path in the docs);
+    ``options`` the directive's plot options (layout, yscale, x) and ``format``.
+    """
+    try:
+        config_bytes = path.read_bytes()
+    except OSError as exc:
+        raise LrvizError(f"cannot read the config: {exc.strerror or exc}", file=shown) from None
+    fmt = options.get("format", "svg")
+    key = cache_key(config_bytes, shown, options, trust)
+    image, manifest = cache_dir / f"{key}.{fmt}", cache_dir / f"{key}.json"
+    hit = _cached(image, manifest)
+    if hit is not None:
+        return hit
+    from lrviz.render.plot import render_bytes
+    from lrviz.simulate import simulate
+    from lrviz.validate import PlotOptions, apply_sweeps, load_config
+
+    plot = {k: options[k] for k in ("layout", "yscale", "x") if options.get(k) is not None}
+    try:
+        config = apply_sweeps(load_config(path, trust=trust), [], force=False)
+        plot_options = PlotOptions.resolve(config.plot, **plot)
+        figure = render_bytes(simulate(config, jobs=1), fmt, plot_options)
+    except LrvizError as exc:  # named as the docs name it, not by its absolute path
+        if exc.file is None or Path(exc.file).resolve() == path.resolve():
+            exc.file = shown
+        raise
+    inputs = {str(p): _sha256(p) for p in _inputs(config)}
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(image, figure)  # the image first: a manifest never points at nothing
+    atomic_write(manifest, dumps({"title": config.title or "", "config": shown, "inputs": inputs}, indent=1))
+    return Drawn(image, config.title or "", tuple(inputs), cached=False)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _choice(values: tuple[str, ...]) -> Any:
+    return lambda argument: directives.choice((argument or "").strip().lower(), values)
+
+
+class LrvizDirective(SphinxDirective):
+    """``.. lrviz:: CONFIG`` (see the module docstring)."""
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {
+        "layout": directives.unchanged,  # checked by lrviz (PlotOptions), with its own words
+        "yscale": directives.unchanged,
+        "x": directives.unchanged,
+        "format": _choice(FORMATS),
+        "show-config": directives.flag,
+        "caption": directives.unchanged,
+        "alt": directives.unchanged,
+        "name": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        argument = self.arguments[0].strip()
+        try:
+            path, shown = self._config_path(argument)
+            self.env.note_dependency(str(path))
+            options = {k: self.options.get(k) for k in ("layout", "yscale", "x")}
+            options["format"] = self.options.get("format") or self.config.lrviz_format
+            drawn = draw(path, shown, options, cache_dir=self._cache_dir(), trust=bool(self.config.lrviz_trust))
+        except LrvizError as exc:
+            logger.warning("lrviz: %s", exc, location=self.get_location(), type="lrviz", subtype="config")
+            return []
+        except Exception as exc:  # a bug in lrviz: one warning, never a crashed docs build
+            logger.warning(
+                "lrviz: internal error drawing %s: %s: %s (a bug in lrviz)",
+                argument,
+                type(exc).__name__,
+                exc,
+                location=self.get_location(),
+                type="lrviz",
+                subtype="internal",
+            )
+            return []
+        for extra in drawn.inputs:
+            self.env.note_dependency(extra)
+        logger.verbose("lrviz: %s %s", shown, "from the cache" if drawn.cached else "drawn")
+        return self._nodes(path, shown, drawn)
+
+    def _config_path(self, argument: str) -> tuple[Path, str]:
+        """The config's absolute path, refused outside the source folder and the allowed ones."""
+        rel, absolute = self.env.relfn2path(argument, self.env.docname)
+        path = Path(absolute).resolve()
+        srcdir = Path(self.env.srcdir).resolve()
+        roots = [srcdir, *(Path(p) for p in self.config.lrviz_allowed_dirs)]
+        if not any(_inside(path, root) for root in roots):
+            raise LrvizError(
+                f"{argument!r} is outside the docs source folder; list its folder in lrviz_allowed_dirs in conf.py "
+                "to allow it (paths relative to conf.py's folder)"
+            )
+        if not path.is_file():
+            raise LrvizError("no such config file", file=argument)
+        return path, rel
+
+    def _cache_dir(self) -> Path:
+        return Path(self.env.doctreedir) / "lrviz"
+
+    def _nodes(self, path: Path, shown: str, drawn: Drawn) -> list[nodes.Node]:
+        doc_dir = Path(self.env.doc2path(self.env.docname)).parent
+        uri = Path(os.path.relpath(drawn.image, doc_dir)).as_posix()
+        image = nodes.image(uri=uri, alt=self.options.get("alt") or drawn.title or shown)
+        figure = nodes.figure("", image, classes=["lrviz"])
+        self.set_source_info(figure)
+        caption = self.options.get("caption")
+        if caption:
+            parsed, messages = self.parse_inline(caption, lineno=self.lineno)
+            figure += nodes.caption(caption, "", *parsed)
+            figure += messages
+        self.add_name(figure)
+        out: list[nodes.Node] = [figure]
+        if "show-config" in self.options:
+            text = path.read_text(encoding="utf-8").rstrip("\n")
+            block = nodes.literal_block(text, text, language="yaml", classes=["lrviz-config"])
+            self.set_source_info(block)
+            out.append(block)
+        return out
+
+
+def _settings(app: Sphinx, config: Config) -> None:
+    """Check the conf.py settings once, and make ``lrviz_allowed_dirs`` absolute (from conf.py's folder)."""
+    allowed = config.lrviz_allowed_dirs
+    if isinstance(allowed, (str, os.PathLike)) or not all(isinstance(p, (str, os.PathLike)) for p in allowed):
+        raise SphinxConfigError(f"lrviz_allowed_dirs must be a list of folder paths, got {allowed!r}")
+    config.lrviz_allowed_dirs = [str((Path(app.confdir) / p).resolve()) for p in allowed]
+    if config.lrviz_format not in FORMATS:
+        raise SphinxConfigError(f"lrviz_format must be one of {', '.join(FORMATS)}, got {config.lrviz_format!r}")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("lrviz_allowed_dirs", [], "env", types=(list, tuple))
+    app.add_config_value("lrviz_trust", False, "env", types=(bool,))
+    app.add_config_value("lrviz_format", "svg", "env", types=(str,))
+    app.connect("config-inited", _settings)
+    app.add_directive("lrviz", LrvizDirective)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
