@@ -1,0 +1,169 @@
+"""`lrviz code`: the printed Python, executed, gives lrviz's lrs bit for bit.
+
+The printed program builds the optimizer and scheduler with torch (or transformers'
+own factory for a preset with ``--framework hf``) and steps them in a plain training
+loop; its ``lrs`` list is what the optimizer used at every step. The truth it is
+compared with is lrviz's simulation of the same config, which tests/test_torch_parity.py
+and tests/test_seeds.py tie to torch and the seed articles.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from lrviz.cli import app
+from lrviz.simulate import simulate
+from lrviz.validate import load_config
+from tests.conftest import REPO
+
+runner = CliRunner()
+
+#: Until `lrviz code` exists (it does not on main).
+ON_MAIN = pytest.mark.xfail(strict=True, reason="issue 20: lrviz code, not written yet")
+
+CONFIGS = sorted((REPO / "configs").rglob("*.yaml"))
+#: Configs `lrviz code` cannot write as plain Python, each with the reason it says.
+CANNOT: dict[str, str] = {}
+
+
+def code(*args) -> str:
+    result = runner.invoke(app, ["code", *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def run_printed(text: str, monkeypatch) -> list[list[float]]:
+    """Execute the printed program as a user would paste it; its ``lrs``, one row per step."""
+    ast.parse(text)  # valid Python
+    monkeypatch.setattr(sys, "path", list(sys.path))  # a file target adds its folder
+    namespace: dict = {"__name__": "__main__"}
+    exec(compile(text, "<lrviz code>", "exec"), namespace)  # the program under test
+    return namespace["lrs"]
+
+
+def lrviz_lrs(path, index: int) -> list[list[float]]:
+    return simulate(load_config(path, trust=True)).trajectories[index].lr.tolist()
+
+
+def test_there_are_configs_to_check():
+    assert len(CONFIGS) >= 20
+
+
+@ON_MAIN
+@ON_MAIN
+@pytest.mark.parametrize("path", CONFIGS, ids=[str(p.relative_to(REPO / "configs")) for p in CONFIGS])
+def test_every_example_config_prints_code_that_gives_the_same_lrs(path, monkeypatch):
+    rel = str(path.relative_to(REPO / "configs"))
+    if rel in CANNOT:
+        result = runner.invoke(app, ["code", str(path), "--trust"])
+        assert result.exit_code == 2 and CANNOT[rel] in result.stderr, result.output
+        return
+    n = len(load_config(path, trust=True).schedules)
+    compared = 0
+    for index in range(n):
+        text = code(path, "--trust", "--schedule", index + 1)
+        assert run_printed(text, monkeypatch) == lrviz_lrs(path, index), f"{rel} schedule {index + 1}"
+        compared += 1
+    assert compared == n >= 1
+
+
+@ON_MAIN
+def test_the_loop_steps_the_scheduler_after_the_optimizer(write_config):
+    text = code(write_config({"steps": 10, "scheduler": "StepLR", "params": {"step_size": 3}}))
+    assert text.index("optimizer.step()") < text.index("scheduler.step()")
+    assert "StepLR(optimizer, step_size=3)" in text
+
+
+@ON_MAIN
+def test_an_epoch_schedule_steps_once_per_epoch(write_config, monkeypatch):
+    cfg = write_config(
+        {"steps": 50, "steps_per_epoch": 10, "scheduler": "StepLR", "params": {"step_size": 2}, "interval": "epoch"}
+    )
+    text = code(cfg)
+    assert "for epoch in range(5):" in text and "for batch in range(10):" in text
+    assert run_printed(text, monkeypatch) == lrviz_lrs(cfg, 0)
+
+
+@ON_MAIN
+def test_plateau_gets_the_metric(write_config, monkeypatch):
+    cfg = write_config(
+        {
+            "epochs": 12,
+            "steps_per_epoch": 3,
+            "scheduler": "ReduceLROnPlateau",
+            "params": {"patience": 1},
+            "interval": "epoch",
+            "metric": {"expr": "1 / (step + 1) + 0.3 + 0.01 * step", "noise": 0.01, "seed": 3},
+        }
+    )
+    text = code(cfg)
+    assert "scheduler.step(" in text and "metric" in text
+    assert run_printed(text, monkeypatch) == lrviz_lrs(cfg, 0)
+
+
+@ON_MAIN
+def test_several_schedules_print_one_program_each(write_config, monkeypatch):
+    cfg = write_config(
+        {
+            "steps": 12,
+            "schedules": [
+                {"label": "a", "scheduler": "StepLR", "params": {"step_size": 3}},
+                {"label": "b", "scheduler": "LambdaLR", "params": {"lr_lambda": "0.9 ** epoch"}},
+            ],
+        }
+    )
+    both = code(cfg)
+    assert both.count("optimizer.step()") == 2
+    assert run_printed(code(cfg, "--schedule", "b"), monkeypatch) == lrviz_lrs(cfg, 1)
+    assert "lambda epoch: 0.9 ** epoch" in both
+
+
+PRESETS = [
+    ("linear", {"num_warmup_steps": 5}),
+    ("cosine", {"num_warmup_steps": 5, "num_cycles": 0.5}),
+    ("cosine_with_restarts", {"num_warmup_steps": 5, "num_cycles": 3}),
+    ("polynomial", {"num_warmup_steps": 5, "lr_end": 1e-5, "power": 2.0}),
+    ("constant", {}),
+    ("constant_with_warmup", {"num_warmup_steps": 5}),
+    ("inverse_sqrt", {"num_warmup_steps": 5}),
+    ("cosine_with_min_lr", {"num_warmup_steps": 5, "min_lr": 1e-4}),
+    ("cosine_warmup_with_min_lr", {"num_warmup_steps": 5, "min_lr_rate": 0.1}),
+    ("warmup_stable_decay", {"num_warmup_steps": 5, "num_decay_steps": 10}),
+]
+
+
+def test_every_preset_is_covered():
+    from lrviz.registry.presets import presets
+
+    assert sorted(name for name, _ in PRESETS) == sorted(presets())
+
+
+@ON_MAIN
+@ON_MAIN
+@pytest.mark.parametrize(("name", "params"), PRESETS, ids=[n for n, _ in PRESETS])
+def test_presets_print_the_transformers_call(name, params, write_config, monkeypatch):
+    pytest.importorskip("transformers", reason="the hf output calls transformers itself (the test extra has it)")
+    cfg = write_config({"steps": 40, "optimizer": {"name": "AdamW", "lr": 0.001}, "scheduler": name, "params": params})
+    text = code(cfg, "--framework", "hf")
+    assert "from transformers" in text and "num_training_steps=40" in text
+    assert run_printed(text, monkeypatch) == lrviz_lrs(cfg, 0)
+
+
+@ON_MAIN
+def test_torch_only_code_for_a_preset_is_refused_saying_why(write_config):
+    result = runner.invoke(
+        app, ["code", str(write_config({"steps": 5, "scheduler": "cosine"})), "--framework", "torch"]
+    )
+    assert result.exit_code == 2 and "--framework hf" in result.stderr and "transformers" in result.stderr
+
+
+@ON_MAIN
+def test_code_writes_a_file_with_output(write_config, tmp_path):
+    cfg = write_config({"steps": 5, "scheduler": "StepLR", "params": {"step_size": 2}}, "mine.yaml")
+    result = runner.invoke(app, ["code", str(cfg), "-o", str(tmp_path / "scripts")])
+    assert result.exit_code == 0, result.output
+    assert "StepLR(optimizer" in (tmp_path / "scripts" / "mine.py").read_text()
