@@ -66,7 +66,6 @@ def test_an_epoch_schedule_shorter_than_one_epoch_is_reported(write_config, tmp_
     assert any("constant-lr" in line and "never changes" in line for line in warning_lines(result)), result.stderr
 
 
-@ON_MAIN
 def test_bare_e_in_an_expression_points_at_epoch(write_config):
     """'0.95**e' meant the epoch; Euler's number is still there as exp(1)."""
     bad = cli("show", write_config(STEP | {"scheduler": "LambdaLR", "params": {"lr_lambda": "0.95**e"}}))
