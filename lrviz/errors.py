@@ -55,15 +55,34 @@ class SimulationError(LrvizError):
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """' (did you mean StepLR?)' when a close match exists, else ''."""
-    choices = list(choices)
-    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        close = [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)]
-    if not close:
-        return ""
-    return " (did you mean " + " or ".join(close) + "?)"
+    """' (did you mean StepLR?)' when close matches exist (best first, at most 3), else ''."""
+    close = suggestions(name, choices)
+    return " (did you mean " + " or ".join(close) + "?)" if close else ""
+
+
+def suggestions(name: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The choices most like ``name``, most similar first.
+
+    Similarity ignores case (``adamw`` is AdamW before it is Adam), then case breaks ties,
+    then the order of ``choices``; difflib's own ranking compares case-sensitively and
+    would put Adam, RAdam and NAdam before AdamW.
+    """
+    lowered = name.lower()
+    scored = []
+    for order, choice in enumerate(dict.fromkeys(choices)):
+        matcher = difflib.SequenceMatcher(None, lowered, choice.lower())
+        if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= cutoff:
+            scored.append((-ratio, -difflib.SequenceMatcher(None, name, choice).ratio(), order, choice))
+    return [choice for *_, choice in sorted(scored)[:n]]
+
+
+def by_any_case(name: str, choices: Iterable[str]) -> str | None:
+    """The one choice that is ``name`` but for case (``adamw`` -> AdamW), else None (none, or several)."""
+    matches = [c for c in dict.fromkeys(choices) if c.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else None
 
 
 def describe(value: object) -> str:

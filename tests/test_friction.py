@@ -152,21 +152,22 @@ def test_a_sweep_applies_to_the_schedules_that_have_the_key(write_config):
 # --------------------------------------------------------------------------- names
 
 
-@ON_MAIN
 def test_names_match_without_case_and_suggestions_rank_by_similarity(write_config):
     from lrviz.errors import did_you_mean
     from lrviz.registry.torch_classes import torch_optimizers
 
     assert did_you_mean("adamw", torch_optimizers()).startswith(" (did you mean AdamW")
-    ok = cli("export", write_config({"steps": 5, "optimizer": {"name": "adamw", "lr": 0.1}, "scheduler": "steplr"}))
+    data = {"steps": 5, "optimizer": {"name": "adamw", "lr": 0.1}, "scheduler": "steplr", "params": {"step_size": 2}}
+    ok = cli("export", write_config(data), "-f", "json")
     assert ok.exit_code == 0, ok.output
+    resolved = json.loads(ok.stdout)["config"]
+    assert resolved["optimizer"]["name"] == "AdamW" and resolved["schedules"][0]["scheduler"] == "StepLR"
     line = error_lines(
         cli("export", write_config({"steps": 5, "optimizer": {"name": "Adam_W"}, "scheduler": "StepLR"}))
     )
     assert "did you mean AdamW" in line[0]
 
 
-@ON_MAIN
 def test_a_key_from_another_library_gets_a_pointer(write_config):
     cfg = write_config(STEP | {"scheduler": "linear", "params": {"warmup_ratio": 0.1}})
     (line,) = error_lines(cli("export", cfg))

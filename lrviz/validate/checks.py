@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lrviz.errors import ConfigError, describe, did_you_mean, key_join
+from lrviz.errors import ConfigError, describe, key_join
 from lrviz.limits import MAX_VALUES
+from lrviz.validate.foreign import hint
 
 DEVICES_HELP = "cpu, cuda, cuda:N, mps or auto"
 
@@ -27,7 +28,7 @@ def check_keys(mapping: Mapping[str, Any], allowed: tuple[str, ...], key: str) -
     for k in mapping:
         if k not in allowed:
             raise ConfigError(
-                f"unknown key {k!r}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}",
+                f"unknown key {k!r}{hint(k, allowed)}; allowed: {', '.join(allowed)}",
                 key=key_join(key, k),
             )
 

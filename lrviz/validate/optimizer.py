@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrviz.errors import ConfigError, describe, did_you_mean, key_join
+from lrviz.errors import ConfigError, by_any_case, describe, did_you_mean, key_join
 from lrviz.limits import MAX_GROUPS
 from lrviz.registry.signature import signature_params
 from lrviz.registry.torch_classes import torch_optimizers
@@ -22,6 +22,8 @@ def validate_optimizer(raw: Any) -> OptimizerSpec:
     name = raw.pop("name", "SGD")
     groups_raw = raw.pop("param_groups", None)
     optimizers = torch_optimizers()
+    if isinstance(name, str) and name not in optimizers:
+        name = by_any_case(name.strip(), optimizers) or name  # adamw is AdamW
     if not isinstance(name, str) or name not in optimizers:
         shown = name if isinstance(name, str) else describe(name)
         raise ConfigError(

@@ -36,6 +36,7 @@ from lrviz.registry.signature import (
     is_tensor,
 )
 from lrviz.spec import Note, SchedulerSpec
+from lrviz.validate.foreign import hint as foreign_hint
 
 #: The keys of a nested scheduler spec.
 SPEC_KEYS = ("scheduler", "params")
@@ -65,7 +66,7 @@ def resolve_scheduler(name: str, params: dict[str, Any], key: str, facts: Facts,
         if param is None and not info.accepts_any:
             names = [p.name for p in info.params]
             raise ConfigError(
-                f"unknown parameter {pname!r}{did_you_mean(pname, names)}; {info.name} takes: "
+                f"unknown parameter {pname!r}{foreign_hint(pname, names)}; {info.name} takes: "
                 + (", ".join(names) or "no parameters"),
                 key=key_join(pkey, pname),
             )
@@ -197,7 +198,7 @@ def check_signature_kwargs(
         p = next((p for p in params if p.name == k), None)
         if p is None:
             raise ConfigError(
-                f"unknown {owner} keyword {k!r}{did_you_mean(str(k), names)}; allowed: {', '.join(names)}",
+                f"unknown {owner} keyword {k!r}{foreign_hint(str(k), names)}; allowed: {', '.join(names)}",
                 key=key_join(key, str(k)),
             )
         out[k] = convert(value, p.hint, key_join(key, k), notes, facts)

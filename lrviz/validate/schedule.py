@@ -60,7 +60,7 @@ def validate_schedule(raw: Any, key: str, run: Run) -> Schedule:
     spec = resolve_scheduler(scheduler.strip(), params, key, facts)
     schedule = Schedule(
         label=label,
-        scheduler=scheduler.strip(),
+        scheduler=spec.name,  # as the registry spells it: steplr is StepLR
         params=params,
         spec=spec,
         interval=interval,
