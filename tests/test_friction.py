@@ -102,7 +102,6 @@ def test_output_folders_are_created_and_a_path_with_an_extension_names_the_file(
 # --------------------------------------------------------------------------- the run length is known
 
 
-@ON_MAIN
 def test_onecycle_total_steps_defaults_to_the_runs_scheduler_steps(write_config):
     cfg = write_config({"steps": 100, "scheduler": "OneCycleLR", "params": {"max_lr": 0.1}})
     exported = cli("export", cfg, "-f", "json")

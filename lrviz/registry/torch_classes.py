@@ -29,6 +29,15 @@ class Construct:
         return self.cls(optimizer=optimizer, **kwargs)
 
 
+#: What lrviz fills in from the run for a torch class the config leaves it out of, as for
+#: the presets' num_training_steps (:attr:`SchedulerInfo.fills`), and what the config
+#: gives instead when it chose otherwise. OneCycleLR needs its length, and the run's
+#: number of scheduler steps is the length that completes the cycle.
+FILLS: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {
+    "OneCycleLR": ({"total_steps": "scheduler_steps"}, {"total_steps": ("epochs", "steps_per_epoch")}),
+}
+
+
 @functools.cache
 def torch_schedulers() -> dict[str, SchedulerInfo]:
     """Every public scheduler class of the installed torch, by name."""
@@ -41,6 +50,7 @@ def torch_schedulers() -> dict[str, SchedulerInfo]:
         if not (issubclass(obj, L.LRScheduler) or name == "ReduceLROnPlateau"):
             continue
         params, accepts_any = signature_params(obj.__init__)
+        fills, unless = FILLS.get(name, ({}, {}))
         found[name] = SchedulerInfo(
             name=name,
             kind="torch",
@@ -49,6 +59,8 @@ def torch_schedulers() -> dict[str, SchedulerInfo]:
             accepts_any=accepts_any,
             summary=first_doc_line(obj.__doc__),
             doc=inspect.cleandoc(obj.__doc__ or ""),
+            fills=fills,
+            fill_unless=unless,
         )
     return found
 

@@ -82,7 +82,7 @@ def _fill(info: SchedulerInfo, kwargs: dict[str, Any], pkey: str, facts: Facts) 
     for p in info.params:
         if p.name in kwargs:
             continue
-        if p.name in info.fills:
+        if p.name in info.fills and not any(k in kwargs for k in info.fill_unless.get(p.name, ())):
             kwargs[p.name] = getattr(facts, info.fills[p.name])
             filled.append(p.name)
         elif p.required:
