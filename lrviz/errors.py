@@ -46,6 +46,10 @@ class ConfigError(LrvizError):
     """The config is malformed or asks for something that does not exist."""
 
 
+class UnknownKey(ConfigError):
+    """A key or parameter the config names that does not exist where it is written."""
+
+
 class TrustError(ConfigError):
     """The config wants to import code and the user did not pass --trust."""
 

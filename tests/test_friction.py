@@ -134,7 +134,6 @@ MIXED = STEP | {
 }
 
 
-@ON_MAIN
 def test_a_sweep_applies_to_the_schedules_that_have_the_key(write_config):
     cfg = write_config(MIXED)
     result = cli("export", cfg, "--sweep", "params.gamma=0.1,0.5")

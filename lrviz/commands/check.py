@@ -11,7 +11,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lrviz.commands.common import FLAG, ConfigsArg, DebugOpt, DeviceOpt, StepsOpt, TrustOpt, cli_errors, load_configs
+from lrviz.commands.common import (
+    FLAG,
+    ConfigsArg,
+    DebugOpt,
+    DeviceOpt,
+    ForceOpt,
+    StepsOpt,
+    SweepOpt,
+    TrustOpt,
+    cli_errors,
+    load_configs,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,6 +62,8 @@ def check(
     ] = False,
     steps: StepsOpt = None,
     device: DeviceOpt = None,
+    sweep: SweepOpt = None,
+    force: ForceOpt = False,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -71,7 +84,7 @@ def check(
     with cli_errors(debug):
         from lrviz.check import check_config, exit_code, validate_resume_at
 
-        cfgs = load_configs(configs, steps=steps, device=device, trust=trust)
+        cfgs = load_configs(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force)
         for cfg in cfgs:  # bad --resume-at is refused before any simulation
             validate_resume_at(cfg, resume_at)
         results = [(cfg, check_config(cfg, resume_at)) for cfg in cfgs]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lrviz.errors import ConfigError, describe, key_join
+from lrviz.errors import ConfigError, UnknownKey, describe, key_join
 from lrviz.limits import MAX_VALUES
 from lrviz.validate.foreign import hint
 
@@ -27,7 +27,7 @@ def expect_mapping(value: Any, key: str, what: str = "a mapping") -> dict[str, A
 def check_keys(mapping: Mapping[str, Any], allowed: tuple[str, ...], key: str) -> None:
     for k in mapping:
         if k not in allowed:
-            raise ConfigError(
+            raise UnknownKey(
                 f"unknown key {k!r}{hint(k, allowed)}; allowed: {', '.join(allowed)}",
                 key=key_join(key, k),
             )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lrviz.errors import ConfigError, describe, did_you_mean, key_join
+from lrviz.errors import ConfigError, UnknownKey, describe, did_you_mean, key_join
 from lrviz.limits import MAX_NESTING
 from lrviz.parse.expr import Expression, check_expression
 from lrviz.registry import SchedulerInfo, resolve
@@ -65,7 +65,7 @@ def resolve_scheduler(name: str, params: dict[str, Any], key: str, facts: Facts,
         param = info.param(pname)
         if param is None and not info.accepts_any:
             names = [p.name for p in info.params]
-            raise ConfigError(
+            raise UnknownKey(
                 f"unknown parameter {pname!r}{foreign_hint(pname, names)}; {info.name} takes: "
                 + (", ".join(names) or "no parameters"),
                 key=key_join(pkey, pname),
@@ -97,7 +97,7 @@ def resolve_nested(spec: dict[str, Any], key: str, facts: Facts, depth: int) -> 
     """A nested ``{scheduler, params}`` (SequentialLR / ChainedScheduler children)."""
     for k in spec:
         if k not in SPEC_KEYS:
-            raise ConfigError(
+            raise UnknownKey(
                 f"unknown key {k!r}{did_you_mean(str(k), SPEC_KEYS)}; a nested scheduler has only "
                 "'scheduler' and 'params'",
                 key=key_join(key, str(k)),
