@@ -83,7 +83,6 @@ def test_bare_e_in_an_expression_points_at_epoch(write_config):
 # --------------------------------------------------------------------------- output paths
 
 
-@ON_MAIN
 def test_output_folders_are_created_and_a_path_with_an_extension_names_the_file(write_config, tmp_path, monkeypatch):
     cfg = write_config(STEP | {"scheduler": "StepLR", "params": {"step_size": 5}}, "finetune.yaml")
     monkeypatch.chdir(tmp_path)

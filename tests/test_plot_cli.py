@@ -227,11 +227,14 @@ def one_line_error(result) -> str:
     return lines[0]
 
 
-def test_missing_output_folder(write_config, tmp_path):
-    cfg = write_config(BASIC)
-    line = one_line_error(invoke(cfg, "-o", tmp_path / "nope"))
-    assert "nope" in line and "does not exist" in line
-    assert not (tmp_path / "nope").exists()
+def test_missing_output_folder_is_created_but_not_for_a_refused_config(write_config, tmp_path):
+    bad = write_config({**BASIC, "steps": 0}, "bad.yaml")
+    line = one_line_error(invoke(bad, "-o", tmp_path / "nope" / "deeper"))
+    assert "bad.yaml" in line and "steps" in line
+    assert not (tmp_path / "nope").exists()  # nothing is created for a run that writes nothing
+    result = invoke(write_config(BASIC), "-o", tmp_path / "nope" / "deeper")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "nope" / "deeper" / "config.png").is_file()
 
 
 def test_output_folder_is_a_file(write_config, tmp_path):
@@ -336,7 +339,7 @@ def test_help_lists_every_option():
     result = runner.invoke(app, ["plot", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     for opt in (
-        "--outdir",
+        "--output",
         "--format",
         "--layout",
         "--yscale",

@@ -681,12 +681,17 @@ def test_a_gallery_keeps_the_images_of_a_config_that_now_fails(tmp_path):
     assert ((out / "a.svg").read_bytes(), (out / "a.png").read_bytes()) == kept
 
 
-def test_missing_output_folder_is_a_clear_error(tmp_path):
-    cfg = write(tmp_path / "cfg.yaml", STEPLR)
+def test_a_missing_output_folder_is_created_only_for_a_run_that_writes(tmp_path):
+    """Issue 20: -o creates a missing folder (parents too), but a refused run creates nothing."""
+    bad = write(tmp_path / "bad.yaml", STEPLR | {"steps": 0})
     missing = tmp_path / "no" / "such"
-    assert_refused(cli("export", cfg, "-o", missing / "x.csv"), str(missing), "does not exist")
-    assert_refused(cli("plot", cfg, "-o", missing), str(missing), "does not exist")
+    assert_refused(cli("export", bad, "-o", missing / "x.csv"), "bad.yaml", "steps")
+    assert_refused(cli("plot", bad, "-o", missing), "bad.yaml", "steps")
     assert not (tmp_path / "no").exists()
+    cfg = write(tmp_path / "cfg.yaml", STEPLR)
+    assert cli("export", cfg, "-o", missing / "x.csv").exit_code == 0
+    assert cli("plot", cfg, "-o", missing, "-f", "svg").exit_code == 0
+    assert sorted(p.name for p in missing.iterdir()) == ["cfg.svg", "x.csv"]
 
 
 def test_output_folder_under_a_regular_file_is_a_clear_error(tmp_path):

@@ -12,6 +12,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -56,6 +57,83 @@ SweepOpt = Annotated[
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", metavar=FLAG, help="Allow a sweep of more than 64 schedules.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", metavar=FLAG, help="Show the full traceback on errors.")]
+
+
+# --------------------------------------------------------------------------- -o / --output
+
+#: The names of the output option of every command that writes (the same everywhere).
+OUTPUT_FLAGS = ("-o", "--output")
+#: Every extension an lrviz command writes. A path ending in one names a file, even on a
+#: command that writes another format (refused, saying which it writes), never a folder.
+WRITTEN = ("png", "svg", "pdf", "csv", "json", "py", "yaml", "yml", "html", "md")
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where a command writes: the file ``-o PATH`` names, or a folder files go into."""
+
+    path: Path
+    is_file: bool
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent if self.is_file else self.path
+
+    @property
+    def format(self) -> str | None:
+        """The format a named file asks for (its extension), None for a folder."""
+        return self.path.suffix[1:].lower() if self.is_file else None
+
+    def target(self, stem: str, fmt: str) -> Path:
+        """The file to write: the named one, or ``<folder>/<safe stem>.<fmt>``."""
+        from lrviz.io import safe_name
+
+        return self.path if self.is_file else self.path / f"{safe_name(stem)}.{fmt}"
+
+    def make_folder(self) -> None:
+        """Create the folder (parents too) when it is missing; called only once there is something to write."""
+        from lrviz.io import make_folder
+
+        make_folder(self.folder)
+
+
+def output(path: Path | None, formats: tuple[str, ...], *, default: Path | None = Path(".")) -> Output | None:
+    """``-o PATH`` as :class:`Output`: a path with an extension of ``formats`` names the file
+    (its format follows the extension); any other path is a folder, created when written
+    (parents too). An existing folder is a folder whatever its name. None: ``default``
+    (None when the command then writes to standard output).
+
+    Refused before any work: an extension some lrviz command writes but this one does
+    not (``export -o fig.png``), and a path whose folder (or one above it) is a file.
+    """
+    from lrviz.errors import LrvizError
+
+    if path is None:
+        return Output(default, is_file=False) if default is not None else None
+    ext = path.suffix[1:].lower()
+    is_file = not path.is_dir() and ext in formats
+    if not path.is_dir() and ext in WRITTEN and not is_file:
+        raise LrvizError(
+            f"--output {str(path)!r} names a .{ext} file, but this command writes "
+            + (" or ".join(f".{f}" for f in formats) if formats else "a folder")
+            + ("; give a file with one of those extensions, or a folder" if formats else "")
+        )
+    out = Output(path, is_file)
+    _refuse_files_in_the_way(out.folder)
+    return out
+
+
+def _refuse_files_in_the_way(folder: Path) -> None:
+    """The folder, or the first of its parents that exists, must be a folder."""
+    from lrviz.errors import LrvizError
+
+    for above in (folder, *folder.parents):
+        if above.exists():
+            if above == folder and not above.is_dir():
+                raise LrvizError(f"output folder {str(folder)!r} exists and is not a folder")
+            if not above.is_dir():
+                raise LrvizError(f"cannot create output folder {str(folder)!r}: {str(above)!r} is a file")
+            return
 
 
 def err(message: str) -> None:
@@ -110,4 +188,4 @@ def load_configs(
     return configs
 
 
-__all__ = ["EXIT_USAGE", "FLAG", "cli_errors", "err", "load_configs"]
+__all__ = ["EXIT_USAGE", "FLAG", "OUTPUT_FLAGS", "Output", "cli_errors", "err", "load_configs", "output"]

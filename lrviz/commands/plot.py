@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lrviz.commands.common import (
+    OUTPUT_FLAGS,
     ConfigsArg,
     DebugOpt,
     DeviceOpt,
@@ -44,6 +45,7 @@ class PlotFormat(str, Enum):
 
 
 if TYPE_CHECKING:
+    from lrviz.commands.common import Output
     from lrviz.spec import Config
     from lrviz.validate.plot import PlotOptions
 
@@ -52,10 +54,13 @@ def _value(option: Any) -> Any:
     return option.value if isinstance(option, Enum) else option
 
 
-OutdirOpt = Annotated[
+OutputOpt = Annotated[
     Path | None,
     typer.Option(
-        "-o", "--outdir", metavar="DIR", help="Folder to write into; it must exist. Default: the current folder."
+        *OUTPUT_FLAGS,
+        metavar="PATH",
+        help="A folder (created if missing, parents too) for one file per config and format, named after the "
+        "config; or a file ending in .png, .svg or .pdf for one figure in that format. Default: the current folder.",
     ),
 ]
 FormatsOpt = Annotated[
@@ -102,7 +107,7 @@ DpiOpt = Annotated[
 
 def plot(
     configs: ConfigsArg,
-    outdir: OutdirOpt = None,
+    output: OutputOpt = None,
     formats: FormatsOpt = None,
     layout: LayoutOpt = None,
     yscale: YScaleOpt = None,
@@ -120,19 +125,20 @@ def plot(
 ) -> None:
     """Simulate each CONFIG with the real torch scheduler and write its figure.
 
-    Writes OUTDIR/<config file name>.<format> for every format, one figure per config,
-    and prints the paths written. Options may also be set in the config's `plot:`
+    Writes PATH/<config file name>.<format> for every format, one figure per config, or
+    the one file PATH names (one config; its extension is the format), and prints the
+    paths written. Options may also be set in the config's `plot:`
     block; the command line wins. Files are written atomically and are byte-identical
     from run to run.
 
     Example: lrviz plot configs/torch/steplr.yaml -o out --format png --format svg
     """
     with cli_errors(debug):
-        from lrviz.errors import LrvizError
+        from lrviz.commands.common import output as resolve_output
+        from lrviz.validate.plot import FORMATS
 
-        folder = outdir if outdir is not None else Path(".")
-        if not folder.is_dir():
-            raise LrvizError(f"output folder {str(folder)!r} does not exist or is not a folder; create it first")
+        out = resolve_output(output, FORMATS)
+        assert out is not None
         loaded = load_configs(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force)
         overrides = dict(
             layout=_value(layout),
@@ -144,8 +150,8 @@ def plot(
             dpi=dpi,
             formats=[_value(f) for f in formats] if formats else None,
         )
-        plans = _plans(configs, loaded, folder, overrides)
-        _simulate_and_write(plans, folder)
+        plans = _plans(configs, loaded, out, overrides)
+        _simulate_and_write(plans, out)
 
 
 #: The library's names of plot options -> this command's flags, so an error names what was typed.
@@ -162,13 +168,14 @@ FLAGS = {
 
 
 def _plans(
-    configs: list[Path], loaded: list[Config], folder: Path, overrides: dict[str, Any]
+    configs: list[Path], loaded: list[Config], out: Output, overrides: dict[str, Any]
 ) -> list[tuple[Path, Config, PlotOptions]]:
     """(path, config, options) per config; refuses two configs that would write the same file."""
     from lrviz.errors import LrvizError
-    from lrviz.render.plot import output_paths
     from lrviz.validate import PlotOptions
 
+    if out.is_file:
+        overrides = dict(overrides, formats=[_file_format(out, overrides.get("formats"), len(configs))])
     plans = []
     targets: dict[Path, Path] = {}
     for path, cfg in zip(configs, loaded, strict=True):
@@ -177,7 +184,7 @@ def _plans(
         except LrvizError as exc:
             exc.key = FLAGS.get(exc.key or "", exc.key)
             raise
-        for target in output_paths(folder, cfg.name, opts):
+        for target in (out.target(cfg.name, fmt) for fmt in opts.formats):
             if target in targets:
                 raise LrvizError(
                     f"{str(targets[target])!r} and {str(path)!r} would both write {str(target)!r}; "
@@ -188,11 +195,30 @@ def _plans(
     return plans
 
 
-def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], folder: Path) -> None:
+def _file_format(out: Output, formats: list[str] | None, n_configs: int) -> str:
+    """The format of the one file ``-o NAME.<ext>`` names; refuses what cannot go into one file."""
+    from lrviz.errors import LrvizError
+
+    fmt = out.format
+    assert fmt is not None
+    if n_configs > 1:
+        raise LrvizError(
+            f"--output {str(out.path)!r} names one file, but {n_configs} configs make {n_configs} figures; "
+            "give a folder instead"
+        )
+    if formats and formats != [fmt]:
+        raise LrvizError(
+            f"--output {str(out.path)!r} names a .{fmt} file, but --format asks for {', '.join(formats)}; "
+            "the file's extension is its format (give a folder for several formats)"
+        )
+    return fmt
+
+
+def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], out: Output) -> None:
     """Simulate every config (their schedules share one pool of all cores), warn, write, print the paths."""
     from lrviz.errors import LrvizError
     from lrviz.progress import progress_bar
-    from lrviz.render.plot import value_problems, write_plots
+    from lrviz.render.plot import value_problems, write_files, write_plots
     from lrviz.simulate import simulate_configs
 
     total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
@@ -206,7 +232,11 @@ def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], folder: P
             for w in t.warnings:
                 err(f"warning: {path}: {t.label}: torch: {w}")
         try:
-            written_paths = write_plots(result, folder, result.config.name, opts)
+            out.make_folder()  # only now: a refused run creates nothing
+            if out.is_file:
+                written_paths = write_files(result, [(out.path, opts.formats[0])], opts)
+            else:
+                written_paths = write_plots(result, out.path, result.config.name, opts)
         except LrvizError as exc:  # e.g. a figure too large to draw: name the config
             raise exc.located(file=str(path)) from None
         for written in written_paths:
