@@ -172,7 +172,6 @@ def test_a_key_from_another_library_gets_a_pointer(write_config):
     assert "a transformers TrainingArguments key: use num_warmup_steps, or read the TrainingArguments file" in line
 
 
-@ON_MAIN
 def test_comma_lists_work_for_every_repeatable_option(write_config, tmp_path):
     cfg = write_config(STEP | {"scheduler": "StepLR", "params": {"step_size": 5}}, "c.yaml")
     plotted = cli("plot", cfg, "-o", tmp_path, "-f", "png,svg")

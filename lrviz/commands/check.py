@@ -7,7 +7,7 @@ per config on a terminal, one plain line per finding when piped, or JSON for CI.
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -21,7 +21,9 @@ from lrviz.commands.common import (
     SweepOpt,
     TrustOpt,
     cli_errors,
+    comma_list,
     load_configs,
+    positive_int,
 )
 
 if TYPE_CHECKING:
@@ -39,12 +41,12 @@ class CheckFormat(str, Enum):
 def check(
     configs: ConfigsArg,
     resume_at: Annotated[
-        list[int] | None,
+        list[str] | None,
         typer.Option(
             "--resume-at",
-            min=1,
             metavar="STEP",
-            help="Optimizer step after which to save and resume (repeatable). "
+            callback=comma_list(positive_int),
+            help="Optimizer steps after which to save and resume: 3,7 (or repeat the option). "
             "Default: 1/4, 1/2, 3/4 of the run and both sides of every SequentialLR milestone.",
         ),
     ] = None,
@@ -84,10 +86,11 @@ def check(
     with cli_errors(debug):
         from lrviz.check import check_config, exit_code, validate_resume_at
 
+        points = cast("list[int] | None", resume_at)  # comma_list(positive_int) made them ints
         cfgs = load_configs(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force)
         for cfg in cfgs:  # bad --resume-at is refused before any simulation
-            validate_resume_at(cfg, resume_at)
-        results = [(cfg, check_config(cfg, resume_at)) for cfg in cfgs]
+            validate_resume_at(cfg, points)
+        results = [(cfg, check_config(cfg, points)) for cfg in cfgs]
         findings = [f for _, fs in results for f in fs]
         code = exit_code(findings, strict=strict)
         if fmt is CheckFormat.json:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -57,6 +57,46 @@ SweepOpt = Annotated[
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", metavar=FLAG, help="Allow a sweep of more than 64 schedules.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", metavar=FLAG, help="Show the full traceback on errors.")]
+
+
+# --------------------------------------------------------------------------- comma lists
+
+
+def comma_list(convert: Callable[[str], Any] = str) -> Callable[[list[str] | None], list[Any] | None]:
+    """A typer callback for a repeatable option that also takes comma lists.
+
+    ``-f png,svg`` is ``-f png -f svg``, as ``--sweep KEY=V1,V2`` lists values: every
+    repeatable option of every command reads both ways. ``convert`` turns one item into
+    its value (raising ValueError for a bad one); what is allowed beyond that is the
+    library's to say, with the key named.
+    """
+
+    def split(values: list[str] | None) -> list[Any] | None:
+        if values is None:
+            return None
+        out = []
+        for value in values:
+            for item in value.split(","):
+                if not item.strip():
+                    raise typer.BadParameter(f"{value!r} has an empty item; separate items with single commas")
+                try:
+                    out.append(convert(item.strip()))
+                except ValueError as exc:
+                    raise typer.BadParameter(f"{item.strip()!r}: {exc}") from None
+        return out
+
+    return split
+
+
+def positive_int(text: str) -> int:
+    """A count of 1 or more, for :func:`comma_list`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError("not a whole number") from None
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
 
 
 # --------------------------------------------------------------------------- -o / --output
@@ -188,4 +228,15 @@ def load_configs(
     return configs
 
 
-__all__ = ["EXIT_USAGE", "FLAG", "OUTPUT_FLAGS", "Output", "cli_errors", "err", "load_configs", "output"]
+__all__ = [
+    "EXIT_USAGE",
+    "FLAG",
+    "OUTPUT_FLAGS",
+    "Output",
+    "cli_errors",
+    "comma_list",
+    "err",
+    "load_configs",
+    "output",
+    "positive_int",
+]

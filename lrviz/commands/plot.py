@@ -18,6 +18,7 @@ from lrviz.commands.common import (
     SweepOpt,
     TrustOpt,
     cli_errors,
+    comma_list,
     err,
     load_configs,
 )
@@ -36,12 +37,6 @@ class YScale(str, Enum):
 class XAxis(str, Enum):
     step = "step"
     epoch = "epoch"
-
-
-class PlotFormat(str, Enum):
-    png = "png"
-    svg = "svg"
-    pdf = "pdf"
 
 
 if TYPE_CHECKING:
@@ -64,9 +59,13 @@ OutputOpt = Annotated[
     ),
 ]
 FormatsOpt = Annotated[
-    list[PlotFormat] | None,
+    list[str] | None,
     typer.Option(
-        "--format", "-f", metavar="png|svg|pdf", help="Repeat for several. Default: the config's plot.format, else png."
+        "--format",
+        "-f",
+        metavar="png|svg|pdf",
+        callback=comma_list(),
+        help="Several: png,svg (or repeat the option). Default: the config's plot.format, else png.",
     ),
 ]
 LayoutOpt = Annotated[
@@ -131,7 +130,7 @@ def plot(
     block; the command line wins. Files are written atomically and are byte-identical
     from run to run.
 
-    Example: lrviz plot configs/torch/steplr.yaml -o out --format png --format svg
+    Example: lrviz plot configs/torch/steplr.yaml -o out --format png,svg
     """
     with cli_errors(debug):
         from lrviz.commands.common import output as resolve_output
@@ -148,7 +147,7 @@ def plot(
             style=style,
             size=size,
             dpi=dpi,
-            formats=[_value(f) for f in formats] if formats else None,
+            formats=formats or None,
         )
         plans = _plans(configs, loaded, out, overrides)
         _simulate_and_write(plans, out)
