@@ -40,22 +40,24 @@ def error_lines(result) -> list[str]:
 # --------------------------------------------------------------------------- silent nonsense
 
 
-@ON_MAIN
 def test_plot_and_show_print_checks_lints_as_warnings(write_config, tmp_path):
     """Milestones past the end of the run: `check` says so, and now `plot` and `show` do too."""
     cfg = write_config(STEP | {"scheduler": "MultiStepLR", "params": {"milestones": [30, 60]}}, "late.yaml")
     plotted = cli("plot", cfg, "-o", tmp_path, "-f", "svg")
     assert plotted.exit_code == 0, plotted.output  # a warning does not change the exit code
-    (line,) = warning_lines(plotted)
-    assert "late.yaml" in line and "params.milestones" in line and "milestone-beyond-run" in line
+    lines = warning_lines(plotted)
+    (line,) = [line for line in lines if "milestone-beyond-run" in line]
+    assert "late.yaml" in line and "params.milestones" in line and "never take effect" in line
+    assert any("constant-lr" in line for line in lines)  # and the flat line it makes, as check says
+    checked = cli("check", cfg)
+    assert checked.exit_code == 0 and "milestone-beyond-run" in checked.stdout and "constant-lr" in checked.stdout
     shown = cli("show", cfg)
-    assert shown.exit_code == 0 and warning_lines(shown) == [line]
+    assert shown.exit_code == 0 and warning_lines(shown) == lines
     for command in (["plot", cfg, "-o", tmp_path, "-f", "svg"], ["show", cfg]):
         quiet = cli(*command, "--quiet")
         assert quiet.exit_code == 0 and warning_lines(quiet) == [], quiet.stderr
 
 
-@ON_MAIN
 def test_an_epoch_schedule_shorter_than_one_epoch_is_reported(write_config, tmp_path):
     """interval: epoch in a run shorter than an epoch is a flat line; `plot` now says why."""
     cfg = write_config(

@@ -211,8 +211,10 @@ def test_warning_line_for_zero_lr(write_config, tmp_path):
     result = invoke(cfg, "-o", tmp_path)
     assert result.exit_code == 0, result.output
     warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
-    assert len(warnings) == 1
-    assert "zero.yaml" in warnings[0] and "0 or below at 10 steps (first: step 10)" in warnings[0]
+    assert len(warnings) == 2  # how it is drawn, and check's lint (issue 20: plot prints check's lints)
+    (drawn,) = [w for w in warnings if "0 or below at 10 steps (first: step 10)" in w]
+    (lint,) = [w for w in warnings if "[nonpositive-lr]" in w]
+    assert "zero.yaml" in drawn and "zero.yaml" in lint and "the lr is 0 at 10 of 20 steps, from step 10" in lint
     assert (tmp_path / "zero.png").exists()
 
 

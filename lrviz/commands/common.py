@@ -56,6 +56,15 @@ SweepOpt = Annotated[
     ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", metavar=FLAG, help="Allow a sweep of more than 64 schedules.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        metavar=FLAG,
+        help="No warning lines (the lints of lrviz check, torch's warnings); errors still show.",
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", metavar=FLAG, help="Show the full traceback on errors.")]
 
 
@@ -209,6 +218,17 @@ def cli_errors(debug: bool = False) -> Iterator[None]:
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
+def warn_lints(results: list[Any], quiet: bool) -> None:
+    """``lrviz check``'s lints on simulated results, one warning line each on stderr (none when quiet)."""
+    if quiet:
+        return
+    from lrviz.check import lint_result
+
+    for result in results:
+        for finding in lint_result(result):
+            err(finding.as_warning())
+
+
 def load_configs(
     paths: list[Path],
     *,
@@ -239,4 +259,5 @@ __all__ = [
     "load_configs",
     "output",
     "positive_int",
+    "warn_lints",
 ]

@@ -14,6 +14,7 @@ from lrviz.commands.common import (
     DebugOpt,
     DeviceOpt,
     ForceOpt,
+    QuietOpt,
     StepsOpt,
     SweepOpt,
     TrustOpt,
@@ -21,6 +22,7 @@ from lrviz.commands.common import (
     comma_list,
     err,
     load_configs,
+    warn_lints,
 )
 
 
@@ -119,6 +121,7 @@ def plot(
     dpi: DpiOpt = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
+    quiet: QuietOpt = False,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -128,7 +131,8 @@ def plot(
     the one file PATH names (one config; its extension is the format), and prints the
     paths written. Options may also be set in the config's `plot:`
     block; the command line wins. Files are written atomically and are byte-identical
-    from run to run.
+    from run to run. What lrviz check's lints find is printed as one warning line each
+    (--quiet: none); the exit code does not change.
 
     Example: lrviz plot configs/torch/steplr.yaml -o out --format png,svg
     """
@@ -150,7 +154,7 @@ def plot(
             formats=formats or None,
         )
         plans = _plans(configs, loaded, out, overrides)
-        _simulate_and_write(plans, out)
+        _simulate_and_write(plans, out, quiet)
 
 
 #: The library's names of plot options -> this command's flags, so an error names what was typed.
@@ -213,7 +217,7 @@ def _file_format(out: Output, formats: list[str] | None, n_configs: int) -> str:
     return fmt
 
 
-def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], out: Output) -> None:
+def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], out: Output, quiet: bool) -> None:
     """Simulate every config (their schedules share one pool of all cores), warn, write, print the paths."""
     from lrviz.errors import LrvizError
     from lrviz.progress import progress_bar
@@ -223,13 +227,11 @@ def _simulate_and_write(plans: list[tuple[Path, Config, PlotOptions]], out: Outp
     total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
     with progress_bar(total) as progress:
         simulated = simulate_configs([cfg for _, cfg, _ in plans], jobs=None, progress=progress)
+    warn_lints(simulated, quiet)  # torch's warnings among them
     for (path, _, opts), result in zip(plans, simulated, strict=True):
         problems = value_problems(result, opts.yscale)
-        if problems:
+        if problems and not quiet:
             err(f"warning: {path}: {problems}")
-        for t in result.trajectories:
-            for w in t.warnings:
-                err(f"warning: {path}: {t.label}: torch: {w}")
         try:
             out.make_folder()  # only now: a refused run creates nothing
             if out.is_file:

@@ -11,11 +11,13 @@ from lrviz.commands.common import (
     DebugOpt,
     DeviceOpt,
     ForceOpt,
+    QuietOpt,
     StepsOpt,
     SweepOpt,
     TrustOpt,
     cli_errors,
     load_configs,
+    warn_lints,
 )
 from lrviz.commands.plot import YScale
 
@@ -32,6 +34,7 @@ def show(
     ] = 12,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
+    quiet: QuietOpt = False,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -39,7 +42,9 @@ def show(
 
     For each schedule: a braille chart of its lr (one line per param group) and a
     table of the first, peak, min and last values and of the steps where the lr
-    changes regime (end of warmup, milestones, restarts), at full precision.
+    changes regime (end of warmup, milestones, restarts), at full precision. What
+    lrviz check's lints find is printed as one warning line each on stderr (--quiet:
+    none); the exit code does not change.
 
     Example: lrviz show configs/torch/onecyclelr.yaml --steps 1000
     """
@@ -57,3 +62,4 @@ def show(
         log = yscale is not None and yscale.value == "log"
         for renderable in preview(result, width=console.width, height=height, log=log):
             console.print(renderable)
+        warn_lints([result], quiet)
