@@ -23,11 +23,18 @@ class LrvizError(Exception):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str, *, key: str | None = None, file: str | None = None):
+    def __init__(self, message: str, *, key: str | None = None, file: str | None = None, excerpt: tuple[str, ...] = ()):
         super().__init__(message)
         self.message = message
         self.key = key
         self.file = file
+        #: Lines shown below the message on the command line: the offending line of a
+        #: file with a caret under the column (a YAML mistake). ``str()`` stays one line.
+        self.excerpt = excerpt
+
+    def lines(self) -> list[str]:
+        """Everything the command line prints for this error: the message, then the excerpt."""
+        return [f"error: {self}", *self.excerpt]
 
     def located(self, *, file: str | None = None, key_prefix: str | None = None) -> LrvizError:
         """Fill in the file / outer key path if the raiser did not know them."""

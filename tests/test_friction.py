@@ -186,7 +186,6 @@ def test_comma_lists_work_for_every_repeatable_option(write_config, tmp_path):
 # --------------------------------------------------------------------------- YAML mistakes
 
 
-@ON_MAIN
 def test_a_yaml_mistake_names_line_column_and_shows_the_line(write_config):
     text = "steps: 10\nschedules:\n  - scheduler: StepLR\n  params:\n    step_size: 3\n"
     result = cli("plot", write_config(text, "indent.yaml"))

@@ -4,7 +4,8 @@ lrviz, runs code, or loses a file.
 One section per item of the issue's "Must hold" list, one test (or one parametrized
 case) per promise. Every refusal is checked the same way (:func:`assert_refused`): the
 exit code, exactly one stderr line starting ``error:`` that names the file, the key
-path and what is allowed, no traceback, and nothing written or run -- a marker file
+path and what is allowed (for a YAML mistake followed by the offending line and a caret
+under the column, issue 20), no traceback, and nothing written or run -- a marker file
 that an escaping payload would create does not appear, an existing good output file
 survives byte for byte. Where a test proves that something is *not* run, a positive
 control shows that the same marker does appear when running is allowed (``--trust``),
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -76,12 +78,23 @@ def write(path: Path, data) -> Path:
     return path
 
 
+#: The two lines that may follow a refusal of a YAML mistake: the offending line and a caret.
+EXCERPT = re.compile(r"  (\d+) \| .*\n  ( +) \| *\^\Z")
+
+
 def error_line(code: int, stderr: str, output: str = "", *fragments: str, expect: int = 2) -> str:
-    """The one stderr line of a refusal, after checking exit code, shape and fragments."""
+    """The one error line of a refusal, after checking exit code, shape and fragments.
+
+    A YAML mistake adds the offending line and a caret under its column (issue 20); no
+    other line may follow."""
     assert code == expect, f"exit {code}, expected {expect}; stderr: {stderr!r}"
     assert "Traceback" not in stderr and "Traceback" not in output
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
+    lines = stderr.strip("\n").splitlines()
+    assert len(lines) in (1, 3), f"expected one line on stderr (and a YAML excerpt), got {lines!r}"
+    if len(lines) == 3:
+        shown = EXCERPT.match("\n".join(lines[1:]))
+        assert shown and len(shown.group(2)) == len(shown.group(1)), lines
+        assert f"at line {shown.group(1)}, column " in lines[0], lines
     line = lines[0]
     assert line.startswith("error: "), line
     assert fragments, "name at least one thing the message must say"

@@ -201,7 +201,8 @@ def cli_errors(debug: bool = False) -> Iterator[None]:
     except LrvizError as exc:
         if debug:
             traceback.print_exc()
-        err(f"error: {exc}")
+        for line in exc.lines():
+            err(line)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err("interrupted")
