@@ -53,6 +53,38 @@ class ConfigError(LrvizError):
     """The config is malformed or asks for something that does not exist."""
 
 
+class ConfigErrors(ConfigError):
+    """Several mistakes found in one config, each a :class:`ConfigError` with its key path.
+
+    Validation goes on after the first mistake it finds, so one run names them all (up
+    to :data:`~lrviz.limits.MAX_ERRORS`; ``more`` counts the rest). ``str()`` is the first,
+    with a count of the others; :meth:`lines` has one line each.
+    """
+
+    def __init__(self, errors: list[ConfigError], more: int = 0):
+        first = errors[0]
+        super().__init__(first.message, key=first.key, file=first.file, excerpt=first.excerpt)
+        self.errors = errors
+        self.more = more
+
+    def located(self, *, file: str | None = None, key_prefix: str | None = None) -> LrvizError:
+        super().located(file=file, key_prefix=key_prefix)
+        for error in self.errors:
+            error.located(file=file, key_prefix=key_prefix)
+        return self
+
+    def __str__(self) -> str:
+        others = len(self.errors) - 1 + self.more
+        return f"{self.errors[0]} (and {others} more error{'s' if others != 1 else ''})"
+
+    def lines(self) -> list[str]:
+        out = [line for error in self.errors for line in error.lines()]
+        if self.more:
+            where = f"{self.errors[0].file}: " if self.errors[0].file else ""
+            out.append(f"error: {where}{self.more} more errors not shown (the first {len(self.errors)} are above)")
+        return out
+
+
 class UnknownKey(ConfigError):
     """A key or parameter the config names that does not exist where it is written."""
 

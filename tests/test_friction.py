@@ -197,7 +197,6 @@ def test_a_yaml_mistake_names_line_column_and_shows_the_line(write_config):
     assert caret.index("^") == shown.index("params:")
 
 
-@ON_MAIN
 def test_every_validation_error_is_reported_in_one_run(write_config):
     cfg = write_config(
         {
@@ -231,3 +230,15 @@ def test_list_shows_a_clean_summary_at_80_columns():
     listed = cli("list", columns=200)
     lambda_row = next(line for line in listed.stdout.splitlines() if line.lstrip("│ ").startswith("LambdaLR "))
     assert "Sets the initial learning rate" not in lambda_row and "function" in lambda_row
+
+
+def test_errors_beyond_the_limit_are_counted_not_shown(write_config):
+    from lrviz.limits import MAX_ERRORS
+
+    params = {f"typo_{i}": 1 for i in range(MAX_ERRORS + 5)}
+    lines = error_lines(
+        cli("export", write_config(STEP | {"scheduler": "StepLR", "params": {"step_size": 2, **params}}))
+    )
+    assert len(lines) == MAX_ERRORS + 1
+    assert all("unknown parameter 'typo_" in line for line in lines[:-1])
+    assert lines[-1].endswith(f"5 more errors not shown (the first {MAX_ERRORS} are above)")

@@ -564,7 +564,12 @@ def test_a_config_cannot_grant_itself_trust(evil_code):
         folder / "self.yaml",
         {"steps": 6, "trust": True, "scheduler": "evil_mod_lrviz_test:Sched", "params": {"step_size": 2}},
     )
-    assert_refused(cli("export", cfg), "self.yaml", "unknown key 'trust'", "allowed: title")
+    result = cli("export", cfg)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    # both mistakes, one line each (issue 20: every error of a config in one run)
+    unknown, untrusted = result.stderr.splitlines()
+    assert unknown.startswith("error: ") and "self.yaml: trust: unknown key 'trust'; allowed: title" in unknown
+    assert untrusted.startswith("error: ") and "only with --trust" in untrusted and "cannot grant trust" in untrusted
     assert not marker.exists()
 
 

@@ -10,6 +10,7 @@ from lrviz.registry.signature import signature_params
 from lrviz.registry.torch_classes import torch_optimizers
 from lrviz.spec import Note, OptimizerSpec
 from lrviz.validate.checks import expect_mapping, math_text, text
+from lrviz.validate.collect import Collector
 from lrviz.validate.params import check_signature_kwargs
 
 #: The optimizer of a config without an ``optimizer:`` block.
@@ -32,8 +33,12 @@ def validate_optimizer(raw: Any) -> OptimizerSpec:
         )
     params, _ = signature_params(optimizers[name].__init__)
     notes: list[Note] = []
-    kwargs = check_signature_kwargs(name, params, raw, "optimizer", notes)
-    groups = _groups(groups_raw, name, params, notes)
+    problems = Collector()  # the keywords and the groups are checked; all their errors are reported
+    with problems:
+        kwargs = check_signature_kwargs(name, params, raw, "optimizer", notes)
+    with problems:
+        groups = _groups(groups_raw, name, params, notes)
+    problems.raise_if_any()
     return OptimizerSpec(name=name, kwargs=kwargs, param_groups=groups, notes=tuple(notes))
 
 
@@ -50,12 +55,15 @@ def _groups(groups_raw: Any, name: str, params: Any, notes: list[Note]) -> list[
         )
     groups: list[dict[str, Any]] = []
     seen: set[str] = set()
+    problems = Collector()
     for i, g in enumerate(groups_raw):
-        gkey = f"optimizer.param_groups[{i}]"
-        g = dict(expect_mapping(g, gkey))
-        gname = math_text(text(g.pop("name", f"group{i}"), key_join(gkey, "name")), key_join(gkey, "name"))
-        if gname in seen:
-            raise ConfigError(f"duplicate group name {gname!r}; names must be unique", key=key_join(gkey, "name"))
-        seen.add(gname)
-        groups.append({"name": gname, **check_signature_kwargs(name, params, g, gkey, notes)})
+        with problems:
+            gkey = f"optimizer.param_groups[{i}]"
+            g = dict(expect_mapping(g, gkey))
+            gname = math_text(text(g.pop("name", f"group{i}"), key_join(gkey, "name")), key_join(gkey, "name"))
+            if gname in seen:
+                raise ConfigError(f"duplicate group name {gname!r}; names must be unique", key=key_join(gkey, "name"))
+            seen.add(gname)
+            groups.append({"name": gname, **check_signature_kwargs(name, params, g, gkey, notes)})
+    problems.raise_if_any()
     return groups

@@ -27,7 +27,7 @@ import math
 import re
 from typing import Any
 
-from lrviz.errors import ConfigError, LrvizError, UnknownKey, describe, key_join
+from lrviz.errors import ConfigError, ConfigErrors, LrvizError, UnknownKey, describe, key_join
 from lrviz.jsonio import compact
 from lrviz.limits import MAX_SCHEDULES, MAX_SWEEP_SCHEDULES
 from lrviz.spec import Config, Schedule
@@ -275,11 +275,12 @@ def _missing(config: Config, schedule: Schedule, key: str, value: Any) -> Config
         del raw["metric"]
     try:
         validate_schedule(raw, schedule.key, Run(config.steps, config.steps_per_epoch, config.base_dir, config.trust))
-    except UnknownKey as exc:
-        if exc.key == _schedule_key_path(schedule.key, key):
-            return ConfigError(f"{exc.key}: {exc.message}", key=exc.key)
-    except LrvizError:
-        pass  # another objection to the value: the expansion reports it, blamed on its KEY
+    except ConfigError as exc:
+        path = _schedule_key_path(schedule.key, key)
+        for one in exc.errors if isinstance(exc, ConfigErrors) else [exc]:
+            if isinstance(one, UnknownKey) and one.key == path:
+                return ConfigError(f"{one.key}: {one.message}", key=one.key)
+        # another objection to the value: the expansion reports it, blamed on its KEY
     return None
 
 
