@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lrviz.registry.docs import per_group, summary
 from lrviz.registry.kind import SchedulerInfo
-from lrviz.registry.signature import first_doc_line, signature_params
+from lrviz.registry.signature import signature_params
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,11 @@ def torch_schedulers() -> dict[str, SchedulerInfo]:
             make=Construct(obj),
             params=params,
             accepts_any=accepts_any,
-            summary=first_doc_line(obj.__doc__),
+            summary=summary(obj.__doc__),
             doc=inspect.cleandoc(obj.__doc__ or ""),
             fills=fills,
             fill_unless=unless,
+            per_group=per_group(obj),
         )
     return found
 
