@@ -12,7 +12,7 @@ from collections.abc import Callable
 import typer
 
 from lrviz._version import __version__
-from lrviz.commands import check, export, gallery, listing, plot, show
+from lrviz.commands import check, code, export, gallery, listing, plot, show
 from lrviz.commands.help import FLAG, Command, Group
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("check", check.check),
     ("gallery", gallery.gallery),
     ("list", listing.list_schedulers),
+    ("code", code.code),
 ]
 for _name, _fn in COMMANDS:
     app.command(_name, cls=Command)(_fn)

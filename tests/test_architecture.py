@@ -49,7 +49,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("step", ("lrviz.step",)),
     ("validate", ("lrviz.validate.",)),
     ("simulate", ("lrviz.simulate",)),
-    ("outputs", ("lrviz.render.", "lrviz.export", "lrviz.check.")),
+    ("outputs", ("lrviz.render.", "lrviz.export", "lrviz.check.", "lrviz.codegen")),
     ("gallery", ("lrviz.gallery.",)),
     ("interfaces", ("lrviz.cli", "lrviz.__main__", "lrviz.commands.", "lrviz")),
 ]

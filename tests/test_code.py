@@ -16,14 +16,15 @@ import pytest
 from typer.testing import CliRunner
 
 from lrviz.cli import app
+from lrviz.codegen import HF_FUNCTIONS
+from lrviz.registry.presets import presets
 from lrviz.simulate import simulate
 from lrviz.validate import load_config
 from tests.conftest import REPO
+from tests.optional import import_or_skip
 
 runner = CliRunner()
 
-#: Until `lrviz code` exists (it does not on main).
-ON_MAIN = pytest.mark.xfail(strict=True, reason="issue 20: lrviz code, not written yet")
 
 CONFIGS = sorted((REPO / "configs").rglob("*.yaml"))
 #: Configs `lrviz code` cannot write as plain Python, each with the reason it says.
@@ -53,8 +54,6 @@ def test_there_are_configs_to_check():
     assert len(CONFIGS) >= 20
 
 
-@ON_MAIN
-@ON_MAIN
 @pytest.mark.parametrize("path", CONFIGS, ids=[str(p.relative_to(REPO / "configs")) for p in CONFIGS])
 def test_every_example_config_prints_code_that_gives_the_same_lrs(path, monkeypatch):
     rel = str(path.relative_to(REPO / "configs"))
@@ -71,14 +70,12 @@ def test_every_example_config_prints_code_that_gives_the_same_lrs(path, monkeypa
     assert compared == n >= 1
 
 
-@ON_MAIN
 def test_the_loop_steps_the_scheduler_after_the_optimizer(write_config):
     text = code(write_config({"steps": 10, "scheduler": "StepLR", "params": {"step_size": 3}}))
     assert text.index("optimizer.step()") < text.index("scheduler.step()")
     assert "StepLR(optimizer, step_size=3)" in text
 
 
-@ON_MAIN
 def test_an_epoch_schedule_steps_once_per_epoch(write_config, monkeypatch):
     cfg = write_config(
         {"steps": 50, "steps_per_epoch": 10, "scheduler": "StepLR", "params": {"step_size": 2}, "interval": "epoch"}
@@ -88,7 +85,6 @@ def test_an_epoch_schedule_steps_once_per_epoch(write_config, monkeypatch):
     assert run_printed(text, monkeypatch) == lrviz_lrs(cfg, 0)
 
 
-@ON_MAIN
 def test_plateau_gets_the_metric(write_config, monkeypatch):
     cfg = write_config(
         {
@@ -105,7 +101,6 @@ def test_plateau_gets_the_metric(write_config, monkeypatch):
     assert run_printed(text, monkeypatch) == lrviz_lrs(cfg, 0)
 
 
-@ON_MAIN
 def test_several_schedules_print_one_program_each(write_config, monkeypatch):
     cfg = write_config(
         {
@@ -137,23 +132,27 @@ PRESETS = [
 
 
 def test_every_preset_is_covered():
-    from lrviz.registry.presets import presets
-
     assert sorted(name for name, _ in PRESETS) == sorted(presets())
 
 
-@ON_MAIN
-@ON_MAIN
 @pytest.mark.parametrize(("name", "params"), PRESETS, ids=[n for n, _ in PRESETS])
 def test_presets_print_the_transformers_call(name, params, write_config, monkeypatch):
-    pytest.importorskip("transformers", reason="the hf output calls transformers itself (the test extra has it)")
+    import_or_skip("transformers", "hf")  # the printed code calls transformers itself
     cfg = write_config({"steps": 40, "optimizer": {"name": "AdamW", "lr": 0.001}, "scheduler": name, "params": params})
     text = code(cfg, "--framework", "hf")
-    assert "from transformers" in text and "num_training_steps=40" in text
+    assert f"from transformers import {HF_FUNCTIONS[name]}\n" in text
+    takes_length = "num_training_steps" in [p.name for p in presets()[name].params]
+    assert ("num_training_steps=40" in text) == takes_length  # filled in by lrviz, and written out
     assert run_printed(text, monkeypatch) == lrviz_lrs(cfg, 0)
 
 
-@ON_MAIN
+def test_the_transformers_functions_are_transformers_own():
+    optimization = import_or_skip("transformers.optimization", "hf")
+    assert sorted(HF_FUNCTIONS) == sorted(presets())
+    for name, function in HF_FUNCTIONS.items():
+        assert optimization.TYPE_TO_SCHEDULER_FUNCTION[optimization.SchedulerType(name)].__name__ == function
+
+
 def test_torch_only_code_for_a_preset_is_refused_saying_why(write_config):
     result = runner.invoke(
         app, ["code", str(write_config({"steps": 5, "scheduler": "cosine"})), "--framework", "torch"]
@@ -161,9 +160,63 @@ def test_torch_only_code_for_a_preset_is_refused_saying_why(write_config):
     assert result.exit_code == 2 and "--framework hf" in result.stderr and "transformers" in result.stderr
 
 
-@ON_MAIN
 def test_code_writes_a_file_with_output(write_config, tmp_path):
     cfg = write_config({"steps": 5, "scheduler": "StepLR", "params": {"step_size": 2}}, "mine.yaml")
     result = runner.invoke(app, ["code", str(cfg), "-o", str(tmp_path / "scripts")])
     assert result.exit_code == 0, result.output
     assert "StepLR(optimizer" in (tmp_path / "scripts" / "mine.py").read_text()
+
+
+def test_what_lrviz_writes_less_often_also_gives_the_same_lrs(write_config, tmp_path, monkeypatch):
+    """A partial last epoch, a metric from a CSV and from a list, an expression using two
+    names of the counter, LBFGS's closure, per-group lambdas."""
+    (tmp_path / "losses.csv").write_text("epoch,val_loss\n" + "".join(f"{i},{1 / (i + 1)}\n" for i in range(30)))
+    cases = [
+        {
+            "steps": 23,
+            "steps_per_epoch": 5,
+            "scheduler": "ExponentialLR",
+            "params": {"gamma": 0.7},
+            "interval": "epoch",
+        },
+        {
+            "steps": 20,
+            "scheduler": "ReduceLROnPlateau",
+            "params": {"patience": 0},
+            "metric": {"csv": "losses.csv", "column": "val_loss"},
+        },
+        {"steps": 6, "scheduler": "ReduceLROnPlateau", "params": {"patience": 0}, "metric": [3, 2, 2, 2, 1, 1]},
+        {"steps": 12, "scheduler": "LambdaLR", "params": {"lr_lambda": "0.9 ** epoch + step / 100 + cos(x)"}},
+        {"steps": 8, "optimizer": {"name": "LBFGS", "lr": 0.5}, "scheduler": "StepLR", "params": {"step_size": 2}},
+        {
+            "steps": 10,
+            "optimizer": {"name": "SGD", "lr": 0.1, "param_groups": [{"name": "a"}, {"name": "b", "lr": 0.2}]},
+            "scheduler": "LambdaLR",
+            "params": {"lr_lambda": ["0.9 ** epoch", "1 / (epoch + 1)"]},
+        },
+    ]
+    for i, data in enumerate(cases):
+        cfg = write_config(data, f"case{i}.yaml")
+        monkeypatch.chdir(tmp_path)
+        assert run_printed(code(cfg), monkeypatch) == lrviz_lrs(cfg, 0), data
+    assert i == len(cases) - 1
+
+
+def test_a_scheduler_lrviz_adapts_is_refused_saying_why(write_config, tmp_path):
+    (tmp_path / "timmish.py").write_text(
+        "class Sched:\n"
+        "    def __init__(self, optimizer, factor=0.5):\n"
+        "        self.optimizer, self.factor = optimizer, factor\n"
+        "    def step(self, epoch=None):\n"
+        "        for g in self.optimizer.param_groups:\n"
+        "            g['lr'] *= self.factor\n"
+    )
+    cfg = write_config({"steps": 4, "scheduler": "timmish.py:Sched"})
+    result = runner.invoke(app, ["code", str(cfg), "--trust"])
+    assert result.exit_code == 2 and "not a torch scheduler" in result.stderr and "adapter" in result.stderr
+
+
+def test_a_missing_schedule_is_named(write_config):
+    cfg = write_config({"steps": 4, "schedules": [{"label": "a", "scheduler": "StepLR", "params": {"step_size": 1}}]})
+    result = runner.invoke(app, ["code", str(cfg), "--schedule", "b"])
+    assert result.exit_code == 2 and "labels: a" in result.stderr

@@ -43,6 +43,7 @@ EXPECTED_EXIT = {
     "lrviz plot configs/custom/warmup_cosine_restarts.yaml -o out --trust": 0,
     "lrviz plot configs/torch/steplr.yaml -o out --sweep params.gamma=0.1,0.5,0.9": 0,
     "lrviz plot configs/compare/warmup-lengths.yaml -o out --sweep params.schedulers.0.params.start_factor=0.01,0.1": 0,
+    "lrviz code configs/compare/param-groups-backbone-head.yaml --schedule 1": 0,
 }
 
 
