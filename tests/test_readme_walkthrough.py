@@ -96,7 +96,6 @@ def test_the_walk_through_covers_every_line_but_cis_own():
     assert walked(lines)[0].startswith("python3 -m venv .venv && .venv/bin/pip install")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20: the README is not followable yet")
 def test_the_readme_works_followed_line_by_line_in_a_fresh_clone(tmp_path):
     clone = tmp_path / "clone"
     fresh_clone(clone)
