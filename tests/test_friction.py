@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import torch
 from typer.testing import CliRunner
 
 from lrviz.cli import app
 
 runner = CliRunner()
-
-#: On every test until its friction is fixed: each fails on main (strict: a pass would be reported).
-ON_MAIN = pytest.mark.xfail(strict=True, reason="issue 20 friction, not fixed yet")
 
 STEP = {"steps": 20, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9}}
 

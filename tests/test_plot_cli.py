@@ -450,3 +450,28 @@ def test_several_configs_share_one_pool_and_give_the_same_files(write_config, tm
     assert invoke(b, "-o", alone).exit_code == 0
     for name in ("a.png", "b.png"):
         assert (together / name).read_bytes() == (alone / name).read_bytes()
+
+
+# --------------------------------------------------------------------------- -o names a file (issue 20)
+
+
+def test_output_naming_a_file_takes_its_format_and_refuses_what_cannot_go_in_one_file(write_config, tmp_path):
+    one, two = write_config(BASIC, "one.yaml"), write_config(BASIC, "two.yaml")
+    ok = invoke(one, "-o", tmp_path / "fig.SVG")
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.splitlines() == [str(tmp_path / "fig.SVG")]
+    assert (tmp_path / "fig.SVG").read_bytes().lstrip().startswith(b"<?xml")
+    line = one_line_error(invoke(one, two, "-o", tmp_path / "both.png"))
+    assert "names one file, but 2 configs make 2 figures; give a folder" in line
+    line = one_line_error(invoke(one, "-o", tmp_path / "fig.pdf", "-f", "png"))
+    assert "names a .pdf file, but --format asks for png" in line
+    line = one_line_error(runner.invoke(app, ["export", str(one), "-o", str(tmp_path / "data.png")]))
+    assert "names a .png file, but this command writes .csv or .json" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.SVG", "one.yaml", "two.yaml"]
+
+
+def test_an_existing_folder_is_a_folder_whatever_its_name(write_config, tmp_path):
+    (tmp_path / "figs.png").mkdir()
+    result = invoke(write_config(BASIC, "one.yaml"), "-o", tmp_path / "figs.png")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "figs.png" / "one.png").is_file()
