@@ -12,7 +12,7 @@ from collections.abc import Callable
 import typer
 
 from lrviz._version import __version__
-from lrviz.commands import check, convert, export, gallery, listing, plot, schema, show
+from lrviz.commands import check, code, convert, export, gallery, listing, plot, schema, show
 from lrviz.commands.help import FLAG, Command, Group
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("list", listing.list_schedulers),
     ("convert", convert.convert),
     ("schema", schema.schema),
+    ("code", code.code),
 ]
 for _name, _fn in COMMANDS:
     app.command(_name, cls=Command)(_fn)

@@ -23,11 +23,18 @@ class LrvizError(Exception):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str, *, key: str | None = None, file: str | None = None):
+    def __init__(self, message: str, *, key: str | None = None, file: str | None = None, excerpt: tuple[str, ...] = ()):
         super().__init__(message)
         self.message = message
         self.key = key
         self.file = file
+        #: Lines shown below the message on the command line: the offending line of a
+        #: file with a caret under the column (a YAML mistake). ``str()`` stays one line.
+        self.excerpt = excerpt
+
+    def lines(self) -> list[str]:
+        """Everything the command line prints for this error: the message, then the excerpt."""
+        return [f"error: {self}", *self.excerpt]
 
     def located(self, *, file: str | None = None, key_prefix: str | None = None) -> LrvizError:
         """Fill in the file / outer key path if the raiser did not know them."""
@@ -46,6 +53,42 @@ class ConfigError(LrvizError):
     """The config is malformed or asks for something that does not exist."""
 
 
+class ConfigErrors(ConfigError):
+    """Several mistakes found in one config, each a :class:`ConfigError` with its key path.
+
+    Validation goes on after the first mistake it finds, so one run names them all (up
+    to :data:`~lrviz.limits.MAX_ERRORS`; ``more`` counts the rest). ``str()`` is the first,
+    with a count of the others; :meth:`lines` has one line each.
+    """
+
+    def __init__(self, errors: list[ConfigError], more: int = 0):
+        first = errors[0]
+        super().__init__(first.message, key=first.key, file=first.file, excerpt=first.excerpt)
+        self.errors = errors
+        self.more = more
+
+    def located(self, *, file: str | None = None, key_prefix: str | None = None) -> LrvizError:
+        super().located(file=file, key_prefix=key_prefix)
+        for error in self.errors:
+            error.located(file=file, key_prefix=key_prefix)
+        return self
+
+    def __str__(self) -> str:
+        others = len(self.errors) - 1 + self.more
+        return f"{self.errors[0]} (and {others} more error{'s' if others != 1 else ''})"
+
+    def lines(self) -> list[str]:
+        out = [line for error in self.errors for line in error.lines()]
+        if self.more:
+            where = f"{self.errors[0].file}: " if self.errors[0].file else ""
+            out.append(f"error: {where}{self.more} more errors not shown (the first {len(self.errors)} are above)")
+        return out
+
+
+class UnknownKey(ConfigError):
+    """A key or parameter the config names that does not exist where it is written."""
+
+
 class TrustError(ConfigError):
     """The config wants to import code and the user did not pass --trust."""
 
@@ -55,15 +98,34 @@ class SimulationError(LrvizError):
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """' (did you mean StepLR?)' when a close match exists, else ''."""
-    choices = list(choices)
-    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        close = [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)]
-    if not close:
-        return ""
-    return " (did you mean " + " or ".join(close) + "?)"
+    """' (did you mean StepLR?)' when close matches exist (best first, at most 3), else ''."""
+    close = suggestions(name, choices)
+    return " (did you mean " + " or ".join(close) + "?)" if close else ""
+
+
+def suggestions(name: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The choices most like ``name``, most similar first.
+
+    Similarity ignores case (``adamw`` is AdamW before it is Adam), then case breaks ties,
+    then the order of ``choices``; difflib's own ranking compares case-sensitively and
+    would put Adam, RAdam and NAdam before AdamW.
+    """
+    lowered = name.lower()
+    scored = []
+    for order, choice in enumerate(dict.fromkeys(choices)):
+        matcher = difflib.SequenceMatcher(None, lowered, choice.lower())
+        if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= cutoff:
+            scored.append((-ratio, -difflib.SequenceMatcher(None, name, choice).ratio(), order, choice))
+    return [choice for *_, choice in sorted(scored)[:n]]
+
+
+def by_any_case(name: str, choices: Iterable[str]) -> str | None:
+    """The one choice that is ``name`` but for case (``adamw`` -> AdamW), else None (none, or several)."""
+    matches = [c for c in dict.fromkeys(choices) if c.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else None
 
 
 def describe(value: object) -> str:

@@ -60,8 +60,16 @@ def resolved_config(result: Result) -> dict[str, Any]:
         params = dict(s.params)
         if info is not None:
             params = {p.name: p.default for p in info.params if not p.required} | params
+        filled = s.spec.filled_values()  # what lrviz filled in from the run (OneCycleLR's total_steps...)
         schedules.append(
-            {"label": s.label, "scheduler": s.scheduler, "params": params, "interval": s.interval, "metric": s.metric}
+            {
+                "label": s.label,
+                "scheduler": s.scheduler,
+                "params": params | filled,
+                "filled_by_lrviz": filled,
+                "interval": s.interval,
+                "metric": s.metric,
+            }
         )
     resolved: dict[str, Any] = plain(
         {

@@ -46,6 +46,18 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
     return path
 
 
+def make_folder(folder: str | Path) -> Path:
+    """Create ``folder`` and its missing parents (nothing when it exists); a clear error when it cannot be."""
+    folder = Path(folder)
+    if folder.is_dir():
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LrvizError(f"cannot create output folder {str(folder)!r}: {exc.strerror or exc}") from None
+    return folder
+
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

@@ -18,3 +18,5 @@ MAX_NESTING = 8
 MAX_VALUES = 100_000_000
 #: Above this many schedules a sweep asks for --force (a plot nobody can read).
 MAX_SWEEP_SCHEDULES = 64
+#: Mistakes reported from one config (validation goes on after the first); the rest are counted.
+MAX_ERRORS = 20

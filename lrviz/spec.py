@@ -55,6 +55,10 @@ class SchedulerSpec:
         """The keywords the config wrote (those lrviz filled in left out)."""
         return {k: v for k, v in self.kwargs.items() if k not in self.filled}
 
+    def filled_values(self) -> dict[str, Any]:
+        """The keywords lrviz filled in from the run, with their values, sorted by name."""
+        return {k: self.kwargs[k] for k in sorted(self.filled)}
+
     def children(self) -> list[SchedulerSpec]:
         """Nested schedulers (SequentialLR / ChainedScheduler), in order."""
         out: list[SchedulerSpec] = []

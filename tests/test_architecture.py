@@ -49,7 +49,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("validate", ("lrviz.validate.",)),
     ("sources", ("lrviz.sources.",)),
     ("simulate", ("lrviz.simulate",)),
-    ("outputs", ("lrviz.render.", "lrviz.export", "lrviz.check.")),
+    ("outputs", ("lrviz.render.", "lrviz.export", "lrviz.check.", "lrviz.codegen")),
     ("gallery", ("lrviz.gallery.",)),
     ("interfaces", ("lrviz.cli", "lrviz.__main__", "lrviz.commands.", "lrviz.api.", "lrviz")),
     ("interfaces", ("lrviz.sphinxext",)),  # the docs build's entry (a Sphinx extension), beside the CLI

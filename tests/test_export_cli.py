@@ -124,8 +124,8 @@ def test_list_one_shows_params_and_defaults():
 ERRORS = [
     # (config, expected fragments of the one-line message)
     (
-        {"steps": 10, "scheduler": "StepLr", "params": {"step_size": 2}},
-        ["scheduler", "unknown scheduler 'StepLr'", "did you mean StepLR"],
+        {"steps": 10, "scheduler": "StepLRR", "params": {"step_size": 2}},
+        ["scheduler", "unknown scheduler 'StepLRR'", "did you mean StepLR"],
     ),
     (
         {"steps": 10, "scheduler": "StepLR", "params": {"step_size": 2, "gama": 0.5}},

@@ -45,6 +45,7 @@ import collections.abc as cabc
 import inspect
 import json
 import os
+import re
 import string
 import types
 import typing
@@ -54,12 +55,13 @@ import torch
 import yaml
 
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is not installed (pip install -e '.[test]')")
-from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis import HealthCheck, event, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from lrviz.cli import app  # noqa: E402
 from lrviz.errors import LrvizError  # noqa: E402
+from lrviz.limits import MAX_ERRORS  # noqa: E402
 from lrviz.registry.presets import presets  # noqa: E402
 from lrviz.registry.signature import signature_params  # noqa: E402
 from lrviz.registry.torch_classes import torch_optimizers, torch_schedulers  # noqa: E402
@@ -75,12 +77,16 @@ _COMMON = dict(
 settings.register_profile("ci", max_examples=60, derandomize=True, **_COMMON)
 settings.register_profile("long", max_examples=5000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+#: Under ci, the CLI property's examples come from this seed rather than from a digest of
+#: its source (what derandomize uses), so an edit of the test's own lines does not draw a
+#: new set of 15: at its measured 11% acceptance, 1 set in 6 has none, and the floor fails.
+CI_SEED = 0 if settings.default.derandomize else None
 
 MAX_STEPS = 200
 
 #: The least share of generated examples each property must see run, not refused (for the
 #: CLI: exit 0). Measured: with the ci profile (derandomized: the same examples every run)
-#: any config 4 of 60 (7%), real scheduler 30 of 60 (50%), CLI 3 of 15 (20%); with the long
+#: any config 3 of 60 (5%), real scheduler 33 of 60 (55%), CLI 2 of 15 (13%, CI_SEED); with the long
 #: profile (random) 472 of 5000 (9%), 2814 of 5000 (56%) and 136 of 1246 (11%). Most
 #: generated configs are refused on purpose (junk, NaN, wrong types); the floors only
 #: catch a generator, or a validation, that lets nothing through any more.
@@ -588,12 +594,13 @@ _runner = CliRunner()
 
 def test_cli_exit_codes(tmp_path_factory):
     """Through the CLI: exit 0 (and the output file), 1 for check's findings, or exit 2 with
-    one line 'error: ...' and no file."""
+    one line 'error: ...' per mistake and no file."""
     OUTCOMES.pop("cli", None)
     _cli(tmp_path_factory)
     assert_enough_accepted("cli")
 
 
+@seed(CI_SEED)
 @settings(max_examples=max(10, settings().max_examples // 4))
 @given(data=configs(), command=st.sampled_from(["export", "plot", "check", "show"]))
 def _cli(tmp_path_factory, data, command):
@@ -626,8 +633,9 @@ def _cli(tmp_path_factory, data, command):
         assert [p.suffix for p in outdir.iterdir()] == expected
         return
     assert result.exit_code == 2, (result.exit_code, result.stderr)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    # one line per mistake (issue 20), at most MAX_ERRORS and a count; a YAML mistake adds its line and a caret
+    lines = [line for line in result.stderr.splitlines() if not re.match(r"  [\d ]+ \| ", line)]
+    assert 1 <= len(lines) <= MAX_ERRORS + 1 and all(line.startswith("error: ") for line in lines), result.stderr
     assert list(outdir.iterdir()) == []
 
 

@@ -211,8 +211,10 @@ def test_warning_line_for_zero_lr(write_config, tmp_path):
     result = invoke(cfg, "-o", tmp_path)
     assert result.exit_code == 0, result.output
     warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
-    assert len(warnings) == 1
-    assert "zero.yaml" in warnings[0] and "0 or below at 10 steps (first: step 10)" in warnings[0]
+    assert len(warnings) == 2  # how it is drawn, and check's lint (issue 20: plot prints check's lints)
+    (drawn,) = [w for w in warnings if "0 or below at 10 steps (first: step 10)" in w]
+    (lint,) = [w for w in warnings if "[nonpositive-lr]" in w]
+    assert "zero.yaml" in drawn and "zero.yaml" in lint and "the lr is 0 at 10 of 20 steps, from step 10" in lint
     assert (tmp_path / "zero.png").exists()
 
 
@@ -227,11 +229,14 @@ def one_line_error(result) -> str:
     return lines[0]
 
 
-def test_missing_output_folder(write_config, tmp_path):
-    cfg = write_config(BASIC)
-    line = one_line_error(invoke(cfg, "-o", tmp_path / "nope"))
-    assert "nope" in line and "does not exist" in line
-    assert not (tmp_path / "nope").exists()
+def test_missing_output_folder_is_created_but_not_for_a_refused_config(write_config, tmp_path):
+    bad = write_config({**BASIC, "steps": 0}, "bad.yaml")
+    line = one_line_error(invoke(bad, "-o", tmp_path / "nope" / "deeper"))
+    assert "bad.yaml" in line and "steps" in line
+    assert not (tmp_path / "nope").exists()  # nothing is created for a run that writes nothing
+    result = invoke(write_config(BASIC), "-o", tmp_path / "nope" / "deeper")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "nope" / "deeper" / "config.png").is_file()
 
 
 def test_output_folder_is_a_file(write_config, tmp_path):
@@ -336,7 +341,7 @@ def test_help_lists_every_option():
     result = runner.invoke(app, ["plot", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     for opt in (
-        "--outdir",
+        "--output",
         "--format",
         "--layout",
         "--yscale",
@@ -445,3 +450,28 @@ def test_several_configs_share_one_pool_and_give_the_same_files(write_config, tm
     assert invoke(b, "-o", alone).exit_code == 0
     for name in ("a.png", "b.png"):
         assert (together / name).read_bytes() == (alone / name).read_bytes()
+
+
+# --------------------------------------------------------------------------- -o names a file (issue 20)
+
+
+def test_output_naming_a_file_takes_its_format_and_refuses_what_cannot_go_in_one_file(write_config, tmp_path):
+    one, two = write_config(BASIC, "one.yaml"), write_config(BASIC, "two.yaml")
+    ok = invoke(one, "-o", tmp_path / "fig.SVG")
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.splitlines() == [str(tmp_path / "fig.SVG")]
+    assert (tmp_path / "fig.SVG").read_bytes().lstrip().startswith(b"<?xml")
+    line = one_line_error(invoke(one, two, "-o", tmp_path / "both.png"))
+    assert "names one file, but 2 configs make 2 figures; give a folder" in line
+    line = one_line_error(invoke(one, "-o", tmp_path / "fig.pdf", "-f", "png"))
+    assert "names a .pdf file, but --format asks for png" in line
+    line = one_line_error(runner.invoke(app, ["export", str(one), "-o", str(tmp_path / "data.png")]))
+    assert "names a .png file, but this command writes .csv or .json" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.SVG", "one.yaml", "two.yaml"]
+
+
+def test_an_existing_folder_is_a_folder_whatever_its_name(write_config, tmp_path):
+    (tmp_path / "figs.png").mkdir()
+    result = invoke(write_config(BASIC, "one.yaml"), "-o", tmp_path / "figs.png")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "figs.png" / "one.png").is_file()

@@ -90,7 +90,7 @@ def test_every_scheduler_and_parameter_of_the_registry_is_described():
                 assert repr(p.default) in prop["description"]
     assert definitions["params.StepLR"]["required"] == ["step_size"]
     assert "num_training_steps" not in definitions["params.cosine"].get("required", [])  # lrviz fills it in
-    assert set(definitions["optimizer"]["properties"]["name"]["enum"]) == set(torch_optimizers())
+    assert set(definitions["optimizer"]["properties"]["name"]["anyOf"][0]["enum"]) == set(torch_optimizers())
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.relative_to(REPO / "configs").as_posix() for p in CONFIGS])
@@ -140,7 +140,7 @@ def _with(base, path, value):
 #: (what is wrong, config, the key path lrviz names, the path the schema's error is at)
 INVALID = [
     ("unknown key", _with(GOOD, ["stpes"], 3), "stpes", []),
-    ("unknown scheduler", _with(GOOD, ["scheduler"], "StepLr"), "scheduler", ["scheduler"]),
+    ("unknown scheduler", _with(GOOD, ["scheduler"], "StepRL"), "scheduler", ["scheduler"]),
     ("unknown parameter", _with(GOOD, ["params", "gama"], 0.5), "params.gama", ["params"]),
     ("missing required parameter", _with(GOOD, ["params"], {"gamma": 0.5}), "params.step_size", ["params"]),
     (
@@ -157,7 +157,7 @@ INVALID = [
     ),
     (
         "unknown nested scheduler",
-        _with(NESTED, ["params", "schedulers", 1, "scheduler"], "Steplr"),
+        _with(NESTED, ["params", "schedulers", 1, "scheduler"], "StepRL"),
         "params.schedulers[1].scheduler",
         ["params", "schedulers", 1, "scheduler"],
     ),
@@ -211,8 +211,9 @@ def test_values_torch_takes_beyond_its_annotations_validate():
             "plot": {"layout": " Grid", "format": "SVG"},
         },
         {"steps": 20, "scheduler": "LambdaLR", "params": {"lr_lambda": "0.9 ** epoch"}, "device": "CUDA:0"},
+        {"steps": 20, "optimizer": {"name": "adamw"}, "scheduler": "steplr", "params": {"step_size": 5}},
     ]
-    assert len(taken) == 4
+    assert len(taken) == 5
     for data in taken:
         assert errors(data) == [], data
         cfg = load_config({**data, "device": "cpu"})

@@ -4,7 +4,8 @@ lrviz, runs code, or loses a file.
 One section per item of the issue's "Must hold" list, one test (or one parametrized
 case) per promise. Every refusal is checked the same way (:func:`assert_refused`): the
 exit code, exactly one stderr line starting ``error:`` that names the file, the key
-path and what is allowed, no traceback, and nothing written or run -- a marker file
+path and what is allowed (for a YAML mistake followed by the offending line and a caret
+under the column, issue 20), no traceback, and nothing written or run -- a marker file
 that an escaping payload would create does not appear, an existing good output file
 survives byte for byte. Where a test proves that something is *not* run, a positive
 control shows that the same marker does appear when running is allowed (``--trust``),
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -76,12 +78,23 @@ def write(path: Path, data) -> Path:
     return path
 
 
+#: The two lines that may follow a refusal of a YAML mistake: the offending line and a caret.
+EXCERPT = re.compile(r"  (\d+) \| .*\n  ( +) \| *\^\Z")
+
+
 def error_line(code: int, stderr: str, output: str = "", *fragments: str, expect: int = 2) -> str:
-    """The one stderr line of a refusal, after checking exit code, shape and fragments."""
+    """The one error line of a refusal, after checking exit code, shape and fragments.
+
+    A YAML mistake adds the offending line and a caret under its column (issue 20); no
+    other line may follow."""
     assert code == expect, f"exit {code}, expected {expect}; stderr: {stderr!r}"
     assert "Traceback" not in stderr and "Traceback" not in output
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
+    lines = stderr.strip("\n").splitlines()
+    assert len(lines) in (1, 3), f"expected one line on stderr (and a YAML excerpt), got {lines!r}"
+    if len(lines) == 3:
+        shown = EXCERPT.match("\n".join(lines[1:]))
+        assert shown and len(shown.group(2)) == len(shown.group(1)), lines
+        assert f"at line {shown.group(1)}, column " in lines[0], lines
     line = lines[0]
     assert line.startswith("error: "), line
     assert fragments, "name at least one thing the message must say"
@@ -552,7 +565,12 @@ def test_a_config_cannot_grant_itself_trust(evil_code):
         folder / "self.yaml",
         {"steps": 6, "trust": True, "scheduler": "evil_mod_lrviz_test:Sched", "params": {"step_size": 2}},
     )
-    assert_refused(cli("export", cfg), "self.yaml", "unknown key 'trust'", "allowed: title")
+    result = cli("export", cfg)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    # both mistakes, one line each (issue 20: every error of a config in one run)
+    unknown, untrusted = result.stderr.splitlines()
+    assert unknown.startswith("error: ") and "self.yaml: trust: unknown key 'trust'; allowed: title" in unknown
+    assert untrusted.startswith("error: ") and "only with --trust" in untrusted and "cannot grant trust" in untrusted
     assert not marker.exists()
 
 
@@ -682,12 +700,17 @@ def test_a_gallery_keeps_the_images_of_a_config_that_now_fails(tmp_path):
     assert ((out / "a.svg").read_bytes(), (out / "a.png").read_bytes()) == kept
 
 
-def test_missing_output_folder_is_a_clear_error(tmp_path):
-    cfg = write(tmp_path / "cfg.yaml", STEPLR)
+def test_a_missing_output_folder_is_created_only_for_a_run_that_writes(tmp_path):
+    """Issue 20: -o creates a missing folder (parents too), but a refused run creates nothing."""
+    bad = write(tmp_path / "bad.yaml", STEPLR | {"steps": 0})
     missing = tmp_path / "no" / "such"
-    assert_refused(cli("export", cfg, "-o", missing / "x.csv"), str(missing), "does not exist")
-    assert_refused(cli("plot", cfg, "-o", missing), str(missing), "does not exist")
+    assert_refused(cli("export", bad, "-o", missing / "x.csv"), "bad.yaml", "steps")
+    assert_refused(cli("plot", bad, "-o", missing), "bad.yaml", "steps")
     assert not (tmp_path / "no").exists()
+    cfg = write(tmp_path / "cfg.yaml", STEPLR)
+    assert cli("export", cfg, "-o", missing / "x.csv").exit_code == 0
+    assert cli("plot", cfg, "-o", missing, "-f", "svg").exit_code == 0
+    assert sorted(p.name for p in missing.iterdir()) == ["cfg.svg", "x.csv"]
 
 
 def test_output_folder_under_a_regular_file_is_a_clear_error(tmp_path):

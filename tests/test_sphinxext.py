@@ -194,8 +194,14 @@ def test_bad_directive_input_is_a_warning_naming_it(tmp_path, directive, words):
 
 def run_sphinx(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # --no-color: CI sets FORCE_COLOR, and the colour codes would split the lines the tests read.
     return subprocess.run(
-        [sys.executable, "-m", "sphinx", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env
+        [sys.executable, "-m", "sphinx", "--no-color", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
 
 

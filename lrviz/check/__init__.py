@@ -30,7 +30,7 @@ from lrviz.check.resume import (
     resume_round_trip,
     validate_resume_at,
 )
-from lrviz.check.run import check_config, check_schedule
+from lrviz.check.run import check_config, check_schedule, lint_result
 
 __all__ = [
     "ERROR",
@@ -46,6 +46,7 @@ __all__ = [
     "exit_code",
     "first_difference",
     "likely_cause",
+    "lint_result",
     "resume",
     "resume_points",
     "resume_round_trip",

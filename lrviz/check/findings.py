@@ -35,6 +35,13 @@ class Finding:
         where = "".join(f"{part}: " for part in (self.config, self.key) if part)
         return one_line(f"{where}{self.schedule}: {self.severity} [{self.code}] {self.message}")
 
+    def as_warning(self) -> str:
+        """One line for commands that draw rather than check (plot, show): ``warning: ...``,
+        the code in brackets; a finding that is an error to ``lrviz check`` says so."""
+        where = "".join(f"{part}: " for part in (self.config, self.key) if part)
+        severity = ", an error for lrviz check" if self.severity == ERROR else ""
+        return one_line(f"warning: {where}{self.schedule}: [{self.code}{severity}] {self.message}")
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; non-finite numbers spelled as :mod:`lrviz.jsonio` spells them."""
         return {

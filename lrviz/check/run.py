@@ -10,7 +10,7 @@ from lrviz.check.lints import Context, run_lints
 from lrviz.check.resume import resume_points, resume_round_trip, validate_resume_at
 from lrviz.check.walk import walk
 from lrviz.errors import SimulationError
-from lrviz.simulate import resolve_device, step_schedule
+from lrviz.simulate import Result, resolve_device, step_schedule
 from lrviz.spec import Config, Schedule
 
 
@@ -55,6 +55,18 @@ def check_schedule(
             for line in resume_warnings
             if line not in trajectory.warnings
         )
+    return findings
+
+
+def lint_result(result: Result) -> list[Finding]:
+    """The lints of :data:`~lrviz.check.lints.LINTS` on a simulated result, without the resume
+    round trip: what ``lrviz plot`` and ``lrviz show`` warn about (the same findings as
+    ``lrviz check``'s lints, from the trajectories they drew)."""
+    config = result.config
+    configured = [float(g["lr"]) for g in build_optimizer(config, "cpu").param_groups]
+    findings: list[Finding] = []
+    for schedule, trajectory in zip(config.schedules, result.trajectories, strict=True):
+        findings.extend(run_lints(Context(config, schedule, list(walk(config, schedule)), trajectory, configured)))
     return findings
 
 

@@ -7,7 +7,7 @@ per config on a terminal, one plain line per finding when piped, or JSON for CI.
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -18,12 +18,16 @@ from lrviz.commands.common import (
     DatasetSizeOpt,
     DebugOpt,
     DeviceOpt,
+    ForceOpt,
     FromOpt,
     StepsOpt,
+    SweepOpt,
     TrustOpt,
     WorldSizeOpt,
     cli_errors,
+    comma_list,
     load_configs,
+    positive_int,
 )
 
 if TYPE_CHECKING:
@@ -42,12 +46,12 @@ class CheckFormat(str, Enum):
 def check(
     configs: ConfigsArg,
     resume_at: Annotated[
-        list[int] | None,
+        list[str] | None,
         typer.Option(
             "--resume-at",
-            min=1,
             metavar="STEP",
-            help="Optimizer step after which to save and resume (repeatable). "
+            callback=comma_list(positive_int),
+            help="Optimizer steps after which to save and resume: 3,7 (or repeat the option). "
             "Default: 1/4, 1/2, 3/4 of the run and both sides of every SequentialLR milestone.",
         ),
     ] = None,
@@ -65,6 +69,8 @@ def check(
     ] = False,
     steps: StepsOpt = None,
     device: DeviceOpt = None,
+    sweep: SweepOpt = None,
+    force: ForceOpt = False,
     actual: ActualOpt = None,
     actual_group: ActualGroupOpt = None,
     actual_shift: ActualShiftOpt = None,
@@ -94,12 +100,13 @@ def check(
     with cli_errors(debug):
         from lrviz.check import exit_code, validate_resume_at
 
+        points = cast("list[int] | None", resume_at)  # comma_list(positive_int) made them ints
         sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
-        cfgs = load_configs(configs, steps=steps, device=device, trust=trust, **sources)
+        cfgs = load_configs(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
         for cfg in cfgs:  # bad --resume-at is refused before any simulation
-            validate_resume_at(cfg, resume_at)
+            validate_resume_at(cfg, points)
         logs = read_logs(actual, actual_group, actual_shift)  # a bad log is refused before any simulation too
-        results, reports = _check(cfgs, resume_at, logs, actual_group, world_size_factor(world_size))
+        results, reports = _check(cfgs, points, logs, actual_group, world_size_factor(world_size))
         code = exit_code([f for _, fs in results for f in fs], strict=strict)
         _print(fmt, results, reports if logs else None, strict=strict, code=code)
     raise typer.Exit(code)

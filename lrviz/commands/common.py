@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -71,6 +72,15 @@ SweepOpt = Annotated[
     ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", metavar=FLAG, help="Allow a sweep of more than 64 schedules.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        metavar=FLAG,
+        help="No warning lines (the lints of lrviz check, torch's warnings); errors still show.",
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", metavar=FLAG, help="Show the full traceback on errors.")]
 
 
@@ -110,6 +120,123 @@ WorldSizeOpt = Annotated[
 ]
 
 
+# --------------------------------------------------------------------------- comma lists
+
+
+def comma_list(convert: Callable[[str], Any] = str) -> Callable[[list[str] | None], list[Any] | None]:
+    """A typer callback for a repeatable option that also takes comma lists.
+
+    ``-f png,svg`` is ``-f png -f svg``, as ``--sweep KEY=V1,V2`` lists values: every
+    repeatable option of every command reads both ways. ``convert`` turns one item into
+    its value (raising ValueError for a bad one); what is allowed beyond that is the
+    library's to say, with the key named.
+    """
+
+    def split(values: list[str] | None) -> list[Any] | None:
+        if values is None:
+            return None
+        out = []
+        for value in values:
+            for item in value.split(","):
+                if not item.strip():
+                    raise typer.BadParameter(f"{value!r} has an empty item; separate items with single commas")
+                try:
+                    out.append(convert(item.strip()))
+                except ValueError as exc:
+                    raise typer.BadParameter(f"{item.strip()!r}: {exc}") from None
+        return out
+
+    return split
+
+
+def positive_int(text: str) -> int:
+    """A count of 1 or more, for :func:`comma_list`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError("not a whole number") from None
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
+# --------------------------------------------------------------------------- -o / --output
+
+#: The names of the output option of every command that writes (the same everywhere).
+OUTPUT_FLAGS = ("-o", "--output")
+#: Every extension an lrviz command writes. A path ending in one names a file, even on a
+#: command that writes another format (refused, saying which it writes), never a folder.
+WRITTEN = ("png", "svg", "pdf", "csv", "json", "py", "yaml", "yml", "html", "md")
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where a command writes: the file ``-o PATH`` names, or a folder files go into."""
+
+    path: Path
+    is_file: bool
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent if self.is_file else self.path
+
+    @property
+    def format(self) -> str | None:
+        """The format a named file asks for (its extension), None for a folder."""
+        return self.path.suffix[1:].lower() if self.is_file else None
+
+    def target(self, stem: str, fmt: str) -> Path:
+        """The file to write: the named one, or ``<folder>/<safe stem>.<fmt>``."""
+        from lrviz.io import safe_name
+
+        return self.path if self.is_file else self.path / f"{safe_name(stem)}.{fmt}"
+
+    def make_folder(self) -> None:
+        """Create the folder (parents too) when it is missing; called only once there is something to write."""
+        from lrviz.io import make_folder
+
+        make_folder(self.folder)
+
+
+def output(path: Path | None, formats: tuple[str, ...], *, default: Path | None = Path(".")) -> Output | None:
+    """``-o PATH`` as :class:`Output`: a path with an extension of ``formats`` names the file
+    (its format follows the extension); any other path is a folder, created when written
+    (parents too). An existing folder is a folder whatever its name. None: ``default``
+    (None when the command then writes to standard output).
+
+    Refused before any work: an extension some lrviz command writes but this one does
+    not (``export -o fig.png``), and a path whose folder (or one above it) is a file.
+    """
+    from lrviz.errors import LrvizError
+
+    if path is None:
+        return Output(default, is_file=False) if default is not None else None
+    ext = path.suffix[1:].lower()
+    is_file = not path.is_dir() and ext in formats
+    if not path.is_dir() and ext in WRITTEN and not is_file:
+        raise LrvizError(
+            f"--output {str(path)!r} names a .{ext} file, but this command writes "
+            + (" or ".join(f".{f}" for f in formats) if formats else "a folder")
+            + ("; give a file with one of those extensions, or a folder" if formats else "")
+        )
+    out = Output(path, is_file)
+    _refuse_files_in_the_way(out.folder)
+    return out
+
+
+def _refuse_files_in_the_way(folder: Path) -> None:
+    """The folder, or the first of its parents that exists, must be a folder."""
+    from lrviz.errors import LrvizError
+
+    for above in (folder, *folder.parents):
+        if above.exists():
+            if above == folder and not above.is_dir():
+                raise LrvizError(f"output folder {str(folder)!r} exists and is not a folder")
+            if not above.is_dir():
+                raise LrvizError(f"cannot create output folder {str(folder)!r}: {str(above)!r} is a file")
+            return
+
+
 def err(message: str) -> None:
     """One plain line on stderr (no rich markup: key paths contain brackets)."""
     print(message, file=sys.stderr, flush=True)
@@ -126,7 +253,8 @@ def cli_errors(debug: bool = False) -> Iterator[None]:
     except LrvizError as exc:
         if debug:
             traceback.print_exc()
-        err(f"error: {exc}")
+        for line in exc.lines():
+            err(line)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err("interrupted")
@@ -141,6 +269,17 @@ def cli_errors(debug: bool = False) -> Iterator[None]:
             )
         )
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def warn_lints(results: list[Any], quiet: bool) -> None:
+    """``lrviz check``'s lints on simulated results, one warning line each on stderr (none when quiet)."""
+    if quiet:
+        return
+    from lrviz.check import lint_result
+
+    for result in results:
+        for finding in lint_result(result):
+            err(finding.as_warning())
 
 
 def load_configs(
@@ -213,4 +352,17 @@ def load_sources(
     return loaded
 
 
-__all__ = ["EXIT_USAGE", "FLAG", "cli_errors", "err", "load_configs", "load_sources"]
+__all__ = [
+    "EXIT_USAGE",
+    "FLAG",
+    "OUTPUT_FLAGS",
+    "Output",
+    "cli_errors",
+    "comma_list",
+    "err",
+    "load_configs",
+    "load_sources",
+    "output",
+    "positive_int",
+    "warn_lints",
+]

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from lrviz.commands.common import (
+    OUTPUT_FLAGS,
     ConfigArg,
     DatasetSizeOpt,
     DebugOpt,
@@ -34,7 +35,12 @@ def export(
     config: ConfigArg,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", metavar="FILE", help="File to write (atomically). Default: standard output."),
+        typer.Option(
+            *OUTPUT_FLAGS,
+            metavar="PATH",
+            help="A file ending in .csv or .json (its extension is the format), or a folder (created if missing, "
+            "parents too) to write <config name>.<format> into. Written atomically. Default: standard output.",
+        ),
     ] = None,
     fmt: Annotated[
         ExportFormat | None,
@@ -59,12 +65,21 @@ def export(
     Example: lrviz export configs/torch/steplr.yaml -o steplr.csv
     """
     with cli_errors(debug):
+        from lrviz.commands.common import output as resolve_output
+        from lrviz.errors import LrvizError
         from lrviz.export import to_csv, to_json
         from lrviz.io import atomic_write
         from lrviz.simulate import simulate
 
-        if fmt is None:
-            fmt = ExportFormat.json if output is not None and output.suffix.lower() == ".json" else ExportFormat.csv
+        out = resolve_output(output, tuple(f.value for f in ExportFormat), default=None)
+        if out is not None and out.format is not None:
+            if fmt is not None and fmt.value != out.format:
+                raise LrvizError(
+                    f"--output {str(out.path)!r} names a .{out.format} file, but --format asks for {fmt.value}; "
+                    "the file's extension is its format"
+                )
+            fmt = ExportFormat(out.format)
+        fmt = fmt or ExportFormat.csv
         (loaded,) = load_sources(
             [config],
             steps=steps,
@@ -76,10 +91,13 @@ def export(
             dataset_size=dataset_size,
             world_size=world_size,
         )
-        result = simulate(loaded.config, jobs=None)
+        cfg = loaded.config
+        result = simulate(cfg, jobs=None)
         text = to_json(result, loaded.plan) if fmt is ExportFormat.json else to_csv(result)
-        if output is None:
+        if out is None:
             sys.stdout.write(text)
         else:
-            atomic_write(output, text)
-            print(output)
+            target = out.target(cfg.name, fmt.value)
+            out.make_folder()  # only now: a refused run creates nothing
+            atomic_write(target, text)
+            print(target)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lrviz.commands.common import FLAG, DebugOpt, TrustOpt, cli_errors, err
+from lrviz.commands.common import FLAG, OUTPUT_FLAGS, DebugOpt, TrustOpt, cli_errors, err, output
 
 if TYPE_CHECKING:
     from lrviz.gallery import Gallery
@@ -25,8 +25,7 @@ ConfigDirArg = Annotated[
 OutputOpt = Annotated[
     Path,
     typer.Option(
-        "-o",
-        "--output",
+        *OUTPUT_FLAGS,
         metavar="DIR",
         help="Gallery folder: one SVG and one PNG per config, README.md and index.html. "
         "Created if missing; it belongs to the gallery (images no config produces are removed).",
@@ -49,7 +48,7 @@ JobsOpt = Annotated[
 
 def gallery(
     config_dir: ConfigDirArg,
-    output: OutputOpt,
+    output_dir: OutputOpt,
     check: CheckOpt = False,
     jobs: JobsOpt = None,
     trust: TrustOpt = False,
@@ -69,6 +68,8 @@ def gallery(
         from lrviz.gallery import build_gallery
         from lrviz.progress import Reporter
 
+        output(output_dir, ())  # a folder, whatever its name says (the same rules as every -o)
+
         with Reporter("gallery", min_total=1) as bar:
             result = build_gallery(
                 config_dir,
@@ -83,7 +84,7 @@ def gallery(
                 err(f"warning: {entry.shown_path}: {warning}")
         for entry in result.skipped:
             err(f"skipped: {entry.shown_path}: {entry.skipped}")
-        code = _check(result, output, config_dir, trust) if check else _write(result, output)
+        code = _check(result, output_dir, config_dir, trust) if check else _write(result, output_dir)
     raise typer.Exit(code)
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from lrviz.registry import SchedulerInfo
+    from lrviz.registry.signature import Param
 
 #: Section titles of `lrviz list`, per registry kind (a kind without a title is not listed).
 TITLES = {
@@ -78,25 +79,55 @@ def print_listing(console: Console | None = None) -> None:
 
 
 def print_one(name: str, console: Console | None = None) -> None:
+    """One scheduler: what it does (one paragraph) and its parameters, at the terminal's width.
+
+    Nothing is cut: a long type or default wraps inside its cell (a default shown cut
+    would read as another number: 1000... for 10000.0)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    from lrviz.errors import ConfigError, did_you_mean
+    from lrviz.errors import ConfigError, by_any_case, did_you_mean
     from lrviz.registry import catalogue
+    from lrviz.registry.docs import description
     from lrviz.registry.signature import describe_hint
 
     table = catalogue()
+    if name not in table:
+        name = by_any_case(name, table) or name  # steplr is StepLR
     if name not in table:
         raise ConfigError(f"unknown scheduler {name!r}{did_you_mean(name, table)}; run 'lrviz list' to see all")
     info = table[name]
     console = console or Console()
     console.print(f"[bold]{escape(name)}[/bold]  ({KIND_NAMES.get(info.kind, info.kind)})")
-    params = Table(show_header=True)
-    params.add_column("parameter", style="bold")
-    params.add_column("default")
-    params.add_column("type")
+    console.print()
+    console.print(Text(description(info.doc) or info.summary))
+    console.print()
+    params = Table(show_header=True, expand=False)
+    params.add_column("parameter", style="bold", no_wrap=True)
+    params.add_column("type", overflow="fold")
+    params.add_column("default", overflow="fold")
+    params.add_column("per group", overflow="fold")
     for p in info.params:
-        params.add_row(escape(p.name), escape(p.describe_default()), escape(describe_hint(p.hint)))
+        hint, default = describe_hint(p.hint), _default(info, p)
+        params.add_row(escape(p.name), escape(hint), escape(default), _per_group(info, p.name))
     console.print(params)
-    console.print(escape(info.doc))
+    if info.per_group:
+        console.print(
+            Text("per group: a list with one value per param group is taken as well as a single value.", style="dim")
+        )
+
+
+def _default(info: SchedulerInfo, param: Param) -> str:
+    """The default as written in a config, in full; what lrviz fills in from the run says so."""
+    if param.name in info.fills:
+        unless = info.fill_unless.get(param.name)
+        return "the run's length (filled in by lrviz" + (f" unless {' or '.join(unless)} is given)" if unless else ")")
+    return "required" if param.required else repr(param.default)
+
+
+def _per_group(info: SchedulerInfo, name: str) -> str:
+    if info.per_group is None:
+        return "?"
+    return "yes" if name in info.per_group else "no"

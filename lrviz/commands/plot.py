@@ -10,19 +10,23 @@ import typer
 
 from lrviz.commands.actual import ActualGroupOpt, ActualOpt, ActualShiftOpt
 from lrviz.commands.common import (
+    OUTPUT_FLAGS,
     ConfigsArg,
     DatasetSizeOpt,
     DebugOpt,
     DeviceOpt,
     ForceOpt,
     FromOpt,
+    QuietOpt,
     StepsOpt,
     SweepOpt,
     TrustOpt,
     WorldSizeOpt,
     cli_errors,
+    comma_list,
     err,
     load_sources,
+    warn_lints,
 )
 
 
@@ -41,14 +45,9 @@ class XAxis(str, Enum):
     epoch = "epoch"
 
 
-class PlotFormat(str, Enum):
-    png = "png"
-    svg = "svg"
-    pdf = "pdf"
-
-
 if TYPE_CHECKING:
     from lrviz.actual import ActualLog
+    from lrviz.commands.common import Output
     from lrviz.sources import Loaded
     from lrviz.spec import Config
     from lrviz.validate.plot import PlotOptions
@@ -61,16 +60,23 @@ def _value(option: Any) -> Any:
     return option.value if isinstance(option, Enum) else option
 
 
-OutdirOpt = Annotated[
+OutputOpt = Annotated[
     Path | None,
     typer.Option(
-        "-o", "--outdir", metavar="DIR", help="Folder to write into; it must exist. Default: the current folder."
+        *OUTPUT_FLAGS,
+        metavar="PATH",
+        help="A folder (created if missing, parents too) for one file per config and format, named after the "
+        "config; or a file ending in .png, .svg or .pdf for one figure in that format. Default: the current folder.",
     ),
 ]
 FormatsOpt = Annotated[
-    list[PlotFormat] | None,
+    list[str] | None,
     typer.Option(
-        "--format", "-f", metavar="png|svg|pdf", help="Repeat for several. Default: the config's plot.format, else png."
+        "--format",
+        "-f",
+        metavar="png|svg|pdf",
+        callback=comma_list(),
+        help="Several: png,svg (or repeat the option). Default: the config's plot.format, else png.",
     ),
 ]
 LayoutOpt = Annotated[
@@ -109,8 +115,8 @@ CombineOpt = Annotated[
     typer.Option(
         "--combine",
         metavar="NAME",
-        help="Draw every schedule of every CONFIG into one figure, OUTDIR/NAME.<format> (labels a file shares "
-        "with another get its name); the files' plot: blocks are not read.",
+        help="Draw every schedule of every CONFIG into one figure, NAME.<format> in the --output folder (or "
+        "the file it names); labels a file shares with another get its name; the files' plot: blocks are not read.",
     ),
 ]
 DpiOpt = Annotated[
@@ -120,7 +126,7 @@ DpiOpt = Annotated[
 
 def plot(
     configs: ConfigsArg,
-    outdir: OutdirOpt = None,
+    output: OutputOpt = None,
     formats: FormatsOpt = None,
     layout: LayoutOpt = None,
     yscale: YScaleOpt = None,
@@ -140,29 +146,32 @@ def plot(
     from_: FromOpt = None,
     dataset_size: DatasetSizeOpt = None,
     world_size: WorldSizeOpt = None,
+    quiet: QuietOpt = False,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Simulate each CONFIG with the real torch scheduler and write its figure.
 
-    Writes OUTDIR/<config file name>.<format> for every format, one figure per config,
-    and prints the paths written. Options may also be set in the config's `plot:`
+    Writes PATH/<config file name>.<format> for every format, one figure per config, or
+    the one file PATH names (one config; its extension is the format), and prints the
+    paths written. Options may also be set in the config's `plot:`
     block; the command line wins. Files are written atomically and are byte-identical
     from run to run. A framework file (TrainingArguments, timm args.yaml, torchvision
     recipe) is drawn as that framework runs it, its step arithmetic under the title.
     --combine NAME draws every file's schedules into one figure instead. With --actual,
     a real run's logged values are drawn as markers over the plan, its first divergence
-    marked, and a verdict per log is printed on stderr.
+    marked, and a verdict per log is printed on stderr. What lrviz check's lints
+    find is printed as one warning line each (--quiet: none); the exit code does not change.
 
-    Example: lrviz plot configs/torch/steplr.yaml -o out --format png --format svg
+    Example: lrviz plot configs/torch/steplr.yaml -o out --format png,svg
     """
     with cli_errors(debug):
         from lrviz.commands.actual import read_logs, world_size_factor
-        from lrviz.errors import LrvizError
+        from lrviz.commands.common import output as resolve_output
+        from lrviz.validate.plot import FORMATS
 
-        folder = outdir if outdir is not None else Path(".")
-        if not folder.is_dir():
-            raise LrvizError(f"output folder {str(folder)!r} does not exist or is not a folder; create it first")
+        out = resolve_output(output, FORMATS)
+        assert out is not None
         sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
         loaded = load_sources(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
         overrides = dict(
@@ -173,14 +182,14 @@ def plot(
             style=style,
             size=size,
             dpi=dpi,
-            formats=[_value(f) for f in formats] if formats else None,
+            formats=formats or None,
         )
         logs = read_logs(actual, actual_group, actual_shift)
-        factors = world_size_factor(world_size)
+        compared = (logs, actual_group, world_size_factor(world_size))
         if combine is not None:
-            _combine(configs, loaded, folder, combine, overrides, (logs, actual_group, factors))
+            _combine(configs, loaded, out, combine, overrides, quiet, compared)
         else:
-            _simulate_and_write(_plans(configs, loaded, folder, overrides), folder, (logs, actual_group, factors))
+            _simulate_and_write(_plans(configs, loaded, out, overrides), out, quiet, compared)
 
 
 #: The library's names of plot options -> this command's flags, so an error names what was typed.
@@ -197,15 +206,16 @@ FLAGS = {
 
 
 def _plans(
-    configs: list[Path], loaded: list[Loaded], folder: Path, overrides: dict[str, Any]
+    configs: list[Path], loaded: list[Loaded], out: Output, overrides: dict[str, Any]
 ) -> list[tuple[Path, Config, PlotOptions]]:
     """(path, config, options) per config; refuses two configs that would write the same file.
 
     A framework file's step arithmetic goes under the title (its one-line summary)."""
     from lrviz.errors import LrvizError
-    from lrviz.render.plot import output_paths
     from lrviz.validate import PlotOptions
 
+    if out.is_file:
+        overrides = dict(overrides, formats=[_file_format(out, overrides.get("formats"), len(configs))])
     plans = []
     targets: dict[Path, Path] = {}
     for path, one in zip(configs, loaded, strict=True):
@@ -215,7 +225,7 @@ def _plans(
         except LrvizError as exc:
             exc.key = FLAGS.get(exc.key or "", exc.key)
             raise
-        for target in output_paths(folder, cfg.name, opts):
+        for target in (out.target(cfg.name, fmt) for fmt in opts.formats):
             if target in targets:
                 raise LrvizError(
                     f"{str(targets[target])!r} and {str(path)!r} would both write {str(target)!r}; "
@@ -226,33 +236,55 @@ def _plans(
     return plans
 
 
+def _file_format(out: Output, formats: list[str] | None, n_configs: int) -> str:
+    """The format of the one file ``-o NAME.<ext>`` names; refuses what cannot go into one file."""
+    from lrviz.errors import LrvizError
+
+    fmt = out.format
+    assert fmt is not None
+    if n_configs > 1:
+        raise LrvizError(
+            f"--output {str(out.path)!r} names one file, but {n_configs} configs make {n_configs} figures; "
+            "give a folder instead"
+        )
+    if formats and formats != [fmt]:
+        raise LrvizError(
+            f"--output {str(out.path)!r} names a .{fmt} file, but --format asks for {', '.join(formats)}; "
+            "the file's extension is its format (give a folder for several formats)"
+        )
+    return fmt
+
+
 def _simulate_and_write(
     plans: list[tuple[Path, Config, PlotOptions]],
-    folder: Path,
+    out: Output,
+    quiet: bool,
     actual: ActualArgs = ([], None, None),
 ) -> None:
     """Simulate every config (their schedules share one pool of all cores), warn, write, print the paths."""
     from lrviz.commands.actual import compare, say_verdicts
     from lrviz.errors import LrvizError
     from lrviz.progress import progress_bar
-    from lrviz.render.plot import value_problems, write_plots
+    from lrviz.render.plot import value_problems, write_files, write_plots
     from lrviz.simulate import simulate_configs
 
     total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
     with progress_bar(total) as progress:
         simulated = simulate_configs([cfg for _, cfg, _ in plans], jobs=None, progress=progress)
+    warn_lints(simulated, quiet)  # torch's warnings among them
     # every log compared before the first file is written: a bad --actual-group writes nothing
     logs, groups, factors = actual
     reports = [compare(result.trajectories, logs, groups, factors=factors) for result in simulated]
     for (path, _, opts), result, report in zip(plans, simulated, reports, strict=True):
         problems = value_problems(result, opts.yscale)
-        if problems:
+        if problems and not quiet:
             err(f"warning: {path}: {problems}")
-        for t in result.trajectories:
-            for w in t.warnings:
-                err(f"warning: {path}: {t.label}: torch: {w}")
         try:
-            written_paths = write_plots(result, folder, result.config.name, opts, actual=report)
+            out.make_folder()  # only now: a refused run creates nothing
+            if out.is_file:
+                written_paths = write_files(result, [(out.path, opts.formats[0])], opts, actual=report)
+            else:
+                written_paths = write_plots(result, out.path, result.config.name, opts, actual=report)
         except LrvizError as exc:  # e.g. a figure too large to draw: name the config
             raise exc.located(file=str(path)) from None
         for written in written_paths:
@@ -263,22 +295,25 @@ def _simulate_and_write(
 def _combine(
     configs: list[Path],
     loaded: list[Loaded],
-    folder: Path,
+    out: Output,
     name: str,
     overrides: dict[str, Any],
+    quiet: bool,
     actual: ActualArgs = ([], None, None),
 ) -> None:
-    """--combine NAME: every schedule of every file in one figure, FOLDER/NAME.<format>."""
+    """--combine NAME: every schedule of every file in one figure, OUT/NAME.<format> (or the file -o names)."""
     from lrviz.commands.actual import compare, say_verdicts
     from lrviz.errors import LrvizError
     from lrviz.progress import progress_bar
     from lrviz.render.combine import combine, steps_per_epoch
-    from lrviz.render.plot import value_problems, write_plots
+    from lrviz.render.plot import value_problems, write_files, write_plots
     from lrviz.simulate import simulate_configs
     from lrviz.validate import PlotOptions
 
     if not name.strip():
         raise LrvizError("--combine needs a name for the figure's file, e.g. --combine runs")
+    if out.is_file:  # one figure, so -o may name its file
+        overrides = dict(overrides, formats=[_file_format(out, overrides.get("formats"), 1)])
     stems = [path.stem for path in configs]
     subtitle = "\n".join(f"{stem}: {one.summary}" for stem, one in zip(stems, loaded, strict=True) if one.summary)
     try:
@@ -298,15 +333,18 @@ def _combine(
             + ", ".join(f"{stem} {r.config.steps_per_epoch:,}" for stem, r in named),
             key="--x",
         )
+    warn_lints(simulated, quiet)  # torch's warnings among them
     result = combine(named, title=opts.title or name)
     problems = value_problems(result, opts.yscale)
-    if problems:
+    if problems and not quiet:
         err(f"warning: {name}: {problems}")
-    for t in result.trajectories:
-        for w in t.warnings:
-            err(f"warning: {name}: {t.label}: torch: {w}")
     logs, groups, factors = actual
     reports = compare(result.trajectories, logs, groups, factors=factors)
-    for written in write_plots(result, folder, name, opts, actual=reports):
+    out.make_folder()  # only now: a refused run creates nothing
+    if out.is_file:
+        written_paths = write_files(result, [(out.path, opts.formats[0])], opts, actual=reports)
+    else:
+        written_paths = write_plots(result, out.path, name, opts, actual=reports)
+    for written in written_paths:
         print(written)
     say_verdicts(reports)

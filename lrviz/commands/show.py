@@ -14,12 +14,14 @@ from lrviz.commands.common import (
     DeviceOpt,
     ForceOpt,
     FromOpt,
+    QuietOpt,
     StepsOpt,
     SweepOpt,
     TrustOpt,
     WorldSizeOpt,
     cli_errors,
     load_sources,
+    warn_lints,
 )
 from lrviz.commands.plot import YScale
 
@@ -41,6 +43,7 @@ def show(
     ] = 12,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
+    quiet: QuietOpt = False,
     actual: ActualOpt = None,
     actual_group: ActualGroupOpt = None,
     actual_shift: ActualShiftOpt = None,
@@ -58,7 +61,8 @@ def show(
     framework file's step arithmetic comes first, as a table: examples, batch,
     updates per epoch and the rounding used, epochs, total steps, warmup.
     With --actual: per logged run, the schedule it agrees with, or where and
-    (likely) why it differs.
+    (likely) why it differs. What lrviz check's lints find is printed as one
+    warning line each on stderr (--quiet: none); the exit code does not change.
 
     Example: lrviz show configs/torch/onecyclelr.yaml --steps 1000
     """
@@ -96,6 +100,8 @@ def show(
             for i, line in enumerate(report.lines()):
                 style = ("bold green" if report.ok else "bold red") if i == 0 else None
                 console.print(line, style=style, markup=False, highlight=False)
+
+        warn_lints([result], quiet)
 
 
 def arithmetic_table(plan: Plan) -> Table:

@@ -45,7 +45,10 @@ FUNCTIONS: dict[str, Callable[..., float]] = {
     "max": max,
     "abs": abs,
 }
-CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+CONSTANTS: dict[str, float] = {"pi": math.pi}
+#: Names refused with a pointer rather than a plain "not allowed": ``0.95 ** e`` reads as
+#: Euler's number to Python but was meant as the epoch, a silently wrong schedule.
+MISREAD = {"e": "write epoch for the scheduler's epoch counter (Euler's number is exp(1))"}
 #: Names bound to the single argument (the scheduler's epoch / step counter).
 VARIABLES = ("epoch", "step", "x")
 
@@ -106,6 +109,11 @@ class _Checker(ast.NodeTransformer):
                 return node
             if node.id in FUNCTIONS:
                 self.fail(f"the function {node.id!r} without a call")
+            if node.id in MISREAD and node.id not in self.variables:
+                raise ConfigError(
+                    f"the name {node.id!r} is not allowed in an expression ({self.text!r}): {MISREAD[node.id]}",
+                    key=self.key,
+                )
             self.fail(f"the name {node.id!r}")
         if isinstance(node, ast.BinOp):
             if not isinstance(node.op, _BINOPS):

@@ -14,10 +14,19 @@ from pathlib import Path
 import yaml
 
 from lrviz.errors import ConfigError
+from lrviz.parse.yamlerrors import excerpt, explain
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
 MAX_NODES = 100_000  # nodes after expanding aliases
+
+
+class _Marked(ConfigError):
+    """A refusal at a place in the YAML text; :func:`parse_yaml` adds the line and a caret."""
+
+    def __init__(self, message: str, mark: yaml.Mark):
+        super().__init__(f"{message} at line {mark.line + 1}, column {mark.column + 1}")
+        self.mark = mark
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -34,7 +43,7 @@ class _BoundedLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                raise ConfigError(f"YAML nested deeper than {MAX_DEPTH} levels (line {mark.line + 1})")
+                raise _Marked(f"YAML nested deeper than {MAX_DEPTH} levels", mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -64,10 +73,7 @@ MAX_INT_CHARS = 100
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     text = str(node.value)
     if len(text) > MAX_INT_CHARS:
-        raise ConfigError(
-            f"an integer of {len(text)} characters at line {node.start_mark.line + 1}; "
-            f"at most {MAX_INT_CHARS} are allowed"
-        )
+        raise _Marked(f"an integer of {len(text)} characters (at most {MAX_INT_CHARS} are allowed)", node.start_mark)
     return yaml.SafeLoader.construct_yaml_int(loader, node)
 
 
@@ -88,7 +94,7 @@ def _expanded_size(node: yaml.Node) -> int:
             for k, v in n.value:
                 if isinstance(k, yaml.ScalarNode):
                     if k.value in seen:
-                        raise ConfigError(f"duplicate key {k.value!r} (line {k.start_mark.line + 1})")
+                        raise _Marked(f"duplicate key {k.value!r} (a key may appear once in a mapping)", k.start_mark)
                     seen.add(k.value)
                 total += size(k) + size(v)
                 if total > MAX_NODES:
@@ -125,11 +131,15 @@ def parse_yaml(text: str, *, source: str = "<config>") -> object:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"invalid YAML{where}: {exc.problem or exc.context}", file=source) from None
+        shown = excerpt(text, mark.line, mark.column) if mark else ()
+        raise ConfigError(f"invalid YAML{where}: {explain(exc, text)}", file=source, excerpt=shown) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", file=source) from None
     except RecursionError:
         raise ConfigError(f"YAML nested too deeply (more than {MAX_DEPTH} levels)", file=source) from None
+    except _Marked as exc:
+        exc.excerpt = excerpt(text, exc.mark.line, exc.mark.column)
+        raise exc.located(file=source) from None
     except ConfigError as exc:
         raise exc.located(file=source) from None
     finally:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lrviz.errors import ConfigError, did_you_mean
+from lrviz.errors import ConfigError, by_any_case, did_you_mean
 from lrviz.registry.frameworks import FrameworkKind
 from lrviz.registry.imports import ImportKind
 from lrviz.registry.kind import Kind, SchedulerInfo
@@ -44,18 +44,32 @@ def catalogue() -> dict[str, SchedulerInfo]:
 
 
 def resolve(name: str, *, key: str | None, base_dir: Path | None = None, trust: bool = False) -> SchedulerInfo:
-    """The scheduler ``name`` names, or a :class:`ConfigError` saying what exists."""
-    for kind in KINDS:
-        if kind.claims(name):
-            info = kind.lookup(name, key=key, base_dir=base_dir, trust=trust)
-            if info is not None:
-                return info
-            break
+    """The scheduler ``name`` names, or a :class:`ConfigError` saying what exists.
+
+    Names are matched without regard to case when the exact spelling names nothing
+    (``steplr`` is StepLR, ``Cosine`` the preset cosine); import targets (``module:Name``)
+    are paths and stay exact.
+    """
+    info = _claimed(name, key, base_dir, trust)
+    if info is None and ":" not in name:
+        canonical = by_any_case(name, catalogue())
+        if canonical is not None:
+            info = _claimed(canonical, key, base_dir, trust)
+    if info is not None:
+        return info
     raise ConfigError(
         f"unknown scheduler {name!r}{did_you_mean(name, catalogue())}; run 'lrviz list' to see all "
         "(CamelCase: torch classes, lower-case: presets, 'module:Name' or 'file.py:Name' with --trust)",
         key=key,
     )
+
+
+def _claimed(name: str, key: str | None, base_dir: Path | None, trust: bool) -> SchedulerInfo | None:
+    """What the first kind that claims ``name`` resolves it to (None: no kind has it)."""
+    for kind in KINDS:
+        if kind.claims(name):
+            return kind.lookup(name, key=key, base_dir=base_dir, trust=trust)
+    return None
 
 
 __all__ = ["KINDS", "Kind", "SchedulerInfo", "catalogue", "resolve"]

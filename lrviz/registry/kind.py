@@ -26,6 +26,11 @@ class SchedulerInfo:
     #: ``"steps"``, ``"steps_per_epoch"``). The presets' ``num_training_steps`` is the
     #: number of scheduler steps.
     fills: Mapping[str, str] = field(default_factory=dict)
+    #: A filled parameter is left to the scheduler when the config gives any of these
+    #: instead (OneCycleLR's total_steps, when epochs and steps_per_epoch say it).
+    fill_unless: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Parameters the scheduler takes one value per param group for (a list); None: unknown.
+    per_group: frozenset[str] | None = None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

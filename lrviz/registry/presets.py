@@ -56,7 +56,8 @@ class PresetKind:
 @functools.cache
 def presets() -> dict[str, SchedulerInfo]:
     """Every preset, by name, with the parameters of its signature."""
-    from lrviz.registry.signature import first_doc_line, signature_params
+    from lrviz.registry.docs import summary
+    from lrviz.registry.signature import signature_params
 
     out = {}
     for name, fn in PRESETS.items():
@@ -68,8 +69,9 @@ def presets() -> dict[str, SchedulerInfo]:
             make=fn,
             params=params,
             accepts_any=accepts_any,
-            summary=first_doc_line(fn.__doc__),
+            summary=summary(fn.__doc__),
             doc=inspect.cleandoc(fn.__doc__ or ""),
             fills=fills,
+            per_group=frozenset(),  # one LambdaLR function for every group
         )
     return out

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lrviz.registry.docs import per_group, summary
 from lrviz.registry.kind import SchedulerInfo
-from lrviz.registry.signature import first_doc_line, signature_params
+from lrviz.registry.signature import signature_params
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,15 @@ class Construct:
 
     def __call__(self, optimizer: Any, **kwargs: Any) -> Any:
         return self.cls(optimizer=optimizer, **kwargs)
+
+
+#: What lrviz fills in from the run for a torch class the config leaves it out of, as for
+#: the presets' num_training_steps (:attr:`SchedulerInfo.fills`), and what the config
+#: gives instead when it chose otherwise. OneCycleLR needs its length, and the run's
+#: number of scheduler steps is the length that completes the cycle.
+FILLS: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {
+    "OneCycleLR": ({"total_steps": "scheduler_steps"}, {"total_steps": ("epochs", "steps_per_epoch")}),
+}
 
 
 @functools.cache
@@ -41,14 +51,18 @@ def torch_schedulers() -> dict[str, SchedulerInfo]:
         if not (issubclass(obj, L.LRScheduler) or name == "ReduceLROnPlateau"):
             continue
         params, accepts_any = signature_params(obj.__init__)
+        fills, unless = FILLS.get(name, ({}, {}))
         found[name] = SchedulerInfo(
             name=name,
             kind="torch",
             make=Construct(obj),
             params=params,
             accepts_any=accepts_any,
-            summary=first_doc_line(obj.__doc__),
+            summary=summary(obj.__doc__),
             doc=inspect.cleandoc(obj.__doc__ or ""),
+            fills=fills,
+            fill_unless=unless,
+            per_group=per_group(obj),
         )
     return found
 

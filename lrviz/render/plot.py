@@ -127,16 +127,31 @@ def write_plots(
     All formats are rendered before the first file is written, so a failure leaves
     the folder as it was. The stem is sanitised: nothing is written outside ``outdir``.
     """
-    from lrviz.io import atomic_write
-
     opts = options or PlotOptions()
     outdir = Path(outdir)
     if not outdir.is_dir():
         raise LrvizError(f"output folder {str(outdir)!r} does not exist or is not a folder; create it first")
-    rendered = [
-        (path, render_bytes(result, fmt, opts, actual=actual))
-        for path, fmt in zip(output_paths(outdir, stem, opts), opts.formats, strict=True)
-    ]
+    return write_files(
+        result, list(zip(output_paths(outdir, stem, opts), opts.formats, strict=True)), opts, actual=actual
+    )
+
+
+def write_files(
+    result: Result,
+    targets: list[tuple[Path, str]],
+    options: PlotOptions | None = None,
+    *,
+    actual: Sequence[Report] = (),
+) -> list[Path]:
+    """Render each (path, format) of ``targets``, then write them atomically, in that order.
+
+    Every file is rendered before the first is written, so a failure leaves them all as
+    they were. The paths are used as given (``lrviz plot -o NAME.pdf`` names its file).
+    """
+    from lrviz.io import atomic_write
+
+    opts = options or PlotOptions()
+    rendered = [(Path(path), render_bytes(result, fmt, opts, actual=actual)) for path, fmt in targets]
     return [atomic_write(path, data) for path, data in rendered]
 
 
@@ -151,5 +166,6 @@ __all__ = [
     "output_paths",
     "render_bytes",
     "value_problems",
+    "write_files",
     "write_plots",
 ]

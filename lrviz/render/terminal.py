@@ -232,12 +232,14 @@ def preview(result: Result, *, width: int = 80, height: int = 12, log: bool = Fa
         )
     )
     plot_w = max(20, min(120, width - 20))  # room for the y labels and the x axis name
-    for t in result.trajectories:
+    for schedule, t in zip(cfg.schedules, result.trajectories, strict=True):
         head = t.label if t.label == t.scheduler else f"{t.label}  [{t.scheduler}]"
         out.append(Rule(Text(head, style="bold"), align="left", style="dim"))  # Text: labels may hold [brackets]
         out.append(trajectory_chart(t, width=plot_w, height=height, log=log))
         out.append(Text(""))
         out.append(key_point_table(t, steps_per_epoch=spe))
+        for name, value in schedule.spec.filled_values().items():
+            out.append(Text(f"{name}={value!r}: filled in by lrviz from the run's length", style="dim"))
         for w in t.warnings:
             out.append(Text(f"torch warned: {w}", style="yellow"))
     return out

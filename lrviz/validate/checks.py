@@ -7,8 +7,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lrviz.errors import ConfigError, describe, did_you_mean, key_join
+from lrviz.errors import ConfigError, UnknownKey, describe, key_join
 from lrviz.limits import MAX_VALUES
+from lrviz.validate.collect import Collector
+from lrviz.validate.foreign import hint
 
 DEVICES_HELP = "cpu, cuda, cuda:N, mps or auto"
 
@@ -24,12 +26,17 @@ def expect_mapping(value: Any, key: str, what: str = "a mapping") -> dict[str, A
 
 
 def check_keys(mapping: Mapping[str, Any], allowed: tuple[str, ...], key: str) -> None:
+    """Every key of ``mapping`` that is not ``allowed``, each an :class:`UnknownKey` (all of them reported)."""
+    problems = Collector()
     for k in mapping:
         if k not in allowed:
-            raise ConfigError(
-                f"unknown key {k!r}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}",
-                key=key_join(key, k),
+            if problems.full:  # only counted from here: no suggestions to compute
+                problems.more += 1
+                continue
+            problems.add(
+                UnknownKey(f"unknown key {k!r}{hint(k, allowed)}; allowed: {', '.join(allowed)}", key=key_join(key, k))
             )
+    problems.raise_if_any()
 
 
 def positive_int(value: Any, key: str, *, limit: int | None = None, what: str = "a positive whole number") -> int:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lrviz.errors import ConfigError, describe
+from lrviz.errors import ConfigError, describe, suggestions
 from lrviz.limits import MAX_SCHEDULES, MAX_STEPS
 from lrviz.spec import Config, Schedule
 from lrviz.validate.checks import check_device, check_keys, check_values, expect_mapping, math_text, positive_int, text
+from lrviz.validate.collect import Collector
 from lrviz.validate.optimizer import validate_optimizer
 from lrviz.validate.plot import validate_plot_block
 from lrviz.validate.schedule import Run, unique_labels, validate_schedule
@@ -36,33 +37,71 @@ SINGLE_KEYS = ("scheduler", "params", "label", "interval", "metric")
 
 
 def validate_document(data: Any, source: Path | None, trust: bool) -> Config:
-    """Every check of a config mapping, in the order a reader meets the keys."""
+    """Every check of a config mapping, in the order a reader meets the keys.
+
+    A mistake does not stop validation: each part is checked (a part that needs the run's
+    length is checked against one step when the length itself is wrong), and every
+    error found is reported at once (:mod:`lrviz.validate.collect`). torch's verdict is
+    asked only of a config with no error."""
     data = expect_mapping(data, "", "a mapping at the top level (keys such as steps, optimizer, schedules)")
-    check_keys(data, TOP_KEYS, "")
-    steps, spe = _run_length(data)
-    device = check_device(data.get("device", "cpu"))
-    raw_schedules, keys = _schedule_list(data)
-    optimizer = validate_optimizer(data.get("optimizer"))
-    check_values(steps, len(optimizer.param_groups), len(raw_schedules))
+    problems = Collector()
+    steps, spe = 1, 1  # what the parts below are checked against when the run's length is wrong
+    raw_schedules: list[Any] = []
+    keys: list[str] = []
+    with problems:
+        check_keys(data, TOP_KEYS, "")
+    with problems:
+        steps, spe = _run_length(data)
+    with problems:
+        device = check_device(data.get("device", "cpu"))
+    with problems:
+        if "schedules" in data or "scheduler" in data or not _misspelt(data, ("schedules", "scheduler")):
+            raw_schedules, keys = _schedule_list(data)  # (a misspelt one is reported as unknown, not as missing)
+    with problems:
+        optimizer = validate_optimizer(data.get("optimizer"))
+        check_values(steps, len(optimizer.param_groups), len(raw_schedules))
     run = Run(steps, spe, source.parent if source else Path.cwd(), trust)
-    schedules = [validate_schedule(raw, key, run) for raw, key in zip(raw_schedules, keys, strict=True)]
+    schedules = []
+    for raw, key in zip(raw_schedules, keys, strict=True):
+        with problems:
+            schedules.append(validate_schedule(raw, key, run))
+    with problems:
+        title, description = _texts(data)
+    with problems:
+        plot = validate_plot_block(data.get("plot"))
+    with problems:
+        sweep = validate_sweep_block(data.get("sweep"))
+    problems.raise_if_any()
     unique_labels(schedules)
-    title, description = data.get("title"), data.get("description")
     config = Config(
         steps=steps,
         steps_per_epoch=spe,
         device=device,
         optimizer=optimizer,
         schedules=schedules,
-        title=math_text(text(title, "title"), "title") if title is not None else None,
-        description=text(description, "description") if description is not None else None,
-        plot=validate_plot_block(data.get("plot")),
-        sweep=validate_sweep_block(data.get("sweep")),
+        title=title,
+        description=description,
+        plot=plot,
+        sweep=sweep,
         source=source,
         trust=trust,
     )
     judge(config)
     return config
+
+
+def _misspelt(data: dict[str, Any], wanted: tuple[str, ...]) -> bool:
+    """Whether an unknown key of ``data`` is a misspelling of one of ``wanted``."""
+    return any(k not in TOP_KEYS and suggestions(str(k), wanted) for k in data)
+
+
+def _texts(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The title (drawn, so math text is checked) and the description."""
+    title, description = data.get("title"), data.get("description")
+    return (
+        math_text(text(title, "title"), "title") if title is not None else None,
+        text(description, "description") if description is not None else None,
+    )
 
 
 def judge(config: Config, schedules: list[Schedule] | None = None) -> None:

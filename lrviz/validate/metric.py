@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lrviz.errors import ConfigError, describe, key_join
+from lrviz.errors import ConfigError, UnknownKey, describe, key_join
 from lrviz.parse.expr import check_expression
 from lrviz.spec import MetricSpec
 from lrviz.validate.checks import number
@@ -35,7 +35,7 @@ def resolve_metric(spec: Any, key: str, *, scheduler_steps: int, base_dir: Path,
         raise ConfigError(f"expected {_FORMS}, got {describe(spec)}", key=key)
     for k in spec:
         if k not in METRIC_KEYS:
-            raise ConfigError(f"unknown key {k!r}; a metric takes: {', '.join(METRIC_KEYS)}", key=key_join(key, str(k)))
+            raise UnknownKey(f"unknown key {k!r}; a metric takes: {', '.join(METRIC_KEYS)}", key=key_join(key, str(k)))
     if ("expr" in spec) == ("csv" in spec):
         raise ConfigError("give exactly one of 'expr' or 'csv'", key=key)
     return _expression(spec, key) if "expr" in spec else _csv(spec, key, base_dir, trust)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrviz.errors import ConfigError, describe, did_you_mean, key_join
+from lrviz.errors import ConfigError, by_any_case, describe, did_you_mean, key_join
 from lrviz.limits import MAX_GROUPS
 from lrviz.registry.signature import signature_params
 from lrviz.registry.torch_classes import torch_optimizers
 from lrviz.spec import Note, OptimizerSpec
 from lrviz.validate.checks import expect_mapping, math_text, text
+from lrviz.validate.collect import Collector
 from lrviz.validate.params import check_signature_kwargs
 
 #: The optimizer of a config without an ``optimizer:`` block.
@@ -22,6 +23,8 @@ def validate_optimizer(raw: Any) -> OptimizerSpec:
     name = raw.pop("name", "SGD")
     groups_raw = raw.pop("param_groups", None)
     optimizers = torch_optimizers()
+    if isinstance(name, str) and name not in optimizers:
+        name = by_any_case(name.strip(), optimizers) or name  # adamw is AdamW
     if not isinstance(name, str) or name not in optimizers:
         shown = name if isinstance(name, str) else describe(name)
         raise ConfigError(
@@ -30,8 +33,12 @@ def validate_optimizer(raw: Any) -> OptimizerSpec:
         )
     params, _ = signature_params(optimizers[name].__init__)
     notes: list[Note] = []
-    kwargs = check_signature_kwargs(name, params, raw, "optimizer", notes)
-    groups = _groups(groups_raw, name, params, notes)
+    problems = Collector()  # the keywords and the groups are checked; all their errors are reported
+    with problems:
+        kwargs = check_signature_kwargs(name, params, raw, "optimizer", notes)
+    with problems:
+        groups = _groups(groups_raw, name, params, notes)
+    problems.raise_if_any()
     return OptimizerSpec(name=name, kwargs=kwargs, param_groups=groups, notes=tuple(notes))
 
 
@@ -48,12 +55,15 @@ def _groups(groups_raw: Any, name: str, params: Any, notes: list[Note]) -> list[
         )
     groups: list[dict[str, Any]] = []
     seen: set[str] = set()
+    problems = Collector()
     for i, g in enumerate(groups_raw):
-        gkey = f"optimizer.param_groups[{i}]"
-        g = dict(expect_mapping(g, gkey))
-        gname = math_text(text(g.pop("name", f"group{i}"), key_join(gkey, "name")), key_join(gkey, "name"))
-        if gname in seen:
-            raise ConfigError(f"duplicate group name {gname!r}; names must be unique", key=key_join(gkey, "name"))
-        seen.add(gname)
-        groups.append({"name": gname, **check_signature_kwargs(name, params, g, gkey, notes)})
+        with problems:
+            gkey = f"optimizer.param_groups[{i}]"
+            g = dict(expect_mapping(g, gkey))
+            gname = math_text(text(g.pop("name", f"group{i}"), key_join(gkey, "name")), key_join(gkey, "name"))
+            if gname in seen:
+                raise ConfigError(f"duplicate group name {gname!r}; names must be unique", key=key_join(gkey, "name"))
+            seen.add(gname)
+            groups.append({"name": gname, **check_signature_kwargs(name, params, g, gkey, notes)})
+    problems.raise_if_any()
     return groups

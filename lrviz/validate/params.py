@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lrviz.errors import ConfigError, describe, did_you_mean, key_join
+from lrviz.errors import ConfigError, UnknownKey, describe, did_you_mean, key_join, suggestions
 from lrviz.limits import MAX_NESTING
 from lrviz.parse.expr import Expression, check_expression
 from lrviz.registry import SchedulerInfo, resolve
@@ -36,6 +36,8 @@ from lrviz.registry.signature import (
     is_tensor,
 )
 from lrviz.spec import Note, SchedulerSpec
+from lrviz.validate.collect import Collector
+from lrviz.validate.foreign import hint as foreign_hint
 
 #: The keys of a nested scheduler spec.
 SPEC_KEYS = ("scheduler", "params")
@@ -58,37 +60,56 @@ def resolve_scheduler(name: str, params: dict[str, Any], key: str, facts: Facts,
     pkey = key_join(key, "params")
     kwargs: dict[str, Any] = {}
     notes: list[Note] = []
+    problems = Collector()  # every parameter is checked; all their errors are reported
     for pname, value in params.items():
-        if not isinstance(pname, str):
-            raise ConfigError(f"parameter names must be text, got {describe(pname)}", key=pkey)
-        param = info.param(pname)
-        if param is None and not info.accepts_any:
-            names = [p.name for p in info.params]
-            raise ConfigError(
-                f"unknown parameter {pname!r}{did_you_mean(pname, names)}; {info.name} takes: "
-                + (", ".join(names) or "no parameters"),
-                key=key_join(pkey, pname),
-            )
-        hint = param.hint if param is not None else None
-        kwargs[pname] = convert(value, hint, key_join(pkey, pname), notes, facts, depth)
-    filled = _fill(info, kwargs, pkey, facts)
+        with problems:
+            kwargs[pname] = _param_value(info, pname, value, pkey, notes, facts, depth)
+    with problems:
+        filled = _fill(info, kwargs, pkey, facts, written=set(params))
+    problems.raise_if_any()
     return SchedulerSpec(info.name, info.kind, info.make, kwargs, key, frozenset(filled), tuple(notes))
 
 
-def _fill(info: SchedulerInfo, kwargs: dict[str, Any], pkey: str, facts: Facts) -> list[str]:
-    """Fill the run's facts into the kind's ``fills`` params; refuse missing required ones."""
+def _param_value(
+    info: SchedulerInfo, pname: Any, value: Any, pkey: str, notes: list[Note], facts: Facts, depth: int
+) -> Any:
+    """One ``params`` entry: a parameter the scheduler takes, its value as torch gets it."""
+    if not isinstance(pname, str):
+        raise ConfigError(f"parameter names must be text, got {describe(pname)}", key=pkey)
+    param = info.param(pname)
+    if param is None and not info.accepts_any:
+        names = [p.name for p in info.params]
+        raise UnknownKey(
+            f"unknown parameter {pname!r}{foreign_hint(pname, names)}; {info.name} takes: "
+            + (", ".join(names) or "no parameters"),
+            key=key_join(pkey, pname),
+        )
+    hint = param.hint if param is not None else None
+    return convert(value, hint, key_join(pkey, pname), notes, facts, depth)
+
+
+def _fill(info: SchedulerInfo, kwargs: dict[str, Any], pkey: str, facts: Facts, written: set[Any]) -> list[str]:
+    """Fill the run's facts into the kind's ``fills`` params; refuse missing required ones (each of them).
+
+    ``written``: the params the config wrote, valid or not (a parameter written with a bad
+    value is reported for its value, not again as missing)."""
     filled = []
+    problems = Collector()
     for p in info.params:
-        if p.name in kwargs:
+        if p.name in kwargs or p.name in written:
             continue
-        if p.name in info.fills:
+        if p.name in info.fills and not any(k in written for k in info.fill_unless.get(p.name, ())):
             kwargs[p.name] = getattr(facts, info.fills[p.name])
             filled.append(p.name)
-        elif p.required:
-            raise ConfigError(
-                f"missing required parameter {p.name!r} ({info.name} needs {describe_hint(p.hint)} there)",
-                key=key_join(pkey, p.name),
+        elif p.required and not suggestions(p.name, [str(w) for w in written if info.param(str(w)) is None]):
+            # (a misspelt name close to it is reported as unknown: the typo says it all)
+            problems.add(
+                ConfigError(
+                    f"missing required parameter {p.name!r} ({info.name} needs {describe_hint(p.hint)} there)",
+                    key=key_join(pkey, p.name),
+                )
             )
+    problems.raise_if_any()
     return filled
 
 
@@ -96,7 +117,7 @@ def resolve_nested(spec: dict[str, Any], key: str, facts: Facts, depth: int) -> 
     """A nested ``{scheduler, params}`` (SequentialLR / ChainedScheduler children)."""
     for k in spec:
         if k not in SPEC_KEYS:
-            raise ConfigError(
+            raise UnknownKey(
                 f"unknown key {k!r}{did_you_mean(str(k), SPEC_KEYS)}; a nested scheduler has only "
                 "'scheduler' and 'params'",
                 key=key_join(key, str(k)),
@@ -193,12 +214,15 @@ def check_signature_kwargs(
     names = [p.name for p in params]
     out: dict[str, Any] = {}
     facts = Facts(scheduler_steps=0)
+    problems = Collector()
     for k, value in kwargs.items():
-        p = next((p for p in params if p.name == k), None)
-        if p is None:
-            raise ConfigError(
-                f"unknown {owner} keyword {k!r}{did_you_mean(str(k), names)}; allowed: {', '.join(names)}",
-                key=key_join(key, str(k)),
-            )
-        out[k] = convert(value, p.hint, key_join(key, k), notes, facts)
+        with problems:
+            p = next((p for p in params if p.name == k), None)
+            if p is None:
+                raise UnknownKey(
+                    f"unknown {owner} keyword {k!r}{foreign_hint(str(k), names)}; allowed: {', '.join(names)}",
+                    key=key_join(key, str(k)),
+                )
+            out[k] = convert(value, p.hint, key_join(key, k), notes, facts)
+    problems.raise_if_any()
     return out

@@ -10,6 +10,7 @@ from lrviz.errors import ConfigError, describe, key_join
 from lrviz.registry.frameworks import takes_metric
 from lrviz.spec import Config, Schedule, SchedulerSpec
 from lrviz.validate.checks import check_keys, expect_mapping, math_text, text
+from lrviz.validate.collect import Collector
 from lrviz.validate.metric import resolve_metric
 from lrviz.validate.params import Facts, resolve_scheduler
 from lrviz.validate.verdict import judge_schedule
@@ -45,31 +46,43 @@ def validate_schedule(raw: Any, key: str, run: Run) -> Schedule:
     The label is left as written (possibly empty); the config makes labels unique.
     """
     raw = expect_mapping(raw, key, "a mapping with 'scheduler' and 'params'")
-    check_keys(raw, SCHEDULE_KEYS, key)
+    problems = Collector()  # each key is checked; all their errors are reported
+    scheduler: str | None = None
+    params: dict[str, Any] | None = None
+    label = ""
+    with problems:
+        check_keys(raw, SCHEDULE_KEYS, key)
+    with problems:
+        scheduler = _scheduler_name(raw, key)
+    with problems:
+        params = dict(expect_mapping(raw.get("params") or {}, key_join(key, "params")))
+    interval = raw.get("interval", "step")
+    with problems:
+        if interval not in INTERVALS:
+            interval = "step"  # for what follows; the mistake is reported
+            raise ConfigError(
+                f"expected 'step' or 'epoch', got {describe(raw['interval'])}", key=key_join(key, "interval")
+            )
+    with problems:
+        label = _label(raw.get("label"), key_join(key, "label"))
+    if scheduler is not None and params is not None:
+        steps = run.scheduler_steps(interval)
+        facts = Facts(steps, run.base_dir, run.trust, run.steps, run.steps_per_epoch)
+        with problems:
+            spec = resolve_scheduler(scheduler, params, key, facts)
+            schedule = Schedule(label, spec.name, params, spec, interval, raw.get("metric"), key)  # StepLR for steplr
+            schedule.feed = _metric(schedule, steps, run)
+    problems.raise_if_any()
+    return schedule
+
+
+def _scheduler_name(raw: dict[str, Any], key: str) -> str:
     if "scheduler" not in raw:
         raise ConfigError("missing 'scheduler' (a torch class such as StepLR, or a preset such as cosine)", key=key)
     scheduler = raw["scheduler"]
     if not isinstance(scheduler, str) or not scheduler.strip():
         raise ConfigError(f"expected a scheduler name, got {describe(scheduler)}", key=key_join(key, "scheduler"))
-    params = dict(expect_mapping(raw.get("params") or {}, key_join(key, "params")))
-    interval = raw.get("interval", "step")
-    if interval not in INTERVALS:
-        raise ConfigError(f"expected 'step' or 'epoch', got {describe(interval)}", key=key_join(key, "interval"))
-    label = _label(raw.get("label"), key_join(key, "label"))
-    steps = run.scheduler_steps(interval)
-    facts = Facts(steps, run.base_dir, run.trust, run.steps, run.steps_per_epoch)
-    spec = resolve_scheduler(scheduler.strip(), params, key, facts)
-    schedule = Schedule(
-        label=label,
-        scheduler=scheduler.strip(),
-        params=params,
-        spec=spec,
-        interval=interval,
-        metric=raw.get("metric"),
-        key=key,
-    )
-    schedule.feed = _metric(schedule, steps, run)
-    return schedule
+    return scheduler.strip()
 
 
 def _label(raw: Any, key: str) -> str:

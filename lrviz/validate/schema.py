@@ -50,6 +50,14 @@ def choice(values: tuple[str, ...] | list[str], description: str = "") -> Schema
     return {**out, "description": description} if description else out
 
 
+def any_case(values: list[str]) -> Schema:
+    """A string that is one of ``values`` but for case, where that names one value (the registry's rule)."""
+    lowered = [v.lower() for v in values]
+    unique = [v for v in values if lowered.count(v.lower()) == 1]
+    loose = "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in v) for v in unique)
+    return {"type": "string", "pattern": rf"^(?:{loose})$"}
+
+
 def nullable(schema: Schema) -> Schema:
     """``schema`` or null (what validation reads as a key not given); {} stays {}."""
     if not schema:
@@ -96,7 +104,7 @@ def _scheduler_defs() -> tuple[dict[str, Schema], Schema, list[Schema]]:
         if required:
             then["required"] = ["params"]
         rules.append({"if": {"properties": {"scheduler": {"const": name}}, "required": ["scheduler"]}, "then": then})
-    names: list[Schema] = [{"enum": sorted(catalogue())}]
+    names: list[Schema] = [{"enum": sorted(catalogue())}, any_case(sorted(catalogue()))]
     for kind in KINDS:
         if not kind.catalogue() and kind.name in OPEN_KINDS:
             names.append({"type": "string", **OPEN_KINDS[kind.name]})
@@ -205,7 +213,7 @@ def _optimizer() -> Schema:
         "type": "object",
         "description": "A torch.optim class and its keywords (default: SGD with lr 0.1, momentum 0.9).",
         "properties": {
-            "name": {"enum": list(optimizers), "description": "A class of torch.optim (default SGD)."},
+            "name": choice(list(optimizers), "A class of torch.optim (default SGD; any case)."),
             "param_groups": {"type": ["array", "null"], "description": "Param groups: name, and keywords that differ."},
         },
         "allOf": rules,

@@ -5,9 +5,12 @@ A sweep comes from a config's ``sweep:`` block (``KEY: [V1, V2, ...]``) and from
 ``0.1`` and ``1e-3`` are numbers, ``true`` a bool, ``cos`` text; a command-line KEY replaces the
 same KEY of the block). KEY is a dotted path inside a schedule -- ``params.gamma``,
 ``params.schedulers.0.params.total_iters``, ``interval`` -- and applies to every
-schedule of the config. Several keys give the cartesian product.
+schedule of the config that has it: a key the schedule writes, or a parameter its
+scheduler takes (so ``params.gamma`` sweeps the StepLR of a config that compares StepLR
+with CosineAnnealingLR, and leaves the cosine as it is). A KEY no schedule has is an
+error, with the reason. Several keys give the cartesian product of those a schedule has.
 
-Each original schedule becomes one schedule per combination, labelled
+Each original schedule becomes one schedule per combination of its keys, labelled
 ``<label> KEY=V`` (several keys joined with spaces), and is validated through the
 same entry as a written one (:func:`lrviz.validate.schedule.schedule_in`, torch's
 verdict included), so a swept value gets the same checks; an error names the sweep
@@ -24,12 +27,12 @@ import math
 import re
 from typing import Any
 
-from lrviz.errors import ConfigError, LrvizError, describe, key_join
+from lrviz.errors import ConfigError, ConfigErrors, LrvizError, UnknownKey, describe, key_join
 from lrviz.jsonio import compact
 from lrviz.limits import MAX_SCHEDULES, MAX_SWEEP_SCHEDULES
 from lrviz.spec import Config, Schedule
 from lrviz.validate.checks import check_values, expect_mapping
-from lrviz.validate.schedule import INTERVALS, schedule_in, unique_labels
+from lrviz.validate.schedule import INTERVALS, Run, schedule_in, unique_labels, validate_schedule
 
 #: First segments a sweep KEY may start with (the label is made by the sweep itself).
 SWEEPABLE = ("params", "scheduler", "interval", "metric")
@@ -102,8 +105,16 @@ def _split(path: str) -> list[str | int]:
     return [int(p) if p.lstrip("-").isdigit() else p for p in path.split(".")]
 
 
-def _set(raw: dict[str, Any], path: str, value: Any, where: str) -> None:
-    """Set ``raw[path]`` for a dotted path; the containers on the way must exist."""
+class NotInSchedule(ConfigError):
+    """A sweep KEY whose containers a schedule does not have (no such list item, no metric...)."""
+
+
+def _set(raw: dict[str, Any], path: str, value: Any, where: str) -> bool:
+    """Set ``raw[path]`` for a dotted path; the containers on the way must exist.
+
+    Returns whether the last key was new to its mapping (a parameter the config left to
+    its default, or one the scheduler may not take: validation says which).
+    """
     parts = _split(path)
     skey = f"sweep.{path}"
     if any(p == "" for p in parts):
@@ -122,24 +133,26 @@ def _set(raw: dict[str, Any], path: str, value: Any, where: str) -> None:
             if isinstance(part, int):
                 part = str(part)
             if last:
+                created = part not in node
                 node[part] = value
-                return
+                return created
             if part not in node:
-                raise ConfigError(
+                raise NotInSchedule(
                     f"{where} has no {'.'.join(str(p) for p in parts[: i + 1])!r} to sweep into", key=skey
                 )
             node = node[part]
         elif isinstance(node, list):
             if not isinstance(part, int) or not -len(node) <= part < len(node):
-                raise ConfigError(
+                raise NotInSchedule(
                     f"{where}: {here} is a list of {len(node)}; {str(part)!r} is not an index of it", key=skey
                 )
             if last:
                 node[part] = value
-                return
+                return False
             node = node[part]
         else:
-            raise ConfigError(f"{where}: {here} is {describe(node)}, nothing to sweep inside", key=skey)
+            raise NotInSchedule(f"{where}: {here} is {describe(node)}, nothing to sweep inside", key=skey)
+    return False
 
 
 def _schedule_key_path(schedule_key: str, path: str) -> str:
@@ -185,38 +198,96 @@ def _apply(config: Config, cli_sweeps: list[str], force: bool) -> Config:
     sweeps = merged_sweeps(config, cli_sweeps)
     if not sweeps:
         return config
-    # counted before the product is made: 3 keys of 3000 values are 2.7e10 combinations
-    n_combos = math.prod(len(values) for values in sweeps.values())
-    total = len(config.schedules) * n_combos
+    having = _keys_per_schedule(config, sweeps)
+    # counted before any product is made: 3 keys of 3000 values are 2.7e10 combinations
+    total = sum(math.prod(len(sweeps[k]) for k in keys) for keys in having)
     if total > MAX_SCHEDULES:
         raise LrvizError(
-            f"the sweep would make {total} schedules ({len(config.schedules)} x {n_combos}), above the hard "
-            f"limit of {MAX_SCHEDULES}; sweep fewer values"
+            f"the sweep would make {total} schedules (from {len(config.schedules)}), above the hard limit of "
+            f"{MAX_SCHEDULES}; sweep fewer values"
         )
     check_values(config.steps, len(config.optimizer.param_groups), total)
     if total > MAX_SWEEP_SCHEDULES and not force:
         raise LrvizError(
-            f"the sweep would make {total} schedules ({len(config.schedules)} x {n_combos}), more than "
+            f"the sweep would make {total} schedules (from {len(config.schedules)}), more than "
             f"{MAX_SWEEP_SCHEDULES} (too many to read in one plot); pass --force to make them anyway"
         )
-    combos = list(itertools.product(*sweeps.values()))
-    keys = list(sweeps)
-    schedules = [_swept(config, original, keys, combo) for original in config.schedules for combo in combos]
+    schedules = []
+    for original, keys in zip(config.schedules, having, strict=True):
+        if not keys:
+            schedules.append(original)  # nothing of the sweep is in it: kept as written
+            continue
+        for combo in itertools.product(*(sweeps[k] for k in keys)):
+            schedules.append(_swept(config, original, keys, combo))
     unique_labels(schedules)
     return config.replace(schedules=schedules, sweep={})
+
+
+def _keys_per_schedule(config: Config, sweeps: dict[str, list[Any]]) -> list[list[str]]:
+    """For each schedule, the sweep KEYs it has; a KEY no schedule has is an error, with the reason."""
+    having: list[list[str]] = [[] for _ in config.schedules]
+    for key, values in sweeps.items():
+        reasons = []
+        for i, schedule in enumerate(config.schedules):
+            reason = _missing(config, schedule, key, values[0])
+            if reason is None:
+                having[i].append(key)
+            else:
+                reasons.append(reason)
+        if len(reasons) == len(config.schedules):
+            if len(reasons) == 1:
+                raise ConfigError(reasons[0].message, key=f"sweep.{key}")
+            raise ConfigError(
+                f"no schedule of this config has {key!r} to sweep ({reasons[0].message}; and so on for the "
+                f"other {len(reasons) - 1})",
+                key=f"sweep.{key}",
+            )
+    return having
+
+
+def _raw(schedule: Schedule) -> dict[str, Any]:
+    """A schedule's keys as written, the ones a sweep may set (a deep copy)."""
+    return copy.deepcopy(
+        {
+            "params": schedule.params,
+            "scheduler": schedule.scheduler,
+            "interval": schedule.interval,
+            "metric": schedule.metric,
+        }
+    )
+
+
+def _missing(config: Config, schedule: Schedule, key: str, value: Any) -> ConfigError | None:
+    """Why ``schedule`` does not have sweep KEY ``key`` (None: it has it).
+
+    It has it when the key is written in it, or when setting it makes a schedule whose
+    only objection is not that the key is unknown (a parameter left to its default).
+    """
+    where = schedule.key or "the schedule"
+    raw = _raw(schedule)
+    try:
+        created = _set(raw, key, copy.deepcopy(value), where)
+    except NotInSchedule as exc:
+        return exc
+    if not created:
+        return None
+    if raw["metric"] is None:
+        del raw["metric"]
+    try:
+        validate_schedule(raw, schedule.key, Run(config.steps, config.steps_per_epoch, config.base_dir, config.trust))
+    except ConfigError as exc:
+        path = _schedule_key_path(schedule.key, key)
+        for one in exc.errors if isinstance(exc, ConfigErrors) else [exc]:
+            if isinstance(one, UnknownKey) and one.key == path:
+                return ConfigError(f"{one.key}: {one.message}", key=one.key)
+        # another objection to the value: the expansion reports it, blamed on its KEY
+    return None
 
 
 def _swept(config: Config, original: Schedule, keys: list[str], combo: tuple[Any, ...]) -> Schedule:
     """``original`` with each KEY set to its value of ``combo``, validated as a written schedule would be."""
     where = original.key or "the schedule"
-    raw = copy.deepcopy(
-        {
-            "params": original.params,
-            "scheduler": original.scheduler,
-            "interval": original.interval,
-            "metric": original.metric,
-        }
-    )
+    raw = _raw(original)
     for key, value in zip(keys, combo, strict=True):
         _set(raw, key, copy.deepcopy(value), where)
     made_by = " ".join(f"{k}={format_value(v)}" for k, v in zip(keys, combo, strict=True))

@@ -1,0 +1,361 @@
+"""Code: a schedule of a config as ready-to-paste Python (``lrviz code``).
+
+The printed program builds the same optimizer and scheduler a training script would,
+with torch (or, for a preset with ``framework="hf"``, transformers' own
+``get_*_schedule*`` function), and steps them where a training loop does:
+``scheduler.step()`` after ``optimizer.step()``, every optimizer step or once per epoch
+for ``interval: epoch``, with the metric for ReduceLROnPlateau. It records ``lrs``, every
+group's lr at every step, which is what lrviz shows: executing it gives lrviz's values
+bit for bit (tests/test_code.py runs every example config).
+
+Everything comes from the validated spec (:mod:`lrviz.spec`): the keywords as torch gets
+them (floats in round-trip form), nested schedulers built first in the order lrviz
+builds them, expressions written as Python lambdas (the same arithmetic, with
+``math``'s functions), and what lrviz filled in from the run written out. What has no
+plain-Python form is refused, saying why: a preset under ``framework="torch"`` (torch has
+no such class), a scheduler lrviz drives through an adapter (timm-style), a kind of
+scheduler with no writer here.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lrviz.errors import ConfigError
+from lrviz.parse.expr import FUNCTIONS, Expression
+from lrviz.spec import Config, MetricSpec, Schedule, SchedulerSpec
+
+FRAMEWORKS = ("torch", "hf")
+#: transformers' function for each preset (tests/test_code.py checks them against
+#: transformers' own TYPE_TO_SCHEDULER_FUNCTION).
+HF_FUNCTIONS = {
+    "constant": "get_constant_schedule",
+    "constant_with_warmup": "get_constant_schedule_with_warmup",
+    "linear": "get_linear_schedule_with_warmup",
+    "cosine": "get_cosine_schedule_with_warmup",
+    "cosine_with_restarts": "get_cosine_with_hard_restarts_schedule_with_warmup",
+    "polynomial": "get_polynomial_decay_schedule_with_warmup",
+    "inverse_sqrt": "get_inverse_sqrt_schedule",
+    "cosine_with_min_lr": "get_cosine_with_min_lr_schedule_with_warmup",
+    "cosine_warmup_with_min_lr": "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+    "warmup_stable_decay": "get_wsd_schedule",
+}
+_MATH = {"cos", "sin", "tan", "exp", "log", "sqrt", "floor", "ceil", "pi"}
+
+
+def default_framework(schedule: Schedule) -> str:
+    """hf when the schedule uses a preset (transformers builds those), else torch."""
+    return "hf" if any(spec.kind == "preset" for spec in schedule.spec.walk()) else "torch"
+
+
+@dataclass
+class _Program:
+    """The lines of one program, and what they import."""
+
+    config: Config
+    schedule: Schedule
+    framework: str
+    imports: set[str] = field(default_factory=set)
+    body: list[str] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+    def name_for(self, spec: SchedulerSpec) -> str:
+        base = "".join(c for c in spec.name.split(":")[-1].split(".")[-1].lower() if c.isalnum() or c == "_") or "s"
+        name, n = base, 1
+        while name in self.names or name in ("scheduler", "optimizer", "params", "lrs", "metric", "torch"):
+            n += 1
+            name = f"{base}_{n}"
+        self.names.add(name)
+        return name
+
+
+def program(config: Config, schedule: Schedule, framework: str | None = None) -> str:
+    """The Python program for one schedule of ``config`` (see the module docstring)."""
+    framework = framework or default_framework(schedule)
+    if framework not in FRAMEWORKS:
+        raise ConfigError(f"unknown framework {framework!r}; one of {', '.join(FRAMEWORKS)}")
+    prog = _Program(config, schedule, framework)
+    prog.imports.add("import torch")
+    optimizer = _optimizer(prog)
+    top = _scheduler(prog, schedule.spec, "scheduler")
+    loop = _loop(prog)
+    where = f" {config.file}" if config.file else ""
+    what = schedule.label if schedule.label == schedule.scheduler else f"{schedule.label} ({schedule.scheduler})"
+    head = [
+        f"# lrviz code{where}: {what}, {config.steps} optimizer steps",
+        "# lrs: every param group's lr at every optimizer step, as lrviz shows it.",
+    ]
+    return "\n".join([*head, *_imports(prog.imports), "", *optimizer, *top, *loop]) + "\n"
+
+
+def _imports(lines: set[str]) -> list[str]:
+    """``import`` lines, then ``from`` lines (one per module), then a local file's folder and import."""
+    plain = sorted(line for line in lines if line.startswith("import "))
+    modules: dict[str, list[str]] = {}
+    for line in lines:
+        if line.startswith("from ") and "# noqa" not in line:
+            module, _, name = line.removeprefix("from ").partition(" import ")
+            modules.setdefault(module, []).append(name)
+    froms = [f"from {m} import {', '.join(sorted(set(names)))}" for m, names in sorted(modules.items())]
+    local = sorted(line for line in lines if line.startswith("sys.path")) + sorted(
+        line for line in lines if "# noqa" in line
+    )
+    return plain + froms + local
+
+
+def _optimizer(prog: _Program) -> list[str]:
+    spec = prog.config.optimizer
+    groups = spec.param_groups
+    single = len(groups) == 1 and set(groups[0]) == {"name"}
+    lines = ["# Stand-ins for your model's parameters (what lrviz steps: one 2x2 tensor per param group)."]
+    if single:
+        lines.append("params = [torch.nn.Parameter(torch.zeros(2, 2))]  # your model.parameters()")
+        where = ["params"]
+    else:
+        lines.append(f"params = [[torch.nn.Parameter(torch.zeros(2, 2))] for _ in range({len(groups)})]  # per group")
+        entries = [", ".join([f'"params": params[{i}]', *_dict_items(g)]) for i, g in enumerate(groups)]
+        where = ["[", *(f"    {{{e}}}," for e in entries), "]"]
+    kwargs = [f"{k}={_py(prog, v)}" for k, v in spec.kwargs.items()]
+    one_line = f"optimizer = torch.optim.{spec.name}({_call_args([*where, *kwargs])})"
+    if single and len(one_line) <= 100:
+        return [*lines, one_line]
+    *opening, last = where
+    args = [*opening, f"{last},", *(f"{k}," for k in kwargs)]
+    return [*lines, f"optimizer = torch.optim.{spec.name}(", *(f"    {a}" for a in args), ")"]
+
+
+def _dict_items(group: dict[str, Any]) -> list[str]:
+    return [f"{_literal(k)}: {_literal(v)}" for k, v in group.items()]
+
+
+def _call_args(parts: list[str]) -> str:
+    return ", ".join(p for p in parts if p)
+
+
+def _scheduler(prog: _Program, spec: SchedulerSpec, var: str) -> list[str]:
+    """Lines that build ``spec`` into ``var``: nested schedulers first, as lrviz builds them."""
+    lines: list[str] = []
+    children = {id(child): prog.name_for(child) for child in spec.children()}
+    for child in spec.children():
+        lines += _scheduler(prog, child, children[id(child)])
+    kwargs = {k: _py(prog, v, children) for k, v in spec.kwargs.items()}
+    call = _maker(prog, spec, kwargs)
+    filled = f"  # lrviz filled in {', '.join(sorted(spec.filled))} from the run" if spec.filled else ""
+    lines.append(f"{var} = {call}{filled}")
+    return lines
+
+
+def _maker(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
+    """The call that makes ``spec``'s scheduler with ``kwargs`` (already Python text)."""
+    args = [f"{k}={v}" for k, v in kwargs.items()]
+    if spec.kind == "torch":
+        prog.imports.add(f"from torch.optim.lr_scheduler import {spec.name}")
+        if _first_parameter(spec) == "optimizer":
+            return f"{spec.name}({_call_args(['optimizer', *args])})"
+        return f"{spec.name}({_call_args([*args, 'optimizer=optimizer'])})"  # ChainedScheduler takes it second
+    if spec.kind == "preset":
+        if prog.framework != "hf":
+            raise ConfigError(
+                f"{spec.name} is a transformers schedule (an lrviz preset) and torch has no class for it: "
+                "use --framework hf to print transformers' own call",
+                key=spec.key,
+            )
+        function = HF_FUNCTIONS[spec.name]
+        prog.imports.add(f"from transformers import {function}")
+        if "num_warmup_steps" not in kwargs and any(p == "num_warmup_steps" for p in _preset_params(spec)):
+            args.insert(0, "num_warmup_steps=0")  # lrviz's default; transformers requires it
+        return f"{function}({_call_args(['optimizer', *args])})"
+    if spec.kind == "import":
+        return _imported(prog, spec, args)
+    if spec.kind == "framework":
+        return _framework(prog, spec, kwargs)
+    raise ConfigError(f"lrviz code cannot write Python for {spec.name} ({spec.kind} schedulers) yet", key=spec.key)
+
+
+def _framework(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
+    """``hf.<type>``: the call Trainer.create_scheduler makes (transformers' get_scheduler). ``timm.<sched>``
+    is built and stepped by timm's own train.py from its args.yaml, which is the code to run."""
+    family, _, type_name = spec.name.partition(".")
+    if family != "hf":
+        raise ConfigError(
+            f"{spec.name} is built by timm's create_scheduler_v2 and stepped by timm's train.py (step_update after "
+            "every update, step(epoch) at each epoch end): run timm's train.py with this args.yaml; lrviz code "
+            "writes torch and transformers loops",
+            key=spec.key,
+        )
+    rest = dict(kwargs)
+    warmup, total = rest.pop("num_warmup_steps", "None"), rest.pop("num_training_steps", "None")
+    specific = "{" + ", ".join(f"{k!r}: {v}" for k, v in rest.items()) + "}"
+    prog.imports.add("from transformers import get_scheduler")
+    args = [repr(type_name), "optimizer", f"num_warmup_steps={warmup}", f"num_training_steps={total}"]
+    return f"get_scheduler({_call_args([*args, f'scheduler_specific_kwargs={specific}'])})"
+
+
+def _first_parameter(spec: SchedulerSpec) -> str:
+    import inspect
+
+    cls = getattr(spec.make, "cls", None)
+    params = [p for p in inspect.signature(cls.__init__).parameters if p != "self"] if cls is not None else []
+    return params[0] if params else "optimizer"
+
+
+def _preset_params(spec: SchedulerSpec) -> list[str]:
+    from lrviz.registry.presets import presets
+
+    return [p.name for p in presets()[spec.name].params]
+
+
+def _imported(prog: _Program, spec: SchedulerSpec, args: list[str]) -> str:
+    """``module:Name`` or ``file.py:Name``: imported as the config's folder sees it."""
+    from lrviz.registry.imports import parse_target
+
+    left, attr, is_file = parse_target(spec.name, key=spec.key)
+    _refuse_adapted(prog, spec)
+    head, _, rest = attr.partition(".")
+    if is_file:
+        path = prog.config.base_dir / left
+        module = path.stem
+        if not module.isidentifier():
+            raise ConfigError(f"lrviz code cannot import {left!r}: its name is not a Python module name", key=spec.key)
+        prog.imports.update({"import sys", f"sys.path.insert(0, {_literal(str(_shown(path.parent)))})"})
+        prog.imports.add(f"from {module} import {head}  # noqa: E402")
+    else:
+        prog.imports.add(f"from {left} import {head}")
+    return f"{attr}({_call_args(['optimizer', *args])})"
+
+
+def _refuse_adapted(prog: _Program, spec: SchedulerSpec) -> None:
+    """A target lrviz steps through its adapter (timm-style) has no plain torch loop."""
+    from lrviz.build import build_optimizer, build_scheduler
+    from lrviz.registry.adapter import StepAdapter
+
+    if isinstance(build_scheduler(spec, build_optimizer(prog.config, "cpu")), StepAdapter):
+        raise ConfigError(
+            f"{spec.name} is not a torch scheduler (lrviz steps it through an adapter, timm-style): lrviz code "
+            "writes plain torch loops only",
+            key=spec.key,
+        )
+
+
+def _shown(path: Path) -> Path:
+    """A path as short as it can be said from here."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path.resolve()
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _py(prog: _Program, value: Any, children: dict[int, str] | None = None) -> str:
+    """A converted value as Python source that makes the same value."""
+    if isinstance(value, SchedulerSpec):
+        return (children or {})[id(value)]
+    if isinstance(value, Expression):
+        return _lambda(prog, value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_py(prog, v, children) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_py(prog, v, children) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_py(prog, v, children)}" for k, v in value.items()) + "}"
+    return _literal(value)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        plain = value.isprintable() and '"' not in value and "\\" not in value
+        return f'"{value}"' if plain else repr(value)
+    if value is None or isinstance(value, (bool, int)):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if value == value and abs(value) != float("inf") else f'float("{value}")'
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_literal(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    raise ConfigError(f"lrviz code cannot write {type(value).__name__} values as Python")
+
+
+def _lambda(prog: _Program, expression: Expression) -> str:
+    """An expression as the lambda a training script would pass: ``lambda epoch: 0.95 ** epoch``."""
+    tree = ast.parse(expression.text.strip(), mode="eval")
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    for name in sorted(used & _MATH):
+        prog.imports.add(f"from math import {name}")
+    variables = [v for v in expression.variables if v in used]
+    var = variables[0] if variables else expression.variables[0]
+    text = expression.text.strip()
+    if len(variables) > 1:  # epoch and step in one expression: one argument, as lrviz binds them
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id in variables:
+                node.id = var
+        text = ast.unparse(tree)
+    assert set(FUNCTIONS) >= used - set(expression.variables) - {"pi"}
+    return f"lambda {var}: {text}"
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+def _loop(prog: _Program) -> list[str]:
+    cfg, schedule = prog.config, prog.schedule
+    every = cfg.scheduler_every(schedule)
+    step_call = "scheduler.step()"
+    lines = [""]
+    if schedule.feed is not None:
+        lines += _metric(prog, schedule.feed, cfg.scheduler_steps(schedule))
+        step_call = f"scheduler.step(metric[{'step' if every == 1 else 'epoch'}])  # your validation metric"
+    closure = "closure" if cfg.optimizer.name == "LBFGS" else ""
+    if closure:
+        lines += ["def closure():", "    return 0.0  # LBFGS evaluates the loss: return yours", ""]
+    record = 'lrs.append([group["lr"] for group in optimizer.param_groups])'
+    train = [record, "# your forward and backward pass: loss.backward()", f"optimizer.step({closure})"]
+    train.append("optimizer.zero_grad()")
+    lines.append("lrs = []")
+    if every == 1:
+        lines.append(f"for step in range({cfg.steps}):")
+        lines += [f"    {line}" for line in [*train, step_call]]
+    else:
+        epochs, rest = divmod(cfg.steps, every)
+        lines.append(f"for epoch in range({epochs}):")
+        lines.append(f"    for batch in range({every}):")
+        lines += [f"        {line}" for line in train]
+        lines.append(f"    {step_call}")
+        if rest:
+            lines.append(f"for batch in range({rest}):  # the run ends {rest} steps into an epoch")
+            lines += [f"    {line}" for line in train]
+    return lines
+
+
+def _metric(prog: _Program, feed: MetricSpec, n: int) -> list[str]:
+    """The metric lrviz feeds ReduceLROnPlateau, made the way lrviz makes it (lrviz.metric)."""
+    head = "# lrviz's stand-in for your validation metric (the config's metric:), one value per scheduler step"
+    if feed.values is not None:
+        return [head, f"metric = {_literal(list(feed.values[:n]))}", ""]
+    if feed.expr is not None:
+        fn = _lambda(prog, feed.expr)
+        if not feed.noise:
+            return [head, f"metric_fn = {fn}", f"metric = [float(metric_fn(i)) for i in range({n})]", ""]
+        prog.imports.add("import numpy as np")
+        return [
+            head,
+            f"metric_fn = {fn}",
+            f"noise = np.random.default_rng({feed.seed}).standard_normal({n}) * {feed.noise!r}",
+            f"metric = [float(metric_fn(i)) + float(noise[i]) for i in range({n})]",
+            "",
+        ]
+    assert feed.csv is not None
+    prog.imports.add("import csv")
+    column = repr(feed.column) if feed.column is not None else "0"
+    index = f"rows[0].index({column})" if isinstance(feed.column, str) else column
+    return [
+        head,
+        f'with open({str(_shown(feed.csv))!r}, newline="", encoding="utf-8") as fh:',
+        "    rows = list(csv.reader(fh))",
+        f"metric = [float(row[{index}]) for row in rows[1:]][:{n}]",
+        "",
+    ]

@@ -1,0 +1,134 @@
+"""`lrviz code`: a config's schedules as ready-to-paste Python (torch, or transformers for presets)."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from lrviz.commands.common import (
+    OUTPUT_FLAGS,
+    ConfigArg,
+    DatasetSizeOpt,
+    DebugOpt,
+    ForceOpt,
+    FromOpt,
+    StepsOpt,
+    SweepOpt,
+    TrustOpt,
+    WorldSizeOpt,
+    cli_errors,
+    load_sources,
+)
+
+if TYPE_CHECKING:
+    from lrviz.spec import Schedule
+
+
+class Framework(str, Enum):
+    torch = "torch"
+    hf = "hf"
+
+
+FrameworkOpt = Annotated[
+    Framework | None,
+    typer.Option(
+        "--framework",
+        metavar="torch|hf",
+        help="torch: torch.optim.lr_scheduler classes; hf: transformers' get_*_schedule* call for a preset. "
+        "Default: hf for a schedule that uses a preset, else torch.",
+    ),
+]
+ScheduleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--schedule",
+        metavar="N|LABEL",
+        help="Only this schedule: its number (1 is the first) or its label. Default: every schedule, one program each.",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        *OUTPUT_FLAGS,
+        metavar="PATH",
+        help="A file ending in .py, or a folder (created if missing, parents too) to write <config name>.py "
+        "into. Default: standard output.",
+    ),
+]
+
+
+def code(
+    config: ConfigArg,
+    framework: FrameworkOpt = None,
+    schedule: ScheduleOpt = None,
+    output: OutputOpt = None,
+    steps: StepsOpt = None,
+    sweep: SweepOpt = None,
+    force: ForceOpt = False,
+    from_: FromOpt = None,
+    dataset_size: DatasetSizeOpt = None,
+    world_size: WorldSizeOpt = None,
+    trust: TrustOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Print Python that builds CONFIG's optimizer and scheduler and steps them in a training loop.
+
+    scheduler.step() comes after optimizer.step(), every step or once per
+    epoch (interval: epoch), with the metric for ReduceLROnPlateau; the
+    program records every group's lr in `lrs`, and running it gives lrviz's
+    values bit for bit. Expressions become Python lambdas; what lrviz filled
+    in from the run is written out. A preset is transformers' own function
+    (--framework hf); a Hugging Face TrainingArguments file gives the get_scheduler call
+    its Trainer makes.
+
+    Example: lrviz code configs/torch/onecyclelr.yaml -o train_snippet.py
+    """
+    with cli_errors(debug):
+        from lrviz.codegen import program
+        from lrviz.commands.common import output as resolve_output
+        from lrviz.io import atomic_write
+
+        out = resolve_output(output, ("py",), default=None)
+        (loaded,) = load_sources(
+            [config],
+            steps=steps,
+            trust=trust,
+            sweep=sweep,
+            force=force,
+            kind=from_,
+            dataset_size=dataset_size,
+            world_size=world_size,
+        )
+        cfg = loaded.config
+        chosen = _chosen(cfg.schedules, schedule)
+        wanted = framework.value if framework is not None else None
+        text = "\n\n".join(program(cfg, s, wanted) for s in chosen)
+        if out is None:
+            sys.stdout.write(text)
+            return
+        target = out.target(cfg.name, "py")
+        out.make_folder()
+        atomic_write(target, text)
+        print(target)
+
+
+def _chosen(schedules: list[Schedule], which: str | None) -> list[Schedule]:
+    """The schedules to print: all, or the one ``--schedule`` names (number or label)."""
+    from lrviz.errors import LrvizError, did_you_mean
+
+    if which is None:
+        return schedules
+    if which.isdigit() and 1 <= int(which) <= len(schedules):
+        return [schedules[int(which) - 1]]
+    for s in schedules:
+        if s.label == which:
+            return [s]
+    labels = [s.label for s in schedules]
+    raise LrvizError(
+        f"--schedule {which!r} is neither a number from 1 to {len(schedules)} nor a label"
+        f"{did_you_mean(which, labels)}; labels: {', '.join(labels)}"
+    )
