@@ -91,6 +91,16 @@ def cli_errors(debug: bool = False) -> Iterator[None]:
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
+def refusals(errors: list[LrvizError]) -> None:
+    """Schedules torch refused part-way (drawn or written up to there): their lines, then exit 1."""
+    for exc in errors:
+        err(f"error: {exc}")
+    if errors:
+        from lrviz.errors import EXIT_FINDINGS
+
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 def load_configs(
     paths: list[Path],
     *,
@@ -110,4 +120,4 @@ def load_configs(
     return configs
 
 
-__all__ = ["EXIT_USAGE", "FLAG", "cli_errors", "err", "load_configs"]
+__all__ = ["EXIT_USAGE", "FLAG", "cli_errors", "err", "load_configs", "refusals"]

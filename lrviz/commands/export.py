@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from lrviz.commands.common import (
+    FLAG,
     ConfigArg,
     DebugOpt,
     DeviceOpt,
@@ -19,7 +20,17 @@ from lrviz.commands.common import (
     TrustOpt,
     cli_errors,
     load_configs,
+    refusals,
 )
+
+PartialOpt = Annotated[
+    bool,
+    typer.Option(
+        "--partial",
+        metavar=FLAG,
+        help="Write a schedule torch refuses part-way up to the failing step (exit 1) instead of nothing (exit 2).",
+    ),
+]
 
 
 class ExportFormat(str, Enum):
@@ -41,13 +52,18 @@ def export(
     device: DeviceOpt = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
+    partial: PartialOpt = False,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Simulate CONFIG and write every schedule's lr and momentum at every step.
 
     CSV is long-form (schedule,group,step,lr,momentum) with floats at round-trip
-    precision; JSON adds the config as resolved, defaults filled in.
+    precision, plus a metric column for ReduceLROnPlateau and a column per other
+    param-group value a schedule changes (weight_decay...); JSON adds the config as
+    resolved, defaults filled in. A schedule torch refuses part-way is an error (exit 2,
+    nothing written) unless --partial: then its rows up to the refusal are written,
+    the refusal is printed, and the exit code is 1.
 
     Example: lrviz export configs/torch/steplr.yaml -o steplr.csv
     """
@@ -59,10 +75,11 @@ def export(
         if fmt is None:
             fmt = ExportFormat.json if output is not None and output.suffix.lower() == ".json" else ExportFormat.csv
         (cfg,) = load_configs([config], steps=steps, device=device, trust=trust, sweep=sweep, force=force)
-        result = simulate(cfg, jobs=None)
+        result = simulate(cfg, jobs=None, partial=partial)
         text = to_json(result) if fmt is ExportFormat.json else to_csv(result)
         if output is None:
             sys.stdout.write(text)
         else:
             atomic_write(output, text)
             print(output)
+        refusals(result.errors)
