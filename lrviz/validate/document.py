@@ -10,7 +10,7 @@ from lrviz.limits import MAX_SCHEDULES, MAX_STEPS
 from lrviz.spec import Config, Schedule
 from lrviz.validate.checks import check_device, check_keys, check_values, expect_mapping, math_text, positive_int, text
 from lrviz.validate.optimizer import validate_optimizer
-from lrviz.validate.plot import validate_plot_block
+from lrviz.validate.plot import tokens_per_step, validate_plot_block
 from lrviz.validate.schedule import Run, unique_labels, validate_schedule
 from lrviz.validate.sweep import validate_sweep_block
 from lrviz.validate.verdict import judge_optimizer, judge_schedule
@@ -21,6 +21,7 @@ TOP_KEYS = (
     "steps",
     "epochs",
     "steps_per_epoch",
+    "tokens_per_step",
     "device",
     "optimizer",
     "schedules",
@@ -48,6 +49,7 @@ def validate_document(data: Any, source: Path | None, trust: bool) -> Config:
     schedules = [validate_schedule(raw, key, run) for raw, key in zip(raw_schedules, keys, strict=True)]
     unique_labels(schedules)
     title, description = data.get("title"), data.get("description")
+    tokens = tokens_per_step(data.get("tokens_per_step"))
     config = Config(
         steps=steps,
         steps_per_epoch=spe,
@@ -56,7 +58,8 @@ def validate_document(data: Any, source: Path | None, trust: bool) -> Config:
         schedules=schedules,
         title=math_text(text(title, "title"), "title") if title is not None else None,
         description=text(description, "description") if description is not None else None,
-        plot=validate_plot_block(data.get("plot")),
+        plot={**({"tokens_per_step": tokens} if tokens else {}), **validate_plot_block(data.get("plot"))},
+        tokens_per_step=tokens,
         sweep=validate_sweep_block(data.get("sweep")),
         source=source,
         trust=trust,

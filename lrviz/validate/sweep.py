@@ -203,7 +203,8 @@ def _apply(config: Config, cli_sweeps: list[str], force: bool) -> Config:
     keys = list(sweeps)
     schedules = [_swept(config, original, keys, combo) for original in config.schedules for combo in combos]
     unique_labels(schedules)
-    return config.replace(schedules=schedules, sweep={})
+    cli_keys = tuple(dict.fromkeys(parse_cli_sweep(text)[0] for text in cli_sweeps))
+    return config.replace(schedules=schedules, sweep={}, swept=sweeps, swept_cli=cli_keys)
 
 
 def _swept(config: Config, original: Schedule, keys: list[str], combo: tuple[Any, ...]) -> Schedule:
