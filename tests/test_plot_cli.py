@@ -204,16 +204,21 @@ def test_trust_is_needed_for_a_scheduler_from_a_file(write_config, tmp_path):
     assert (out / "own.png").exists()
 
 
-def test_warning_line_for_zero_lr(write_config, tmp_path):
+def test_a_zero_lr_warns_only_on_a_log_axis(write_config, tmp_path):
+    """PolynomialLR reaching exactly 0 is its documented end: a linear axis draws it, no warning;
+    a log axis cannot, and says so."""
     cfg = write_config(
         {"steps": 20, "scheduler": "PolynomialLR", "params": {"total_iters": 10, "power": 1}}, "zero.yaml"
     )
     result = invoke(cfg, "-o", tmp_path)
     assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert (tmp_path / "zero.png").exists()
+    result = invoke(cfg, "-o", tmp_path, "--yscale", "log")
+    assert result.exit_code == 0, result.output
     warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
     assert len(warnings) == 1
     assert "zero.yaml" in warnings[0] and "0 or below at 10 steps (first: step 10)" in warnings[0]
-    assert (tmp_path / "zero.png").exists()
 
 
 # --------------------------------------------------------------------------- errors: exit 2, one line, no file
