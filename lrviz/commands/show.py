@@ -16,8 +16,9 @@ from lrviz.commands.common import (
     TrustOpt,
     cli_errors,
     load_configs,
+    refusals,
 )
-from lrviz.commands.plot import YScale
+from lrviz.commands.plot import DrawStyleOpt, YScale
 
 
 def show(
@@ -30,6 +31,7 @@ def show(
     height: Annotated[
         int, typer.Option("--height", min=3, max=60, metavar="ROWS", help="Chart height in terminal rows.")
     ] = 12,
+    drawstyle: DrawStyleOpt = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
     trust: TrustOpt = False,
@@ -37,9 +39,11 @@ def show(
 ) -> None:
     """Preview CONFIG in the terminal: a chart and the points that matter per schedule.
 
-    For each schedule: a braille chart of its lr (one line per param group) and a
-    table of the first, peak, min and last values and of the steps where the lr
-    changes regime (end of warmup, milestones, restarts), at full precision.
+    For each schedule: a braille chart of its lr (one line per param group; without
+    colour, each line has a glyph of its own) and a table of the first, peak, min and
+    last values and of the steps where the lr changes regime (end of warmup,
+    milestones, restarts), at full precision. A schedule torch refuses part-way is
+    shown up to there, its refusal printed, and the exit code is 1.
 
     Example: lrviz show configs/torch/onecyclelr.yaml --steps 1000
     """
@@ -52,8 +56,11 @@ def show(
 
         (cfg,) = load_configs([config], steps=steps, device=device, trust=trust, sweep=sweep, force=force)
         with progress_bar(cfg.steps * len(cfg.schedules)) as progress:
-            result = simulate(cfg, progress=progress, jobs=None)  # schedules on every core
+            result = simulate(cfg, progress=progress, jobs=None, partial=True)  # schedules on every core
         console = Console(highlight=False)
         log = yscale is not None and yscale.value == "log"
-        for renderable in preview(result, width=console.width, height=height, log=log):
+        color = console.color_system is not None and not console.no_color
+        held = drawstyle is None or drawstyle.value == "steps"
+        for renderable in preview(result, width=console.width, height=height, log=log, color=color, held=held):
             console.print(renderable)
+        refusals(result.errors)
