@@ -76,11 +76,18 @@ def titles(result: Result, opts: PlotOptions) -> tuple[str | None, str | None]:
     title = opts.title if opts.title is not None else (cfg.title or cfg.name.replace("$", r"\$"))
     lines = [opts.subtitle] if opts.subtitle else []
     if cfg.swept:
-        values = " × ".join(f"{k} = {', '.join(format_value(v) for v in vs)}" for k, vs in cfg.swept.items())
+        values = " × ".join(f"{k} = {_values([format_value(v) for v in vs])}" for k, vs in cfg.swept.items())
         lines.append(f"sweep: {values}")
         if cfg.swept_cli and opts.title is None:  # the config's own title described the un-swept schedules
             title = f"Sweep of {', '.join(cfg.swept)} on {cfg.name.replace('$', chr(92) + '$')}"
     return title or None, "\n".join(lines) or None
+
+
+def _values(shown: list[str]) -> str:
+    """A sweep's values for a subtitle: all of a few; the first three and the last of many."""
+    if len(shown) <= 6:
+        return ", ".join(shown)
+    return f"{', '.join(shown[:3])}, …, {shown[-1]} ({len(shown)} values)"
 
 
 def _compose(
@@ -133,7 +140,7 @@ def _legend(cells: Cells, opts: PlotOptions) -> tuple[legend.Entries, str]:
         cell = cells.cells[0]
         ents = legend.entries(cell.lines, cell.series)
         if where == "auto":
-            where = "above" if len(ents) <= legend.LEGEND_INSIDE_MAX else "right"
+            where = "above" if len(ents) <= legend.LEGEND_INSIDE_MAX else "side"
         return ents, where
     names = max(([s for s in c.series] for c in cells.cells), key=len)
     if len(names) <= 1:

@@ -73,11 +73,26 @@ class Frame:
         self.top += text.get_window_extent(self.renderer).height + self.gap
 
     def add_legend(self, ents: legends.Entries, where: str) -> None:
-        """A figure legend above, below or right of the axes, fitted now and placed after the layout."""
+        """A figure legend above, below or right of the axes, fitted now and placed after the layout.
+
+        ``side``: a column on the right, or below the axes when that shows more entries (a
+        narrow figure has more room under its axes than beside them).
+        """
         if not len(ents) or where in ("none", "best"):
             return
         size = points(self.rc["legend.fontsize"])
-        leg = legends.fitted(self.fig, ents, where, size, self.renderer, self.pad)
+        places = ["right", "below"] if where == "side" else [where]
+        leg = None
+        for place in places:
+            found = legends.fitted(self.fig, ents, place, size, self.renderer, self.pad)
+            if found is not None and (leg is None or legends.shown(found) > legends.shown(leg)):
+                if leg is not None:
+                    leg.remove()
+                leg, where = found, place
+            elif found is not None:
+                found.remove()
+            if leg is not None and legends.shown(leg) == len(ents):
+                break
         if leg is None:
             return
         self.legend, self.where = leg, where

@@ -56,6 +56,12 @@ def entries(lines: list[Any], series: list[Series]) -> Entries:
     return Entries(handles, labels)
 
 
+def shown(leg: Legend) -> int:
+    """How many entries a fitted legend shows (a folded "… and N more" is not one)."""
+    texts = [t.get_text() for t in leg.get_texts()]
+    return len(texts) - (1 if texts and texts[-1].startswith("… and ") else 0)
+
+
 def row_major(items: list[Any], ncols: int) -> list[Any]:
     """``items`` ordered so matplotlib's column-first filling shows them row by row.
 
@@ -99,49 +105,109 @@ def _truncated(ents: Entries, keep: int) -> Entries:
     return Entries([*ents.handles[:keep], blank], [*ents.labels[:keep], f"… and {more:,} more"])
 
 
-def _fits(
-    fig: Figure, ents: Entries, size: float, where: str, box: tuple[float, float], renderer: RendererBase
-) -> Legend | None:
-    """The legend of ``ents`` at font ``size`` with the most columns that fit ``box`` (w, h px), or None."""
-    max_w, max_h = box
+@dataclass
+class _Sizes:
+    """Each entry's text extent (px) at font ``size``, measured once; other sizes scale them."""
+
+    size: float
+    widths: list[float]
+    heights: list[float]
+
+    @classmethod
+    def measure(cls, fig: Figure, ents: Entries, size: float, renderer: RendererBase) -> _Sizes:
+        probe = fig.text(0, 0, "", fontsize=size)
+        widths, heights = [], []
+        for label in ents.labels:
+            probe.set_text(label)
+            box = probe.get_window_extent(renderer)
+            widths.append(box.width)
+            heights.append(box.height)
+        probe.remove()
+        return cls(size, widths, heights)
+
+    def box(self, size: float, ncols: int, where: str, px: float) -> tuple[float, float]:
+        """(width, height) in px of a legend of these entries at ``size`` in ``ncols`` columns (row by row)."""
+        import matplotlib
+
+        rc = matplotlib.rcParams
+        k, em, n = size / self.size, size * px, len(self.widths)
+        handle = (float(rc["legend.handlelength"]) + float(rc["legend.handletextpad"])) * em
+        rows = math.ceil(n / ncols)
+        col_w = [max(self.widths[i] for i in range(c, n, ncols)) * k + handle for c in range(min(ncols, n))]
+        row_h = [
+            max(max(self.heights[i] * k, 0.7 * em) for i in range(r * ncols, min(n, (r + 1) * ncols)))
+            for r in range(rows)
+        ]
+        spacing = (1.6 if where != "right" else 1.0) * em
+        w = sum(col_w) + spacing * (len(col_w) - 1) + 0.4 * em
+        h = sum(row_h) + float(rc["legend.labelspacing"]) * em * (rows - 1) + 0.4 * em
+        return w, h
+
+
+def _columns(sizes: _Sizes, size: float, where: str, box: tuple[float, float], px: float) -> int | None:
+    """The most columns (right: the fewest) a legend at ``size`` fits ``box`` with, or None."""
+    n = len(sizes.widths)
     if where == "right":
-        leg = _make(fig, ents, 1, size, where)
-        row_h = leg.get_window_extent(renderer).height / max(1, len(ents))
-        leg.remove()
-        ncols = max(1, math.ceil(len(ents) / max(1, int(max_h / max(row_h, 1e-9)))))
-        candidates = [ncols, ncols + 1]
-    else:
-        candidates = list(range(min(len(ents), LEGEND_INSIDE_MAX if where == "above" else 12), 0, -1))
-    for ncols in candidates:
-        leg = _make(fig, ents, ncols, size, where)
-        bbox = leg.get_window_extent(renderer)
-        if bbox.width <= max_w and bbox.height <= max_h:
-            return leg
-        leg.remove()
-        if where != "right" and bbox.height > max_h and ncols < len(ents):
-            return None  # fewer columns only make it taller
+        for ncols in range(1, n + 1):
+            w, h = sizes.box(size, ncols, where, px)
+            if w > box[0]:
+                return None
+            if h <= box[1]:
+                return ncols
+        return None
+    for ncols in range(min(n, LEGEND_INSIDE_MAX if where == "above" else 12), 0, -1):
+        w, h = sizes.box(size, ncols, where, px)
+        if w <= box[0]:
+            return ncols if h <= box[1] else None  # fewer columns only make it taller
     return None
 
 
-def fitted(fig: Figure, ents: Entries, where: str, size: float, renderer: RendererBase, pad: float) -> Legend | None:
-    """A figure legend for ``where`` (above, below, right) fitted to the figure: columns, then
-    a smaller font, then the last entries folded into "… and N more"."""
-    w, h = fig.bbox.width - 2 * pad, fig.bbox.height - 2 * pad
-    box = (w * MAX_SHARE, h) if where == "right" else (w, h * MAX_SHARE)
+def _plan(
+    fig: Figure, ents: Entries, where: str, size: float, box: tuple[float, float], renderer: RendererBase
+) -> tuple[Entries, float, int] | None:
+    """(entries, font size, columns) that fit ``box`` by the measured text extents: the font
+    shrinks first, then the last entries fold into "… and N more"."""
+    px = fig.dpi / 72.0
+    sizes = _Sizes.measure(fig, ents, size, renderer)
     floor = min(size, MIN_FONT)
     while True:
-        leg = _fits(fig, ents, size, where, box, renderer)
-        if leg is not None:
-            return leg
+        ncols = _columns(sizes, size, where, box, px)
+        if ncols is not None:
+            return ents, size, ncols
         if size <= floor:
             break
         size = max(floor, size * 0.88)
     keep = len(ents) - 1
     while keep >= 1:
-        leg = _fits(fig, _truncated(ents, keep), size, where, box, renderer)
-        if leg is not None:
-            return leg
+        short = _truncated(ents, keep)
+        ncols = _columns(_Sizes.measure(fig, short, size, renderer), size, where, box, px)
+        if ncols is not None:
+            return short, size, ncols
         keep = keep - 1 if keep < 8 else keep * 3 // 4
+    return None
+
+
+def fitted(fig: Figure, ents: Entries, where: str, size: float, renderer: RendererBase, pad: float) -> Legend | None:
+    """A figure legend for ``where`` (above, below, right) fitted to the figure: columns, then
+    a smaller font, then the last entries folded into "… and N more".
+
+    Planned with the entries' measured text extents (one legend is made, not one per
+    try: a sweep of 256 schedules has as many entries), then checked as made; if the
+    legend came out larger than planned, it is planned again for the smaller box.
+    """
+    w, h = fig.bbox.width - 2 * pad, fig.bbox.height - 2 * pad
+    box = (w * MAX_SHARE, h) if where == "right" else (w, h * MAX_SHARE)
+    for _ in range(3):
+        planned = _plan(fig, ents, where, size, box, renderer)
+        if planned is None:
+            return None
+        chosen, size_used, ncols = planned
+        leg = _make(fig, chosen, ncols, size_used, where)
+        ext = leg.get_window_extent(renderer)
+        if ext.width <= box[0] + 0.5 and ext.height <= box[1] + 0.5:
+            return leg
+        leg.remove()
+        box = (box[0] * min(1.0, box[0] / ext.width) * 0.98, box[1] * min(1.0, box[1] / ext.height) * 0.98)
     return None
 
 

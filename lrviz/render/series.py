@@ -114,6 +114,8 @@ def plan_series(result: Result, opts: PlotOptions, style: Style) -> Plan:
     # In a grid every schedule has its own panel: colours need not tell more than
     # eight apart, so the palette repeats instead of fading into viridis.
     colors = palette_for(style, len(trajs), cycle=opts.layout == "grid")
+    # beyond the eight markers (a sweep in viridis) they would repeat and tell nothing apart
+    dotted = plan.short and (opts.layout == "grid" or len(trajs) <= len(MARKERS))
     for i, t in enumerate(trajs):
         for j, g in enumerate(t.groups):
             plan.series.append(
@@ -125,7 +127,7 @@ def plan_series(result: Result, opts: PlotOptions, style: Style) -> Plan:
                     linestyle=GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)],
                     # distinct markers tell schedules apart in grey print; a panel of
                     # its own needs none of that
-                    marker=(MARKERS[i % len(MARKERS)] if opts.layout == "overlay" else "o") if plan.short else None,
+                    marker=(MARKERS[i % len(MARKERS)] if opts.layout == "overlay" else "o") if dotted else None,
                     lr=t.lr[:, j],
                     momentum=t.momentum[:, j] if t.momentum is not None else None,
                     error=error_text(t),

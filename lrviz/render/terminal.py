@@ -250,7 +250,8 @@ def key_point_table(t: Trajectory, *, steps_per_epoch: int = 1, max_changes: int
             row.append(repr(p.value))
             if t.momentum is not None and show_m:
                 row.append(repr(float(t.momentum[p.step, j])))
-            row.append(", ".join(p.what))
+            whats = ["stopped: torch refused the next step" if w == "last" and t.error else w for w in p.what]
+            row.append(", ".join(whats))
             table.add_row(*row)
     if skipped_total:
         filler = [""] * (len(table.columns) - 1)

@@ -38,19 +38,45 @@ def has_math(text: str) -> bool:
 
 
 def wrap(artist: Text, text: str, max_width: float, renderer: RendererBase) -> list[str]:
-    """Greedy word wrap of ``text`` to ``max_width`` pixels; a word wider than that gets a line of its own."""
+    """Greedy word wrap of ``text`` to ``max_width`` pixels; a word wider than that gets a line of its own.
+
+    Each distinct word is measured once and a line's width is the sum (one measurement
+    per word, not per trial line: a long subtitle has hundreds of words); each line is
+    then measured whole, and a line the sum underestimated gives its last word to the next.
+    """
+    cache: dict[str, float] = {}
+
+    def measure(word: str) -> float:
+        if word not in cache:
+            cache[word] = width_of(artist, word, renderer)
+        return cache[word]
+
+    space = width_of(artist, "a a", renderer) - 2 * measure("a")
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        current = ""
+        words: list[str] = []
+        used = 0.0
         for word in _TOKEN.findall(paragraph):
-            trial = f"{current} {word}" if current else word
-            if current and width_of(artist, trial, renderer) > max_width:
-                lines.append(current)
-                current = word
-            else:
-                current = trial
-        lines.append(current)
+            w = measure(word)
+            if words and used + space + w > max_width:
+                lines.extend(_settled(artist, words, max_width, renderer))
+                words, used = [], 0.0
+            used += (space if words else 0.0) + w
+            words.append(word)
+        lines.extend(_settled(artist, words, max_width, renderer))
     return lines
+
+
+def _settled(artist: Text, words: list[str], max_width: float, renderer: RendererBase) -> list[str]:
+    """``words`` as one line, or more when the line measured whole is wider than the sum said."""
+    out: list[str] = []
+    while words:
+        take = len(words)
+        while take > 1 and width_of(artist, " ".join(words[:take]), renderer) > max_width:
+            take -= 1
+        out.append(" ".join(words[:take]))
+        words = words[take:]
+    return out or [""]
 
 
 def shorten(artist: Text, line: str, max_width: float, renderer: RendererBase) -> str:
