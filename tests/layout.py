@@ -46,9 +46,11 @@ def drawn_texts(fig) -> tuple[list[Drawn], tuple[float, float]]:
         fig.draw(renderer)
     finally:
         del renderer.draw_text
+    from matplotlib.text import Text
+
     out = []
     for text in seen.values():
-        box = text.get_window_extent(renderer)
+        box = Text.get_window_extent(text, renderer)  # the text alone (an annotation's would add its arrow)
         out.append(Drawn(text.get_text().replace("\n", " / "), box.x0, box.y0, box.x1, box.y1))
     return out, (fig.bbox.width, fig.bbox.height)
 

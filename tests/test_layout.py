@@ -28,7 +28,7 @@ SIZES = [(2.5, 2.0), (3.5, 2.5), None]
 DPI = 100
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def result_of(path: Path) -> Result:
     return simulate(apply_sweeps(load_config(path, trust=True)))
 

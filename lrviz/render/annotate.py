@@ -28,8 +28,25 @@ if TYPE_CHECKING:
 
 MAX_DROPS = 3
 #: Offsets tried for a label, in points from its point: near first, then farther.
-DISTANCES = (5.0, 12.0, 22.0)
-DIRECTIONS = ((1, 1), (1, -1), (-1, 1), (-1, -1), (0, 1), (0, -1), (1, 0), (-1, 0))
+DISTANCES = (5.0, 12.0, 22.0, 36.0, 54.0)
+DIRECTIONS = (
+    (1, 1),
+    (1, -1),
+    (-1, 1),
+    (-1, -1),
+    (0, 1),
+    (0, -1),
+    (1, 0),
+    (-1, 0),
+    (1, 0.4),
+    (-1, 0.4),
+    (1, -0.4),
+    (-1, -0.4),
+    (0.4, 1),
+    (-0.4, 1),
+    (0.4, -1),
+    (-0.4, -1),
+)
 #: Pixels a label keeps from lines, dots and other labels.
 CLEARANCE = 2.0
 
@@ -189,34 +206,39 @@ def _label(ax: Axes, m: Mark, xy: Any, seg: np.ndarray, taken: list[Any], size: 
     pt = ax.figure.dpi / 72.0  # pixels per point
     for dist in DISTANCES:
         for sx, sy in DIRECTIONS:
-            cx, cy = px + sx * dist * pt, py + sy * dist * pt
-            x0 = cx if sx > 0 else cx - w if sx < 0 else cx - w / 2
-            y0 = cy if sy > 0 else cy - h if sy < 0 else cy - h / 2
+            dx, dy = sx * dist * pt, sy * dist * pt
+            x0 = px + dx if sx > 0 else px + dx - w if sx < 0 else px - w / 2
+            y0 = py + dy if sy > 0 else py + dy - h if sy < 0 else py - h / 2
             box = (x0 - CLEARANCE, y0 - CLEARANCE, x0 + w + CLEARANCE, y0 + h + CLEARANCE)
             if box[0] < frame.x0 or box[1] < frame.y0 or box[2] > frame.x1 or box[3] > frame.y1:
                 continue
             if any(_overlap(box, t) for t in taken) or crosses(seg, box):
                 continue
             text.remove()
-            ha = "left" if sx > 0 else "right" if sx < 0 else "center"
-            va = "bottom" if sy > 0 else "top" if sy < 0 else "center"
-            # a label set off from its point gets a faint leader, so it reads as that point's
-            leader = {"arrowstyle": "-", "color": m.series.color, "lw": 0.6, "alpha": 0.7, "shrinkA": 0, "shrinkB": 3}
-            ax.annotate(
-                m.text,
-                xy=xy,
-                xytext=(sx * dist, sy * dist),
-                textcoords="offset points",
-                fontsize=size,
-                color=m.series.color,
-                zorder=7,
-                ha=ha,
-                va=va,
-                arrowprops=leader if dist > 6 else None,
-            )
+            _place(ax, m, xy, (dx / pt, dy / pt), size, leader=dist > 6)
             taken.append(box)
             return
     text.remove()
+
+
+def _place(ax: Axes, m: Mark, xy: Any, offset: tuple[float, float], size: float, leader: bool) -> None:
+    """The label at ``offset`` points from its point, aligned away from it; a faint leader when set off."""
+    dx, dy = offset
+    ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+    va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+    arrow = {"arrowstyle": "-", "color": m.series.color, "lw": 0.6, "alpha": 0.7, "shrinkA": 0, "shrinkB": 3}
+    ax.annotate(
+        m.text,
+        xy=xy,
+        xytext=offset,
+        textcoords="offset points",
+        fontsize=size,
+        color=m.series.color,
+        zorder=7,
+        ha=ha,
+        va=va,
+        arrowprops=arrow if leader else None,
+    )
 
 
 def _overlap(a: Any, b: Any) -> bool:

@@ -114,13 +114,14 @@ def _compose(
         ents, where = _legend(cells, opts)
         frame.add_legend(ents, where)
         frame.layout()
-        if opts.layout == "grid" and cells.refit_titles(frame.renderer, ncols, lines, frame.pad):
+        refit = opts.layout == "grid" and cells.refit_titles(frame.renderer, ncols, lines, frame.pad)
+        if _tidy(cells, frame) or refit:  # a label on two lines is wider: lay out again around it
             frame.layout()
+            _tidy(cells, frame)
         frame.freeze()
         if where == "best" and len(ents):
             legend.inside(cells.cells[0].lr, ents, points(frame.rc["legend.fontsize"]), frame.renderer)
         frame.place_legend([ax for c in cells.cells for ax in c.axes])
-        _tidy(cells, frame)
         if not final and (frame.collapsed or collide.problems(fig, frame.renderer)):
             fig.clear()
             return None
@@ -153,10 +154,12 @@ def _legend(cells: Cells, opts: PlotOptions) -> tuple[legend.Entries, str]:
     return legend.Entries(handles, groups), ("below" if where in ("auto", "best") else where)
 
 
-def _tidy(cells: Cells, frame: Frame) -> None:
-    """After the layout: tick labels thinned where they touch, y labels fitted to their panel."""
+def _tidy(cells: Cells, frame: Frame) -> bool:
+    """After the layout: tick labels thinned where they touch, y labels fitted to their panel.
+    True when a y label went onto two lines (the layout must make room for it)."""
     shorts = {p.label: p.short for p in cells.plan.panels}
     done: set[int] = set()
+    wrapped = False
     for cell in cells.cells:
         for ax in cell.axes:
             if id(ax.xaxis.major) not in done:  # shared axes share their ticks: thin once
@@ -165,7 +168,9 @@ def _tidy(cells: Cells, frame: Frame) -> None:
             ticks.thin_y(ax, frame.renderer)
             # a sub-panel's label may reach a little past its short axes, into the gap around it
             slack = 1.0 if ax is cell.lr else 1.15
-            ticks.fit_ylabel(ax, shorts.get(ax.get_ylabel(), "lr" if ax is cell.lr else None), frame.renderer, slack)
+            short = shorts.get(ax.get_ylabel(), "lr" if ax is cell.lr else None)
+            wrapped |= ticks.fit_ylabel(ax, short, frame.renderer, slack)
+    return wrapped
 
 
 def draw(result: Result, ax: Axes, options: PlotOptions | None = None) -> Axes:

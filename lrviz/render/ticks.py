@@ -97,22 +97,22 @@ def _null() -> Any:
     return NullLocator()
 
 
-def fit_ylabel(ax: Axes, short: str | None, renderer: RendererBase, slack: float = 1.0) -> None:
-    """A y label no longer than its axes is tall (times ``slack``): its short form, a smaller font,
-    then an ellipsis."""
+def fit_ylabel(ax: Axes, short: str | None, renderer: RendererBase, slack: float = 1.0) -> bool:
+    """A y label no longer than its axes is tall (times ``slack``): on two lines, its short form, a
+    smaller font, then an ellipsis. True when it went onto two lines (it is wider now)."""
     from lrviz.render.text import MIN_FONT, shorten, width_of, wrap
 
     label = ax.yaxis.label
     text = label.get_text()
     if not text:
-        return
+        return False
     room = ax.get_window_extent(renderer).height * slack
     if width_of(label, text, renderer) <= room:
-        return
-    lines = wrap(label, text, room, renderer)
+        return False
+    lines = wrap(label, text.replace("\n", " "), room, renderer)
     if len(lines) == 2 and all(width_of(label, ln, renderer) <= room for ln in lines):
         label.set_text("\n".join(lines))  # "weight decay" over "(decoupled)"
-        return
+        return "\n" not in text
     if short and short != text:
         label.set_text(short)
         text = short
@@ -122,3 +122,4 @@ def fit_ylabel(ax: Axes, short: str | None, renderer: RendererBase, slack: float
         label.set_fontsize(size)
     if width_of(label, text, renderer) > room:
         label.set_text(shorten(label, text, room, renderer))
+    return False
