@@ -144,8 +144,9 @@ LegendOpt = Annotated[
     LegendPlace | None,
     typer.Option(
         "--legend",
-        metavar="auto|above|below|right|best|none",
-        help="Where the legend goes: auto (above the axes, a side column for many entries), best (inside), none.",
+        metavar="WHERE",
+        help="Where the legend goes: auto (above the axes; beside or below for many entries), above, below, "
+        "right, best (inside the axes) or none.",
     ),
 ]
 MomentumOpt = Annotated[
