@@ -90,9 +90,17 @@ def _is_number(value: Any) -> bool:
 
 
 def _read(group: dict[str, Any], where: tuple[str, int | None]) -> float:
+    """The value as a float; NaN for one no float can hold (an int of 400 digits in a dict config)."""
     key, index = where
     value = group[key] if index is None else group[key][index]
-    return float(value)
+    try:
+        return float(value)
+    except (OverflowError, TypeError, ValueError):
+        return math.nan
+
+
+def _differs(a: float, b: float) -> bool:
+    return a != b and not (math.isnan(a) and math.isnan(b))
 
 
 class Record:
@@ -165,7 +173,7 @@ class Record:
         for name in self._watched:
             first = self._first[name]
             for j, w in enumerate(self._where[name]):
-                if w is not None and _read(self.groups[j], w) != first[j]:
+                if w is not None and _differs(_read(self.groups[j], w), first[j]):
                     self._begin(name)
                     break
         if self.params:
@@ -182,7 +190,7 @@ class Record:
             return
         for name, where in self._where.items():
             for g, w, first in zip(self.groups, where, self._first[name], strict=True):
-                if w is not None and _read(g, w) != first:
+                if w is not None and _differs(_read(g, w), first):
                     self.missed = True
                     return
 
