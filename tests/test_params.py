@@ -301,3 +301,22 @@ def test_show_shows_the_others_and_exits_1(write_config):
     assert "torch stopped it at step 60: Tried to step 61 times" in result.stdout
     assert result.stdout.count("last") == 3  # the three whole schedules reach their last step
     assert "stopped: torch refused the next step" in result.stdout
+
+
+def test_a_partial_run_comes_back_the_same_from_worker_processes():
+    """The refusal (its step and torch's words) and the rows travel back from a worker intact."""
+    cfg = load_config(
+        {
+            "steps": 60_000,  # enough for the pool to be used
+            "schedules": [
+                {"scheduler": "StepLR", "params": {"step_size": 1000}},
+                {"scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 1000}},
+            ],
+        }
+    )
+    serial = simulate(cfg, partial=True)
+    pooled = simulate(cfg, partial=True, jobs=2, start_method="fork")
+    assert [t.steps for t in pooled.trajectories] == [t.steps for t in serial.trajectories] == [60_000, 1001]
+    (a,), (b,) = serial.errors, pooled.errors
+    assert (str(a), a.step, a.reason) == (str(b), b.step, b.reason) and b.step == 1000
+    assert pooled.trajectories[1].lr.tobytes() == serial.trajectories[1].lr.tobytes()
