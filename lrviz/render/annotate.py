@@ -143,6 +143,7 @@ def crosses(seg: np.ndarray, box: tuple[float, float, float, float]) -> bool:
 def annotate(cells: Cells, result: Result) -> None:
     """Mark the key points of every line of every cell, labels where they fit."""
     import matplotlib
+    import numpy as np
     from matplotlib.font_manager import FontProperties
 
     renderer = cells.fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -151,11 +152,13 @@ def annotate(cells: Cells, result: Result) -> None:
         ax = cell.lr
         todo = [m for s in cell.series for m in marks(s, cells.plan)]
         dots = [_dot(ax, m, cells.plan) for m in todo]
-        seg = segments(ax, cells.plan.held)
+        lines = segments(ax, cells.plan.held)
         taken = [_box_around(ax, xy, 3.0) for xy in dots if xy is not None]
+        leaders: list[list[float]] = []  # placed leaders: later labels keep off them too
         for m, xy in zip(todo, dots, strict=True):
             if xy is not None:
-                _label(ax, m, xy, seg, taken, size, renderer)
+                seg = np.vstack([lines, np.array(leaders).reshape(-1, 4)]) if leaders else lines
+                _label(ax, m, xy, seg, taken, leaders, size, renderer)
 
 
 def _dot(ax: Axes, m: Mark, plan: Plan) -> tuple[float, float] | None:
@@ -187,8 +190,20 @@ def _box_around(ax: Axes, xy: tuple[float, float], radius: float) -> tuple[float
     return (px - radius, py - radius, px + radius, py + radius)
 
 
-def _label(ax: Axes, m: Mark, xy: Any, seg: np.ndarray, taken: list[Any], size: float, renderer: RendererBase) -> None:
-    """Place ``m``'s label at the first free spot around its point, or nowhere."""
+def _label(
+    ax: Axes,
+    m: Mark,
+    xy: Any,
+    seg: np.ndarray,
+    taken: list[Any],
+    leaders: list[list[float]],
+    size: float,
+    renderer: RendererBase,
+) -> None:
+    """Place ``m``'s label at the first free spot around its point, or nowhere. A spot away from
+    the point needs a leader that crosses no other label."""
+    import numpy as np
+
     text = ax.annotate(
         m.text,
         xy=xy,
@@ -214,9 +229,15 @@ def _label(ax: Axes, m: Mark, xy: Any, seg: np.ndarray, taken: list[Any], size: 
                 continue
             if any(_overlap(box, t) for t in taken) or crosses(seg, box):
                 continue
+            leader = [px, py, px + dx, py + dy]
+            others = [t for t in taken if not (t[0] <= px <= t[2] and t[1] <= py <= t[3])]  # not its own dot
+            if dist > 6 and any(crosses(np.array([leader]), t) for t in others):
+                continue
             text.remove()
             _place(ax, m, xy, (dx / pt, dy / pt), size, leader=dist > 6)
             taken.append(box)
+            if dist > 6:
+                leaders.append(leader)
             return
     text.remove()
 
