@@ -632,6 +632,22 @@ def test_torch_warnings_shown_once_and_attributed_to_their_schedule(sched_file):
     assert invoke(str(path), "--trust", "--strict").exit_code == 1
 
 
+def test_show_and_plot_print_a_torch_warning_once(sched_file):
+    """torch's warning is check's torch-warning lint: one stderr line, not also a line of the preview."""
+    path = sched_file / "w.yaml"
+    path.write_text('steps: 30\nscheduler: "custom_scheds.py:NoisyStepLR"\nparams: {step_size: 10}\n')
+    said = {
+        command: runner.invoke(app, [command, str(path), "--trust", *extra])
+        for command, extra in (("show", []), ("plot", ["-o", str(sched_file / "out")]))
+    }
+    assert len(said) == 2
+    for command, result in said.items():
+        assert result.exit_code == 0, (command, result.output)
+        everything = result.stdout + result.stderr
+        assert everything.count("get_last_lr()") == 1, (command, everything)
+        assert "[torch-warning]" in result.stderr, command
+
+
 # --------------------------------------------------------------------------- output and exit codes
 
 

@@ -330,7 +330,12 @@ def _collapse(ctx: Context) -> Iterator[Finding]:
 
 def _torch_warnings(ctx: Context) -> Iterator[Finding]:
     for line in ctx.recorded.warnings:
-        yield ctx.finding(WARNING, "torch-warning", f"torch warned while simulating: {line}", values={"warning": line})
+        yield ctx.finding(
+            WARNING,
+            "torch-warning",
+            f"the scheduler warned while simulating (torch, or the framework or code it runs): {line}",
+            values={"warning": line},
+        )
 
 
 @dataclass(frozen=True)

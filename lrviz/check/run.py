@@ -50,7 +50,10 @@ def check_schedule(
         findings.extend(more)
         findings.extend(
             ctx.finding(
-                WARNING, "torch-warning", f"torch warned during the resume round trip: {line}", values={"warning": line}
+                WARNING,
+                "torch-warning",
+                f"the scheduler warned during the resume round trip: {line}",
+                values={"warning": line},
             )
             for line in resume_warnings
             if line not in trajectory.warnings

@@ -103,7 +103,7 @@ def _table(t: Trajectory, steps_per_epoch: int) -> str:
     if skipped:
         body.append(f'<tr><td colspan="{len(columns)}"><i>… and {skipped:,} more regime changes</i></td></tr>')
     title = t.label if t.label == t.scheduler else f"{t.label} [{t.scheduler}]"
-    warned = "".join(f"<p><i>torch warned: {html.escape(w)}</i></p>" for w in t.warnings)
+    warned = "".join(f"<p><i>the scheduler warned: {html.escape(w)}</i></p>" for w in t.warnings)
     return (
         f"<details open><summary><b>{html.escape(title)}</b></summary>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{warned}</details>"

@@ -294,6 +294,5 @@ def preview(
         out.append(key_point_table(t, steps_per_epoch=spe))
         for name, value in schedule.spec.filled_values().items():
             out.append(Text(f"{name}={value!r}: filled in by lrviz from the run's length", style="dim"))
-        for w in t.warnings:
-            out.append(Text(f"torch warned: {w}", style="yellow"))
+        # torch's warnings are check's torch-warning lint: show prints them once, on stderr (--quiet hides them)
     return out
