@@ -129,6 +129,17 @@ def test_every_command_reads_a_framework_file(tmp_path):
     assert json.loads(check.stdout)["configs"][0]["steps"] == 6 * 13  # ceil(100 / 8) = 13 steps an epoch
 
 
+def test_show_s_arithmetic_reads_whole_at_80_columns():
+    """Each reason stays readable in an 80-column terminal: on lines of its own under its value."""
+    path = REPO / "configs" / "frameworks" / "hf-roberta-mnli.json"
+    shown = CliRunner().invoke(app, ["show", str(path)], env={"COLUMNS": "80"})
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert len(lines) > 20 and max(len(line) for line in lines) <= 80
+    for reason in ("ceil(392,702 / 32)", "ceil(3 x 3,068)", "--world-size (processes; default 1)"):
+        assert any(reason in line for line in lines), reason
+
+
 @pytest.mark.parametrize("layout", ["overlay", "grid"])
 def test_plot_puts_the_summary_under_the_title(tmp_path, layout):
     """The subtitle is drawn between the title and the axes (and the legend above them), never on them."""

@@ -112,20 +112,26 @@ def show(
 
 
 def arithmetic_table(plan: Plan) -> Table:
-    """A framework file's step arithmetic: every number, and how it was found."""
+    """A framework file's step arithmetic: every number, and under it how it was found.
+
+    Value and reason share one column (the reason dim, on its own lines): three columns
+    folded the reasons into slivers at 80 terminal columns."""
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from lrviz.sources import NAMES
 
     table = Table(
         title=escape(f"{plan.source}: {NAMES[plan.kind]}, the step arithmetic"),
         title_justify="left",
-        show_lines=False,
+        show_lines=True,
     )
     table.add_column("", style="bold", no_wrap=True)
-    table.add_column("value", justify="right", overflow="fold", max_width=32)
-    table.add_column("how", overflow="fold")
+    table.add_column("value, and how it was found", overflow="fold")
     for name, value, how in plan.table():
-        table.add_row(escape(name), escape(value), escape(how))
+        cell = Text(value, style="bold")
+        if how:
+            cell.append("\n" + how, style="dim")
+        table.add_row(name, cell)
     return table
