@@ -23,6 +23,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from lrviz.dynamo import no_dynamo_import
 from lrviz.errors import LrvizError, SimulationError, first_line, key_join
 from lrviz.refusals import translate
 
@@ -148,7 +149,8 @@ def advance(
     try:
         if pos == 0 and stop > 0:
             record.row()
-            optimizer.step(zero_closure)
+            with no_dynamo_import():  # its wrapper imports torch._dynamo for a no-op graph_break()
+                optimizer.step(zero_closure)
             if every == 1:
                 scheduler.step() if metric is None else scheduler.step(metric[0])
             pos = 1

@@ -38,6 +38,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lrviz.styles",
             "lrviz.executor",
             "lrviz.progress",
+            "lrviz.dynamo",
+            "lrviz.startup",
         ),
     ),
     ("actual", ("lrviz.actual.",)),
