@@ -67,6 +67,9 @@ def gallery(
     with cli_errors(debug):
         from lrviz.gallery import build_gallery
         from lrviz.progress import Reporter
+        from lrviz.startup import settle
+
+        settle()  # many figures, each a web of cycles: the collector runs throughout (lrviz.startup)
 
         output(output_dir, ())  # a folder, whatever its name says (the same rules as every -o)
 

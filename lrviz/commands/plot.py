@@ -168,10 +168,13 @@ def plot(
     with cli_errors(debug):
         from lrviz.commands.actual import read_logs, world_size_factor
         from lrviz.commands.common import output as resolve_output
+        from lrviz.startup import preload
         from lrviz.validate.plot import FORMATS
 
         out = resolve_output(output, FORMATS)
         assert out is not None
+        if all(path.is_file() for path in configs):  # matplotlib loads while torch does (lrviz.startup)
+            preload(RENDER_MODULES)
         sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
         loaded = load_sources(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
         overrides = dict(
@@ -190,6 +193,10 @@ def plot(
             _combine(configs, loaded, out, combine, overrides, quiet, compared)
         else:
             _simulate_and_write(_plans(configs, loaded, out, overrides), out, quiet, compared)
+
+
+#: What drawing a figure imports (the most of it), loaded beside torch by :func:`lrviz.startup.preload`.
+RENDER_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg")
 
 
 #: The library's names of plot options -> this command's flags, so an error names what was typed.
