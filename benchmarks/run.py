@@ -32,6 +32,7 @@ import gc
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -621,6 +622,7 @@ def bench_versus(reps: int, gallery: bool = True) -> dict[str, Any]:
     names = list(cmds)
     for r in range(reps):
         for name in names[r % len(names) :] + names[: r % len(names)]:
+            shutil.rmtree(tmp / "g", ignore_errors=True)  # every gallery run starts from an empty folder
             res = run_process(cmds[name], cwd=tmp, env=env)
             if res["rc"] != 0:
                 raise SystemExit(f"{name} failed ({res['rc']}): {res['stderr'][-800:]}")
