@@ -54,6 +54,19 @@ def build_optimizer(config: Config, device: str) -> Optimizer:
     return optimizer
 
 
+#: Optimizers whose step always decouples weight decay (``param.mul_(1 - lr * weight_decay)``
+#: in torch/optim/_adafactor.py and _muon.py); the others say so in their groups
+#: (``decoupled_weight_decay``: AdamW, and Adam / NAdam / RAdam when asked).
+ALWAYS_DECOUPLED = ("Adafactor", "Muon")
+
+
+def decoupled_decay(optimizer: Any) -> bool:
+    """Whether ``optimizer`` applies weight decay as ``p *= 1 - lr * wd`` (decoupled) rather than as an L2 term."""
+    if type(optimizer).__name__ in ALWAYS_DECOUPLED:
+        return True
+    return any(bool(g.get("decoupled_weight_decay", False)) for g in optimizer.param_groups)
+
+
 def build_scheduler(spec: SchedulerSpec, optimizer: Any) -> Any:
     """The scheduler ``spec`` describes, on ``optimizer`` (nested schedulers built first, in order)."""
     kwargs = {name: _materialize(value, optimizer) for name, value in spec.kwargs.items()}

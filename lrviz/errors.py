@@ -94,7 +94,14 @@ class TrustError(ConfigError):
 
 
 class SimulationError(LrvizError):
-    """torch (or an expression) failed while building or stepping a schedule."""
+    """torch (or an expression) failed while building or stepping a schedule.
+
+    Raised while stepping, it also says at which optimizer step (``step``) and, in
+    torch's (translated) words without lrviz's framing, why (``reason``).
+    """
+
+    step: int | None = None
+    reason: str | None = None
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -23,19 +23,54 @@ def _csv_field(text: str) -> str:
     return text
 
 
+def param_names(result: Result) -> list[str]:
+    """Every recorded param-group value besides lr and momentum, in the order first seen."""
+    return list(dict.fromkeys(name for t in result.trajectories for name in t.params))
+
+
+def fed_metric(t: Trajectory) -> list[float | None] | None:
+    """Per optimizer step, the metric fed to ``scheduler.step()`` at its end (None where none was)."""
+    if t.metric is None:
+        return None
+    out: list[float | None] = [None] * t.steps
+    for k, value in enumerate(t.metric.tolist()):
+        out[(k + 1) * t.every - 1] = value
+    return out
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
 def to_csv(result: Result) -> str:
-    """Long form: one row per schedule, group and step; momentum empty where absent."""
-    out = [",".join(CSV_HEADER)]
+    """Long form: one row per schedule, group and step; momentum empty where absent.
+
+    A ``metric`` column (the value ReduceLROnPlateau was fed at the end of that step)
+    when some schedule has one, and one column per other param-group value a schedule
+    changed (``weight_decay``...), empty where a schedule did not record it.
+    """
+    names = param_names(result)
+    with_metric = any(t.metric is not None for t in result.trajectories)
+    header = [*CSV_HEADER, *(["metric"] if with_metric else []), *names]
+    out = [",".join(_csv_field(h) for h in header)]
     for t in result.trajectories:
         label = _csv_field(t.label)
+        metric = fed_metric(t) if with_metric else None
         for j, group in enumerate(t.groups):
             prefix = f"{label},{_csv_field(group)},"
-            lrs = t.lr[:, j].tolist()
-            moms = t.momentum[:, j].tolist() if t.momentum is not None else None
-            if moms is None:
-                out.extend(f"{prefix}{i},{lr!r}," for i, lr in enumerate(lrs))
+            cols: list[Any] = [t.lr[:, j].tolist()]
+            cols.append(t.momentum[:, j].tolist() if t.momentum is not None else [None] * t.steps)
+            if with_metric:
+                cols.append(metric if metric is not None else [None] * t.steps)
+            cols += [t.params[n][:, j].tolist() if n in t.params else [None] * t.steps for n in names]
+            if len(cols) == 2 and t.momentum is None:  # the common cases, without a call per value
+                out.extend(f"{prefix}{i},{lr!r}," for i, lr in enumerate(cols[0]))
+            elif len(cols) == 2:
+                out.extend(f"{prefix}{i},{lr!r},{m!r}" for i, (lr, m) in enumerate(zip(cols[0], cols[1], strict=True)))
             else:
-                out.extend(f"{prefix}{i},{lr!r},{m!r}" for i, (lr, m) in enumerate(zip(lrs, moms, strict=True)))
+                out.extend(
+                    f"{prefix}{i}," + ",".join(_cell(v) for v in row) for i, row in enumerate(zip(*cols, strict=True))
+                )
     return "\n".join(out) + "\n"
 
 
@@ -85,14 +120,32 @@ def resolved_config(result: Result) -> dict[str, Any]:
 
 
 def _groups(t: Trajectory) -> list[dict[str, Any]]:
+    """Per group: lr, momentum, and every other value the schedule changed (by its name)."""
     return [
         {
             "name": g,
             "lr": numbers(t.lr[:, j].tolist()),
             "momentum": numbers(t.momentum[:, j].tolist()) if t.momentum is not None else None,
+            **{name: numbers(values[:, j].tolist()) for name, values in t.params.items()},
         }
         for j, g in enumerate(t.groups)
     ]
+
+
+def _schedule(t: Trajectory) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "label": t.label,
+        "scheduler": t.scheduler,
+        "interval": t.interval,
+        "groups": _groups(t),
+        "warnings": t.warnings,
+    }
+    if t.metric is not None:  # one value per scheduler step, fed at the end of every `every` optimizer steps
+        doc["metric"] = numbers(t.metric.tolist())
+    if t.error is not None:  # only with --partial: the run stops at the failing step
+        doc["error"] = str(t.error)
+        doc["steps"] = t.steps
+    return doc
 
 
 def to_json(result: Result, plan: Plan | None = None) -> str:
@@ -113,15 +166,6 @@ def to_json(result: Result, plan: Plan | None = None) -> str:
         "source": result.config.file,
         **({"framework": plan.to_dict()} if plan is not None else {}),
         "config": resolved_config(result),
-        "schedules": [
-            {
-                "label": t.label,
-                "scheduler": t.scheduler,
-                "interval": t.interval,
-                "groups": _groups(t),
-                "warnings": t.warnings,
-            }
-            for t in result.trajectories
-        ],
+        "schedules": [_schedule(t) for t in result.trajectories],
     }
     return dumps(doc, indent=1)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from lrviz import executor
 from lrviz import step as stepping
-from lrviz.build import build
+from lrviz.build import build, decoupled_decay
 from lrviz.errors import ConfigError, LrvizError, SimulationError
 from lrviz.step import Record, advance
 
@@ -35,7 +35,14 @@ MIN_STEPS_SPAWN = 2_000_000
 
 @dataclass
 class Trajectory:
-    """What one schedule did: ``lr[i, g]`` is group g's lr during optimizer step i."""
+    """What one schedule did: ``lr[i, g]`` is group g's lr during optimizer step i.
+
+    ``params`` holds every other numeric group value that changed during the run (name
+    -> (steps, groups), e.g. ``weight_decay``); ``metric`` the values fed to
+    ``scheduler.step(metric)``, one per scheduler step taken (every ``every`` optimizer
+    steps). A schedule torch refused part-way (with ``partial=True``) keeps the rows
+    recorded up to the failing step, and the refusal in ``error``.
+    """
 
     label: str
     scheduler: str
@@ -45,6 +52,12 @@ class Trajectory:
     interval: str = "step"
     key: str = ""
     warnings: list[str] = field(default_factory=list)
+    params: dict[str, np.ndarray] = field(default_factory=dict)
+    initial: dict[str, list[float]] = field(default_factory=dict)  # every numeric group value at step 0, per group
+    metric: np.ndarray | None = None
+    every: int = 1
+    decoupled_decay: bool = False  # weight decay applied as p *= 1 - lr * wd, not added to the gradient
+    error: LrvizError | None = None
 
     @property
     def steps(self) -> int:
@@ -76,6 +89,11 @@ class Result:
     @property
     def labels(self) -> list[str]:
         return [t.label for t in self.trajectories]
+
+    @property
+    def errors(self) -> list[LrvizError]:
+        """The refusals of the schedules torch stopped part-way (``partial=True`` only), in order."""
+        return [t.error for t in self.trajectories if t.error is not None]
 
     def trajectory(self, label: str | int | None = None) -> Trajectory:
         """One schedule's trajectory, by label or index; None: the only one."""
@@ -199,27 +217,56 @@ def resolve_device(name: str) -> str:
 
 
 def step_schedule(
-    config: Config, schedule: Schedule, device: str, progress: Callable[[int], None] | None = None
+    config: Config,
+    schedule: Schedule,
+    device: str,
+    progress: Callable[[int], None] | None = None,
+    *,
+    partial: bool = False,
 ) -> Trajectory:
-    """Build a fresh optimizer + scheduler for ``schedule`` and step it ``config.steps`` times."""
-    steps = config.steps
+    """Build a fresh optimizer + scheduler for ``schedule`` and step it ``config.steps`` times.
+
+    With ``partial``, a refusal by torch while stepping ends the trajectory at the
+    failing step (its row recorded) instead of raising; errors while building still raise.
+    """
+    watch = "verify" if all(s.kind in stepping.WATCH_FREE_KINDS for s in schedule.spec.walk()) else "watch"
+    trajectory = _stepped(config, schedule, device, progress, partial, watch)
+    if trajectory is None:  # a value the scheduler was not expected to write changed: step it again, watching
+        trajectory = _stepped(config, schedule, device, None, partial, "watch")
+        assert trajectory is not None
+    if progress is not None:
+        progress(config.steps % stepping.PROGRESS_CHUNK)
+    return trajectory
+
+
+def _stepped(
+    config: Config, schedule: Schedule, device: str, progress: Any, partial: bool, watch: str
+) -> Trajectory | None:
+    error: LrvizError | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         optimizer, scheduler, metric = build(config, schedule, device)
-        record = Record(optimizer.param_groups)
-        advance(
-            optimizer,
-            scheduler,
-            metric,
-            record,
-            every=config.scheduler_every(schedule),
-            start=0,
-            stop=steps,
-            key=schedule.key,
-            progress=progress,
-        )
-    if progress is not None:
-        progress(steps % stepping.PROGRESS_CHUNK)
+        record = Record(optimizer.param_groups, params=watch)
+        every = config.scheduler_every(schedule)
+        try:
+            advance(
+                optimizer,
+                scheduler,
+                metric,
+                record,
+                every=every,
+                start=0,
+                stop=config.steps,
+                key=schedule.key,
+                progress=progress,
+            )
+        except SimulationError as exc:
+            if not partial:
+                raise
+            error = exc.located(file=config.file)
+        record.verify()
+    if record.missed:
+        return None
     lr, momentum = record.matrices()
     return Trajectory(
         label=schedule.label,
@@ -230,7 +277,22 @@ def step_schedule(
         interval=schedule.interval,
         key=schedule.key,
         warnings=warning_lines(caught),
+        params=record.param_matrices(),
+        initial=record.first_values(),
+        metric=_fed(metric, len(lr), every),
+        every=every,
+        decoupled_decay=decoupled_decay(optimizer),
+        error=error,
     )
+
+
+def _fed(metric: list[float] | None, rows: int, every: int) -> np.ndarray | None:
+    """The metric values fed to the scheduler over ``rows`` optimizer steps."""
+    if metric is None:
+        return None
+    import numpy as np
+
+    return np.asarray(metric[: rows // every], dtype=np.float64)
 
 
 def warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -260,14 +322,19 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     jobs: int | None = 1,
     start_method: str | None = None,
+    partial: bool = False,
 ) -> Result:
     """Simulate every schedule of ``config``; each gets its own optimizer and scheduler.
 
     ``jobs`` > 1 (or None for every core) runs schedules in worker processes; values
     are the same either way, since each schedule is independent. ``start_method``
-    overrides :func:`lrviz.executor.start_method` (benchmarks and tests).
+    overrides :func:`lrviz.executor.start_method` (benchmarks and tests). ``partial``:
+    a schedule torch refuses part-way keeps what it recorded and the refusal
+    (``Trajectory.error``) instead of failing the whole config.
     """
-    return simulate_configs([config], device=device, jobs=jobs, progress=progress, start_method=start_method)[0]
+    return simulate_configs(
+        [config], device=device, jobs=jobs, progress=progress, start_method=start_method, partial=partial
+    )[0]
 
 
 def simulate_configs(
@@ -277,6 +344,7 @@ def simulate_configs(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
     start_method: str | None = None,
+    partial: bool = False,
 ) -> list[Result]:
     """Simulate several configs (a plot of many files) with one pool for all their schedules.
 
@@ -298,7 +366,7 @@ def simulate_configs(
     order = sorted(range(len(tasks)), key=lambda i: -runs[tasks[i][0]][0].steps)
     try:
         trajectories = executor.run(
-            _simulate_one, runs, tasks, workers=workers, method=method, progress=progress, order=order
+            _simulate_one, (runs, partial), tasks, workers=workers, method=method, progress=progress, order=order
         )
     except executor.WorkerDied:
         raise SimulationError(
@@ -310,10 +378,13 @@ def simulate_configs(
     return [Result(config=cfg, trajectories=t, device=dev) for (cfg, dev), t in zip(runs, out, strict=True)]
 
 
-def _simulate_one(runs: list[tuple[Config, str]], task: tuple[int, int], report: Callable[[int], None]) -> Any:
+def _simulate_one(
+    shared: tuple[list[tuple[Config, str]], bool], task: tuple[int, int], report: Callable[[int], None]
+) -> Any:
     """One schedule of one config: the executor's task (in a worker or here)."""
+    runs, partial = shared
     config, device = runs[task[0]]
     try:
-        return step_schedule(config, config.schedules[task[1]], device, report)
+        return step_schedule(config, config.schedules[task[1]], device, report, partial=partial)
     except LrvizError as exc:  # errors found while stepping name the file, like config errors
         raise exc.located(file=config.file) from None

@@ -127,6 +127,10 @@ class Config:
     description: str | None = None
     plot: dict[str, Any] = field(default_factory=dict)  # the plot: block, validated (lrviz.validate.plot)
     sweep: dict[str, list[Any]] = field(default_factory=dict)  # the sweep: block, validated, not yet applied
+    tokens_per_step: int | None = None  # tokens one optimizer step trains on (for an x axis in tokens)
+    #: the sweep applied to make these schedules (KEY -> values); ``swept_cli``: the keys given on the command line
+    swept: dict[str, list[Any]] = field(default_factory=dict)
+    swept_cli: tuple[str, ...] = ()
     source: Path | None = None
     trust: bool = False
 

@@ -59,3 +59,24 @@ def timm_scheduler():
     yield module
     for k in [k for k in sys.modules if (k == "timm" or k.startswith("timm.")) and k not in before]:
         del sys.modules[k]
+
+
+def gallery_paths() -> list[Path]:
+    """Every file the gallery draws (lrviz configs and framework files), as ``lrviz gallery configs`` finds them."""
+    from lrviz.gallery.entries import find_configs
+
+    return [REPO / "configs" / rel for rel in find_configs(REPO / "configs")]
+
+
+def gallery_source(path: Path, request: pytest.FixtureRequest):
+    """``path`` loaded as the gallery loads it (sweep-expanded; a framework file with its plan). A timm
+    args file needs timm's scheduler package: the ``timm_scheduler`` fixture provides it (or skips, saying why)."""
+    from dataclasses import replace
+
+    from lrviz.sources import load_source
+    from lrviz.validate import apply_sweeps
+
+    if path.name.startswith("timm-"):
+        request.getfixturevalue("timm_scheduler")
+    loaded = load_source(path, trust=True)
+    return replace(loaded, config=apply_sweeps(loaded.config))

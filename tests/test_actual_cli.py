@@ -387,6 +387,12 @@ def test_plot_cli_writes_the_figure_and_says_the_verdict(tb_resumed, plan, tmp_p
     assert (out / "plan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def legend_texts(fig) -> list[str]:
+    """The entries of the figure's one legend (lrviz puts it in the frame, around the axes)."""
+    (legend,) = fig.legends
+    return [t.get_text() for t in legend.get_texts()]
+
+
 def test_plot_markers_are_the_logged_values_and_the_divergence_is_ringed(tb_resumed):
     folder, truth = tb_resumed
     fig, _ = _figure(TB, folder)
@@ -398,7 +404,7 @@ def test_plot_markers_are_the_logged_values_and_the_divergence_is_ringed(tb_resu
     (ring,) = _rings(ax)
     assert ring.get_xdata().tolist() == [12] and ring.get_ydata().tolist() == [float(np.float32(truth[12]))]
     assert [t.get_text() for t in ax.texts] == ["step 12: resume"]
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = legend_texts(fig)
     assert legend == ["SequentialLR", f"logged · {folder.name}", "first divergence"]
 
 
@@ -427,7 +433,7 @@ def test_plot_momentum_markers_on_the_momentum_panel(lightning):
     assert len(lr_marks) == 2 and len(m_marks) == 2  # one per group
     assert sorted(tuple(m.get_ydata()) for m in lr_marks) == sorted(tuple(c) for c in zip(*lrs, strict=True))
     assert sorted(tuple(m.get_ydata()) for m in m_marks) == sorted(tuple(c) for c in zip(*moms, strict=True))
-    legend = [t.get_text() for t in lr_ax.get_legend().get_texts()]
+    legend = legend_texts(fig)
     assert legend.count("logged · metrics.csv") == 1  # one entry per log, not per series
 
 
@@ -440,7 +446,7 @@ def test_plot_grid_marks_each_panel_overlay_marks_none_when_one_agrees(hf):
     assert [ax.get_title(loc="left") for ax in panels] == ["warmup 10", "warmup 5", "linear"]
     assert [len(_logged(ax)) for ax in panels] == [1, 1, 1]
     assert [[r.get_xdata()[0] for r in _rings(ax)] for ax in panels] == [[1], [], [6]]
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["logged · trainer_state.json", "first divergence"]
+    assert legend_texts(fig) == ["logged · trainer_state.json", "first divergence"]
     overlay, _ = _figure(CANDIDATES, hf[0])
     assert _rings(overlay.axes[0]) == [] and len(_logged(overlay.axes[0])) == 1  # the log is drawn once
 
@@ -451,12 +457,14 @@ def test_plot_one_legend_entry_per_log_named_apart(lightning, tmp_path):
     other.parent.mkdir(parents=True)
     other.write_bytes(metrics.read_bytes())
     fig, _ = _figure(LIGHTNING, metrics, other, f"{metrics}:lr-SGD/pg2")
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()][2:]
-    assert legend == [
-        "logged · version_0/metrics.csv (lr-SGD/backbone, lr-SGD/pg2)",  # the same file twice: its series
-        "logged · run/metrics.csv",  # the folder above the name tells the two files apart
-        "logged · version_0/metrics.csv (lr-SGD/pg2)",
-    ]
+    legend = [text for text in legend_texts(fig) if text.startswith("logged")]  # (laid out to read row by row)
+    assert sorted(legend) == sorted(
+        [
+            "logged · version_0/metrics.csv (lr-SGD/backbone, lr-SGD/pg2)",  # the same file twice: its series
+            "logged · run/metrics.csv",  # the folder above the name tells the two files apart
+            "logged · version_0/metrics.csv (lr-SGD/pg2)",
+        ]
+    )
     shapes = [ln.get_marker() for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "None"]
     assert sorted(shapes) == ["+", "+", "1", "x", "x"]  # a marker per log, on each of its lr series
 

@@ -8,6 +8,7 @@ scheduler does in a plain training loop, bit for bit.
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -251,8 +252,21 @@ def test_plot_warns_of_what_it_cannot_draw_as_the_cli_does():
     def to_zero(optimizer):
         return L.LinearLR(optimizer, start_factor=1.0, end_factor=0.0, total_iters=5)
 
-    with pytest.warns(UserWarning, match=r"^to_zero: 'to_zero' has lr 0 or below at 5 steps \(first: step 5\)"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a linear axis draws the zeros: nothing to warn of
         lrviz.plot(to_zero, steps=10).clear()
+    with pytest.warns(UserWarning, match=r"^to_zero: 'to_zero' has lr 0 or below at 5 steps \(first: step 5\)"):
+        lrviz.plot(to_zero, steps=10, yscale="log").clear()
+
+
+def test_plot_takes_the_figure_controls_of_the_command():
+    """The controls of issues 16 and 19 reach the figure as the command's flags do."""
+    fig = lrviz.plot(REPO / "configs" / "torch" / "steplr.yaml", xlim=(0, 10), legend="none", drawstyle="line")
+    (ax,) = [a for a in fig.axes if a.get_ylabel() == "learning rate"]
+    assert ax.get_xlim() == (0, 10) and fig.legends == [] and ax.get_legend() is None
+    (line,) = ax.get_lines()
+    assert line.get_drawstyle() == "default"
+    fig.clear()
 
 
 def test_torch_failing_mid_run_names_the_step():

@@ -63,20 +63,22 @@ def test_runs_of_different_lengths_end_where_they_end():
     fig = figure_for(result)
     fig.canvas.draw()
     (ax,) = fig.axes
-    assert ax.get_xlim() == pytest.approx((0, 119_999))  # the longest run
+    assert ax.get_xlim() == pytest.approx((0, 120_000))  # the longest run, its last step held to its end
     width = math.ceil(ax.get_window_extent().width)  # the pixel columns lrviz draws at
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert len(runs) == 3
     for label, run in runs.items():
         values = run.trajectories[0].lr[:, 0]
         x, y = (np.asarray(a, dtype=float) for a in lines[label].get_data())
-        assert x[0] == 0 and x[-1] == len(values) - 1  # each line ends where its run ends
+        assert x[0] == 0 and x[-1] == len(values)  # each line ends where its run ends (its last step held)
+        assert x[-2] == len(values) - 1 and y[-1] == y[-2]
+        x, y = x[:-1], y[:-1]
         np.testing.assert_array_equal(y, values[x.astype(int)])  # recorded values, not resampled ones
-        # every pixel column the line covers (of the whole axes: point i in column floor(i * W / (N - 1)),
-        # N the longest run) holds its exact min and max
-        last = result.config.steps - 1  # the last point of the longest run is in the last column
-        column = np.minimum((np.arange(len(values)) * width) // last, width - 1)
-        drawn_column = np.minimum((x.astype(np.int64) * width) // last, width - 1)
+        # every pixel column the line covers (of the whole axes: step i in column floor(i * W / N),
+        # N the longest run's steps, each held through its step) holds its exact min and max
+        span = result.config.steps
+        column = np.minimum((np.arange(len(values)) * width) // span, width - 1)
+        drawn_column = np.minimum((x.astype(np.int64) * width) // span, width - 1)
         assert len(np.unique(column)) >= 2
         for c in np.unique(column):
             mine, drawn = values[column == c], y[drawn_column == c]
@@ -89,21 +91,21 @@ def test_runs_of_different_lengths_end_where_they_end():
 
 @pytest.mark.parametrize(("n", "span", "columns"), [(5_000, 20_000, 300), (333, 100_000, 800), (20_000, 20_001, 97)])
 def test_a_shorter_run_keeps_the_columns_of_the_whole_width(n, span, columns):
-    """envelope_indices(values, W, span=N): the columns of N points (point i in floor(i * W / (N - 1))), of which
+    """envelope_indices(values, W, span=N): W columns over N steps (point i in floor(i * W / N)), of which
     a run of n < N points covers its share; each keeps its exact min and max (brute force)."""
     from lrviz.render.envelope import envelope_indices
 
     i = np.arange(n)
     values = 1e-3 + 1e-3 * np.sin(i * 0.37) * np.cos(i * 0.011)
     idx = envelope_indices(values, columns, span=span)
-    column = np.minimum((i * columns) // (span - 1), columns - 1)
-    kept = np.minimum((idx * columns) // (span - 1), columns - 1)
+    column = np.minimum((i * columns) // span, columns - 1)
+    kept = np.minimum((idx * columns) // span, columns - 1)
     assert len(np.unique(column)) >= 2
     for c in np.unique(column):
         assert values[idx[kept == c]].min() == values[column == c].min()
         assert values[idx[kept == c]].max() == values[column == c].max()
     assert idx[0] == 0 and idx[-1] == n - 1
-    np.testing.assert_array_equal(envelope_indices(values, columns, span=n), envelope_indices(values, columns))
+    np.testing.assert_array_equal(envelope_indices(values, columns, span=n - 1), envelope_indices(values, columns))
 
 
 def test_plot_combine_draws_every_file_into_one_figure(tmp_path, monkeypatch):
@@ -190,7 +192,7 @@ def test_combined_figure_with_a_subtitle_per_framework_file(tmp_path):
     subtitle = f"a: {loaded.summary}\nb: {loaded.summary}"
     fig = figure_for(simulate(loaded.config), PlotOptions(subtitle=subtitle))
     fig.canvas.draw()
-    (sub,) = [a for a in fig.artists if a.get_text().startswith("a: ")]
+    (sub,) = [t for t in fig.texts if t.get_text().startswith("a: ")]
     assert sub.get_text().count("\n") >= 1 and "b: torchvision" in sub.get_text()
     fig.clear()
 

@@ -132,8 +132,6 @@ def test_every_command_reads_a_framework_file(tmp_path):
 @pytest.mark.parametrize("layout", ["overlay", "grid"])
 def test_plot_puts_the_summary_under_the_title(tmp_path, layout):
     """The subtitle is drawn between the title and the axes (and the legend above them), never on them."""
-    from matplotlib.text import Annotation
-
     from lrviz.render.plot import PlotOptions, figure_for
     from lrviz.simulate import simulate
     from lrviz.sources import load_source
@@ -143,17 +141,16 @@ def test_plot_puts_the_summary_under_the_title(tmp_path, layout):
     fig = figure_for(simulate(loaded.config), PlotOptions(layout=layout, subtitle=loaded.summary))
     renderer = fig.canvas.get_renderer()
     fig.canvas.draw()
-    (sub,) = [a for a in fig.artists if isinstance(a, Annotation)]
-    assert sub.get_text().replace("\n", " ") == loaded.summary
-    sup = fig._suptitle
-    title = sup.get_window_extent(renderer)
+    (sub,) = [t for t in fig.texts if t.get_text().replace("\n", " ") == loaded.summary]
+    title = fig._suptitle.get_window_extent(renderer)
     box = sub.get_window_extent(renderer)
-    line = renderer.get_text_width_height_descent("recipe", sup.get_fontproperties(), ismath=False)[1]
-    assert box.y1 <= title.y1 - line  # under the title's own line
-    assert title.y0 - 1 <= box.y0  # in the room the title keeps for it (the layout counts that room)
+    assert box.y1 <= title.y0 + 1  # under the title
     assert fig.axes
     for ax in fig.axes:
-        assert box.y0 >= ax.get_tightbbox(renderer).y1 - 1  # above every axes with its legend and labels
+        assert box.y0 >= ax.get_tightbbox(renderer).y1 - 1  # above every axes with its labels
+    tops = [legend.get_window_extent(renderer).y1 for legend in fig.legends]  # in the frame, under the titles
+    assert len(tops) == (1 if layout == "overlay" else 0)  # a grid of one group each needs none
+    assert all(box.y0 >= top - 1 for top in tops)  # and above the legend
     fig.clear()
 
 

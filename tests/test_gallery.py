@@ -495,9 +495,11 @@ def test_a_config_sweep_block_is_applied_and_failures_name_the_path_once(tmp_pat
     assert result.exit_code == 1
     line = next(x for x in result.stderr.splitlines() if x.startswith("failed:"))
     assert line.count("bad.yaml") == 1, line
-    # the swept config renders the same bytes as the two schedules written out by hand
+    # the swept config renders the same bytes as the two schedules written out by hand, with the
+    # subtitle that says what was swept
     by_hand = {
         "steps": 6,
+        "plot": {"subtitle": "sweep: params.gamma = 0.1, 0.5"},
         "schedules": [
             {"label": "StepLR params.gamma=0.1", "scheduler": "StepLR", "params": {"step_size": 2, "gamma": 0.1}},
             {"label": "StepLR params.gamma=0.5", "scheduler": "StepLR", "params": {"step_size": 2, "gamma": 0.5}},

@@ -185,13 +185,15 @@ def test_overlay_draws_torch_values_one_line_per_schedule():
     assert [ln.get_label() for ln in lines] == ["StepLR", "CosineAnnealingLR"]
     for ln, t in zip(lines, result.trajectories, strict=True):
         x, y = ln.get_data()
-        assert list(x) == list(range(32))
-        assert list(y) == t.lr[:, 0].tolist()  # short run: every point, exactly torch's value
+        # short run: every point, exactly torch's value, held through its step: the last until 32
+        assert list(x) == list(range(33)) and ln.get_drawstyle() == "steps-post"
+        assert list(y) == [*t.lr[:, 0].tolist(), t.lr[-1, 0]]
     assert [to_hex(ln.get_color()).upper() for ln in lines] == list(OKABE_ITO[:2])
     assert ax.get_xlabel() == "step" and ax.get_ylabel() == "learning rate"
     assert fig.get_suptitle() == "config"  # no title, no file: the default name
     assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["StepLR", "CosineAnnealingLR"]
+    (legend,) = fig.legends  # above the axes, in the frame: it never hides a line
+    assert [t.get_text() for t in legend.get_texts()] == ["StepLR", "CosineAnnealingLR"]
     fig.clear()
 
 
@@ -202,7 +204,7 @@ def test_momentum_panel_when_a_schedule_changes_momentum():
     assert axm.get_ylabel() == "momentum"
     assert ax.get_shared_x_axes().joined(ax, axm)
     y = axm.get_lines()[0].get_ydata()
-    assert list(y) == result.trajectories[0].momentum[:, 0].tolist()
+    assert list(y[:-1]) == result.trajectories[0].momentum[:, 0].tolist()  # and the last held to the end
     # OneCycleLR cycles momentum between its defaults 0.95 and 0.85 (the trough falls between two steps)
     assert max(y) == 0.95 and 0.85 <= min(y) < 0.851
 
@@ -237,9 +239,9 @@ def test_log_scale_and_epoch_axis_with_a_tick_per_epoch():
     assert ax.get_yscale() == "log"
     assert ax.get_xlabel() == "epoch"
     x, _ = ax.get_lines()[0].get_data()
-    assert x[8] == 1.0 and x[-1] == 31 / 8
+    assert x[8] == 1.0 and x[-2] == 31 / 8 and x[-1] == 4.0  # the last step ends where epoch 4 does
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
-    assert ticks == [0.0, 1.0, 2.0, 3.0]
+    assert ticks == [0.0, 1.0, 2.0, 3.0, 4.0]
 
 
 def test_grid_has_one_titled_panel_per_schedule_with_shared_axes():
@@ -296,7 +298,7 @@ def test_long_run_is_drawn_from_the_envelope_and_keeps_extremes():
     x, y = line.get_data()
     assert len(x) < 20_000
     assert y.max() == tri.max() and y.min() == tri.min()
-    assert x[0] == 0 and x[-1] == n - 1
+    assert x[0] == 0 and x[-2] == n - 1 and x[-1] == n  # the last step held to the end of the run
 
 
 def test_file_size_does_not_grow_with_steps():
@@ -353,7 +355,9 @@ def test_non_positive_and_nan_values_are_reported_in_one_line():
     assert "'broken'" in line and "'ok'" not in line
     assert "NaN at 1 step (first: step 10)" in line
     assert "inf at 1 step (first: step 40)" in line
-    assert "0 or below at 6 steps (first: step 20)" in line
+    assert "0 or below" not in line  # a linear axis draws zero and negative values: nothing to say
+    log_line = value_problems(result, "log")
+    assert log_line is not None and "0 or below at 6 steps (first: step 20)" in log_line
     assert value_problems(synthetic({"ok": good})) is None
     # and it is still drawn where it can be: NaN/inf as gaps, zero and below as values
     fig = figure_for(result)

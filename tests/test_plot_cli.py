@@ -204,18 +204,32 @@ def test_trust_is_needed_for_a_scheduler_from_a_file(write_config, tmp_path):
     assert (out / "own.png").exists()
 
 
-def test_warning_line_for_zero_lr(write_config, tmp_path):
+def test_a_zero_lr_warns_only_on_a_log_axis(write_config, tmp_path):
+    """PolynomialLR reaching exactly 0 at its last step is its documented end: a linear axis draws
+    it, no warning; a log axis cannot, and says so."""
     cfg = write_config(
-        {"steps": 20, "scheduler": "PolynomialLR", "params": {"total_iters": 10, "power": 1}}, "zero.yaml"
+        {"steps": 20, "scheduler": "PolynomialLR", "params": {"total_iters": 19, "power": 1}}, "zero.yaml"
     )
     result = invoke(cfg, "-o", tmp_path)
     assert result.exit_code == 0, result.output
-    warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
-    assert len(warnings) == 2  # how it is drawn, and check's lint (issue 20: plot prints check's lints)
-    (drawn,) = [w for w in warnings if "0 or below at 10 steps (first: step 10)" in w]
-    (lint,) = [w for w in warnings if "[nonpositive-lr]" in w]
-    assert "zero.yaml" in drawn and "zero.yaml" in lint and "the lr is 0 at 10 of 20 steps, from step 10" in lint
+    assert result.stderr == ""
     assert (tmp_path / "zero.png").exists()
+    result = invoke(cfg, "-o", tmp_path, "--yscale", "log")
+    assert result.exit_code == 0, result.output
+    (warning,) = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
+    assert "zero.yaml" in warning and "0 or below at 1 step (first: step 19)" in warning
+
+
+def test_a_schedule_that_ends_early_gets_checks_lint_not_a_drawing_warning(write_config, tmp_path):
+    """10 of 20 steps at lr 0 is a schedule that ran out: check's lint says so (issue 20); the
+    linear figure draws it fine, so there is no warning about drawing (issue 16)."""
+    cfg = write_config(
+        {"steps": 20, "scheduler": "PolynomialLR", "params": {"total_iters": 10, "power": 1}}, "early.yaml"
+    )
+    result = invoke(cfg, "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    (lint,) = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
+    assert "early.yaml" in lint and "[nonpositive-lr]" in lint and "the lr is 0 at 10 of 20 steps, from step 10" in lint
 
 
 # --------------------------------------------------------------------------- errors: exit 2, one line, no file

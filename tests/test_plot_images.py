@@ -27,7 +27,7 @@ from matplotlib.testing.compare import compare_images
 
 from lrviz.render.plot import PlotOptions, figure_for, render_bytes
 from lrviz.simulate import simulate
-from lrviz.validate import load_config
+from lrviz.validate import apply_sweeps, load_config
 from tests.optional import in_ci
 
 BASELINE = Path(__file__).resolve().parent / "baseline"
@@ -167,10 +167,135 @@ CASES: dict[str, tuple[dict, PlotOptions]] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+THREE = {
+    "title": "Decay choices",
+    "steps": 100,
+    "optimizer": SGD,
+    "schedules": [
+        {"label": "step (30, 0.1)", "scheduler": "StepLR", "params": {"step_size": 30, "gamma": 0.1}},
+        {
+            "label": "multistep ([50, 75], 0.1)",
+            "scheduler": "MultiStepLR",
+            "params": {"milestones": [50, 75], "gamma": 0.1},
+        },
+        {"label": "cosine", "scheduler": "CosineAnnealingLR", "params": {"T_max": 100}},
+    ],
+}
+WARMUPS = {
+    "title": "Warmup length, 5 vs 10 vs 20 steps, then cosine",
+    "steps": 100,
+    "optimizer": {"name": "AdamW", "lr": 0.001},
+    "schedules": [
+        {
+            "label": f"warmup {w}",
+            "scheduler": "SequentialLR",
+            "params": {
+                "milestones": [w],
+                "schedulers": [
+                    {"scheduler": "LinearLR", "params": {"start_factor": 0.01, "total_iters": w}},
+                    {"scheduler": "CosineAnnealingLR", "params": {"T_max": 100 - w}},
+                ],
+            },
+        }
+        for w in (5, 10, 20)
+    ],
+}
+PLATEAU = {
+    "title": "ReduceLROnPlateau(patience=5) on a synthetic validation loss",
+    "epochs": 25,
+    "optimizer": {"name": "SGD", "lr": 0.1},
+    "scheduler": "ReduceLROnPlateau",
+    "params": {"mode": "min", "patience": 5},
+    "metric": {"expr": "0.3 + 0.7 * exp(-step / 2.5) + 0.002 * step", "noise": 0.002, "seed": 0},
+}
+WEIGHT_DECAY = {
+    "title": "Weight decay that rises while the lr anneals",
+    "steps": 1000,
+    "optimizer": {"name": "AdamW", "lr": 0.0005, "weight_decay": 0.04},
+    "label": "warmup + cosine, wd 0.04 -> 0.4",
+    "scheduler": str(Path(__file__).resolve().parent.parent / "configs" / "custom" / "weight_decay_schedule.py")
+    + ":WarmupCosineWithWeightDecay",
+    "params": {"warmup_steps": 100, "total_steps": 1000, "wd_start": 0.04, "wd_end": 0.4},
+}
+PARTIAL = {
+    "title": "One OneCycleLR with total_steps too small",
+    "steps": 100,
+    "optimizer": SGD,
+    "schedules": [
+        {"label": "step", "scheduler": "StepLR", "params": {"step_size": 30, "gamma": 0.1}},
+        {"label": "onecycle, total_steps 60", "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 60}},
+        {"label": "cosine", "scheduler": "CosineAnnealingLR", "params": {"T_max": 100}},
+    ],
+}
+LLM = {
+    "title": "Pretraining schedules in tokens",
+    "steps": 20000,
+    "tokens_per_step": 524288,
+    "optimizer": {"name": "AdamW", "lr": 0.0006},
+    "schedules": [
+        {
+            "label": "warmup + cosine",
+            "scheduler": "SequentialLR",
+            "params": {
+                "milestones": [2000],
+                "schedulers": [
+                    {"scheduler": "LinearLR", "params": {"start_factor": 0.001, "total_iters": 2000}},
+                    {"scheduler": "CosineAnnealingLR", "params": {"T_max": 18000}},
+                ],
+            },
+        },
+        {
+            "label": "warmup-stable-decay",
+            "scheduler": "warmup_stable_decay",
+            "params": {"num_warmup_steps": 2000, "num_decay_steps": 4000},
+        },
+    ],
+}
+STEPLR = {
+    "title": "StepLR(step_size=4, gamma=0.5)",
+    "steps": 32,
+    "scheduler": "StepLR",
+    "params": {"step_size": 4, "gamma": 0.5},
+}
+
+#: Each new panel and control (issues 16 and 19): (config, options, how it is simulated).
+NEW: dict[str, tuple[dict, PlotOptions, str]] = {
+    "metric": (PLATEAU, PlotOptions(size=(7, 5.2), dpi=DPI), ""),
+    "weight_decay": (WEIGHT_DECAY, PlotOptions(size=(7, 6), dpi=DPI, effective_decay=True), "trust"),
+    "line": (CASES["short"][0], PlotOptions(size=(7, 4.2), dpi=DPI, drawstyle="line"), ""),
+    "partial": (PARTIAL, PlotOptions(size=(7, 5.2), dpi=DPI), "partial"),
+    "annotate": (THREE, PlotOptions(size=(7, 4.2), dpi=DPI, annotate=True), ""),
+    "tokens": (LLM, PlotOptions(size=(7, 4.2), dpi=DPI, x="tokens", tokens_per_step=524288, yscale="log"), ""),
+    "paper_one_column": (WARMUPS, PlotOptions(size=(3.5, 2.5), dpi=200, style="paper", yscale="log", x="epoch"), ""),
+    "xlim": (CASES["overlay"][0], PlotOptions(size=(7, 4.2), dpi=DPI, xlim=(0, 150)), ""),
+    "ylim": (THREE, PlotOptions(size=(7, 4.2), dpi=DPI, yscale="log", ylim=(1e-4, 0.2)), ""),
+    "legend_below": (THREE, PlotOptions(size=(7, 4.2), dpi=DPI, legend="below"), ""),
+    "legend_right": (THREE, PlotOptions(size=(7, 4.2), dpi=DPI, legend="right"), ""),
+    "legend_best": (THREE, PlotOptions(size=(7, 4.2), dpi=DPI, legend="best"), ""),
+    "legend_none": (THREE, PlotOptions(size=(7, 4.2), dpi=DPI, legend="none"), ""),
+    "momentum_on": (THREE, PlotOptions(size=(7, 5.2), dpi=DPI, momentum="on"), ""),
+    "momentum_off": (CASES["momentum"][0], PlotOptions(size=(7, 4.2), dpi=DPI, momentum="off"), ""),
+    "sweep": (STEPLR, PlotOptions(size=(7, 4.2), dpi=DPI), "params.gamma=0.1,0.5|params.step_size=10,20"),
+}
+
+
+def simulated_case(data: dict, how: str):
+    if how == "partial":
+        return simulate(load_config(data), partial=True)
+    if how == "trust":
+        return simulate(load_config(data, trust=True))
+    if "=" in how:  # a sweep given on the command line
+        return simulate(apply_sweeps(load_config(data), how.split("|")))
+    return simulate(load_config(data))
+
+
+ALL = {**{k: (d, o, "") for k, (d, o) in CASES.items()}, **NEW}
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
 def test_image_matches_baseline(name, tmp_path):
-    data, opts = CASES[name]
-    png = render_bytes(simulate(load_config(data)), "png", opts)
+    data, opts, how = ALL[name]
+    png = render_bytes(simulated_case(data, how), "png", opts)
     actual = tmp_path / f"{name}.png"
     actual.write_bytes(png)
     expected = BASELINE / f"{name}.png"
@@ -194,9 +319,6 @@ def test_envelope_drawing_is_within_rms_2_of_drawing_every_point(tmp_path, monke
     of 2.0 (of 0-255) over the image, where plain decimation to as many points is 18. (Each column's
     min and max are kept exactly: tests/test_envelope.py.)"""
     import lrviz.render.envelope as envelope
-    import lrviz.render.layout as layout
-
-    monkeypatch.setattr(layout, "LEGEND_INSIDE_MAX", 0)  # legend beside the axes: 'best' depends on the vertices
 
     data = {
         "steps": 200_000,

@@ -681,10 +681,13 @@ def test_an_existing_good_file_survives_a_failed_run(tmp_path):
     before = snapshot(tmp_path)
     # the same config, now failing while torch steps it (after loading succeeded)
     write(cfg, {"steps": 12, "scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 5}})
-    assert_refused(cli("export", cfg, "-o", csv_out), "cfg.yaml", "params.total_steps")
-    assert_refused(cli("plot", cfg, "-o", out, "-f", "svg", "-f", "png"), "cfg.yaml", "params.total_steps")
+    refused = assert_refused(cli("export", cfg, "-o", csv_out), "cfg.yaml", "params.total_steps")
     after = snapshot(tmp_path)
     assert {k: v for k, v in after.items() if k != "cfg.yaml"} == {k: v for k, v in before.items() if k != "cfg.yaml"}
+    # a figure is the picture of where torch refuses (issue 16): drawn up to there, exit 1, the same line
+    drawn = cli("plot", cfg, "-o", out, "-f", "svg", "-f", "png")
+    assert drawn.exit_code == 1 and drawn.stderr.strip() == refused
+    assert snapshot(tmp_path)["cfg.csv"] == before["cfg.csv"]
 
 
 def test_a_gallery_keeps_the_images_of_a_config_that_now_fails(tmp_path):

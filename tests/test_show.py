@@ -415,3 +415,56 @@ def test_grid_titles_wrap_instead_of_running_into_the_next_panel():
     assert titles[0].replace("\n", " ") == long and "\n" in titles[0]
     assert titles[1] == "short"
     fig.clf()
+
+
+# --------------------------------------------------------------------------- held steps and glyphs
+
+
+def test_chart_holds_each_value_through_its_step():
+    """A drop is a vertical edge: every row between the two levels is crossed in one column, not a slope."""
+    from rich.console import Console
+
+    y = np.array([1.0] * 10 + [0.0] * 10)
+    console = Console(width=100, record=True, color_system=None, file=open("/dev/null", "w"))
+    console.print(chart([Line("s", y, "#56B4E9")], width=20, height=6))
+    body = [r.split("┤", 1)[-1].split("│", 1)[-1][:20] for r in console.export_text().splitlines()[:6]]
+    middle = [[c for c, ch in enumerate(row) if ch != " "] for row in body[1:5]]
+    assert len(middle) == 4 and all(len(cols) == 1 for cols in middle), body
+    assert len({cols[0] for cols in middle}) == 1, body  # the same column all the way down
+    slope = Console(width=100, record=True, color_system=None, file=open("/dev/null", "w"))
+    slope.print(chart([Line("s", y, "#56B4E9")], width=20, height=6, held=False))
+    assert slope.export_text() != console.export_text()
+
+
+GROUPS_CFG = {
+    "steps": 40,
+    "optimizer": {"name": "SGD", "lr": 0.1, "param_groups": [{"name": "backbone", "lr": 0.01}, {"name": "head"}]},
+    "scheduler": "StepLR",
+    "params": {"step_size": 10, "gamma": 0.5},
+}
+
+
+def test_show_without_colour_draws_each_line_with_its_own_glyph(write_config):
+    """CliRunner's output is not a terminal: no colour, so the lines are told apart by glyph, in the legend too."""
+    result = show(write_config(GROUPS_CFG, "groups.yaml"), "--height", "8")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    legend = next(ln for ln in lines if "backbone" in ln and "head" in ln)
+    assert "• backbone" in legend and "+ head" in legend and "━━" not in legend
+    chart_rows = [ln for ln in lines if "┤" in ln or "│" in ln]
+    drawn = "".join(ln.split("┤", 1)[-1].split("│", 1)[-1] for ln in chart_rows)
+    assert "•" in drawn and "+" in drawn
+    assert not any("\u2800" < ch <= "\u28ff" for ch in drawn)  # no braille: it cannot say which line a dot is
+
+
+def test_show_with_colour_keeps_braille_and_coloured_lines():
+    from rich.console import Console
+
+    from lrviz.render.terminal import preview
+
+    result = simulate(load_config(GROUPS_CFG))
+    console = Console(width=120, record=True, color_system="truecolor", file=open("/dev/null", "w"))
+    for renderable in preview(result, width=120, height=8, color=True):
+        console.print(renderable)
+    text = console.export_text()
+    assert "━━ backbone" in text and any("\u2800" < ch <= "\u28ff" for ch in text)

@@ -45,3 +45,27 @@ def direct_lrs(
 ) -> np.ndarray:
     """(steps, groups) lrs of ``make(SGD over one group per lr)`` stepped ``steps`` times."""
     return direct_run(make, lrs, steps, default_lr=default_lr, **optimizer_kwargs)[0]
+
+
+def direct_group_values(
+    make: Callable[[torch.optim.Optimizer], object],
+    steps: int,
+    keys: Sequence[str],
+    *,
+    optimizer: type[torch.optim.Optimizer] = torch.optim.SGD,
+    metric: Sequence[float] | None = None,
+    **optimizer_kwargs,
+) -> dict[str, np.ndarray]:
+    """Each of ``keys`` (a group key, or ``key[i]`` for an element of a tuple such as betas[1]) of the
+    first param group before every step of ``make(optimizer over one parameter)``, stepped ``steps`` times."""
+    opt = optimizer([torch.zeros(2, 2, requires_grad=True)], **optimizer_kwargs)
+    sched = make(opt)
+    rows: dict[str, list[float]] = {k: [] for k in keys}
+    for i in range(steps):
+        group = opt.param_groups[0]
+        for k in keys:
+            name, _, index = k.partition("[")
+            rows[k].append(float(group[name][int(index[:-1])] if index else group[name]))
+        opt.step()
+        sched.step() if metric is None else sched.step(metric[i])
+    return {k: np.array(v) for k, v in rows.items()}

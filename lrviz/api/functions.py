@@ -71,6 +71,14 @@ def plot(
     size: str | tuple[float, float] | None = None,
     dpi: int | None = None,
     format: str | Sequence[str] | None = None,
+    drawstyle: str | None = None,
+    xlim: str | tuple[float | None, float | None] | None = None,
+    ylim: str | tuple[float | None, float | None] | None = None,
+    legend: str | None = None,
+    momentum: str | None = None,
+    annotate: bool | None = None,
+    effective_decay: bool | None = None,
+    tokens_per_step: int | None = None,
     steps: int | None = None,
     **options: Unpack[Options],
 ) -> Figure:
@@ -79,23 +87,29 @@ def plot(
     ``path``: a file (.png, .svg or .pdf) to write, or an existing folder, written as
     ``lrviz plot -o FOLDER`` writes it (``<config name>.<format>`` for every ``format``).
     Plot options as the command line's (``layout``, ``yscale``, ``x``, ``title``,
-    ``style``, ``size``, ``dpi``); the config's ``plot:`` block gives the rest.
+    ``style``, ``size``, ``dpi``, ``drawstyle``, ``xlim``, ``ylim``, ``legend``,
+    ``momentum``, ``annotate``, ``effective_decay``, ``tokens_per_step``); the config's
+    ``plot:`` block gives the rest. What the figure cannot show (NaN, inf, values a log
+    axis leaves out) is a ``UserWarning``, as the command's warning lines.
     """
-    from lrviz.render.plot import figure_for, value_problems
+    from lrviz.render.plot import figure_for, figure_notes
     from lrviz.validate import PlotOptions
 
     check_options("plot", options)
     loaded = load(source, {**options, "steps": steps})
     config = loaded.config
     formats = [format] if isinstance(format, str) else (list(format) if format is not None else None)
-    chosen = dict(layout=layout, yscale=yscale, x=x, title=title, style=style, size=size, dpi=dpi, formats=formats)
+    chosen = dict(
+        layout=layout, yscale=yscale, x=x, title=title, style=style, size=size, dpi=dpi, formats=formats,
+        drawstyle=drawstyle, xlim=xlim, ylim=ylim, legend=legend, momentum=momentum, annotate=annotate,
+        effective_decay=effective_decay, tokens_per_step=tokens_per_step,
+    )  # fmt: skip
     opts = PlotOptions.resolve(config.plot, **chosen, subtitle=loaded.summary)  # a framework file's arithmetic
     result = _run(loaded, options.get("jobs", 1))
-    problems = value_problems(result, opts.yscale)
-    if problems:
+    for note in figure_notes(result, opts):
         import warnings
 
-        warnings.warn(f"{config.file or config.title or config.name}: {problems}", stacklevel=2)
+        warnings.warn(f"{config.file or config.title or config.name}: {note}", stacklevel=2)
     if path is not None:
         _save(result, Path(path), opts, explicit=formats is not None)
     return as_shown(figure_for(result, opts), opts)

@@ -88,11 +88,15 @@ def check_schedule(
 def lint_result(result: Result) -> list[Finding]:
     """The lints of :data:`~lrviz.check.lints.LINTS` on a simulated result, without the resume
     round trip: what ``lrviz plot`` and ``lrviz show`` warn about (the same findings as
-    ``lrviz check``'s lints, from the trajectories they drew)."""
+    ``lrviz check``'s lints, from the trajectories they drew). A schedule torch stopped
+    part-way (a partial run) has none: its refusal says what is wrong, and a truncated
+    run would read as something else (a constant lr, a schedule that never decays)."""
     config = result.config
     configured = [float(g["lr"]) for g in build_optimizer(config, "cpu").param_groups]
     findings: list[Finding] = []
     for schedule, trajectory in zip(config.schedules, result.trajectories, strict=True):
+        if trajectory.error is not None:
+            continue
         findings.extend(run_lints(Context(config, schedule, list(walk(config, schedule)), trajectory, configured)))
     return findings
 

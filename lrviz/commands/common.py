@@ -282,6 +282,16 @@ def warn_lints(results: list[Any], quiet: bool) -> None:
             err(finding.as_warning())
 
 
+def refusals(errors: list[LrvizError]) -> None:
+    """Schedules torch refused part-way (drawn or written up to there): their lines, then exit 1."""
+    for exc in errors:
+        err(f"error: {exc}")
+    if errors:
+        from lrviz.errors import EXIT_FINDINGS
+
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 def load_configs(
     paths: list[Path],
     *,
@@ -366,5 +376,6 @@ __all__ = [
     "load_sources",
     "output",
     "positive_int",
+    "refusals",
     "warn_lints",
 ]

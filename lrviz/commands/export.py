@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from lrviz.commands.common import (
+    FLAG,
     OUTPUT_FLAGS,
     ConfigArg,
     DatasetSizeOpt,
@@ -23,7 +24,17 @@ from lrviz.commands.common import (
     WorldSizeOpt,
     cli_errors,
     load_sources,
+    refusals,
 )
+
+PartialOpt = Annotated[
+    bool,
+    typer.Option(
+        "--partial",
+        metavar=FLAG,
+        help="Write a schedule torch refuses part-way up to the failing step (exit 1) instead of nothing (exit 2).",
+    ),
+]
 
 
 class ExportFormat(str, Enum):
@@ -53,14 +64,19 @@ def export(
     from_: FromOpt = None,
     dataset_size: DatasetSizeOpt = None,
     world_size: WorldSizeOpt = None,
+    partial: PartialOpt = False,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Simulate CONFIG and write every schedule's lr and momentum at every step.
 
     CSV is long-form (schedule,group,step,lr,momentum) with floats at round-trip
-    precision; JSON adds the config as resolved, defaults filled in, and for a
-    framework file the step arithmetic (under "framework").
+    precision, plus a metric column for ReduceLROnPlateau and a column per other
+    param-group value a schedule changes (weight_decay...); JSON adds the config as
+    resolved, defaults filled in, and for a framework file the step arithmetic (under
+    "framework"). A schedule torch refuses part-way is an error (exit 2, nothing
+    written) unless --partial: then its rows up to the refusal are written, the
+    refusal is printed, and the exit code is 1.
 
     Example: lrviz export configs/torch/steplr.yaml -o steplr.csv
     """
@@ -92,7 +108,7 @@ def export(
             world_size=world_size,
         )
         cfg = loaded.config
-        result = simulate(cfg, jobs=None)
+        result = simulate(cfg, jobs=None, partial=partial)
         text = to_json(result, loaded.plan) if fmt is ExportFormat.json else to_csv(result)
         if out is None:
             sys.stdout.write(text)
@@ -101,3 +117,4 @@ def export(
             out.make_folder()  # only now: a refused run creates nothing
             atomic_write(target, text)
             print(target)
+        refusals(result.errors)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from lrviz.commands.actual import ActualGroupOpt, ActualOpt, ActualShiftOpt
 from lrviz.commands.common import (
-    OUTPUT_FLAGS,
     ConfigsArg,
     DatasetSizeOpt,
     DebugOpt,
@@ -23,27 +20,32 @@ from lrviz.commands.common import (
     TrustOpt,
     WorldSizeOpt,
     cli_errors,
-    comma_list,
     err,
     load_sources,
+    refusals,
     warn_lints,
 )
-
-
-class Layout(str, Enum):
-    overlay = "overlay"
-    grid = "grid"
-
-
-class YScale(str, Enum):
-    linear = "linear"
-    log = "log"
-
-
-class XAxis(str, Enum):
-    step = "step"
-    epoch = "epoch"
-
+from lrviz.commands.plot_options import (
+    FLAGS,
+    AnnotateOpt,
+    CombineOpt,
+    DpiOpt,
+    DrawStyleOpt,
+    EffectiveDecayOpt,
+    FormatsOpt,
+    LayoutOpt,
+    LegendOpt,
+    MomentumOpt,
+    OutputOpt,
+    SizeOpt,
+    StyleOpt,
+    TitleOpt,
+    TokensOpt,
+    XlimOpt,
+    XOpt,
+    YlimOpt,
+    YScaleOpt,
+)
 
 if TYPE_CHECKING:
     from lrviz.actual import ActualLog
@@ -60,70 +62,6 @@ def _value(option: Any) -> Any:
     return option.value if isinstance(option, Enum) else option
 
 
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option(
-        *OUTPUT_FLAGS,
-        metavar="PATH",
-        help="A folder (created if missing, parents too) for one file per config and format, named after the "
-        "config; or a file ending in .png, .svg or .pdf for one figure in that format. Default: the current folder.",
-    ),
-]
-FormatsOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--format",
-        "-f",
-        metavar="png|svg|pdf",
-        callback=comma_list(),
-        help="Several: png,svg (or repeat the option). Default: the config's plot.format, else png.",
-    ),
-]
-LayoutOpt = Annotated[
-    Layout | None,
-    typer.Option(
-        "--layout",
-        metavar="overlay|grid",
-        help="overlay: every schedule on one axes (default); grid: one panel per schedule.",
-    ),
-]
-YScaleOpt = Annotated[
-    YScale | None, typer.Option("--yscale", metavar="linear|log", help="Learning-rate axis (default linear).")
-]
-XOpt = Annotated[
-    XAxis | None,
-    typer.Option(
-        "--x", metavar="step|epoch", help="x axis in optimizer steps (default) or epochs (uses steps_per_epoch)."
-    ),
-]
-TitleOpt = Annotated[
-    str | None,
-    typer.Option("--title", metavar="TEXT", help="Figure title. Default: the config's title, else its file name."),
-]
-StyleOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--style", metavar="NAME", help="clean (default), paper, talk, dark, or a matplotlib style sheet name."
-    ),
-]
-SizeOpt = Annotated[
-    str | None,
-    typer.Option("--size", metavar="W,H", help="Figure size W,H in inches, e.g. 7,4.2. Default: per layout and style."),
-]
-CombineOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--combine",
-        metavar="NAME",
-        help="Draw every schedule of every CONFIG into one figure, NAME.<format> in the --output folder (or "
-        "the file it names); labels a file shares with another get its name; the files' plot: blocks are not read.",
-    ),
-]
-DpiOpt = Annotated[
-    int | None, typer.Option("--dpi", metavar="N", help="Resolution of PNG files, in dots per inch (default 150).")
-]
-
-
 def plot(
     configs: ConfigsArg,
     output: OutputOpt = None,
@@ -137,6 +75,14 @@ def plot(
     style: StyleOpt = None,
     size: SizeOpt = None,
     dpi: DpiOpt = None,
+    drawstyle: DrawStyleOpt = None,
+    xlim: XlimOpt = None,
+    ylim: YlimOpt = None,
+    legend: LegendOpt = None,
+    momentum: MomentumOpt = None,
+    annotate: AnnotateOpt = False,
+    effective_decay: EffectiveDecayOpt = False,
+    tokens_per_step: TokensOpt = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
     actual: ActualOpt = None,
@@ -154,14 +100,17 @@ def plot(
 
     Writes PATH/<config file name>.<format> for every format, one figure per config, or
     the one file PATH names (one config; its extension is the format), and prints the
-    paths written. Options may also be set in the config's `plot:`
+    paths written (a --sweep adds what it swept to the name:
+    steplr.sweep-gamma-0.1-0.5.png). Options may also be set in the config's `plot:`
     block; the command line wins. Files are written atomically and are byte-identical
     from run to run. A framework file (TrainingArguments, timm args.yaml, torchvision
     recipe) is drawn as that framework runs it, its step arithmetic under the title.
     --combine NAME draws every file's schedules into one figure instead. With --actual,
     a real run's logged values are drawn as markers over the plan, its first divergence
     marked, and a verdict per log is printed on stderr. What lrviz check's lints
-    find is printed as one warning line each (--quiet: none); the exit code does not change.
+    find is printed as one warning line each (--quiet: none). A schedule torch refuses
+    part-way is drawn up to that step and named with torch's reason; the other
+    schedules are drawn in full, and the exit code is 1.
 
     Example: lrviz plot configs/torch/steplr.yaml -o out --format png,svg
     """
@@ -177,16 +126,10 @@ def plot(
             preload(RENDER_MODULES)
         sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
         loaded = load_sources(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
-        overrides = dict(
-            layout=_value(layout),
-            yscale=_value(yscale),
-            x=_value(x),
-            title=title,
-            style=style,
-            size=size,
-            dpi=dpi,
-            formats=formats or None,
-        )
+        given = locals()
+        # every plot option as the library names it (FLAGS); a flag not given (False) leaves the config's plot: block
+        overrides = {name: None if given[name] is False else _value(given[name]) for name in FLAGS if name != "formats"}
+        overrides["formats"] = formats or None
         logs = read_logs(actual, actual_group, actual_shift)
         compared = (logs, actual_group, world_size_factor(world_size))
         if combine is not None:
@@ -199,19 +142,6 @@ def plot(
 RENDER_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg")
 
 
-#: The library's names of plot options -> this command's flags, so an error names what was typed.
-FLAGS = {
-    "layout": "--layout",
-    "yscale": "--yscale",
-    "x": "--x",
-    "title": "--title",
-    "style": "--style",
-    "size": "--size",
-    "dpi": "--dpi",
-    "formats": "--format",
-}
-
-
 def _plans(
     configs: list[Path], loaded: list[Loaded], out: Output, overrides: dict[str, Any]
 ) -> list[tuple[Path, Config, PlotOptions]]:
@@ -219,6 +149,7 @@ def _plans(
 
     A framework file's step arithmetic goes under the title (its one-line summary)."""
     from lrviz.errors import LrvizError
+    from lrviz.render.plot import sweep_stem
     from lrviz.validate import PlotOptions
 
     if out.is_file:
@@ -232,7 +163,7 @@ def _plans(
         except LrvizError as exc:
             exc.key = FLAGS.get(exc.key or "", exc.key)
             raise
-        for target in (out.target(cfg.name, fmt) for fmt in opts.formats):
+        for target in (out.target(sweep_stem(cfg), fmt) for fmt in opts.formats):
             if target in targets:
                 raise LrvizError(
                     f"{str(targets[target])!r} and {str(path)!r} would both write {str(target)!r}; "
@@ -268,35 +199,40 @@ def _simulate_and_write(
     quiet: bool,
     actual: ActualArgs = ([], None, None),
 ) -> None:
-    """Simulate every config (their schedules share one pool of all cores), warn, write, print the paths."""
+    """Simulate every config (their schedules share one pool of all cores), warn, write, print the paths.
+
+    A schedule torch refuses part-way is drawn up to there; its refusal is printed as
+    the error it would be without a figure, and the exit code is 1.
+    """
     from lrviz.commands.actual import compare, say_verdicts
     from lrviz.errors import LrvizError
     from lrviz.progress import progress_bar
-    from lrviz.render.plot import value_problems, write_files, write_plots
+    from lrviz.render.plot import figure_notes, sweep_stem, write_files, write_plots
     from lrviz.simulate import simulate_configs
 
     total = sum(cfg.steps * len(cfg.schedules) for _, cfg, _ in plans)
     with progress_bar(total) as progress:
-        simulated = simulate_configs([cfg for _, cfg, _ in plans], jobs=None, progress=progress)
+        simulated = simulate_configs([cfg for _, cfg, _ in plans], jobs=None, progress=progress, partial=True)
     warn_lints(simulated, quiet)  # torch's warnings among them
     # every log compared before the first file is written: a bad --actual-group writes nothing
     logs, groups, factors = actual
     reports = [compare(result.trajectories, logs, groups, factors=factors) for result in simulated]
     for (path, _, opts), result, report in zip(plans, simulated, reports, strict=True):
-        problems = value_problems(result, opts.yscale)
-        if problems and not quiet:
-            err(f"warning: {path}: {problems}")
+        if not quiet:
+            for note in figure_notes(result, opts):
+                err(f"warning: {path}: {note}")
         try:
             out.make_folder()  # only now: a refused run creates nothing
             if out.is_file:
                 written_paths = write_files(result, [(out.path, opts.formats[0])], opts, actual=report)
             else:
-                written_paths = write_plots(result, out.path, result.config.name, opts, actual=report)
+                written_paths = write_plots(result, out.path, sweep_stem(result.config), opts, actual=report)
         except LrvizError as exc:  # e.g. a figure too large to draw: name the config
             raise exc.located(file=str(path)) from None
         for written in written_paths:
             print(written)
         say_verdicts(report)
+    refusals([exc for result in simulated for exc in result.errors])
 
 
 def _combine(
@@ -313,7 +249,7 @@ def _combine(
     from lrviz.errors import LrvizError
     from lrviz.progress import progress_bar
     from lrviz.render.combine import combine, steps_per_epoch
-    from lrviz.render.plot import value_problems, write_files, write_plots
+    from lrviz.render.plot import figure_notes, write_files, write_plots
     from lrviz.simulate import simulate_configs
     from lrviz.validate import PlotOptions
 
@@ -332,7 +268,7 @@ def _combine(
         raise
     total = sum(one.config.steps * len(one.config.schedules) for one in loaded)
     with progress_bar(total) as progress:
-        simulated = simulate_configs([one.config for one in loaded], jobs=None, progress=progress)
+        simulated = simulate_configs([one.config for one in loaded], jobs=None, progress=progress, partial=True)
     named = list(zip(stems, simulated, strict=True))
     if opts.x == "epoch" and steps_per_epoch(named) is None:
         raise LrvizError(
@@ -342,9 +278,9 @@ def _combine(
         )
     warn_lints(simulated, quiet)  # torch's warnings among them
     result = combine(named, title=opts.title or name)
-    problems = value_problems(result, opts.yscale)
-    if problems and not quiet:
-        err(f"warning: {name}: {problems}")
+    if not quiet:
+        for note in figure_notes(result, opts):
+            err(f"warning: {name}: {note}")
     logs, groups, factors = actual
     reports = compare(result.trajectories, logs, groups, factors=factors)
     out.make_folder()  # only now: a refused run creates nothing
@@ -355,3 +291,4 @@ def _combine(
     for written in written_paths:
         print(written)
     say_verdicts(reports)
+    refusals(result.errors)

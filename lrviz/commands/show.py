@@ -21,9 +21,10 @@ from lrviz.commands.common import (
     WorldSizeOpt,
     cli_errors,
     load_sources,
+    refusals,
     warn_lints,
 )
-from lrviz.commands.plot import YScale
+from lrviz.commands.plot_options import DrawStyleOpt, YScale
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -41,6 +42,7 @@ def show(
     height: Annotated[
         int, typer.Option("--height", min=3, max=60, metavar="ROWS", help="Chart height in terminal rows.")
     ] = 12,
+    drawstyle: DrawStyleOpt = None,
     sweep: SweepOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
@@ -55,14 +57,16 @@ def show(
 ) -> None:
     """Preview CONFIG in the terminal: a chart and the points that matter per schedule.
 
-    For each schedule: a braille chart of its lr (one line per param group) and a
-    table of the first, peak, min and last values and of the steps where the lr
-    changes regime (end of warmup, milestones, restarts), at full precision. A
-    framework file's step arithmetic comes first, as a table: examples, batch,
-    updates per epoch and the rounding used, epochs, total steps, warmup.
-    With --actual: per logged run, the schedule it agrees with, or where and
-    (likely) why it differs. What lrviz check's lints find is printed as one
-    warning line each on stderr (--quiet: none); the exit code does not change.
+    For each schedule: a braille chart of its lr (one line per param group; without
+    colour, each line has a glyph of its own) and a table of the first, peak, min and
+    last values and of the steps where the lr changes regime (end of warmup,
+    milestones, restarts), at full precision. A framework file's step arithmetic
+    comes first, as a table: examples, batch, updates per epoch and the rounding used,
+    epochs, total steps, warmup. With --actual: per logged run, the schedule it agrees
+    with, or where and (likely) why it differs. What lrviz check's lints find is
+    printed as one warning line each on stderr (--quiet: none); the exit code does not
+    change. A schedule torch refuses part-way is shown up to there, its refusal
+    printed, and the exit code is 1.
 
     Example: lrviz show configs/torch/onecyclelr.yaml --steps 1000
     """
@@ -88,13 +92,15 @@ def show(
         cfg = loaded.config
         logs = read_logs(actual, actual_group, actual_shift)
         with progress_bar(cfg.steps * len(cfg.schedules)) as progress:
-            result = simulate(cfg, progress=progress, jobs=None)  # schedules on every core
+            result = simulate(cfg, progress=progress, jobs=None, partial=True)  # schedules on every core
         reports = compare(result.trajectories, logs, actual_group, factors=world_size_factor(world_size))
         console = Console(highlight=False)
         log = yscale is not None and yscale.value == "log"
         if loaded.plan is not None:
             console.print(arithmetic_table(loaded.plan))
-        for renderable in preview(result, width=console.width, height=height, log=log):
+        color = console.color_system is not None and not console.no_color
+        held = drawstyle is None or drawstyle.value == "steps"
+        for renderable in preview(result, width=console.width, height=height, log=log, color=color, held=held):
             console.print(renderable)
         for report in reports:  # plan vs actual: the verdict per log, then what each schedule showed
             for i, line in enumerate(report.lines()):
@@ -102,6 +108,7 @@ def show(
                 console.print(line, style=style, markup=False, highlight=False)
 
         warn_lints([result], quiet)
+        refusals(result.errors)
 
 
 def arithmetic_table(plan: Plan) -> Table:

@@ -1,11 +1,11 @@
 """``plot --actual``: a real run's logged values as markers over the planned lines, and where they part.
 
 :func:`draw_logged` is the one call the figure builder makes (:func:`lrviz.render.figure.build_figure`,
-after the panels and their legend are set up and before the layout is fixed). It reads
-the figure as built: each plan series is a line labelled with its series label, on its
-lr axes first and on its momentum axes second (when the plan shows momentum). So it works
-the same for an overlay (every schedule on one axes: each log is drawn once) and a grid
-(a panel per schedule: each panel gets the log and its own divergence).
+once the axes are set up and before the layout is fixed, so its legend entries are laid
+out with the others). It reads the axes as built (:class:`lrviz.render.cells.Cells`): each
+schedule's lr axes and its momentum panel, when there is one. So it works the same for an
+overlay (every schedule on one axes: each log is drawn once) and a grid (a panel per
+schedule: each panel gets the log and its own divergence).
 
 What is drawn, and why:
 
@@ -29,17 +29,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrviz.render.layout import entry_width, legend_font, place_legend
-
 if TYPE_CHECKING:
     import numpy as np
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from lrviz.actual import Report
     from lrviz.actual.compare import Comparison, SeriesResult
     from lrviz.actual.findings import Finding
+    from lrviz.render.cells import Cells
     from lrviz.render.series import Plan
 
 #: One marker per log, in the order given.
@@ -65,12 +63,13 @@ def _steps(k: int) -> str:
     return f"{abs(k)} step{'s' if abs(k) != 1 else ''} {'ahead' if k > 0 else 'behind'}"
 
 
-def draw_logged(fig: Figure, plan: Plan, reports: Sequence[Report]) -> None:
-    """Draw every report's log onto the figure's panels (see the module docstring)."""
-    panels = _panels(fig, plan)
+def draw_logged(cells: Cells, size: tuple[float, float], reports: Sequence[Report]) -> list[Artist]:
+    """Draw every report's log onto the figure's panels (see the module docstring); returns the
+    legend's new entries (one per log, and the divergence ring)."""
+    panels = _panels(cells)
     if not reports or not panels:
-        return
-    drawer = _Drawer(plan, (float(fig.get_figwidth()), float(fig.get_figheight())))
+        return []
+    drawer = _Drawer(cells.plan, size)
     drawer.planned(panels)
     shared = len({id(p[0]) for p in panels.values()}) == 1  # an overlay: one lr axes for every schedule
     files = display_names([r.log.file for r in reports])
@@ -97,7 +96,7 @@ def draw_logged(fig: Figure, plan: Plan, reports: Sequence[Report]) -> None:
                 drawer.divergence(panels[i], first)
     if drawer.ring is not None:
         handles.append(drawer.ring)
-    _legend(fig, handles)
+    return handles
 
 
 def display_names(files: Sequence[str]) -> list[str]:
@@ -112,15 +111,13 @@ def display_names(files: Sequence[str]) -> list[str]:
     return [str(f) for f in files]
 
 
-def _panels(fig: Figure, plan: Plan) -> dict[int, tuple[Axes, Axes | None]]:
-    """Trajectory index -> (its lr axes, its momentum axes or None), found by the lines' labels."""
+def _panels(cells: Cells) -> dict[int, tuple[Axes, Axes | None]]:
+    """Trajectory index -> (its lr axes, its momentum axes or None)."""
     out: dict[int, tuple[Axes, Axes | None]] = {}
-    for s in plan.series:
-        if s.traj in out:
-            continue
-        holders = [ax for ax in fig.axes if any(line.get_label() == s.label for line in ax.get_lines())]
-        if holders:
-            out[s.traj] = (holders[0], holders[1] if plan.show_momentum and len(holders) > 1 else None)
+    for cell in cells.cells:
+        momentum = cell.subs.get("momentum")
+        for s in cell.series:
+            out.setdefault(s.traj, (cell.lr, momentum if momentum is not None and momentum.get_visible() else None))
     return out
 
 
@@ -169,7 +166,7 @@ class _Drawer:
         for s in self.plan.series:
             if s.traj not in panels:
                 continue
-            x = np.arange(len(s.lr)) / self.plan.scale  # its own run's length (--combine mixes lengths)
+            x = self.plan.x.of(np.arange(len(s.lr), dtype=np.float64))  # its own run's length (--combine mixes)
             lr_ax, m_ax = panels[s.traj]
             self.curves.setdefault(id(lr_ax), []).append((x, s.lr))
             if m_ax is not None and s.momentum is not None:
@@ -196,11 +193,11 @@ class _Drawer:
                 label += f" ({idx.size:,} of {total:,} shown)"
             y = s.logged[idx]
             (line,) = ax.plot(
-                s.rows[idx] / self.plan.scale, y, linestyle="none", marker=marker, markersize=5.5,
+                self.plan.x.of(s.rows[idx].astype(np.float64)), y, linestyle="none", marker=marker, markersize=5.5,
                 markeredgewidth=1.1, color=self.ink, label=label if handle is None else f"_{label}", zorder=4,
             )  # fmt: skip
             self._note(ax, yscale, y)
-            self.curves.setdefault(id(ax), []).append((s.rows[idx] / self.plan.scale, y))
+            self.curves.setdefault(id(ax), []).append((self.plan.x.of(s.rows[idx].astype(np.float64)), y))
             handle = handle or line  # one legend entry per log
         return handle
 
@@ -211,7 +208,7 @@ class _Drawer:
         ax = axes[1] if f.kind == "momentum" else axes[0]
         if ax is None or f.step is None or f.logged is None or not math.isfinite(f.logged):
             return
-        x = f.step / self.plan.scale
+        x = float(self.plan.x.of(float(f.step)))
         ax.axvline(x, color=self.ink, linestyle=(0, (1, 2)), linewidth=0.9, alpha=0.7, zorder=1)
         (ring,) = ax.plot(
             [x], [f.logged], linestyle="none", marker="o", markersize=12, markerfacecolor="none",
@@ -279,34 +276,6 @@ class _Drawer:
             ax.set_autoscaley_on(True)
             ax.autoscale_view(scalex=False, scaley=True)
             ax.set_ylim(ax.get_ylim())  # frozen again, as the layout expects
-
-
-def _legend(fig: Figure, extra: list[Artist]) -> None:
-    """Add the logged entries to the figure's legend: the axes' legend (overlay) or the figure's (grid)."""
-    if not extra:
-        return
-    for ax in fig.axes:
-        old = ax.get_legend()
-        if old is None:
-            continue
-        labels = [t.get_text() for t in old.get_texts()]
-        by_label = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
-        handles: list[Any] = [by_label[lb] for lb in labels if lb in by_label] + extra
-        place_legend(ax, handles, (float(fig.get_figwidth()), float(fig.get_figheight())))
-        return
-    handles = list(extra)
-    labels = [str(h.get_label()) for h in extra]
-    if fig.legends:
-        old_fig = fig.legends[0]
-        handles = list(old_fig.legend_handles) + handles
-        labels = [t.get_text() for t in old_fig.get_texts()] + labels
-        old_fig.remove()
-    font, room = legend_font(), fig.get_figwidth() * 0.92
-    widths = [entry_width(label, font) for label in labels]
-    ncols = min(len(handles), 6)  # as many columns as fit the figure's width (as place_legend does)
-    while ncols > 1 and max(sum(widths[i : i + ncols]) for i in range(0, len(widths), ncols)) > room:
-        ncols -= 1
-    fig.legend(handles=handles, labels=labels, loc="outside lower center", ncols=ncols)
 
 
 __all__ = ["CAUSE_WORDS", "LOG_MARKERS", "MARKER_SPACING", "display_names", "draw_logged"]

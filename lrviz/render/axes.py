@@ -1,11 +1,16 @@
-"""Axes of a figure: scales, limits, ticks people can read, and lines filled at pixel resolution."""
+"""Axes of a figure: scales, limits, ticks people can read, and lines filled at pixel resolution.
+
+An lr is constant during an optimizer step, so by default each value is drawn held
+through its step (``drawstyle="steps-post"``, the x axis running from 0 to the end of
+the last step); ``drawstyle: line`` joins the values instead, as the articles draw them.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Any
 
-from lrviz.render.series import Plan, Series
+from lrviz.render.series import Plan
 
 if TYPE_CHECKING:
     import numpy as np
@@ -17,17 +22,27 @@ if TYPE_CHECKING:
 #: its envelope differs from all points drawn by an RMS of about 1 in 255); two would
 #: double SVG/PDF sizes for no visible gain.
 OVERSAMPLE = 1
+#: Tick steps an axis may use, as multiples of a power of ten.
+NICE_STEPS = [1, 2, 2.5, 5, 10]
+
+
+def _si(value: float, units: tuple[tuple[float, str], ...]) -> str:
+    v = abs(value)
+    sign = "−" if value < 0 else ""
+    for size, suffix in units:
+        if v >= size:
+            return f"{sign}{float(f'{v / size:.4g}'):g}{suffix}"
+    return f"{sign}{float(f'{v:.6g}'):g}"
 
 
 def step_label(value: float, _pos: Any = None) -> str:
     """1500000 -> '1.5M', 250000 -> '250k': long runs get readable step numbers."""
-    v = abs(value)
-    sign = "−" if value < 0 else ""
-    if v >= 1e6:
-        return f"{sign}{v / 1e6:g}M"
-    if v >= 1e4:
-        return f"{sign}{v / 1e3:g}k"
-    return f"{sign}{v:g}"
+    return _si(value, ((1e6, "M"), (1e4, "k")))
+
+
+def token_label(value: float, _pos: Any = None) -> str:
+    """Tokens as LLM practitioners write them: 500K, 1.5M, 300B, 2T."""
+    return _si(value, ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")))
 
 
 def value_label(value: float, _pos: Any = None) -> str:
@@ -48,36 +63,46 @@ def value_label(value: float, _pos: Any = None) -> str:
     return f"{sign}{mant:g}e{exp}"
 
 
-def setup_x(ax: Axes, plan: Plan, with_labels: bool) -> None:
-    from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator, NullLocator
+def x_locator(plan: Plan, interval: float | None = None, nbins: int | None = None, fewest: int = 2) -> Any:
+    """The x tick locator: a tick per epoch (or every ``interval`` epochs) on a short epoch axis, else nice numbers."""
+    from matplotlib.ticker import MaxNLocator, MultipleLocator
+
+    if plan.x.name == "epoch" and (interval is not None or plan.x_range[1] <= 24):
+        return MultipleLocator(interval or 1)
+    return MaxNLocator(nbins=nbins or "auto", integer=plan.x.name != "tokens", steps=NICE_STEPS, min_n_ticks=fewest)
+
+
+def setup_x(ax: Axes, plan: Plan, with_labels: bool, xlim: tuple[float | None, float | None] | None = None) -> None:
+    from matplotlib.ticker import FuncFormatter, MultipleLocator, NullLocator
 
     x0, x1 = plan.x_range
-    if plan.n == 1:
-        x0, x1 = x0 - 0.5 / plan.scale, x1 + 0.5 / plan.scale
+    if plan.n == 1 and not plan.held:
+        x0, x1 = x0 - 0.5 * plan.x.of(1), x1 + 0.5 * plan.x.of(1)
     elif plan.short:  # room for the markers at both ends
         pad = 0.025 * (x1 - x0)
         x0, x1 = x0 - pad, x1 + pad
+    if xlim is not None:
+        x0, x1 = (xlim[0] if xlim[0] is not None else x0), (xlim[1] if xlim[1] is not None else x1)
     ax.set_xlim(x0, x1)
-    if plan.xlabel == "epoch":
-        span = (plan.n - 1) / plan.scale
-        if span <= 24:
-            ax.xaxis.set_major_locator(MultipleLocator(1))  # a tick per epoch, as in the articles
-            if plan.scale <= 16 and plan.n <= 400:
-                ax.xaxis.set_minor_locator(MultipleLocator(1 / plan.scale))
-            else:
-                ax.xaxis.set_minor_locator(NullLocator())
-        else:
-            ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_locator(x_locator(plan))
+    if plan.x.name == "epoch" and plan.x_range[1] <= 24 and plan.x.div <= 16 and plan.n <= 400:
+        ax.xaxis.set_minor_locator(MultipleLocator(1 / plan.x.div))  # a minor tick per step, as in the articles
     else:
-        ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True, steps=[1, 2, 2.5, 5, 10]))
-    ax.xaxis.set_major_formatter(FuncFormatter(step_label))
+        ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(token_label if plan.x.name == "tokens" else step_label))
     if with_labels:
         ax.set_xlabel(plan.xlabel)
     else:
         ax.tick_params(axis="x", labelbottom=False)
 
 
-def setup_y(ax: Axes, extent: tuple[float, float] | None, scale: str, label: str | None) -> None:
+def setup_y(
+    ax: Axes,
+    extent: tuple[float, float] | None,
+    scale: str,
+    label: str | None,
+    ylim: tuple[float | None, float | None] | None = None,
+) -> None:
     import numpy as np
     from matplotlib.ticker import FuncFormatter
 
@@ -91,38 +116,74 @@ def setup_y(ax: Axes, extent: tuple[float, float] | None, scale: str, label: str
         x0, x1 = ax.get_xlim()
         ax.update_datalim(np.array([[x0, lo], [x1, hi]]))
         ax.autoscale_view(scalex=False, scaley=True)
-        ax.set_ylim(ax.get_ylim())  # freeze: the layout is computed once, before the lines get data
+    lo_now, hi_now = ax.get_ylim()
+    if ylim is not None:
+        lo_now, hi_now = (ylim[0] if ylim[0] is not None else lo_now), (ylim[1] if ylim[1] is not None else hi_now)
+    ax.set_ylim(lo_now, hi_now)  # freeze: the layout is computed once, before the lines get data
     if label:
         ax.set_ylabel(label)
 
 
-def add_lines(ax: Axes, series: list[Series]) -> list[Line2D]:
-    lines = []
-    for s in series:
-        (line,) = ax.plot(
-            [],
-            [],
-            color=s.color,
-            linestyle=s.linestyle,
-            marker=s.marker,
-            markeredgecolor="white" if s.marker else None,
-            markeredgewidth=0.6 if s.marker else None,
-            label=s.label,
-        )
-        lines.append(line)
-    return lines
+def add_line(ax: Axes, color: str, linestyle: Any, marker: str | None, label: str, held: bool) -> Line2D:
+    (line,) = ax.plot(
+        [],
+        [],
+        color=color,
+        linestyle=linestyle,
+        marker=marker,
+        markeredgecolor="white" if marker else None,
+        markeredgewidth=0.6 if marker else None,
+        label=label,
+        drawstyle="steps-post" if held else "default",
+    )
+    return line
 
 
-def fill(ax: Axes, lines: list[Line2D], arrays: list[np.ndarray], plan: Plan, columns: int | None = None) -> None:
-    """Give each line its data: all points, or the envelope at ``ax``'s pixel columns."""
+def columns_of(ax: Axes) -> int:
+    return max(1, math.ceil(ax.get_window_extent().width)) * OVERSAMPLE
+
+
+def fill(
+    line: Line2D,
+    values: np.ndarray,
+    plan: Plan,
+    columns: int,
+    window: tuple[int, int],
+    *,
+    held: bool,
+    at: np.ndarray | None = None,
+) -> None:
+    """Give ``line`` its data: every point in ``window``, or the envelope at ``columns`` pixel columns.
+
+    Held values get one more point, at the end of their last step. ``at`` places
+    samples (a metric fed every few steps) at those step indices instead of 0, 1, 2...
+    """
     import numpy as np
 
     from lrviz.render.envelope import envelope_indices
 
-    if columns is None:
-        columns = max(1, math.ceil(ax.get_window_extent().width)) * OVERSAMPLE
-    for line, values in zip(lines, arrays, strict=True):
-        # a shorter run (a file of fewer steps beside others) keeps the columns of the whole axes
-        idx = envelope_indices(values, columns, span=plan.n)
-        x = idx / plan.scale if plan.scale != 1 else idx.astype(np.float64)
-        line.set_data(x, values[idx])
+    n = values.shape[0]
+    if at is not None:
+        i0, i1 = int(np.searchsorted(at, window[0])), int(np.searchsorted(at, window[1], side="right"))
+    else:
+        i0, i1 = min(window[0], n), min(window[1], n)
+    if i1 <= i0:
+        line.set_data([], [])
+        return
+    if at is None:  # the columns cover the whole window: a shorter run (--combine) covers its share of them
+        full = window[1] - window[0]
+        span: int | None = full if held else full - 1
+    else:
+        span = (i1 - i0) if held else None
+    if held and at is None:
+        # a step narrower than a pixel column looks the same held or joined: joined, the
+        # path has half the vertices (SVG and PDF sizes stay those of the envelope)
+        line.set_drawstyle("steps-post" if i1 - i0 < columns else "default")
+    idx = envelope_indices(values[i0:i1], columns, span=span) + i0
+    steps = at[idx] if at is not None else idx
+    x, y = plan.x.of(steps.astype(np.float64)), values[idx]
+    if held and i1 == n:  # the last value lasts until the end of its step
+        x, y = np.append(x, plan.x.of(float(steps[-1] + 1))), np.append(y, y[-1])
+        if line.get_marker() not in (None, "None", ""):
+            line.set_markevery(slice(0, len(idx)))
+    line.set_data(x, y)

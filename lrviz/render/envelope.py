@@ -29,13 +29,14 @@ if TYPE_CHECKING:
 MIN_POINTS_PER_COLUMN = 4
 
 
-def column_starts(n: int, columns: int) -> np.ndarray:
+def column_starts(n: int, columns: int, span: int | None = None) -> np.ndarray:
     """Index of the first point of each non-empty pixel column.
 
-    ``n`` evenly spaced points span ``columns`` columns, first point on the left
-    edge, last point on the right edge (which belongs to the last column). Point i is
-    in column c when ``c <= i * columns / (n - 1) < c + 1``, so column c starts at
-    ``ceil(c * (n - 1) / columns)``, computed in integers (no rounding error).
+    ``n`` evenly spaced points, the first on the left edge; the columns cover ``span``
+    steps (default ``n - 1``: the last point on the right edge, in the last column; a
+    run drawn as held steps spans ``n``, one step more than its last point). Point i is
+    in column c when ``c <= i * columns / span < c + 1``, so column c starts at
+    ``ceil(c * span / columns)``, computed in integers (no rounding error).
     """
     import numpy as np
 
@@ -44,20 +45,22 @@ def column_starts(n: int, columns: int) -> np.ndarray:
     columns = max(1, int(columns))
     if n == 1:
         return np.zeros(1, dtype=np.int64)
+    span = n - 1 if span is None else max(1, int(span))
     c = np.arange(columns, dtype=np.int64)
-    starts = (c * (n - 1) + columns - 1) // columns
-    return np.unique(starts)  # drops empty columns when n - 1 < columns
+    starts = (c * span + columns - 1) // columns
+    return np.unique(starts[starts < n])  # drops empty columns when span < columns
 
 
 def envelope_indices(values: np.ndarray, columns: int, span: int | None = None) -> np.ndarray:
     """Sorted indices of the points to draw so a line covers the same pixels as ``values``.
 
-    Per pixel column: the first and last point, the minimum and maximum (NaN
-    ignored), and the first NaN if the column has one, so that a gap in the data
-    stays a gap. When there are few points per column, every index is returned.
-    ``span``: the number of points the ``columns`` span when it is more than this
-    line has (a shorter run beside a longer one): the line keeps the pixel columns
-    of that width and covers only its share of them.
+    Per pixel column (``span`` as in :func:`column_starts`): the first and last point,
+    the minimum and maximum (NaN ignored), and the first NaN if the column has one, so
+    that a gap in the data stays a gap. When there are few points per column, every
+    index is returned. Drawn as held steps (each value until the next point), the
+    kept points cover the same pixels too: between two kept points of one column the
+    line stays inside that column's [min, max], and the last point of a column is
+    followed by the first of the next.
     """
     import numpy as np
 
@@ -66,15 +69,9 @@ def envelope_indices(values: np.ndarray, columns: int, span: int | None = None) 
         raise ValueError("envelope_indices expects one line (a 1-D array)")
     n = values.shape[0]
     columns = max(1, int(columns))
-    if span is not None and span > n:
-        starts = column_starts(span, columns)
-        starts = starts[starts < n]
-        if n <= MIN_POINTS_PER_COLUMN * len(starts):
-            return np.arange(n, dtype=np.int64)
-    else:
-        if n <= MIN_POINTS_PER_COLUMN * columns:
-            return np.arange(n, dtype=np.int64)
-        starts = column_starts(n, columns)
+    starts = column_starts(n, columns, span)  # fewer than ``columns`` when the line covers part of ``span``
+    if n <= MIN_POINTS_PER_COLUMN * len(starts):
+        return np.arange(n, dtype=np.int64)
     ends = np.append(starts[1:], n)
     has_nan = bool(np.isnan(values.min()))  # a min is NaN iff some value is: one pass, no mask
     if has_nan:

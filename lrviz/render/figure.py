@@ -1,8 +1,16 @@
 """One figure of a result: an overlay (every schedule on one axes) or a grid (a panel each).
 
-A momentum / beta1 panel goes under the lr when any schedule changes it. The layout is
-fixed before any line gets data (limits frozen first), then each line is filled from
-its envelope at the real pixel width of its axes (:func:`lrviz.render.axes.fill`).
+The order of building is what keeps every text inside the figure and apart:
+
+1. the axes (:mod:`lrviz.render.cells`), with the panels under the lr, limits frozen;
+2. the frame around them (:mod:`lrviz.render.frame`): title and subtitle fitted to the
+   width, the legend fitted above, below or beside; constrained layout gets the rest;
+3. after the layout: the legend placed, crowded tick labels thinned, y labels fitted
+   (:mod:`lrviz.render.ticks`), and every text checked (:mod:`lrviz.render.collide`);
+   when something still collides (a tiny figure in a big style), the figure is built
+   again with smaller fonts;
+4. the lines' data, at the real pixel width of their axes, then the overlays
+   (:mod:`lrviz.render.overlays`).
 """
 
 from __future__ import annotations
@@ -11,26 +19,33 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from lrviz.render.axes import add_lines, fill, setup_x, setup_y
-from lrviz.render.layout import check_pixels, default_size, grid_shape, place_legend, quiet_layout, wrap_title
-from lrviz.render.series import Plan, Series, drawable, extent, plan_series
+from lrviz.render import collide, legend, ticks
+from lrviz.render.axes import add_line, fill, setup_x, setup_y
+from lrviz.render.cells import Cells
+from lrviz.render.frame import Frame, points
+from lrviz.render.layout import LAST_SCALE, MIN_SCALE, check_pixels, default_size, font_scale, grid_shape, scaled_fonts
+from lrviz.render.overlays import draw_overlays
+from lrviz.render.panels import sub_panels
+from lrviz.render.ranges import drawable, extent
+from lrviz.render.series import Plan, plan_series
 from lrviz.validate.plot import PlotOptions
 
+#: A grid row (a cell and its panels) shorter than this, in inches, leaves out the momentum
+#: panel under ``momentum: auto``: flat lines there would take the room of the lr.
+CROWDED_ROW = 1.5
+
 if TYPE_CHECKING:
-    import numpy as np
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
 
     from lrviz.actual import Report
-    from lrviz.simulate import Result, Trajectory
+    from lrviz.simulate import Result
     from lrviz.styles import Style
 
 
 def figure_for(result: Result, options: PlotOptions | None = None, *, actual: Sequence[Report] = ()) -> Figure:
-    """A matplotlib Figure of ``result`` (Agg canvas attached; close it with ``fig.clear()``).
-
-    ``actual``: logged runs compared with ``result`` (:func:`lrviz.actual.compare_plan`), drawn as markers."""
+    """A matplotlib Figure of ``result`` (Agg canvas attached; close it with ``fig.clear()``);
+    ``actual``: logged runs drawn over the plan (:mod:`lrviz.render.actual`)."""
     from lrviz.render.style import style_context
 
     opts = options or PlotOptions()
@@ -40,163 +55,139 @@ def figure_for(result: Result, options: PlotOptions | None = None, *, actual: Se
 
 def build_figure(result: Result, opts: PlotOptions, style: Style, *, actual: Sequence[Report] = ()) -> Figure:
     """The figure of ``result`` under the style already applied (see :func:`figure_for`)."""
+    plan = plan_series(result, opts, style)
+    plan.panels = sub_panels(result, plan, opts)
+    cells = len(result.trajectories) if opts.layout == "grid" else 1
+    size = default_size(opts, style, plan, cells)
+    check_pixels(size, opts.dpi)
+    if opts.layout == "grid" and opts.momentum == "auto" and size[1] / grid_shape(cells)[1] < CROWDED_ROW:
+        plan.panels = [p for p in plan.panels if p.key != "momentum"]  # no room: "auto" leaves it out
+    scale = font_scale(opts, style, plan, cells)
+    while True:
+        fig = _compose(result, plan, opts, size, scale, final=scale <= LAST_SCALE, actual=actual)
+        if fig is not None:
+            return fig
+        scale = max(LAST_SCALE, scale * 0.82 if scale > MIN_SCALE else LAST_SCALE)
+
+
+def titles(result: Result, opts: PlotOptions) -> tuple[str | None, str | None]:
+    """(title, subtitle): the option's, else the config's title or file name; a sweep says what it swept."""
+    from lrviz.validate.sweep import format_value
+
+    cfg = result.config
+    # a file name is not math: "$" in it is drawn as written (\$ is a literal $ to matplotlib)
+    title = opts.title if opts.title is not None else (cfg.title or cfg.name.replace("$", r"\$"))
+    lines = [opts.subtitle] if opts.subtitle else []
+    if cfg.swept:
+        values = " × ".join(f"{k} = {_values([format_value(v) for v in vs])}" for k, vs in cfg.swept.items())
+        lines.append(f"sweep: {values}")
+        if cfg.swept_cli and opts.title is None:  # the config's own title described the un-swept schedules
+            title = f"Sweep of {', '.join(cfg.swept)} on {cfg.name.replace('$', chr(92) + '$')}"
+    return title or None, "\n".join(lines) or None
+
+
+def _values(shown: list[str]) -> str:
+    """A sweep's values for a subtitle: all of a few; the first three and the last of many."""
+    if len(shown) <= 6:
+        return ", ".join(shown)
+    return f"{', '.join(shown[:3])}, …, {shown[-1]} ({len(shown)} values)"
+
+
+def _compose(
+    result: Result,
+    plan: Plan,
+    opts: PlotOptions,
+    size: tuple[float, float],
+    scale: float,
+    *,
+    final: bool,
+    actual: Sequence[Report] = (),
+) -> Figure | None:
+    """The figure at font ``scale``, or None when its texts collide and a smaller font may help."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    plan = plan_series(result, opts, style)
-    size = default_size(opts, style, plan, len(result.trajectories))
-    check_pixels(size, opts.dpi)
-    fig = Figure(figsize=size, dpi=opts.dpi, layout="constrained")
-    FigureCanvasAgg(fig)
-    panels = _Panels(fig, plan)
-    if opts.layout == "overlay":
-        panels.overlay(size)
-    else:
-        panels.grid(result.trajectories)
-    fig.align_ylabels()  # "learning rate" and "momentum" start at the same x
-    # a file name is not math: "$" in it is drawn as written (\$ is a literal $ to matplotlib)
-    title = opts.title if opts.title is not None else (result.config.title or result.config.name.replace("$", r"\$"))
-    if title or opts.subtitle:
-        _titles(fig, title, opts.subtitle)
-    if actual:  # plot --actual: logged values as markers, the first divergence marked (lrviz.render.actual)
-        from lrviz.render.actual import draw_logged
-
-        draw_logged(fig, plan, actual)
-    # Fix the layout now (limits are frozen, so the lines' data cannot move it), then
-    # draw each line at the real pixel width of its axes.
-    with quiet_layout():
-        fig.get_layout_engine().execute(fig)  # type: ignore[union-attr]
-    for ax, lines, arrays in panels.pending:
-        fill(ax, lines, arrays, plan)
-    return fig
-
-
-def _titles(fig: Figure, title: str, subtitle: str | None) -> None:
-    """The title, and under it the subtitle in a smaller, lighter font.
-
-    Constrained layout makes room for the suptitle only, so the suptitle holds a blank
-    line per subtitle line and the subtitle is drawn in them, anchored to the
-    suptitle's box (it follows wherever the layout puts the suptitle).
-    """
-    import textwrap
-
-    import matplotlib
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.text import Annotation
-
-    if not subtitle:
-        fig.suptitle(title)
-        return
-    title_points = FontProperties(size=matplotlib.rcParams["figure.titlesize"]).get_size_in_points()
-    points = title_points * 0.72
-    chars = max(20, int(fig.get_figwidth() * 72 * 0.94 / (points * 0.55)))
-    lines = [wrapped for part in subtitle.splitlines() for wrapped in (textwrap.wrap(part, width=chars) or [part])]
-    blank = math.ceil(len(lines) * points / title_points)
-    sup = fig.suptitle("\n".join([title or " ", *[" "] * blank]))
-    fig.add_artist(
-        Annotation(
-            "\n".join(lines),
-            xy=(0.5, 0.0),
-            xycoords=sup,
-            xytext=(0, 1),
-            textcoords="offset points",
-            ha="center",
-            va="bottom",
-            fontsize=points,
-            fontweight="normal",
-            color=matplotlib.rcParams["axes.labelcolor"],
-            alpha=0.85,
-        )
-    )
-
-
-class _Panels:
-    """Axes of one figure, set up with everything but the lines' data (``pending``)."""
-
-    def __init__(self, fig: Figure, plan: Plan):
-        self.fig, self.plan = fig, plan
-        lr_drawn = {id(s): drawable(s.lr, plan.yscale) for s in plan.series}
-        m_drawn = {id(s): drawable(s.momentum, "linear") for s in plan.series if s.momentum is not None}
-        self.lr_arrays = {k: v for k, (v, _) in lr_drawn.items()}
-        self.m_arrays = {k: v for k, (v, _) in m_drawn.items()}
-        self.lr_extent = extent([e for _, e in lr_drawn.values()])
-        self.m_extent = extent([e for _, e in m_drawn.values()])
-        self.pending: list[tuple[Axes, list[Line2D], list[np.ndarray]]] = []  # filled after the layout
-
-    def panel(
-        self, ax_lr: Axes, ax_m: Axes | None, series: list[Series], ylabels: bool, xlabels: bool, lr_label: bool = True
-    ) -> None:
-        plan = self.plan
-        setup_x(ax_lr, plan, with_labels=xlabels and ax_m is None)
-        setup_y(ax_lr, self.lr_extent, plan.yscale, "learning rate" if ylabels and lr_label else None)
-        self.pending.append((ax_lr, add_lines(ax_lr, series), [self.lr_arrays[id(s)] for s in series]))
-        if ax_m is not None:
-            setup_x(ax_m, plan, with_labels=xlabels)
-            setup_y(ax_m, self.m_extent, "linear", plan.momentum_label if ylabels else None)
-            if not lr_label:  # a grid: the short momentum row gets a smaller label
-                ax_m.yaxis.label.set_fontsize(float(ax_m.yaxis.label.get_fontsize()) * 0.85)
-            ms = [s for s in series if s.momentum is not None]
-            self.pending.append((ax_m, add_lines(ax_m, ms), [self.m_arrays[id(s)] for s in ms]))
-
-    def overlay(self, size: tuple[float, float]) -> None:
-        """Every schedule on one axes (and one momentum axes under it), the legend above or beside."""
-        fig = self.fig
-        if self.plan.show_momentum:
-            gs = fig.add_gridspec(2, 1, height_ratios=[3, 1.1])
-            ax = fig.add_subplot(gs[0])
-            axm: Axes | None = fig.add_subplot(gs[1], sharex=ax)
+    with scaled_fonts(scale):
+        fig = Figure(figsize=size, dpi=opts.dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        cells = Cells(fig, plan, opts)
+        frame = Frame(fig)
+        ncols = lines = 1
+        if opts.layout == "overlay":
+            cells.overlay()
         else:
-            ax, axm = fig.add_subplot(), None
-        self.panel(ax, axm, self.plan.series, ylabels=True, xlabels=True)
-        place_legend(ax, self.pending[0][1], size)
+            cells.grid([t.label for t in result.trajectories])
+            ncols, nrows = grid_shape(len(cells.cells))
+            lines = 2 if size[1] / nrows >= CROWDED_ROW else 1
+            cells.fit_titles(frame.renderer, (frame.width - 2 * frame.pad) / ncols * 0.94, lines)
+        frame.header(*titles(result, opts))
+        ents, where = _legend(cells, opts)
+        if actual:  # plot --actual: logged values as markers, the first divergence marked (lrviz.render.actual)
+            from lrviz.render.actual import draw_logged
 
-    def grid(self, trajs: list[Trajectory]) -> None:
-        """A panel per schedule (at most 4 wide), one shared y label, a legend of groups when several."""
-        fig, plan = self.fig, self.plan
-        ncols, nrows = grid_shape(len(trajs))
-        rows_per = 2 if plan.show_momentum else 1
-        ratios = [3, 1.1] * nrows if plan.show_momentum else [1] * nrows
-        gs = fig.add_gridspec(nrows * rows_per, ncols, height_ratios=ratios)
-        first_lr: Axes | None = None
-        first_m: Axes | None = None
-        for i, t in enumerate(trajs):
-            r, c = divmod(i, ncols)
-            bottom = i + ncols >= len(trajs)  # nothing below this panel
-            ax = fig.add_subplot(gs[r * rows_per, c], sharex=first_lr, sharey=first_lr)
-            axm = None
-            if plan.show_momentum:
-                axm = fig.add_subplot(gs[r * rows_per + 1, c], sharex=first_lr, sharey=first_m)
-                first_m = first_m or axm
-            first_lr = first_lr or ax
-            self.panel(ax, axm, [s for s in plan.series if s.traj == i], ylabels=c == 0, xlabels=bottom, lr_label=False)
-            if c != 0:
-                ax.tick_params(axis="y", labelleft=False)
-                if axm is not None:
-                    axm.tick_params(axis="y", labelleft=False)
-            ax.set_title(wrap_title(t.label, fig.get_figwidth() / ncols), loc="left")
-        self._grid_labels(trajs)
+            logged = draw_logged(cells, size, actual)
+            ents = legend.Entries(ents.handles + logged, ents.labels + [str(h.get_label()) for h in logged])
+            if logged and where == "none" and opts.legend != "none":  # a grid of one group each: the log's entry
+                where = "below"
+        frame.add_legend(ents, where)
+        frame.layout()
+        refit = opts.layout == "grid" and cells.refit_titles(frame.renderer, ncols, lines, frame.pad)
+        if _tidy(cells, frame) or refit:  # a label on two lines is wider: lay out again around it
+            frame.layout()
+            _tidy(cells, frame)
+        frame.freeze()
+        if where == "best" and len(ents):
+            legend.inside(cells.cells[0].lr, ents, points(frame.rc["legend.fontsize"]), frame.renderer)
+        frame.place_legend([ax for c in cells.cells for ax in c.axes])
+        if not final and (frame.collapsed or collide.problems(fig, frame.renderer)):
+            fig.clear()
+            return None
+        cells.fill()
+        draw_overlays(cells, result, opts)
+        return fig
 
-    def _grid_labels(self, trajs: list[Trajectory]) -> None:
-        import matplotlib
 
-        # one "learning rate" for the whole grid: a label per row would be taller than
-        # a short row and collide with the next
-        self.fig.supylabel(
-            "learning rate",
-            fontsize=matplotlib.rcParams["axes.labelsize"],
-            color=matplotlib.rcParams["axes.labelcolor"],
-        )
-        if max((len(t.groups) for t in trajs), default=1) > 1:
-            from matplotlib.lines import Line2D
+def _legend(cells: Cells, opts: PlotOptions) -> tuple[legend.Entries, str]:
+    """The entries and where they go: schedules in an overlay; param groups (line styles) in a grid."""
+    from matplotlib.lines import Line2D
 
-            from lrviz.styles import GROUP_LINESTYLES
+    from lrviz.styles import GROUP_LINESTYLES
 
-            names = max((t.groups for t in trajs), key=len)
-            handles = [
-                Line2D([], [], color="#666666", linestyle=GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)], label=g)
-                for j, g in enumerate(names)
-            ]
-            self.fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6))
+    where = opts.legend
+    if opts.layout == "overlay":
+        cell = cells.cells[0]
+        ents = legend.entries(cell.lines, cell.series)
+        if where == "auto":
+            where = "above" if len(ents) <= legend.LEGEND_INSIDE_MAX else "side"
+        return ents, where
+    names = max(([s for s in c.series] for c in cells.cells), key=len)
+    if len(names) <= 1:
+        return legend.Entries([], []), "none"
+    groups = [s.label.rsplit(" · ", 1)[-1] for s in names]
+    handles = [
+        Line2D([], [], color="#666666", linestyle=GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)])
+        for j in range(len(groups))
+    ]
+    return legend.Entries(handles, groups), ("below" if where in ("auto", "best") else where)
+
+
+def _tidy(cells: Cells, frame: Frame) -> bool:
+    """After the layout: tick labels thinned where they touch, y labels fitted to their panel.
+    True when a y label went onto two lines (the layout must make room for it)."""
+    shorts = {p.label: p.short for p in cells.plan.panels}
+    done: set[int] = set()
+    wrapped = False
+    for cell in cells.cells:
+        for ax in cell.axes:
+            if id(ax.xaxis.major) not in done:  # shared axes share their ticks: thin once
+                done.add(id(ax.xaxis.major))
+                ticks.thin_x(ax, cells.plan, frame.renderer)
+            ticks.thin_y(ax, frame.renderer)
+            # a sub-panel's label may reach a little past its short axes, into the gap around it
+            slack = 1.0 if ax is cell.lr else 1.15
+            short = shorts.get(ax.get_ylabel(), "lr" if ax is cell.lr else None)
+            wrapped |= ticks.fit_ylabel(ax, short, frame.renderer, slack)
+    return wrapped
 
 
 def draw(result: Result, ax: Axes, options: PlotOptions | None = None) -> Axes:
@@ -206,16 +197,20 @@ def draw(result: Result, ax: Axes, options: PlotOptions | None = None) -> Axes:
     limits and ticks, the labels, the line colours and a legend. Long runs are drawn
     from the envelope at twice the axes' current width (it may still grow).
     """
+    from lrviz.render.ranges import window
     from lrviz.render.style import get_style
 
     opts = options or PlotOptions()
     plan = plan_series(result, opts, get_style(opts.style))
     drawn = [drawable(s.lr, plan.yscale) for s in plan.series]
-    arrays = [a for a, _ in drawn]
-    setup_x(ax, plan, with_labels=True)
-    setup_y(ax, extent([e for _, e in drawn]), plan.yscale, "learning rate")
-    lines = add_lines(ax, plan.series)
-    fill(ax, lines, arrays, plan, columns=2 * max(1, math.ceil(ax.get_window_extent().width)))
+    setup_x(ax, plan, with_labels=True, xlim=opts.xlim)
+    setup_y(ax, extent([e for _, e in drawn]), plan.yscale, "learning rate", opts.ylim)
+    columns = 2 * max(1, math.ceil(ax.get_window_extent().width))
+    lines = []
+    for s, (values, _) in zip(plan.series, drawn, strict=True):
+        line = add_line(ax, s.color, s.linestyle, s.marker, s.label, plan.held)
+        fill(line, values, plan, columns, window(opts.xlim, plan.x.index, plan.n), held=plan.held)
+        lines.append(line)
     ax.legend(handles=lines, loc="best")
     if opts.title is not None:
         ax.set_title(opts.title)

@@ -1,4 +1,12 @@
-"""A figure's size and what goes around the axes: legends, panel titles, the pixel budget."""
+"""A figure's size, the size of its fonts at that size, and the pixel budget.
+
+A figure keeps the size it is asked for; what changes with the size is the text. The
+default size of each style is its nominal size, drawn with the style's fonts as they
+are. A smaller figure (a one-column 3.5 x 2.5 in, down to 2.5 x 2 in) scales every
+font by the square root of how much smaller it is (never below half), so a paper
+figure stays legible while the axes keep room; the frame and the tick thinning
+(:mod:`lrviz.render.frame`, :mod:`lrviz.render.ticks`) then make the rest fit.
+"""
 
 from __future__ import annotations
 
@@ -6,109 +14,110 @@ import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lrviz.errors import LrvizError
-from lrviz.render.series import Plan
 from lrviz.validate.plot import MAX_INCHES, PlotOptions
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.lines import Line2D
-
+    from lrviz.render.series import Plan
     from lrviz.styles import Style
 
-#: Up to this many legend entries go in rows above the axes; more go on the right.
-LEGEND_INSIDE_MAX = 8
 MAX_PIXELS_PER_SIDE = 20_000
 #: The Agg canvas holds the whole figure as pixels (4 bytes each) at the PNG dpi, for
 #: every format (it measures the text for the layout): 50 in x 50 in at 400 dpi took
 #: 1.9 GB and 50 s, and at 1200 dpi it would want 14 GB. Bounded before it is made.
 MAX_PIXELS = 50_000_000
+#: Each panel under the lr adds this share of the lr's height to a default figure.
+SUB_HEIGHT = 0.3
+#: Fonts never shrink below this share of the style's.
+MIN_SCALE = 0.5
+FONT_KEYS = (
+    "font.size",
+    "axes.titlesize",
+    "axes.labelsize",
+    "xtick.labelsize",
+    "ytick.labelsize",
+    "legend.fontsize",
+    "figure.titlesize",
+    "figure.labelsize",
+)
 
 
-def legend_font() -> float:
+SPACING_KEYS = (
+    "lines.markersize",
+    "axes.titlepad",
+    "axes.labelpad",
+    "xtick.major.size",
+    "ytick.major.size",
+    "xtick.minor.size",
+    "ytick.minor.size",
+    "xtick.major.pad",
+    "ytick.major.pad",
+    "xtick.minor.pad",
+    "ytick.minor.pad",
+    "figure.constrained_layout.h_pad",
+    "figure.constrained_layout.w_pad",
+)
+#: The last resort of a figure whose texts still collide at MIN_SCALE.
+LAST_SCALE = 0.4
+
+
+def nominal_size(opts: PlotOptions, style: Style, plan: Plan, n_cells: int) -> tuple[float, float]:
+    """The size a figure gets when none is asked for: the style's, grown for sub-panels and big legends."""
+    from lrviz.render.legend import LEGEND_INSIDE_MAX
+
+    k = len(plan.panels)
+    if opts.layout == "overlay":
+        w, h = style.overlay_size
+        h = h * (1 + SUB_HEIGHT * k)
+        if len(plan.series) > LEGEND_INSIDE_MAX and opts.legend in ("auto", "right"):  # room for a side legend
+            n = len(plan.series)
+            rows = math.ceil(n / math.ceil(n / 30))  # at most ~30 entries a column: taller, not wider
+            font = 9.0
+            h = max(h, rows * font * 1.45 / 72 / 0.85 + 0.9)
+            w = w + math.ceil(n / rows) * max(len(s.label) * 0.6 + 4.5 for s in plan.series) * font / 72
+        return (min(MAX_INCHES, w), min(MAX_INCHES, h))
+    ncols, nrows = grid_shape(n_cells)
+    cw, ch = style.cell_size
+    return (min(MAX_INCHES, cw * ncols + 0.4), min(MAX_INCHES, ch * (1 + 0.35 * k) * nrows + 0.7))
+
+
+def default_size(opts: PlotOptions, style: Style, plan: Plan, n_cells: int) -> tuple[float, float]:
+    return opts.size if opts.size is not None else nominal_size(opts, style, plan, n_cells)
+
+
+def font_scale(opts: PlotOptions, style: Style, plan: Plan, n_cells: int) -> float:
+    """1 at the style's own size or larger; the square root of the ratio below it, at least MIN_SCALE."""
+    if opts.size is None:
+        return 1.0
+    w0, h0 = nominal_size(opts, style, plan, n_cells)
+    ratio = min(opts.size[0] / w0, opts.size[1] / h0)
+    return max(MIN_SCALE, min(1.0, math.sqrt(ratio)))
+
+
+@contextmanager
+def scaled_fonts(scale: float) -> Iterator[None]:
+    """Every font size (and marker size) of the current rcParams times ``scale``, for the block."""
     import matplotlib
     from matplotlib.font_manager import FontProperties
 
-    return FontProperties(size=matplotlib.rcParams["legend.fontsize"]).get_size_in_points()
-
-
-def entry_width(label: str, font: float) -> float:
-    """Rough width in inches of one legend entry: ~0.6 em per character plus the line sample."""
-    return (len(label) * 0.6 + 4.5) * font / 72
-
-
-def side_legend_shape(labels: list[str], height: float, font: float) -> tuple[int, float]:
-    """(columns, width in inches) of a legend beside the axes that fits ``height``."""
-    rows = max(4, int(height * 72 * 0.85 / (font * 1.45)))
-    ncols = math.ceil(len(labels) / rows)
-    return ncols, ncols * max(entry_width(lb, font) for lb in labels)
-
-
-def place_legend(ax: Axes, handles: list[Line2D], fig_size: tuple[float, float]) -> None:
-    """A legend outside the axes, so it never hides a line: rows above the axes for a
-    few entries, columns on the right for many (a sweep)."""
-    font = legend_font()
-    if len(handles) <= LEGEND_INSIDE_MAX:
-        widths = [entry_width(str(h.get_label()), font) for h in handles]
-        ncols = len(handles)
-        while ncols > 1 and max(sum(widths[i : i + ncols]) for i in range(0, len(widths), ncols)) > fig_size[0] * 0.92:
-            ncols -= 1
-        ax.legend(
-            handles=handles,
-            loc="lower left",
-            bbox_to_anchor=(0.0, 1.01),
-            ncols=ncols,
-            frameon=False,
-            borderaxespad=0.0,
-            columnspacing=1.6,
-        )
-    else:
-        # beside the axes (constrained layout makes room; the default figure size grew
-        # for it); a figure legend would collide with the suptitle
-        ncols, _ = side_legend_shape([str(h.get_label()) for h in handles], fig_size[1], font)
-        ax.legend(
-            handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False, ncols=ncols
-        )
-
-
-def default_size(opts: PlotOptions, style: Style, plan: Plan, n_panels: int) -> tuple[float, float]:
-    if opts.size is not None:
-        return opts.size
-    show_m = plan.show_momentum
-    if opts.layout == "overlay":
-        w, h = style.overlay_size
-        h = h * 1.3 if show_m else h
-        if len(plan.series) > LEGEND_INSIDE_MAX:  # make room for the legend beside the axes
-            font = legend_font()
-            n = len(plan.series)
-            rows = math.ceil(n / math.ceil(n / 30))  # at most ~30 entries a column: taller, not wider
-            h = min(MAX_INCHES, max(h, rows * font * 1.45 / 72 / 0.85 + 0.9))
-            _, extra = side_legend_shape([s.label for s in plan.series], h, font)
-            w = min(MAX_INCHES, w + extra)
-        return (w, h)
-    ncols, nrows = grid_shape(n_panels)
-    cw, ch = style.cell_size
-    return (min(MAX_INCHES, cw * ncols + 0.4), min(MAX_INCHES, (ch * (1.35 if show_m else 1.0)) * nrows + 0.7))
+    if scale == 1.0:
+        yield
+        return
+    rc: Any = matplotlib.rcParams  # typed by matplotlib with a Literal of every key
+    sizes: Any = {k: FontProperties(size=rc[k]).get_size_in_points() * scale for k in FONT_KEYS}
+    for key in SPACING_KEYS:  # pads and tick lengths shrink with the text they space
+        sizes[key] = float(rc[key]) * scale
+    sizes["lines.linewidth"] = float(rc["lines.linewidth"]) * (0.5 + 0.5 * scale)  # thinner, not as much
+    with matplotlib.rc_context(sizes):
+        yield
 
 
 def grid_shape(n: int) -> tuple[int, int]:
     """(columns, rows) for n panels: at most 4 wide, as square as possible."""
     ncols = min(4, n) if n <= 4 else min(4, math.ceil(math.sqrt(n)))
     return ncols, math.ceil(n / ncols)
-
-
-def wrap_title(label: str, panel_inches: float) -> str:
-    """Break a panel title that would run into the next panel (bold DejaVu ~0.62 em a char)."""
-    import textwrap
-
-    import matplotlib
-    from matplotlib.font_manager import FontProperties
-
-    points = FontProperties(size=matplotlib.rcParams["axes.titlesize"]).get_size_in_points()
-    chars = max(12, int(panel_inches * 72 * 0.92 / (points * 0.62)))
-    return textwrap.fill(label, width=chars, break_long_words=True) if len(label) > chars else label
 
 
 def check_pixels(size: tuple[float, float], dpi: int) -> None:

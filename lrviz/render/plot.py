@@ -34,7 +34,6 @@ Design choices, and why:
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +46,7 @@ from lrviz.validate.plot import FORMATS, LAYOUTS, XAXES, YSCALES, PlotOptions, c
 if TYPE_CHECKING:
     from lrviz.actual import Report
     from lrviz.simulate import Result
+    from lrviz.spec import Config
 
 _METADATA: dict[str, dict[str, Any]] = {
     "png": {"Software": None},
@@ -56,35 +56,46 @@ _METADATA: dict[str, dict[str, Any]] = {
 
 
 def value_problems(result: Result, yscale: str = "linear") -> str | None:
-    """One line naming every schedule whose lr is 0 or below, NaN or inf somewhere.
+    """One line naming every schedule whose lr the figure cannot draw (NaN, inf; 0 and below on a log axis)."""
+    from lrviz.render.ranges import value_problems as problems
 
-    Such values are drawn where they can be (a gap where they cannot); a silent gap
-    would look like a plotting bug, and a zero lr is a wasted step worth knowing about.
-    """
-    import numpy as np
+    return problems(result, yscale)
 
-    parts = []
-    for t in result.trajectories:
-        for j, g in enumerate(t.groups):
-            v = t.lr[:, j]
-            if v.size and v.min() > 0 and math.isfinite(v.max()):  # the common case, in two reductions
-                continue
-            name = f"{t.label} · {g}" if len(t.groups) > 1 else t.label
-            found = []
-            for what, mask in (("NaN", np.isnan(v)), ("inf", np.isinf(v)), ("0 or below", v <= 0)):
-                count = int(mask.sum())
-                if count:
-                    first = int(np.argmax(mask))
-                    found.append(f"{what} at {count:,} step{'s' if count > 1 else ''} (first: step {first})")
-            if found:
-                parts.append(f"{name!r} has lr " + ", ".join(found))
-    if not parts:
-        return None
-    if yscale == "log":
-        how = "drawn where possible; gaps where lr is not positive and finite (log axis)"
-    else:
-        how = "drawn where possible; gaps where lr is NaN or inf"
-    return "; ".join(parts) + f" — {how}"
+
+def figure_notes(result: Result, options: PlotOptions | None = None) -> list[str]:
+    """What the figure of ``result`` cannot show, one line each (for warnings): values it cannot
+    draw, the tail a log axis leaves out, an effective decay it cannot draw."""
+    from lrviz.render.panels import effective_decay_note
+    from lrviz.render.ranges import lr_range, window
+    from lrviz.render.series import series_label, x_unit
+
+    opts = options or PlotOptions()
+    notes = [value_problems(result, opts.yscale)]
+    if opts.yscale == "log":
+        n = max([result.config.steps, *(t.steps for t in result.trajectories)])
+        i0, i1 = window(opts.xlim, x_unit(result, opts).index, n)
+        named = [(series_label(t, g), t.lr[i0:i1, j]) for t in result.trajectories for j, g in enumerate(t.groups)]
+        notes.append(lr_range(named, "log", opts.ylim)[1])
+    notes.append(effective_decay_note(result, opts))
+    return [note for note in notes if note]
+
+
+def sweep_stem(config: Config) -> str:
+    """The file stem of a figure: the config's name, and for a sweep given on the command line what it swept
+    ("steplr.sweep-gamma-0.1-0.5"), so it never takes the place of the un-swept figure."""
+    import hashlib
+
+    from lrviz.io import safe_name
+    from lrviz.validate.sweep import format_value
+
+    if not config.swept_cli:
+        return config.name
+    parts = [f"{k.rsplit('.', 1)[-1]}-{'-'.join(format_value(v) for v in config.swept[k])}" for k in config.swept_cli]
+    stem = safe_name(f"{config.name}.sweep-{'-'.join(parts)}")
+    if len(stem) >= 90:  # too long to read: keep the start, and a digest so two sweeps never share it
+        digest = hashlib.sha1("|".join(parts).encode()).hexdigest()[:8]
+        stem = f"{stem[:80].rstrip('.-_')}-{digest}"
+    return stem
 
 
 def render_bytes(
@@ -163,6 +174,8 @@ __all__ = [
     "YSCALES",
     "draw",
     "figure_for",
+    "figure_notes",
+    "sweep_stem",
     "output_paths",
     "render_bytes",
     "value_problems",

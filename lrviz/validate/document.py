@@ -11,7 +11,7 @@ from lrviz.spec import Config, Schedule
 from lrviz.validate.checks import check_device, check_keys, check_values, expect_mapping, math_text, positive_int, text
 from lrviz.validate.collect import Collector
 from lrviz.validate.optimizer import validate_optimizer
-from lrviz.validate.plot import validate_plot_block
+from lrviz.validate.plot import tokens_per_step, validate_plot_block
 from lrviz.validate.schedule import Run, unique_labels, validate_schedule
 from lrviz.validate.sweep import validate_sweep_block
 from lrviz.validate.verdict import judge_optimizer, judge_schedule
@@ -22,6 +22,7 @@ TOP_KEYS = (
     "steps",
     "epochs",
     "steps_per_epoch",
+    "tokens_per_step",
     "device",
     "optimizer",
     "schedules",
@@ -67,8 +68,11 @@ def validate_document(data: Any, source: Path | None, trust: bool) -> Config:
             schedules.append(validate_schedule(raw, key, run))
     with problems:
         title, description = _texts(data)
+    tokens = None
     with problems:
-        plot = validate_plot_block(data.get("plot"))
+        tokens = tokens_per_step(data.get("tokens_per_step"))
+    with problems:
+        plot = {**({"tokens_per_step": tokens} if tokens else {}), **validate_plot_block(data.get("plot"))}
     with problems:
         sweep = validate_sweep_block(data.get("sweep"))
     problems.raise_if_any()
@@ -82,6 +86,7 @@ def validate_document(data: Any, source: Path | None, trust: bool) -> Config:
         title=title,
         description=description,
         plot=plot,
+        tokens_per_step=tokens,
         sweep=sweep,
         source=source,
         trust=trust,

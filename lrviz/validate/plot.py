@@ -21,10 +21,33 @@ from lrviz.validate.checks import math_text
 
 LAYOUTS = ("overlay", "grid")
 YSCALES = ("linear", "log")
-XAXES = ("step", "epoch")
+XAXES = ("step", "epoch", "tokens")
 FORMATS = ("png", "svg", "pdf")
+DRAWSTYLES = ("steps", "line")
+#: Where the legend goes: auto (above the axes for a few entries, a side column for many).
+LEGENDS = ("auto", "above", "below", "right", "best", "none")
+SWITCHES = ("auto", "on", "off")
 #: Keys a config's ``plot:`` block may hold (``format`` and ``formats`` are synonyms).
-PLOT_KEYS = ("layout", "yscale", "x", "title", "style", "size", "dpi", "format", "formats")
+PLOT_KEYS = (
+    "layout",
+    "yscale",
+    "x",
+    "title",
+    "subtitle",
+    "style",
+    "size",
+    "dpi",
+    "format",
+    "formats",
+    "drawstyle",
+    "xlim",
+    "ylim",
+    "legend",
+    "momentum",
+    "annotate",
+    "effective_decay",
+    "tokens_per_step",
+)
 MAX_INCHES = 50.0
 MIN_INCHES = 1.0
 MIN_DPI, MAX_DPI = 30, 1200
@@ -111,6 +134,43 @@ def _style(value: Any, key: str, bad: _Error) -> str:
     return value
 
 
+def _limits(value: Any, key: str, bad: _Error) -> tuple[float | None, float | None]:
+    """``"A,B"`` or ``[A, B]``: an axis range; either end may be left open ("A," or [null, B])."""
+    what = "a range A,B (two numbers, A < B; leave one out to keep it automatic: 0, or ,1e-3)"
+    parts: Any = value
+    if isinstance(value, str):
+        parts = [p.strip() or None for p in value.split(",")]
+        try:
+            parts = [None if p is None else float(p) for p in parts]
+        except ValueError:
+            raise bad(f"expected {what}, got {describe(value)}", key) from None
+    if not isinstance(parts, (list, tuple)) or len(parts) != 2 or parts == [None, None]:
+        raise bad(f"expected {what}, got {describe(value)}", key)
+    out: list[float | None] = []
+    for p in parts:
+        if p is not None and (isinstance(p, bool) or not isinstance(p, (int, float)) or not math.isfinite(p)):
+            raise bad(f"expected {what}, got {describe(value)}", key)
+        out.append(None if p is None else float(p))
+    lo, hi = out
+    if lo is not None and hi is not None and not lo < hi:
+        raise bad(f"expected {what}, got {describe(value)}", key)
+    return (lo, hi)
+
+
+def _flag(value: Any, key: str, bad: _Error) -> bool:
+    if not isinstance(value, bool):
+        raise bad(f"expected true or false, got {describe(value)}", key)
+    return value
+
+
+def _tokens(value: Any, key: str, bad: _Error) -> int:
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**15:
+        raise bad(f"expected a whole number of tokens per optimizer step from 1 to 1e15, got {describe(value)}", key)
+    return value
+
+
 def _formats(value: Any, key: str, bad: _Error) -> tuple[str, ...]:
     items = value if isinstance(value, (list, tuple)) else [value]
     if not items:
@@ -133,6 +193,14 @@ _CHECKS: dict[str, Callable[[Any, str, _Error], Any]] = {
     "dpi": _dpi,
     "formats": _formats,
     "subtitle": _subtitle,
+    "drawstyle": _choice(DRAWSTYLES),
+    "xlim": _limits,
+    "ylim": _limits,
+    "legend": _choice(LEGENDS),
+    "momentum": _choice(SWITCHES),
+    "annotate": _flag,
+    "effective_decay": _flag,
+    "tokens_per_step": _tokens,
 }
 
 
@@ -151,7 +219,14 @@ def _from_config(message: str, key: str) -> LrvizError:
 
 @dataclass(frozen=True)
 class PlotOptions:
-    """How to draw a result. Every field has a default; ``size=None`` means "per layout"."""
+    """How to draw a result. Every field has a default; ``size=None`` means "per layout".
+
+    ``xlim`` is in the unit of the x axis shown (steps, epochs or tokens); either end of
+    a limit may be None (automatic). ``subtitle`` is a line under the title (a sweep says
+    there what it swept; a framework file, its step arithmetic). ``momentum``: ``auto``
+    draws the momentum panel when a schedule changes it; ``drawstyle``: ``steps`` holds
+    each value through its optimizer step, ``line`` joins the values (the articles' look).
+    """
 
     layout: str = "overlay"
     yscale: str = "linear"
@@ -161,7 +236,14 @@ class PlotOptions:
     size: tuple[float, float] | None = None
     dpi: int = 150
     formats: tuple[str, ...] = ("png",)
-    #: A line under the title (a framework file's step arithmetic); not a config key.
+    drawstyle: str = "steps"
+    xlim: tuple[float | None, float | None] | None = None
+    ylim: tuple[float | None, float | None] | None = None
+    legend: str = "auto"
+    momentum: str = "auto"
+    annotate: bool = False
+    effective_decay: bool = False
+    tokens_per_step: int | None = None
     subtitle: str | None = None
 
     def __post_init__(self) -> None:
@@ -170,6 +252,7 @@ class PlotOptions:
             value = getattr(self, f.name)
             if value is not None:
                 object.__setattr__(self, f.name, _CHECKS[f.name](value, f.name, _plain))
+        _together(self.__dict__, lambda name: _plain)
 
     @classmethod
     def resolve(cls, block: Mapping[str, Any] | None = None, **overrides: Any) -> PlotOptions:
@@ -181,12 +264,36 @@ class PlotOptions:
         """
         values = validate_plot_block(block)
         known = {f.name for f in fields(cls)}
+        given: set[str] = set()
         for name, value in overrides.items():
             if name not in known:
                 raise TypeError(f"PlotOptions.resolve() got an unexpected option {name!r}")
             if value is not None and not (name == "formats" and value == []):  # [] too means not given
                 values[name] = _CHECKS[name](value, name, _plain)
+                given.add(name)
+        _together(values, lambda name: _plain if name in given else _from_config)
         return cls(**values)
+
+
+def _together(values: Mapping[str, Any], error_for: Callable[[str], _Error]) -> None:
+    """Checks of options that depend on each other, blamed on the option that asks for more."""
+    if values.get("x") == "tokens" and values.get("tokens_per_step") is None:
+        name = "x"
+        raise error_for(name)(
+            "x in tokens needs the tokens per optimizer step: tokens_per_step in the config or --tokens-per-step N",
+            name if error_for(name) is _plain else f"plot.{name}",
+        )
+    ylim = values.get("ylim")
+    if values.get("yscale") == "log" and ylim is not None and any(v is not None and v <= 0 for v in ylim):
+        raise error_for("ylim")(
+            f"a log axis shows only positive values; got ylim {ylim[0]},{ylim[1]}",
+            "ylim" if error_for("ylim") is _plain else "plot.ylim",
+        )
+
+
+def tokens_per_step(value: Any) -> int | None:
+    """A config's top-level ``tokens_per_step`` (what ``--x tokens`` multiplies steps by), checked."""
+    return None if value is None else _tokens(value, "tokens_per_step", _from_config)
 
 
 def validate_plot_block(block: Any) -> dict[str, Any]:

@@ -220,7 +220,8 @@ def _apply(config: Config, cli_sweeps: list[str], force: bool) -> Config:
         for combo in itertools.product(*(sweeps[k] for k in keys)):
             schedules.append(_swept(config, original, keys, combo))
     unique_labels(schedules)
-    return config.replace(schedules=schedules, sweep={})
+    cli_keys = tuple(dict.fromkeys(parse_cli_sweep(text)[0] for text in cli_sweeps))
+    return config.replace(schedules=schedules, sweep={}, swept=sweeps, swept_cli=cli_keys)
 
 
 def _keys_per_schedule(config: Config, sweeps: dict[str, list[Any]]) -> list[list[str]]:

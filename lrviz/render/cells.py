@@ -1,0 +1,203 @@
+"""The axes of a figure: one cell (an overlay) or a cell per schedule (a grid).
+
+A cell is an lr axes with the sub-panels under it (:mod:`lrviz.render.panels`), all
+sharing x. Everything but the lines' data is set up here (limits frozen first), so
+the layout is computed once; the data come after it, at the real pixel width of each
+axes (:meth:`Cells.fill`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lrviz.render import ranges
+from lrviz.render.axes import add_line, columns_of, fill, setup_x, setup_y
+from lrviz.render.layout import grid_shape
+from lrviz.render.text import fit
+from lrviz.validate.plot import PlotOptions
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from lrviz.render.panels import PanelLine, SubPanel
+    from lrviz.render.series import Plan, Series
+
+#: Height of a sub-panel relative to the lr axes.
+SUB_RATIO = 1.1 / 3
+
+
+@dataclass
+class Cell:
+    """The axes of one cell: the lr, the sub-panels by key, and the lr line of each series."""
+
+    lr: Axes
+    title: str = ""
+    subs: dict[str, Axes] = field(default_factory=dict)
+    series: list[Series] = field(default_factory=list)
+    lines: list[Line2D] = field(default_factory=list)
+
+    @property
+    def axes(self) -> list[Axes]:
+        return [self.lr, *(ax for ax in self.subs.values() if ax.get_visible())]
+
+
+class Cells:
+    """Every axes of one figure, set up but for the lines' data (``pending``)."""
+
+    def __init__(self, fig: Figure, plan: Plan, opts: PlotOptions):
+        self.fig, self.plan, self.opts = fig, plan, opts
+        self.window = ranges.window(opts.xlim, plan.x.index, plan.n)
+        i0, i1 = self.window
+        named = [(s.label, s.lr[i0:i1]) for s in plan.series]
+        self.lr_extent, self.log_note = ranges.lr_range(named, plan.yscale, opts.ylim)
+        self.arrays = {id(s): ranges.drawable(s.lr, plan.yscale)[0] for s in plan.series}
+        self.sub_extent = {p.key: self._sub_extent(p) for p in plan.panels}
+        self.cells: list[Cell] = []
+        self.pending: list[tuple[Axes, Line2D, np.ndarray, bool, Any]] = []
+
+    def _sub_extent(self, panel: SubPanel) -> tuple[float, float] | None:
+        i0, i1 = self.window
+        return ranges.extent(
+            [ranges.drawable(ln.values[i0:i1] if ln.at is None else ln.values, "linear")[1] for ln in panel.lines]
+        )
+
+    def _ticks(self, ax: Axes) -> None:
+        import matplotlib
+
+        rc = matplotlib.rcParams  # fonts may be scaled for a small figure: keep them for ticks made later
+        ax.tick_params(axis="x", which="both", labelsize=rc["xtick.labelsize"])
+        ax.tick_params(axis="y", which="both", labelsize=rc["ytick.labelsize"])
+
+    def lr_axes(self, ax: Axes, series: list[Series], ylabel: str | None) -> Cell:
+        plan = self.plan
+        setup_x(ax, plan, with_labels=False, xlim=self.opts.xlim)
+        setup_y(ax, self.lr_extent, plan.yscale, ylabel, self.opts.ylim)
+        self._ticks(ax)
+        cell = Cell(ax, series=series)
+        for s in series:
+            line = add_line(ax, s.color, s.linestyle, s.marker, s.label, plan.held)
+            cell.lines.append(line)
+            self.pending.append((ax, line, self.arrays[id(s)], plan.held, None))
+        self.cells.append(cell)
+        return cell
+
+    def sub_axes(self, cell: Cell, panel: SubPanel, ax: Axes, ylabel: bool) -> None:
+        plan = self.plan
+        mine = [ln for ln in panel.lines if any(ln.series is s for s in cell.series)]
+        setup_x(ax, plan, with_labels=False, xlim=self.opts.xlim)
+        setup_y(ax, self.sub_extent[panel.key], "linear", panel.label if ylabel else None)
+        self._ticks(ax)
+        cell.subs[panel.key] = ax
+        if not mine:
+            ax.set_visible(False)
+        for ln in mine:
+            self._sub_line(ax, ln, panel)
+
+    def _sub_line(self, ax: Axes, ln: PanelLine, panel: SubPanel) -> None:
+        s = ln.series
+        marker = ("o" if self.plan.short or ln.values.size <= 64 else None) if ln.at is not None else s.marker
+        line = add_line(ax, s.color, s.linestyle, marker, s.label, panel.held and self.plan.held)
+        if ln.at is not None:
+            line.set_markersize(3.0)
+        values = ranges.drawable(ln.values, "linear")[0]
+        self.pending.append((ax, line, values, panel.held and self.plan.held, ln.at))
+
+    def overlay(self) -> None:
+        """Every schedule on one axes, the sub-panels under it."""
+        panels = self.plan.panels
+        gs = self.fig.add_gridspec(1 + len(panels), 1, height_ratios=[1.0] + [SUB_RATIO] * len(panels))
+        ax = self.fig.add_subplot(gs[0])
+        cell = self.lr_axes(ax, self.plan.series, "learning rate")
+        for k, panel in enumerate(panels):
+            self.sub_axes(cell, panel, self.fig.add_subplot(gs[k + 1], sharex=ax), ylabel=True)
+        self._x_labels(cell)
+        self.fig.align_ylabels(cell.axes)
+
+    def grid(self, labels: list[str]) -> None:
+        """A cell per schedule (at most 4 wide), shared axes, one "learning rate" for the grid."""
+        fig, plan = self.fig, self.plan
+        ncols, nrows = grid_shape(len(labels))
+        k = len(plan.panels)
+        gs = fig.add_gridspec(nrows * (1 + k), ncols, height_ratios=([1.0] + [SUB_RATIO] * k) * nrows)
+        first: dict[str, Axes] = {}
+        for i, label in enumerate(labels):
+            r, c = divmod(i, ncols)
+            ax = fig.add_subplot(gs[r * (1 + k), c], sharex=first.get("lr"), sharey=first.get("lr"))
+            first.setdefault("lr", ax)
+            cell = self.lr_axes(ax, [s for s in plan.series if s.traj == i], None)
+            for j, panel in enumerate(plan.panels):
+                sub = fig.add_subplot(gs[r * (1 + k) + 1 + j, c], sharex=first["lr"], sharey=first.get(panel.key))
+                first.setdefault(panel.key, sub)
+                self.sub_axes(cell, panel, sub, ylabel=False)
+            ax.set_title(label, loc="left")
+            cell.title = label
+        self._grid_labels(ncols)
+
+    def _grid_labels(self, ncols: int) -> None:
+        """Tick labels on the outer axes only; a sub-panel's y label on its row's first visible axes."""
+        import matplotlib
+
+        rows = [self.cells[i : i + ncols] for i in range(0, len(self.cells), ncols)]
+        for row in rows:
+            for key in ["lr", *(p.key for p in self.plan.panels)]:
+                axes = [c.lr if key == "lr" else c.subs[key] for c in row]
+                shown = [ax for ax in axes if ax.get_visible()]
+                for ax in axes:
+                    if shown and ax is not shown[0]:
+                        ax.tick_params(axis="y", labelleft=False)
+                if shown and key != "lr":
+                    panel = next(p for p in self.plan.panels if p.key == key)
+                    shown[0].set_ylabel(panel.label)
+                    shown[0].yaxis.label.set_fontsize(float(shown[0].yaxis.label.get_fontsize()) * 0.85)
+        for i, cell in enumerate(self.cells):
+            if i + ncols >= len(self.cells):  # nothing below: its lowest axes shows the x tick labels
+                cell.axes[-1].tick_params(axis="x", labelbottom=True)
+        rc = matplotlib.rcParams
+        # one "learning rate" and one x label for the whole grid: a label per cell would
+        # be taller (wider) than a short row (a narrow column) and collide with the next
+        self.fig.supylabel("learning rate", fontsize=rc["axes.labelsize"], color=rc["axes.labelcolor"])
+        self.fig.supxlabel(self.plan.xlabel, fontsize=rc["axes.labelsize"], color=rc["axes.labelcolor"])
+
+    def _x_labels(self, cell: Cell) -> None:
+        lowest = cell.axes[-1]
+        lowest.tick_params(axis="x", labelbottom=True)
+        lowest.set_xlabel(self.plan.xlabel)
+
+    def fit_titles(self, renderer: Any, width_of_cell: float, lines: int) -> None:
+        """Grid titles wrapped (then shrunk) to the width of a cell, measured."""
+        for cell in self.cells:
+            title = getattr(cell.lr, "_left_title", None)
+            if title is not None and cell.title:
+                fit(title, cell.title, width_of_cell, renderer, max_lines=lines)
+
+    def refit_titles(self, renderer: Any, ncols: int, lines: int, pad: float) -> bool:
+        """After the layout: a grid title wider than the room up to the next cell (or the edge)
+        is fitted to it. True when one changed (the layout must run again)."""
+        changed = False
+        right_edge = self.fig.bbox.width - pad
+        for i, cell in enumerate(self.cells):
+            title = getattr(cell.lr, "_left_title", None)
+            if title is None or not cell.title:
+                continue
+            nxt = self.cells[i + 1].lr if (i + 1) % ncols and i + 1 < len(self.cells) else None
+            x0 = cell.lr.get_window_extent(renderer).x0
+            room = (nxt.get_window_extent(renderer).x0 - pad if nxt is not None else right_edge) - x0
+            if title.get_window_extent(renderer).x1 - x0 > room:
+                fit(title, cell.title, room, renderer, max_lines=lines)
+                changed = True
+        return changed
+
+    def fill(self) -> None:
+        """Each line's data at the pixel width its axes got from the layout; markers only where
+        the steps are far enough apart to tell them apart."""
+        for ax, line, values, held, at in self.pending:
+            visible = self.window[1] - self.window[0] if at is None else len(values)
+            if line.get_marker() not in (None, "None", "") and visible:
+                room = ax.get_window_extent().width / visible
+                if room < 1.5 * line.get_markersize() * self.fig.dpi / 72:
+                    line.set_marker("None")
+            fill(line, values, self.plan, columns_of(ax), self.window, held=held, at=at)

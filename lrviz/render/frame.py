@@ -1,0 +1,137 @@
+"""What goes around the axes: the title and subtitle on top, the legend above, below or
+beside, and the rectangle left for the axes, which constrained layout then fills.
+
+matplotlib's constrained layout spaces axes, their tick labels and axis labels well,
+but it neither wraps a title nor reflows a legend: a title wider than the figure is
+cut at both edges, a legend above the axes runs off the right edge. So the frame is
+sized here first, with the renderer's own text extents (titles fitted by
+:mod:`lrviz.render.text`, legends by :mod:`lrviz.render.legend`), and constrained
+layout gets only the rectangle that is left (its ``rect``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from lrviz.render import legend as legends
+from lrviz.render.text import fit
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
+
+#: Margin around the figure's edge, and between the stacked parts of the frame, in points.
+PAD_PT = 5.0
+GAP_PT = 5.0
+
+
+class Frame:
+    """The parts around the axes of one figure, in pixels from the top / bottom / right."""
+
+    def __init__(self, fig: Figure):
+        import matplotlib
+
+        self.fig = fig
+        self.renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        self.px = fig.dpi / 72.0
+        self.pad, self.gap = PAD_PT * self.px, GAP_PT * self.px
+        self.top = self.pad
+        self.bottom = self.pad
+        self.right = 0.0
+        self.legend: Legend | None = None
+        self.where = "none"
+        self.rc = matplotlib.rcParams
+        self.collapsed = False
+
+    @property
+    def width(self) -> float:
+        return float(self.fig.bbox.width)
+
+    @property
+    def height(self) -> float:
+        return float(self.fig.bbox.height)
+
+    def header(self, title: str | None, subtitle: str | None) -> None:
+        """The title (the figure's suptitle, bold) and a subtitle line under it, centred, fitted to the width."""
+        width = self.width - 2 * self.pad
+        if title:
+            t = self.fig.suptitle(title, x=0.5, y=1.0, ha="center", va="top")
+            t.set_in_layout(False)  # placed here; constrained layout only gets the rectangle below
+            fit(t, title, width, self.renderer, max_lines=2)
+            self._stack(t)
+        if subtitle:
+            size = points(self.rc["axes.labelsize"]) * 0.92
+            color = self.rc["axes.labelcolor"]
+            s = self.fig.text(0.5, 1.0, subtitle, ha="center", va="top", fontsize=size, color=color)
+            fit(s, subtitle, width, self.renderer, max_lines=3)
+            self._stack(s)
+
+    def _stack(self, text: Any) -> None:
+        text.set_y(1.0 - self.top / self.height)
+        self.top += text.get_window_extent(self.renderer).height + self.gap
+
+    def add_legend(self, ents: legends.Entries, where: str) -> None:
+        """A figure legend above, below or right of the axes, fitted now and placed after the layout.
+
+        ``side``: a column on the right, or below the axes when that shows more entries (a
+        narrow figure has more room under its axes than beside them).
+        """
+        if not len(ents) or where in ("none", "best"):
+            return
+        size = points(self.rc["legend.fontsize"])
+        places = ["right", "below"] if where == "side" else [where]
+        leg = None
+        for place in places:
+            found = legends.fitted(self.fig, ents, place, size, self.renderer, self.pad)
+            if found is not None and (leg is None or legends.shown(found) > legends.shown(leg)):
+                if leg is not None:
+                    leg.remove()
+                leg, where = found, place
+            elif found is not None:
+                found.remove()
+            if leg is not None and legends.shown(leg) == len(ents):
+                break
+        if leg is None:
+            return
+        self.legend, self.where = leg, where
+        box = leg.get_window_extent(self.renderer)
+        if where == "above":
+            self.top += box.height + self.gap
+        elif where == "below":
+            self.bottom += box.height + self.gap
+        else:
+            self.right = box.width + self.gap + self.pad
+
+    def layout(self) -> None:
+        """Run constrained layout in the rectangle the frame leaves (then :meth:`freeze` it)."""
+        w, h = self.width, self.height
+        bottom, top = self.bottom / h, 1.0 - self.top / h
+        rect = (0.0, bottom, 1.0 - self.right / w, max(0.05, top - bottom))
+        engine = self.fig.get_layout_engine()
+        engine.set(rect=rect)  # type: ignore[union-attr,call-arg]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            engine.execute(self.fig)  # type: ignore[union-attr]
+        self.collapsed = any("constrained_layout not applied" in str(w.message) for w in caught)
+
+    def freeze(self) -> None:
+        """No more layout: saving the figure must not move what was placed after it."""
+        self.fig.set_layout_engine("none")
+
+    def place_legend(self, axes: list[Axes]) -> None:
+        if self.legend is None or not axes:
+            return
+        from matplotlib.transforms import Bbox
+
+        box = Bbox.union([ax.get_window_extent(self.renderer) for ax in axes])
+        top = self.height - (self.top - self.legend.get_window_extent(self.renderer).height - self.gap)
+        legends.place(self.legend, self.fig, self.where, box, top, self.pad, self.renderer)
+
+
+def points(size: Any) -> float:
+    """A font size as rcParams may hold it (9, 'medium') in points."""
+    from matplotlib.font_manager import FontProperties
+
+    return float(FontProperties(size=size).get_size_in_points())
