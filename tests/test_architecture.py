@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lrviz.progress",
             "lrviz.dynamo",
             "lrviz.startup",
+            "lrviz.stream",
         ),
     ),
     ("actual", ("lrviz.actual.",)),
