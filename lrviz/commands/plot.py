@@ -117,7 +117,7 @@ def plot(
     with cli_errors(debug):
         from lrviz.commands.actual import read_logs, world_size_factor
         from lrviz.commands.common import output as resolve_output
-        from lrviz.startup import preload
+        from lrviz.startup import RENDER_MODULES, preload
         from lrviz.validate.plot import FORMATS
 
         out = resolve_output(output, FORMATS)
@@ -136,10 +136,6 @@ def plot(
             _combine(configs, loaded, out, combine, overrides, quiet, compared)
         else:
             _simulate_and_write(_plans(configs, loaded, out, overrides), out, quiet, compared)
-
-
-#: What drawing a figure imports (the most of it), loaded beside torch by :func:`lrviz.startup.preload`.
-RENDER_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg")
 
 
 def _plans(
