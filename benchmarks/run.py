@@ -1,4 +1,4 @@
-"""lrviz performance, measured side by side against torch's own loops (issue 7).
+"""lrviz performance, measured side by side against torch's own loops and users' scripts (issues 7, 17).
 
 Every comparison of the issue runs here in one go, several repetitions each, and is
 reported as median [min-max] with the ratio to its reference, then written as JSON:
@@ -13,11 +13,20 @@ reported as median [min-max] with the ratio to its reference, then written as JS
 * parallel: a config of 4 schedules, serial vs worker processes (same values);
 * start-up: ``lrviz --help``, ``lrviz list --help`` and a usage error, and which heavy
   modules they import;
-* memory: peak RSS (VmHWM) of separate processes, lrviz vs the bare loop, 2 param groups.
+* memory: peak RSS (VmHWM) of separate processes, lrviz vs the bare loop, 2 param groups;
+* versus (issue 17): whole processes side by side, the order rotated every repetition:
+  ``lrviz plot`` / ``lrviz show`` of configs/seeds/001 against the scripts a user writes
+  instead (benchmarks/handwritten/: torch + pyplot, torch + print), and the cheat sheet
+  (PNG + SVG) and ``lrviz gallery configs --trust`` (into an empty folder) against that
+  small plot;
+* export (issue 17): peak RSS of ``lrviz export`` (whole process) at 3M steps x 2 groups
+  minus the same export at 1 step, against the recorded float64 arrays + 100 MiB, CSV
+  and JSON; throughput after simulation; an export at the limit of 100M values
+  (50M steps x 2 groups, CSV; ``--no-limit`` leaves it out).
 
 Usage::
 
-    python benchmarks/run.py            # the full run (about 10 minutes on 2 cores)
+    python benchmarks/run.py            # the full run (about 20 minutes on 2 cores)
     python benchmarks/run.py --quick    # smaller sizes, fewer repetitions (about 1.5 minutes; writes no JSON)
     python benchmarks/run.py --only sim,parallel --json out.json
 
