@@ -120,16 +120,18 @@ def test_json_equals_the_json_modules(result, chunk, monkeypatch):
     doc = json.loads(text)
     assert text == json.dumps(doc, indent=1) + "\n"  # the layout json.dumps gives, byte for byte
     assert "lrviz-column-" not in text
-    checked = 0
+    checked, params = 0, []
     for t, s in zip(result.trajectories, doc["schedules"], strict=True):
         for j, g in enumerate(s["groups"]):
             assert [repr(v) for v in g["lr"]] == [repr(v) for v in spelled(t.lr[:, j])]  # -0.0 stays -0.0
             assert g["momentum"] == (None if t.momentum is None else spelled(t.momentum[:, j]))
             for name, values in t.params.items():
                 assert [repr(v) for v in g[name]] == [repr(v) for v in spelled(values[:, j])]
+                params.append(name)
             checked += 1
         assert s.get("metric") == (None if t.metric is None else spelled(t.metric))
     assert checked == 4
+    assert params == ["weight_decay", "weight_decay"]  # both groups of the first schedule
 
 
 def test_an_empty_column_and_one_value():
