@@ -1,4 +1,4 @@
-"""lrviz performance, measured side by side against torch's own loops (issue 7).
+"""lrviz performance, measured side by side against torch's own loops and users' scripts (issues 7, 17).
 
 Every comparison of the issue runs here in one go, several repetitions each, and is
 reported as median [min-max] with the ratio to its reference, then written as JSON:
@@ -13,11 +13,20 @@ reported as median [min-max] with the ratio to its reference, then written as JS
 * parallel: a config of 4 schedules, serial vs worker processes (same values);
 * start-up: ``lrviz --help``, ``lrviz list --help`` and a usage error, and which heavy
   modules they import;
-* memory: peak RSS (VmHWM) of separate processes, lrviz vs the bare loop, 2 param groups.
+* memory: peak RSS (VmHWM) of separate processes, lrviz vs the bare loop, 2 param groups;
+* versus (issue 17): whole processes side by side, the order rotated every repetition:
+  ``lrviz plot`` / ``lrviz show`` of configs/seeds/001 against the scripts a user writes
+  instead (benchmarks/handwritten/: torch + pyplot, torch + print), and the cheat sheet
+  (PNG + SVG) and ``lrviz gallery configs --trust`` (into an empty folder) against that
+  small plot;
+* export (issue 17): peak RSS of ``lrviz export`` (whole process) at 3M steps x 2 groups
+  minus the same export at 1 step, against the recorded float64 arrays + 100 MiB, CSV
+  and JSON; throughput after simulation; an export at the limit of 100M values
+  (50M steps x 2 groups, CSV; ``--no-limit`` leaves it out).
 
 Usage::
 
-    python benchmarks/run.py            # the full run (about 10 minutes on 2 cores)
+    python benchmarks/run.py            # the full run (about 20 minutes on 2 cores)
     python benchmarks/run.py --quick    # smaller sizes, fewer repetitions (about 1.5 minutes; writes no JSON)
     python benchmarks/run.py --only sim,parallel --json out.json
 
@@ -32,6 +41,7 @@ import gc
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,7 +53,12 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SECTIONS = ("startup", "sim", "parallel", "render", "command", "memory")
+SECTIONS = ("startup", "sim", "parallel", "render", "command", "memory", "versus", "export")
+HANDWRITTEN = HERE / "handwritten"
+SMALL = REPO / "configs" / "seeds" / "001-steplr-100-epochs.yaml"
+CHEATSHEET = REPO / "configs" / "seeds" / "000-cheatsheet.yaml"
+#: lrviz's limit of recorded lr values (lrviz.limits.MAX_VALUES), as steps of a 2-group export.
+MAX_VALUES_STEPS = 50_000_000
 
 # --------------------------------------------------------------------------- schedules
 # Each case: a config for lrviz, and the same scheduler built directly with torch.
@@ -585,6 +600,171 @@ def bench_memory(n: int) -> dict[str, Any]:
     return out
 
 
+# --------------------------------------------------------------------------- issue 17: whole commands
+
+
+def lrviz_exe() -> list[str]:
+    exe = Path(sys.executable).parent / "lrviz"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "lrviz"]
+
+
+def bench_versus(reps: int, gallery: bool = True) -> dict[str, Any]:
+    """Whole processes, side by side in one run, the order rotated every repetition:
+    ``lrviz plot`` / ``show`` of the small config against the scripts a user writes
+    instead (benchmarks/handwritten/), and the cheat sheet and the gallery against the
+    small plot."""
+    tmp = Path(tempfile.mkdtemp(prefix="lrviz-bench-versus-"))
+    lrviz = lrviz_exe()
+    cmds: dict[str, list[str]] = {
+        "lrviz plot (small)": lrviz + ["plot", str(SMALL), "-o", str(tmp / "small")],
+        "script: torch + pyplot": [sys.executable, str(HANDWRITTEN / "plot_steplr.py"), str(tmp / "script.png")],
+        "lrviz show (small)": lrviz + ["show", str(SMALL)],
+        "script: torch + print": [sys.executable, str(HANDWRITTEN / "print_steplr.py")],
+        "lrviz plot cheat sheet (png+svg)": lrviz
+        + ["plot", str(CHEATSHEET), "-o", str(tmp / "cheat"), "-f", "png,svg"],
+    }
+    if gallery:
+        gallery_cmd = ["gallery", str(REPO / "configs"), "-o", str(tmp / "g"), "--trust"]
+        cmds["lrviz gallery configs --trust"] = lrviz + gallery_cmd
+    env = {**os.environ, "MPLBACKEND": "Agg", "COLUMNS": "100"}
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    names = list(cmds)
+    for r in range(reps):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            shutil.rmtree(tmp / "g", ignore_errors=True)  # every gallery run starts from an empty folder
+            res = run_process(cmds[name], cwd=tmp, env=env)
+            if res["rc"] != 0:
+                raise SystemExit(f"{name} failed ({res['rc']}): {res['stderr'][-800:]}")
+            times[name].append(res["wall"])
+    out: dict[str, Any] = {"reps": reps, "times": {k: summary(v) for k, v in times.items()}, "ratios": {}}
+    med = {k: v["median"] for k, v in out["times"].items()}
+    pairs = [
+        ("plot / script (torch + pyplot)", "lrviz plot (small)", "script: torch + pyplot"),
+        ("show / script (torch + print)", "lrviz show (small)", "script: torch + print"),
+        ("cheat sheet / small plot", "lrviz plot cheat sheet (png+svg)", "lrviz plot (small)"),
+        ("gallery / small plot", "lrviz gallery configs --trust", "lrviz plot (small)"),
+    ]
+    for label, a, b in pairs:
+        if a in med and b in med:
+            out["ratios"][label] = med[a] / med[b]
+    for name, t in out["times"].items():
+        print(f"  {name:36s} {fmt_s(t)}", flush=True)
+    for label, ratio in out["ratios"].items():
+        print(f"  {label:36s} {ratio:.3f}", flush=True)
+    return out
+
+
+# Runs the real CLI in this process and reports its own peak RSS (VmHWM) at exit.
+CLI_PEAK = """
+import json, sys, time
+report, sys.argv = sys.argv[1], ["lrviz", *sys.argv[2:]]
+t0 = time.perf_counter()
+code = 0
+try:
+    from lrviz.cli import main
+    main()
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+peak = None
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):
+        peak = int(line.split()[1]) / 1024
+json.dump({"code": code, "peak_mib": peak, "seconds": time.perf_counter() - t0}, open(report, "w"))
+"""
+
+# Simulation alone, then the export alone: values per second of the export after simulation.
+EXPORT_SPEED = """
+import json, sys, time, tempfile, os
+from pathlib import Path
+fmt, n = sys.argv[1], int(sys.argv[2])
+from lrviz.validate import load_config
+from lrviz.simulate import simulate
+import importlib
+ex = importlib.import_module("lrviz.export")  # the module: lrviz.export is also the API's function
+cfg = load_config(json.loads(sys.argv[3]))
+result = simulate(cfg, jobs=1)
+values = sum(t.lr.size for t in result.trajectories)
+target = Path(tempfile.mkdtemp(prefix="lrviz-bench-speed-")) / f"out.{fmt}"
+t = time.perf_counter()
+if hasattr(ex, "write_export"):
+    ex.write_export(result, target, fmt)
+else:  # before issue 17: the whole text, then the atomic write
+    from lrviz.io import atomic_write
+    atomic_write(target, ex.to_csv(result) if fmt == "csv" else ex.to_json(result))
+dt = time.perf_counter() - t
+size = target.stat().st_size
+target.unlink()
+print(json.dumps({"values": values, "seconds": dt, "values_per_second": values / dt, "bytes": size}))
+"""
+
+
+def export_config(n: int, scheduler: str = "CosineAnnealingLR") -> dict[str, Any]:
+    """n steps x 2 param groups, SGD with momentum: 2n recorded lr values, 2n momentum values."""
+    params = {"T_max": n, "eta_min": 1e-5} if scheduler == "CosineAnnealingLR" else {"step_size": max(1, n // 10)}
+    return {
+        "steps": n,
+        "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9, "param_groups": [{"lr": 0.1}, {"lr": 0.01}]},
+        "scheduler": scheduler,
+        "params": params,
+    }
+
+
+def export_peak(tmp: Path, fmt: str, n: int) -> dict[str, Any]:
+    import yaml
+
+    cfg = tmp / f"export-{n}.yaml"
+    cfg.write_text(yaml.safe_dump(export_config(n), sort_keys=False))
+    report = tmp / "peak.json"
+    out = tmp / f"out-{n}.{fmt}"
+    res = run_process([sys.executable, "-c", CLI_PEAK, str(report), "export", str(cfg), "-o", str(out)], cwd=tmp)
+    data = json.loads(report.read_text()) if report.exists() else {"code": res["rc"], "peak_mib": None}
+    if data["code"] != 0:
+        raise SystemExit(f"export {n} {fmt} failed ({data['code']}): {res['stderr'][-800:]}")
+    data["bytes"] = out.stat().st_size
+    data["wall"] = res["wall"]
+    out.unlink()
+    return data
+
+
+def bench_export(n: int, limit_steps: int | None, speed_n: int) -> dict[str, Any]:
+    """Peak RSS of ``lrviz export`` (whole process) at n steps minus at 1 step, against the
+    recorded float64 arrays + 100 MiB; CSV and JSON throughput after simulation; and,
+    with ``limit_steps``, an export at the limit of recorded values."""
+    tmp = Path(tempfile.mkdtemp(prefix="lrviz-bench-export-"))
+    out: dict[str, Any] = {"steps": n, "groups": 2, "formats": {}}
+    sizes = [n] + ([limit_steps] if limit_steps else [])
+    for fmt in ("csv", "json"):
+        row: dict[str, Any] = {"one_step": export_peak(tmp, fmt, 1)}
+        for size in sizes if fmt == "csv" else [n]:
+            got = export_peak(tmp, fmt, size)
+            recorded = size * 2 * 2 * 8 / 2**20  # lr and momentum, 2 groups, float64
+            got.update(
+                recorded_mib=recorded,
+                over_one_step_mib=got["peak_mib"] - row["one_step"]["peak_mib"],
+                limit_mib=recorded + 100,
+            )
+            got["met"] = got["over_one_step_mib"] <= got["limit_mib"]
+            row[str(size)] = got
+            print(
+                f"  {fmt} {size:,} steps x 2 groups: peak {got['peak_mib']:.0f} MiB, "
+                f"{got['over_one_step_mib']:.0f} MiB over 1 step (limit {got['limit_mib']:.0f}), "
+                f"{got['bytes'] / 1e6:.0f} MB written, {got['wall']:.1f} s",
+                flush=True,
+            )
+        res = run_process([sys.executable, "-c", EXPORT_SPEED, fmt, str(speed_n), json.dumps(export_config(speed_n))])
+        if res["rc"] != 0:
+            raise SystemExit(f"export speed {fmt} failed: {res['stderr'][-800:]}")
+        speed = json.loads(res["stdout"])
+        row["speed"] = speed
+        print(
+            f"  {fmt} after simulation: {speed['values_per_second'] / 1e6:.2f}M values/s "
+            f"({speed['values']:,} values, {speed['seconds']:.2f} s)",
+            flush=True,
+        )
+        out["formats"][fmt] = row
+    return out
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -639,6 +819,28 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                     "< 0.5 s, no torch/matplotlib",
                     r["time"]["median"] < 0.5 and not ({"torch", "matplotlib"} & set(r["heavy_imports"] or [])),
                 )
+    if "versus" in res:
+        limits = {
+            "plot / script (torch + pyplot)": 0.75,
+            "show / script (torch + print)": 0.75,
+            "cheat sheet / small plot": 1.6,
+            "gallery / small plot": 2.0,
+        }
+        for name, ratio in res["versus"]["ratios"].items():
+            add(name, round(ratio, 3), f"<= {limits[name]}", ratio <= limits[name])
+    if "export" in res:
+        for fmt, row in res["export"]["formats"].items():
+            for key, got in row.items():
+                if key.isdigit():
+                    add(
+                        f"export {fmt} {int(key):.0e} steps x 2 groups: MiB over 1 step",
+                        round(got["over_one_step_mib"]),
+                        f"<= {got['limit_mib']:.0f}",
+                        got["met"],
+                    )
+            if fmt == "csv":
+                v = row["speed"]["values_per_second"]
+                add("export csv values/s after simulation", round(v), ">= 1e6", v >= 1e6)
     if "memory" in res:
         for name, r in res["memory"]["schedules"].items():
             add(
@@ -659,6 +861,9 @@ def main() -> None:
         default=None,
         help="where to write the results (default: benchmarks/results.json for a full run; "
         "a --quick run writes nothing unless given a path, so it cannot overwrite the recorded results)",
+    )
+    ap.add_argument(
+        "--no-limit", action="store_true", help="leave out the export at the limit of 100M values (about 5 minutes)"
     )
     args = ap.parse_args()
     only = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -697,6 +902,18 @@ def main() -> None:
             lambda: bench_command(n=200_000 if q else 1_000_000, reps=2 if q else 5),
         ),
         "memory": ("memory (peak RSS of separate processes)", lambda: bench_memory(n=1_000_000 if q else 10_000_000)),
+        "versus": (
+            "whole commands against hand-written scripts and the small plot (process wall time, median [min-max])",
+            lambda: bench_versus(reps=2 if q else 5, gallery=not q),
+        ),
+        "export": (
+            "export: peak RSS over the same export at 1 step; throughput after simulation",
+            lambda: bench_export(
+                n=300_000 if q else 3_000_000,
+                limit_steps=None if q or args.no_limit else MAX_VALUES_STEPS,
+                speed_n=200_000 if q else 1_000_000,
+            ),
+        ),
     }
     for name in SECTIONS:
         if name not in only:

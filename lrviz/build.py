@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lrviz.dynamo import no_dynamo_import
 from lrviz.errors import LrvizError, SimulationError, first_line, key_join
 from lrviz.metric import metric_values
 from lrviz.parse.expr import Expression
@@ -44,7 +45,8 @@ def build_optimizer(config: Config, device: str) -> Optimizer:
         param = torch.zeros(DUMMY_SHAPE, device=device, requires_grad=True)
         groups.append({"params": [param], **fresh(g)})
     try:
-        optimizer: Optimizer = cls(groups, **fresh(spec.kwargs))
+        with no_dynamo_import():  # torch's wrappers import torch._dynamo (1 s) for nothing here
+            optimizer: Optimizer = cls(groups, **fresh(spec.kwargs))
     except Exception as exc:
         raise SimulationError(
             f"torch.optim.{spec.name} refused these settings: {first_line(exc)}", key="optimizer"

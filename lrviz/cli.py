@@ -14,6 +14,7 @@ import typer
 from lrviz._version import __version__
 from lrviz.commands import check, code, convert, export, gallery, listing, plot, schema, show
 from lrviz.commands.help import FLAG, Command, Group
+from lrviz.startup import pause
 
 app = typer.Typer(
     name="lrviz",
@@ -57,4 +58,5 @@ def _root(
 
 
 def main() -> None:
+    pause()  # the collector resumes once a command's configs (and torch) are loaded: lrviz.startup
     app()

@@ -1,14 +1,19 @@
 """Export: trajectories as long-form CSV or as JSON with the resolved config.
 
 Floats are written with ``repr`` (shortest round-trip form), so a value such as
-0.010000000000000002 printed by the seed articles reads back bit for bit.
+0.010000000000000002 printed by the seed articles reads back bit for bit. Both formats
+are made in pieces (:mod:`lrviz.stream`) and written as they come (:func:`write`), so
+an export at the limit of recorded values needs the arrays in memory, not the text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrviz.jsonio import dumps, numbers, plain
+from lrviz.jsonio import plain
+from lrviz.stream import CHUNK, Columns, reprs
 
 if TYPE_CHECKING:
     from lrviz.simulate import Result, Trajectory
@@ -28,50 +33,57 @@ def param_names(result: Result) -> list[str]:
     return list(dict.fromkeys(name for t in result.trajectories for name in t.params))
 
 
-def fed_metric(t: Trajectory) -> list[float | None] | None:
-    """Per optimizer step, the metric fed to ``scheduler.step()`` at its end (None where none was)."""
-    if t.metric is None:
-        return None
-    out: list[float | None] = [None] * t.steps
-    for k, value in enumerate(t.metric.tolist()):
-        out[(k + 1) * t.every - 1] = value
+def _metric_cells(t: Trajectory, a: int, b: int) -> list[str]:
+    """Rows a..b-1 of the metric column: the value fed to ``scheduler.step()`` at the end of
+    a scheduler step (every ``t.every`` optimizer steps), empty on the other rows."""
+    assert t.metric is not None
+    out = [""] * (b - a)
+    first = max(0, -(-(a + 1) // t.every) - 1)  # the first scheduler step ending at row a or later
+    for k, value in enumerate(t.metric[first : b // t.every].tolist(), start=first):
+        out[(k + 1) * t.every - 1 - a] = repr(value)
     return out
 
 
-def _cell(value: float | None) -> str:
-    return "" if value is None else repr(value)
+def csv_pieces(result: Result) -> Iterator[str]:
+    """The CSV in pieces of :data:`lrviz.stream.CHUNK` rows (what :func:`to_csv` joins).
 
-
-def to_csv(result: Result) -> str:
-    """Long form: one row per schedule, group and step; momentum empty where absent.
-
-    A ``metric`` column (the value ReduceLROnPlateau was fed at the end of that step)
+    Long form: one row per schedule, group and step; momentum empty where absent. A
+    ``metric`` column (the value ReduceLROnPlateau was fed at the end of that step)
     when some schedule has one, and one column per other param-group value a schedule
     changed (``weight_decay``...), empty where a schedule did not record it.
     """
     names = param_names(result)
     with_metric = any(t.metric is not None for t in result.trajectories)
     header = [*CSV_HEADER, *(["metric"] if with_metric else []), *names]
-    out = [",".join(_csv_field(h) for h in header)]
+    yield ",".join(_csv_field(h) for h in header) + "\n"
     for t in result.trajectories:
         label = _csv_field(t.label)
-        metric = fed_metric(t) if with_metric else None
         for j, group in enumerate(t.groups):
             prefix = f"{label},{_csv_field(group)},"
-            cols: list[Any] = [t.lr[:, j].tolist()]
-            cols.append(t.momentum[:, j].tolist() if t.momentum is not None else [None] * t.steps)
-            if with_metric:
-                cols.append(metric if metric is not None else [None] * t.steps)
-            cols += [t.params[n][:, j].tolist() if n in t.params else [None] * t.steps for n in names]
-            if len(cols) == 2 and t.momentum is None:  # the common cases, without a call per value
-                out.extend(f"{prefix}{i},{lr!r}," for i, lr in enumerate(cols[0]))
-            elif len(cols) == 2:
-                out.extend(f"{prefix}{i},{lr!r},{m!r}" for i, (lr, m) in enumerate(zip(cols[0], cols[1], strict=True)))
-            else:
-                out.extend(
-                    f"{prefix}{i}," + ",".join(_cell(v) for v in row) for i, row in enumerate(zip(*cols, strict=True))
-                )
-    return "\n".join(out) + "\n"
+            for a in range(0, t.steps, CHUNK):
+                b = min(t.steps, a + CHUNK)
+                lrs = reprs(t.lr[a:b, j])
+                moms = reprs(t.momentum[a:b, j]) if t.momentum is not None else None
+                extra: list[list[str]] = []
+                if with_metric:
+                    extra.append(_metric_cells(t, a, b) if t.metric is not None else [""] * (b - a))
+                extra += [reprs(t.params[n][a:b, j]) if n in t.params else [""] * (b - a) for n in names]
+                yield _rows(prefix, range(a, b), lrs, moms, extra)
+
+
+def _rows(prefix: str, steps: range, lrs: list[str], moms: list[str] | None, extra: list[list[str]]) -> str:
+    """CSV rows: the common cases (lr, with or without momentum) without a call per value."""
+    if not extra and moms is None:
+        return "".join([f"{prefix}{i},{lr},\n" for i, lr in zip(steps, lrs, strict=True)])
+    if not extra:
+        return "".join([f"{prefix}{i},{lr},{m}\n" for i, lr, m in zip(steps, lrs, moms or [], strict=True)])
+    cells = zip(steps, lrs, moms if moms is not None else [""] * len(lrs), *extra, strict=True)
+    return "".join([f"{prefix}{i},{lr},{m}," + ",".join(rest) + "\n" for i, lr, m, *rest in cells])
+
+
+def to_csv(result: Result) -> str:
+    """The CSV as one string (:func:`csv_pieces`; :func:`write` streams it instead)."""
+    return "".join(csv_pieces(result))
 
 
 def resolved_config(result: Result) -> dict[str, Any]:
@@ -119,38 +131,39 @@ def resolved_config(result: Result) -> dict[str, Any]:
     return resolved
 
 
-def _groups(t: Trajectory) -> list[dict[str, Any]]:
+def _groups(t: Trajectory, columns: Columns) -> list[dict[str, Any]]:
     """Per group: lr, momentum, and every other value the schedule changed (by its name)."""
     return [
         {
             "name": g,
-            "lr": numbers(t.lr[:, j].tolist()),
-            "momentum": numbers(t.momentum[:, j].tolist()) if t.momentum is not None else None,
-            **{name: numbers(values[:, j].tolist()) for name, values in t.params.items()},
+            "lr": columns.add(t.lr[:, j]),
+            "momentum": columns.add(t.momentum[:, j]) if t.momentum is not None else None,
+            **{name: columns.add(values[:, j]) for name, values in t.params.items()},
         }
         for j, g in enumerate(t.groups)
     ]
 
 
-def _schedule(t: Trajectory) -> dict[str, Any]:
+def _schedule(t: Trajectory, columns: Columns) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "label": t.label,
         "scheduler": t.scheduler,
         "interval": t.interval,
-        "groups": _groups(t),
+        "groups": _groups(t, columns),
         "warnings": t.warnings,
     }
     if t.metric is not None:  # one value per scheduler step, fed at the end of every `every` optimizer steps
-        doc["metric"] = numbers(t.metric.tolist())
+        doc["metric"] = columns.add(t.metric)
     if t.error is not None:  # only with --partial: the run stops at the failing step
         doc["error"] = str(t.error)
         doc["steps"] = t.steps
     return doc
 
 
-def to_json(result: Result, plan: Plan | None = None) -> str:
-    """JSON: versions, the resolved config, and per schedule and group the lr / momentum lists.
+def json_pieces(result: Result, plan: Plan | None = None) -> Iterator[str]:
+    """The JSON in pieces (what :func:`to_json` joins): every long list streamed in its place.
 
+    Versions, the resolved config, and per schedule and group the lr / momentum lists.
     For a framework file, ``framework`` records what was read and the step arithmetic
     (:meth:`lrviz.sources.Plan.to_dict`: kind, summary, every number with how it was
     found, the equivalent lrviz config). NaN and infinities are spelled as
@@ -160,12 +173,30 @@ def to_json(result: Result, plan: Plan | None = None) -> str:
 
     from lrviz._version import __version__
 
+    columns = Columns()
     doc = {
         "lrviz": __version__,
         "torch": torch.__version__.split("+")[0],
         "source": result.config.file,
         **({"framework": plan.to_dict()} if plan is not None else {}),
         "config": resolved_config(result),
-        "schedules": [_schedule(t) for t in result.trajectories],
+        "schedules": [_schedule(t, columns) for t in result.trajectories],
     }
-    return dumps(doc, indent=1)
+    return columns.pieces(doc)
+
+
+def to_json(result: Result, plan: Plan | None = None) -> str:
+    """The JSON as one string (:func:`json_pieces`; :func:`write` streams it instead)."""
+    return "".join(json_pieces(result, plan))
+
+
+def pieces(result: Result, fmt: str, plan: Plan | None = None) -> Iterator[str]:
+    """The export in ``fmt`` (csv or json), in pieces."""
+    return json_pieces(result, plan) if fmt == "json" else csv_pieces(result)
+
+
+def write(result: Result, path: str | Path, fmt: str, plan: Plan | None = None) -> Path:
+    """Stream the export to ``path``, atomically: memory stays at the arrays and one piece."""
+    from lrviz.io import atomic_write
+
+    return atomic_write(path, pieces(result, fmt, plan))

@@ -11,16 +11,20 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from lrviz.errors import LrvizError
 
 
-def atomic_write(path: str | Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file + fsync + rename)."""
+def atomic_write(path: str | Path, data: bytes | str | Iterable[bytes | str]) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file + fsync + rename).
+
+    ``data`` may be an iterable of pieces, written as they come: an export of 100M
+    values is streamed to the temporary file, never held whole (lrviz.export).
+    """
     path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
+    pieces: Iterable[bytes | str] = [data] if isinstance(data, (bytes, str)) else data
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise LrvizError(f"output folder {str(folder)!r} does not exist; create it first")
@@ -30,7 +34,8 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
         raise LrvizError(f"cannot write to {str(folder)!r}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for piece in pieces:
+                fh.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)

@@ -13,8 +13,9 @@ MAX_SCHEDULES = 256
 #: SequentialLR / ChainedScheduler depth.
 MAX_NESTING = 8
 #: Recorded lr values (steps x param groups x schedules): each costs about 30 bytes in a
-#: plot and 100 in an export (measured), so this is a few GB at most; the limits above
-#: alone allow 50M x 64 x 256 = 8e11.
+#: plot, and in an export its float64 (8 bytes, 16 with momentum) plus a few MB for the
+#: whole export, whose text is streamed (measured at this limit: benchmarks/RESULTS.md),
+#: so this is a few GB at most; the limits above alone allow 50M x 64 x 256 = 8e11.
 MAX_VALUES = 100_000_000
 #: Above this many schedules a sweep asks for --force (a plot nobody can read).
 MAX_SWEEP_SCHEDULES = 64

@@ -25,6 +25,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from lrviz.dynamo import no_dynamo_import
 from lrviz.errors import LrvizError, SimulationError, first_line, key_join
 from lrviz.refusals import translate
 
@@ -107,8 +108,11 @@ class Record:
     """What is recorded at each optimizer step: the one definition of a row.
 
     Every group's lr, and its momentum (``betas[0]`` for Adam-like optimizers) when
-    ``momentum`` is asked for and every group has one. Columns are ``array('d')``:
-    appending a float costs no object and turns into numpy without a copy.
+    ``momentum`` is asked for and every group has one. Each is one ``array('d')`` of
+    rows (group 0, group 1, ... of step 0, then of step 1...): appending a float costs
+    no object, and the array becomes the (steps, groups) matrix without a copy, so a
+    run holds its recorded values once, whatever its number of groups (an export at
+    the limit of 100M values fits in memory; benchmarks/RESULTS.md).
 
     ``params`` says what happens to the group's other numeric values (weight decay,
     beta2, eps, anything a scheduler may write): ``"off"``, not looked at; ``"watch"``,
@@ -123,15 +127,13 @@ class Record:
     def __init__(self, groups: Sequence[dict[str, Any]], *, momentum: bool = True, params: str = "off"):
         self.groups = groups
         mkeys = [momentum_key(g) for g in groups]
-        self.lr = [array("d") for _ in groups]
-        self.momentum = [array("d") for _ in groups] if momentum and all(mkeys) else None
-        self._lr_pairs = [(c.append, g) for c, g in zip(self.lr, groups, strict=True)]
+        self._lr = array("d")
+        self._m = array("d") if momentum and all(mkeys) else None
+        self._lr_pairs = [(self._lr.append, g) for g in groups]
         self._m_pairs = (
-            [(c.append, g, str(mk)) for c, g, mk in zip(self.momentum, groups, mkeys, strict=True)]
-            if self.momentum is not None
-            else []
+            [(self._m.append, g, str(mk)) for g, mk in zip(groups, mkeys, strict=True)] if self._m is not None else []
         )
-        self._mkey = mkeys[0] if self.momentum is not None else None
+        self._mkey = mkeys[0] if self._m is not None else None
         self.mode = params
         #: name -> per-group columns, for the values that changed (in the order first seen)
         self.params: dict[str, list[array[float]]] = {}
@@ -143,8 +145,7 @@ class Record:
 
     def _start_watch(self, mkeys: list[str | None]) -> None:
         found = [
-            numeric_params(g, mk if self.momentum is not None else None)
-            for g, mk in zip(self.groups, mkeys, strict=True)
+            numeric_params(g, mk if self._m is not None else None) for g, mk in zip(self.groups, mkeys, strict=True)
         ]
         for name in dict.fromkeys(n for f in found for n in f):
             self._where[name] = [f.get(name) for f in found]
@@ -154,7 +155,17 @@ class Record:
         self._watched = [n for n in self._where if self.mode == "watch"]
 
     def __len__(self) -> int:
-        return len(self.lr[0]) if self.lr else 0
+        return len(self._lr) // len(self.groups) if self.groups else 0
+
+    @property
+    def lr(self) -> list[array[float]]:
+        """Each group's lr so far, a copy per group (for tests; the run reads :meth:`matrices`)."""
+        return _columns(self._lr, len(self.groups))
+
+    @property
+    def momentum(self) -> list[array[float]] | None:
+        """Each group's momentum so far, as :attr:`lr`; None when not recorded."""
+        return _columns(self._m, len(self.groups)) if self._m is not None else None
 
     def row(self) -> None:
         """Append the row of the optimizer step about to run."""
@@ -196,10 +207,10 @@ class Record:
 
     def repeat(self, n: int) -> None:
         """The last row ``n`` more times (the steps of an epoch, between two scheduler steps)."""
-        for c in self.lr:
-            c.extend(c[-1:] * n)
-        for c in self.momentum or ():
-            c.extend(c[-1:] * n)
+        width = len(self.groups)
+        self._lr.extend(self._lr[-width:] * n)
+        if self._m is not None:
+            self._m.extend(self._m[-width:] * n)
         for cols in self.params.values():
             for c in cols:
                 c.extend(c[-1:] * n)
@@ -210,12 +221,20 @@ class Record:
         """For one group, unwatched: (lr append, the group, momentum append or None, momentum key), for the hot loop."""
         if len(self.groups) != 1 or self.mode == "watch":
             return None
-        m_append = self.momentum[0].append if self.momentum is not None else None
-        return self.lr[0].append, self.groups[0], m_append, self._mkey
+        m_append = self._m.append if self._m is not None else None
+        return self._lr.append, self.groups[0], m_append, self._mkey
 
     def matrices(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """(lr, momentum or None), each (steps, groups) float64; the columns are handed over."""
-        return as_matrix(self.lr), as_matrix(self.momentum) if self.momentum is not None else None
+        """(lr, momentum or None), each (steps, groups) float64, views of the recorded arrays
+        (handed over: the record is empty afterwards)."""
+        import numpy as np
+
+        width = max(1, len(self.groups))
+        lr = np.frombuffer(self._lr, dtype=np.float64).reshape(-1, width)
+        m = np.frombuffer(self._m, dtype=np.float64).reshape(-1, width) if self._m is not None else None
+        self._lr = array("d")
+        self._m = array("d") if self._m is not None else None
+        return lr, m
 
     def first_values(self) -> dict[str, list[float]]:
         """Every numeric group value besides lr and momentum at the first row, name -> per group (NaN: none)."""
@@ -226,19 +245,27 @@ class Record:
         return {name: as_matrix(cols) for name, cols in self.params.items()}
 
 
-def as_matrix(cols: list[array[float]]) -> np.ndarray:
-    """Per-group columns -> a (steps, groups) float64 array, without doubling the memory.
+def _columns(rows: array[float], width: int) -> list[array[float]]:
+    """Group j's values of row-major ``rows``, one array per group (copies)."""
+    view = memoryview(rows)
+    try:
+        return [array("d", view[j::width]) for j in range(width)]
+    finally:
+        view.release()
 
-    One group (the common case) becomes a view of its column, no copy; several are
-    copied one column at a time, each freed once copied, so at most one column is
-    held twice (10M steps x 2 groups stay well within the memory target, see
-    benchmarks/RESULTS.md).
+
+def as_matrix(cols: list[array[float]]) -> np.ndarray:
+    """Per-group columns (the other values a scheduler changed) -> a (steps, groups) float64 array.
+
+    One group becomes a view of its column, no copy; several are copied one column at a
+    time into a column-major array, each freed once copied, so at most one column is
+    held twice (the matrix's columns are written one after the other).
     """
     import numpy as np
 
     if len(cols) == 1:
         return np.frombuffer(cols.pop(), dtype=np.float64).reshape(-1, 1)
-    out = np.empty((len(cols[0]), len(cols)), dtype=np.float64)
+    out = np.empty((len(cols[0]), len(cols)), dtype=np.float64, order="F")
     for j in range(len(cols)):
         out[:, j] = np.frombuffer(cols[j], dtype=np.float64)
         cols[j] = array("d")  # freed once copied
@@ -270,7 +297,8 @@ def advance(
     try:
         if pos == 0 and stop > 0:
             record.row()
-            optimizer.step(zero_closure)
+            with no_dynamo_import():  # its wrapper imports torch._dynamo for a no-op graph_break()
+                optimizer.step(zero_closure)
             if every == 1:
                 scheduler.step() if metric is None else scheduler.step(metric[0])
             pos = 1

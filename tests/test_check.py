@@ -731,3 +731,38 @@ def test_rich_table_on_a_terminal():
 def test_command_module_does_not_import_torch():
     code = "import sys, lrviz.cli; assert 'torch' not in sys.modules and 'numpy' not in sys.modules, 'heavy import'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_check_actual_steps_each_schedule_once(tmp_path, monkeypatch):
+    """--actual compares the logs with the same runs the checks lint: it builds no scheduler
+    more than check alone does (it stepped every schedule twice), and the log agrees."""
+    config = tmp_path / "two.yaml"
+    config.write_text(
+        "steps: 12\nschedules:\n"
+        "  - {label: a, scheduler: StepLR, params: {step_size: 4, gamma: 0.5}}\n"
+        "  - {label: b, scheduler: StepLR, params: {step_size: 3, gamma: 0.5}}\n"
+    )
+    opt = torch.optim.SGD([torch.zeros(2, 2, requires_grad=True)], lr=0.1)  # lrviz's default optimizer's lr
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=4, gamma=0.5)
+    rows = ["step,lr"]
+    for i in range(12):
+        rows.append(f"{i},{opt.param_groups[0]['lr']!r}")
+        opt.step()
+        sched.step()
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    built: list[str] = []
+    real_init = torch.optim.lr_scheduler.LRScheduler.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.lr_scheduler.LRScheduler, "__init__", counting_init)
+    alone = runner.invoke(app, ["check", str(config), "--format", "json"])
+    assert alone.exit_code == 0, alone.output
+    n_alone, built[:] = len(built), []
+    result = runner.invoke(app, ["check", str(config), "--actual", str(tmp_path / "log.csv"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert n_alone > 2 and set(built) == {"StepLR"}  # the probe sees every build
+    assert len(built) == n_alone
+    assert [r["ok"] for r in json.loads(result.output)["actual"]] == [True]

@@ -445,7 +445,7 @@ def test_write_plots_failure_keeps_the_old_file(tmp_path, monkeypatch):
 
     import lrviz.render.plot as plot_mod
 
-    monkeypatch.setattr(plot_mod, "render_bytes", boom)
+    monkeypatch.setattr(plot_mod, "render_formats", boom)  # one figure, saved in every format
     with pytest.raises(RuntimeError):
         write_plots(result, tmp_path, "plot", PlotOptions(formats=("svg", "png")))
     assert good.read_bytes() == before

@@ -106,3 +106,56 @@ def test_the_probe_sees_a_heavy_import(tmp_path):
     code, loaded, out = run_cli(["export", "config.yaml"], tmp_path)
     assert code == 0, out
     assert "torch" in loaded
+
+
+# After the command: is the cycle collector on, how much start-up was frozen, which threads are left.
+GC_REPORT = """
+import gc, json, sys, threading
+sys.argv = ["lrviz", *json.loads(sys.argv[1])]
+try:
+    from lrviz.cli import main
+    main()
+except SystemExit:
+    pass
+print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "threads": [t.name for t in threading.enumerate()],
+                  "matplotlib": "matplotlib.figure" in sys.modules}))
+"""
+
+
+def test_a_command_runs_with_the_collector_on_after_its_imports(tmp_path):
+    """lrviz.startup: the CLI pauses the cycle collector while torch and matplotlib load, then
+    freezes them and turns it back on, so a long run collects as before; the thread that
+    loads matplotlib beside torch is gone by then."""
+    (tmp_path / "config.yaml").write_text("steps: 30\nscheduler: StepLR\nparams: {step_size: 10}\n")
+    proc = subprocess.run(
+        [sys.executable, "-c", GC_REPORT, json.dumps(["plot", "config.yaml", "-o", "out"])],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.splitlines()[-1])
+    assert (tmp_path / "out" / "config.png").exists()
+    assert report["enabled"] is True
+    assert report["frozen"] > 100_000  # torch and matplotlib's objects, never scanned again
+    assert report["threads"] == ["MainThread"]
+    assert report["matplotlib"] is True
+
+
+def test_a_library_process_keeps_its_collector_settings():
+    """Only the CLI touches the collector: the library's functions never do."""
+    import gc
+
+    from lrviz.startup import preload, settle
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    settle()  # nothing was paused here: nothing to freeze, the collector stays as it is
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    preload(["lrviz.no_such_module"])  # a failing import is left to the command's own import
+    settle()
+    assert gc.isenabled()
+    with pytest.raises(ModuleNotFoundError):
+        import lrviz.no_such_module  # noqa: F401

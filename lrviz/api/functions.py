@@ -169,8 +169,7 @@ def export(
     ``format``: ``csv`` or ``json``; by default from the suffix (``.json``), else csv.
     Returns the path written.
     """
-    from lrviz.export import to_csv, to_json
-    from lrviz.io import atomic_write
+    from lrviz.export import write
 
     check_options("export", options)
     target = Path(path)
@@ -179,7 +178,7 @@ def export(
         raise LrvizError(f"expected one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}", key="format")
     loaded = load(source, {**options, "steps": steps})
     result = _run(loaded, options.get("jobs", 1))
-    return atomic_write(target, to_json(result, loaded.plan) if fmt == "json" else to_csv(result))
+    return write(result, target, fmt, loaded.plan)
 
 
 __all__ = ["Result", "check", "export", "plot", "simulate"]

@@ -25,8 +25,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lrviz.check.findings import Finding
+from lrviz.check.run import simulate_each
 from lrviz.errors import SimulationError
-from lrviz.simulate import Trajectory, resolve_device, step_schedule
+from lrviz.simulate import Trajectory
 
 if TYPE_CHECKING:
     from lrviz.actual import Report
@@ -36,16 +37,14 @@ if TYPE_CHECKING:
 INFO = "info"
 
 
-def plan_trajectories(config: Config, device: str | None = None) -> list[Trajectory]:
-    """Every schedule of ``config`` that simulates (one that fails mid-run is check's own finding)."""
-    dev = resolve_device(device or config.device)
-    out = []
-    for schedule in config.schedules:
-        try:
-            out.append(step_schedule(config, schedule, dev))
-        except SimulationError:
-            continue
-    return out
+def plan_trajectories(
+    config: Config, device: str | None = None, simulated: list[Trajectory | SimulationError] | None = None
+) -> list[Trajectory]:
+    """Every schedule of ``config`` that simulates (one that fails mid-run is check's own finding).
+
+    ``simulated``: the runs of :func:`lrviz.check.run.simulate_each`, when stepped already."""
+    runs = simulated if simulated is not None else simulate_each(config, device)
+    return [run for run in runs if isinstance(run, Trajectory)]
 
 
 def _judged(report: Report) -> list[int]:

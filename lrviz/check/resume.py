@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from lrviz.build import build
 from lrviz.check.findings import ERROR, Finding, num
 from lrviz.check.walk import milestones, walk
+from lrviz.dynamo import no_dynamo_import
 from lrviz.errors import LrvizError, first_line
 from lrviz.simulate import Trajectory, warning_lines
 from lrviz.spec import Config, Schedule
@@ -84,7 +85,9 @@ def _save(optimizer: Any, scheduler: Any) -> bytes:
     import torch
 
     buf = io.BytesIO()
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, buf)
+    with no_dynamo_import():  # state_dict's wrapper imports torch._dynamo (1 s) for nothing here
+        state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}
+    torch.save(state, buf)
     return buf.getvalue()
 
 
@@ -180,13 +183,14 @@ def resume(
     state = _load(blob)
     # PyTorch's documented order: the scheduler is constructed after the optimizer
     # (build does that), then the optimizer's state is loaded, then the scheduler's.
-    if restore_optimizer:
-        optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    # A resumed training loop calls optimizer.step() before scheduler.step(), as
-    # the uninterrupted run did at step 0; without it torch warns about the order.
-    # The dummy parameters have no gradient, so this changes no lr or momentum.
-    optimizer.step(zero_closure)
+    with no_dynamo_import():  # as in lrviz.step: torch's wrappers import torch._dynamo for nothing here
+        if restore_optimizer:
+            optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        # A resumed training loop calls optimizer.step() before scheduler.step(), as
+        # the uninterrupted run did at step 0; without it torch warns about the order.
+        # The dummy parameters have no gradient, so this changes no lr or momentum.
+        optimizer.step(zero_closure)
     record = Record(optimizer.param_groups, momentum=momentum)
     advance(
         optimizer,

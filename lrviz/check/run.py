@@ -10,14 +10,35 @@ from lrviz.check.lints import Context, run_lints
 from lrviz.check.resume import resume_points, resume_round_trip, validate_resume_at
 from lrviz.check.walk import walk
 from lrviz.errors import SimulationError
-from lrviz.simulate import Result, resolve_device, step_schedule
+from lrviz.simulate import Result, Trajectory, resolve_device, step_schedule
 from lrviz.spec import Config, Schedule
 
 
+def simulate_each(config: Config, device: str | None = None) -> list[Trajectory | SimulationError]:
+    """Every schedule of ``config`` stepped once: its trajectory, or the failure that is check's finding.
+
+    What ``check --actual`` compares with the logs and then checks, so each schedule is
+    simulated once (:func:`check_config`'s ``simulated``)."""
+    dev = resolve_device(device or config.device)
+    out: list[Trajectory | SimulationError] = []
+    for schedule in config.schedules:
+        try:
+            out.append(step_schedule(config, schedule, dev))
+        except SimulationError as exc:
+            out.append(exc)
+    return out
+
+
 def check_schedule(
-    config: Config, schedule: Schedule, device: str, resume_at: list[int] | None = None
+    config: Config,
+    schedule: Schedule,
+    device: str,
+    resume_at: list[int] | None = None,
+    simulated: Trajectory | SimulationError | None = None,
 ) -> list[Finding]:
-    """Every finding for one schedule: lints, torch warnings, then the resume round trip."""
+    """Every finding for one schedule: lints, torch warnings, then the resume round trip.
+
+    ``simulated``: the schedule's run from :func:`simulate_each`, when it was stepped already."""
     # Build once up front: params torch refuses are bad input (exit 2), not a finding.
     # Its warnings are dropped here: step_schedule's build records the same ones.
     with warnings.catch_warnings():
@@ -26,10 +47,16 @@ def check_schedule(
         configured = [float(g["lr"]) for g in build_optimizer(config, device).param_groups]
     points = resume_points(config, schedule, resume_at)
     failure: SimulationError | None = None
-    try:
-        trajectory = step_schedule(config, schedule, device)
-    except SimulationError as exc:
-        trajectory, failure = None, exc
+    trajectory: Trajectory | None = None
+    if isinstance(simulated, SimulationError):
+        failure = simulated
+    elif simulated is not None:
+        trajectory = simulated
+    else:
+        try:
+            trajectory = step_schedule(config, schedule, device)
+        except SimulationError as exc:
+            failure = exc
     ctx = Context(config, schedule, list(walk(config, schedule)), trajectory, configured)
     findings = run_lints(ctx)
     if failure is not None:
@@ -77,17 +104,25 @@ def lint_result(result: Result) -> list[Finding]:
     return findings
 
 
-def check_config(config: Config, resume_at: list[int] | None = None, *, device: str | None = None) -> list[Finding]:
+def check_config(
+    config: Config,
+    resume_at: list[int] | None = None,
+    *,
+    device: str | None = None,
+    simulated: list[Trajectory | SimulationError] | None = None,
+) -> list[Finding]:
     """Check every schedule of ``config``; findings in schedule order.
 
     ``resume_at`` lists optimizer steps at which to save and resume (default: 1/4,
     1/2, 3/4 of the run and both sides of every SequentialLR milestone). Raises
     :class:`~lrviz.errors.LrvizError` for bad input (a value outside the run, params
-    torch refuses); everything else is a :class:`Finding`.
+    torch refuses); everything else is a :class:`Finding`. ``simulated``: every schedule's
+    run from :func:`simulate_each` (same device), when the caller stepped them already.
     """
     validate_resume_at(config, resume_at)
     dev = resolve_device(device or config.device)
+    runs: list[Trajectory | SimulationError | None] = list(simulated) if simulated else [None] * len(config.schedules)
     findings: list[Finding] = []
-    for schedule in config.schedules:
-        findings.extend(check_schedule(config, schedule, dev, resume_at))
+    for schedule, run in zip(config.schedules, runs, strict=True):
+        findings.extend(check_schedule(config, schedule, dev, resume_at, run))
     return findings

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
     from lrviz.actual import ActualLog, Report
     from lrviz.check import Finding
+    from lrviz.errors import SimulationError
+    from lrviz.simulate import Trajectory
     from lrviz.spec import Config
 
 
@@ -119,11 +121,20 @@ def _check(
     groups: list[str] | None,
     factors: dict[str, float] | None = None,
 ) -> tuple[list[tuple[Config, list[Finding]]], list[Report]]:
-    """Every config's findings (with the plan-vs-actual ones) and each log's report."""
-    from lrviz.check import check_config
+    """Every config's findings (with the plan-vs-actual ones) and each log's report.
 
-    reports = _compare(cfgs, logs, groups, factors)  # a bad --actual-group is refused before the resume checks
-    return _with_actual([(cfg, check_config(cfg, resume_at)) for cfg in cfgs], reports), reports
+    With logs, each schedule is simulated once, for the comparison and the checks both."""
+    from lrviz.check import check_config
+    from lrviz.check.run import simulate_each
+
+    runs = [simulate_each(cfg) if logs else None for cfg in cfgs]
+    reports = _compare(cfgs, logs, groups, factors, runs)  # a bad --actual-group is refused before the resume checks
+    return (
+        _with_actual(
+            [(cfg, check_config(cfg, resume_at, simulated=r)) for cfg, r in zip(cfgs, runs, strict=True)], reports
+        ),
+        reports,
+    )
 
 
 def _print(
@@ -141,7 +152,11 @@ def _print(
 
 
 def _compare(
-    cfgs: list[Config], logs: list[ActualLog], groups: list[str] | None, factors: dict[str, float] | None = None
+    cfgs: list[Config],
+    logs: list[ActualLog],
+    groups: list[str] | None,
+    factors: dict[str, float] | None = None,
+    runs: list[list[Trajectory | SimulationError] | None] | None = None,
 ) -> list[Report]:
     """Each log against every schedule of every config (lrviz.check.actual says what counts)."""
     if not logs:
@@ -150,8 +165,12 @@ def _compare(
     from lrviz.check.actual import plan_trajectories
     from lrviz.commands.actual import compare
 
+    runs = runs or [None] * len(cfgs)
     return combine(
-        [compare(plan_trajectories(c), logs, groups, factors=factors, config=str(c.file or c.name)) for c in cfgs]
+        [
+            compare(plan_trajectories(c, simulated=r), logs, groups, factors=factors, config=str(c.file or c.name))
+            for c, r in zip(cfgs, runs, strict=True)
+        ]
     )
 
 

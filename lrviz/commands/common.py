@@ -338,6 +338,7 @@ def load_sources(
 
     from lrviz.errors import LrvizError
     from lrviz.sources import load_source
+    from lrviz.startup import settle
     from lrviz.validate import apply_sweeps
 
     loaded = []
@@ -359,6 +360,7 @@ def load_sources(
                     f"{option} is for framework files (a TrainingArguments file, a timm args.yaml, a torchvision "
                     "recipe), and every file given is an lrviz config; leave it out"
                 )
+    settle()  # torch is loaded: the collector resumes (see lrviz.startup)
     return loaded
 
 

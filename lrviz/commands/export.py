@@ -83,8 +83,7 @@ def export(
     with cli_errors(debug):
         from lrviz.commands.common import output as resolve_output
         from lrviz.errors import LrvizError
-        from lrviz.export import to_csv, to_json
-        from lrviz.io import atomic_write
+        from lrviz.export import pieces, write
         from lrviz.simulate import simulate
 
         out = resolve_output(output, tuple(f.value for f in ExportFormat), default=None)
@@ -109,12 +108,12 @@ def export(
         )
         cfg = loaded.config
         result = simulate(cfg, jobs=None, partial=partial)
-        text = to_json(result, loaded.plan) if fmt is ExportFormat.json else to_csv(result)
         if out is None:
-            sys.stdout.write(text)
+            for piece in pieces(result, fmt.value, loaded.plan):  # streamed: never the whole text in memory
+                sys.stdout.write(piece)
         else:
             target = out.target(cfg.name, fmt.value)
             out.make_folder()  # only now: a refused run creates nothing
-            atomic_write(target, text)
+            write(result, target, fmt.value, loaded.plan)
             print(target)
         refusals(result.errors)

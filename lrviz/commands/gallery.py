@@ -67,8 +67,12 @@ def gallery(
     with cli_errors(debug):
         from lrviz.gallery import build_gallery
         from lrviz.progress import Reporter
+        from lrviz.startup import RENDER_MODULES, load, settle
 
         output(output_dir, ())  # a folder, whatever its name says (the same rules as every -o)
+        if config_dir.is_dir():  # the workers fork with torch and matplotlib loaded (lrviz.startup)
+            load(("torch",), RENDER_MODULES)
+        settle()  # many figures, each a web of cycles: the collector runs throughout
 
         with Reporter("gallery", min_total=1) as bar:
             result = build_gallery(

@@ -109,11 +109,12 @@ def print_one(name: str, console: Console | None = None) -> None:
     params.add_column("type", overflow="fold")
     params.add_column("default", overflow="fold")
     params.add_column("per group", overflow="fold")
+    per_group = info.groupwise()
     for p in info.params:
         hint, default = describe_hint(p.hint), _default(info, p)
-        params.add_row(escape(p.name), escape(hint), escape(default), _per_group(info, p.name))
+        params.add_row(escape(p.name), escape(hint), escape(default), _per_group(per_group, p.name))
     console.print(params)
-    if info.per_group:
+    if per_group:
         console.print(
             Text("per group: a list with one value per param group is taken as well as a single value.", style="dim")
         )
@@ -127,7 +128,7 @@ def _default(info: SchedulerInfo, param: Param) -> str:
     return "required" if param.required else repr(param.default)
 
 
-def _per_group(info: SchedulerInfo, name: str) -> str:
-    if info.per_group is None:
+def _per_group(per_group: frozenset[str] | None, name: str) -> str:
+    if per_group is None:
         return "?"
-    return "yes" if name in info.per_group else "no"
+    return "yes" if name in per_group else "no"

@@ -117,10 +117,13 @@ def plot(
     with cli_errors(debug):
         from lrviz.commands.actual import read_logs, world_size_factor
         from lrviz.commands.common import output as resolve_output
+        from lrviz.startup import RENDER_MODULES, preload
         from lrviz.validate.plot import FORMATS
 
         out = resolve_output(output, FORMATS)
         assert out is not None
+        if all(path.is_file() for path in configs):  # matplotlib loads while torch does (lrviz.startup)
+            preload(RENDER_MODULES)
         sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
         loaded = load_sources(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
         given = locals()

@@ -30,7 +30,7 @@ def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = F
     path = Path(config_dir) / rel
     try:
         entry.text = _read_text(path)
-        from lrviz.render.plot import render_bytes
+        from lrviz.render.plot import render_formats
         from lrviz.simulate import simulate
         from lrviz.sources import load_source
         from lrviz.validate import PlotOptions, apply_sweeps
@@ -44,7 +44,7 @@ def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = F
         for trajectory in result.trajectories:
             entry.warnings.extend(f"{trajectory.label}: {w}" for w in trajectory.warnings)
         options = PlotOptions.resolve(config.plot, subtitle=loaded.summary)
-        entry.images = {fmt: render_bytes(result, fmt, options) for fmt in FORMATS}
+        entry.images = dict(zip(FORMATS, render_formats(result, FORMATS, options), strict=True))
     except (TrustError, FrameworkMissing) as exc:  # left out on purpose, with the reason: not a failure
         entry.skipped = _reason(exc, path)
     except LrvizError as exc:

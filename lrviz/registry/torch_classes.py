@@ -62,7 +62,7 @@ def torch_schedulers() -> dict[str, SchedulerInfo]:
             doc=inspect.cleandoc(obj.__doc__ or ""),
             fills=fills,
             fill_unless=unless,
-            per_group=per_group(obj),
+            per_group_reader=functools.partial(per_group, obj),
         )
     return found
 

@@ -51,18 +51,30 @@ class Cells:
     def __init__(self, fig: Figure, plan: Plan, opts: PlotOptions):
         self.fig, self.plan, self.opts = fig, plan, opts
         self.window = ranges.window(opts.xlim, plan.x.index, plan.n)
-        i0, i1 = self.window
-        named = [(s.label, s.lr[i0:i1]) for s in plan.series]
-        self.lr_extent, self.log_note = ranges.lr_range(named, plan.yscale, opts.ylim)
-        self.arrays = {id(s): ranges.drawable(s.lr, plan.yscale)[0] for s in plan.series}
+        self._drawn: dict[tuple[int, str], tuple[np.ndarray, tuple[np.ndarray, tuple[float, float] | None]]] = {}
+        named = [(s.label, self._in_view(s.lr)) for s in plan.series]
+        self.lr_extent, self.log_note = ranges.lr_range(named, plan.yscale, opts.ylim, drawable=self.drawable)
+        self.arrays = {id(s): self.drawable(s.lr, plan.yscale)[0] for s in plan.series}
         self.sub_extent = {p.key: self._sub_extent(p) for p in plan.panels}
         self.cells: list[Cell] = []
         self.pending: list[tuple[Axes, Line2D, np.ndarray, bool, Any]] = []
 
-    def _sub_extent(self, panel: SubPanel) -> tuple[float, float] | None:
+    def _in_view(self, values: np.ndarray) -> np.ndarray:
+        """The steps in view: the array itself when that is all of them (so :meth:`drawable` finds it)."""
         i0, i1 = self.window
+        return values if (i0, i1) == (0, len(values)) else values[i0:i1]
+
+    def drawable(self, values: np.ndarray, yscale: str) -> tuple[np.ndarray, tuple[float, float] | None]:
+        """:func:`ranges.drawable`, once per array of this figure: over a 10M-step run each
+        is two passes of the whole array, and the axis range and the line both need it."""
+        key = (id(values), yscale)
+        if key not in self._drawn:
+            self._drawn[key] = (values, ranges.drawable(values, yscale))  # the array kept: its id stays its own
+        return self._drawn[key][1]
+
+    def _sub_extent(self, panel: SubPanel) -> tuple[float, float] | None:
         return ranges.extent(
-            [ranges.drawable(ln.values[i0:i1] if ln.at is None else ln.values, "linear")[1] for ln in panel.lines]
+            [self.drawable(self._in_view(ln.values) if ln.at is None else ln.values, "linear")[1] for ln in panel.lines]
         )
 
     def _ticks(self, ax: Axes) -> None:
@@ -103,7 +115,7 @@ class Cells:
         line = add_line(ax, s.color, s.linestyle, marker, s.label, panel.held and self.plan.held)
         if ln.at is not None:
             line.set_markersize(3.0)
-        values = ranges.drawable(ln.values, "linear")[0]
+        values = self.drawable(ln.values, "linear")[0]
         self.pending.append((ax, line, values, panel.held and self.plan.held, ln.at))
 
     def overlay(self) -> None:

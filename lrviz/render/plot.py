@@ -102,17 +102,34 @@ def render_bytes(
     result: Result, fmt: str, options: PlotOptions | None = None, *, actual: Sequence[Report] = ()
 ) -> bytes:
     """The figure as PNG, SVG or PDF bytes; the same input gives the same bytes (``actual``: logged runs)."""
+    return render_formats(result, [fmt], options, actual=actual)[0]
+
+
+def render_formats(
+    result: Result, formats: Sequence[str], options: PlotOptions | None = None, *, actual: Sequence[Report] = ()
+) -> list[bytes]:
+    """The figure in each of ``formats``, built once and saved once per format.
+
+    Why once: building is most of a figure's cost (the layout measures every tick label;
+    the 14-panel cheat sheet takes about a second to build and half a second to save),
+    and the layout is frozen in figure coordinates before saving, so every format
+    saved from one figure has the bytes of a figure built for it alone (the gallery's
+    check proves it for every config).
+    """
     from lrviz.render.style import style_context
 
     opts = options or PlotOptions()
-    fmt = check_format(fmt)
+    fmts = [check_format(fmt) for fmt in formats]
     with style_context(opts.style) as style:
         fig = build_figure(result, opts, style, actual=actual)
         try:
-            buf = io.BytesIO()
-            with quiet_layout():
-                fig.savefig(buf, format=fmt, dpi=opts.dpi, metadata=_METADATA[fmt])
-            return buf.getvalue()
+            out = []
+            for fmt in fmts:
+                buf = io.BytesIO()
+                with quiet_layout():
+                    fig.savefig(buf, format=fmt, dpi=opts.dpi, metadata=_METADATA[fmt])
+                out.append(buf.getvalue())
+            return out
         finally:
             fig.clear()
 
@@ -162,8 +179,8 @@ def write_files(
     from lrviz.io import atomic_write
 
     opts = options or PlotOptions()
-    rendered = [(Path(path), render_bytes(result, fmt, opts, actual=actual)) for path, fmt in targets]
-    return [atomic_write(path, data) for path, data in rendered]
+    images = render_formats(result, [fmt for _, fmt in targets], opts, actual=actual) if targets else []
+    return [atomic_write(Path(path), data) for (path, _), data in zip(targets, images, strict=True)]
 
 
 __all__ = [
@@ -178,6 +195,7 @@ __all__ = [
     "sweep_stem",
     "output_paths",
     "render_bytes",
+    "render_formats",
     "value_problems",
     "write_files",
     "write_plots",

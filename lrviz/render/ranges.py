@@ -148,10 +148,15 @@ def window(xlim: tuple[float | None, float | None] | None, index_of: Any, n: int
 
 
 def lr_range(
-    named: list[tuple[str, np.ndarray]], yscale: str, ylim: tuple[float | None, float | None] | None
+    named: list[tuple[str, np.ndarray]],
+    yscale: str,
+    ylim: tuple[float | None, float | None] | None,
+    *,
+    drawable: Any = drawable,
 ) -> tuple[tuple[float, float] | None, str | None]:
     """The data range of a lr axis over ``named`` arrays (the steps in view), and a note when
-    a log axis leaves a tail out (:func:`log_floor`). ``ylim`` ends given win."""
+    a log axis leaves a tail out (:func:`log_floor`). ``ylim`` ends given win. ``drawable``:
+    :func:`drawable`, or a caller's memo of it (``lrviz.render.cells.Cells.drawable``)."""
     drawn = [drawable(a, yscale) for _, a in named]
     data = extent([e for _, e in drawn])
     if data is None or yscale != "log" or (ylim is not None and ylim[0] is not None):
