@@ -23,55 +23,9 @@ world_size, source) -> Plan``, found through :data:`PLANNERS`; the schedulers th
 frameworks build themselves live in :mod:`~lrviz.registry.frameworks`.
 """
 
-from __future__ import annotations
-
-import importlib
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
-from lrviz.errors import ConfigError, LrvizError
-from lrviz.sources.files import KINDS, NAMES, check_kind, detect, read_mapping
+from lrviz.sources.files import KINDS, NAMES, detect, read_mapping
 from lrviz.sources.load import Loaded, load_source
 from lrviz.sources.plan import Plan, Row
-
-#: kind -> module whose ``plan(data, *, dataset_size, world_size, source)`` reads that kind.
-PLANNERS = {"hf": "lrviz.sources.hf", "timm": "lrviz.sources.timm", "torchvision": "lrviz.sources.torchvision"}
+from lrviz.sources.planning import PLANNERS, plan
 
 __all__ = ["KINDS", "NAMES", "PLANNERS", "Loaded", "Plan", "Row", "detect", "load_source", "plan", "read_mapping"]
-
-
-def plan(
-    path_or_mapping: str | Path | Mapping[str, Any],
-    *,
-    kind: str | None = None,
-    dataset_size: int | None = None,
-    world_size: int = 1,
-    source: str | None = None,
-) -> Plan:
-    """Read a framework file (or its parsed mapping) into a :class:`Plan`.
-
-    ``kind`` forces the kind (``--from``); by default it is detected from the keys.
-    ``dataset_size`` / ``world_size`` are what the file does not hold (``--dataset-size``,
-    ``--world-size``). Every problem is one :class:`~lrviz.errors.LrvizError` naming the
-    file and the key (or the option).
-    """
-    if isinstance(path_or_mapping, Mapping):
-        data = dict(path_or_mapping)
-    else:
-        source = source or str(path_or_mapping)
-        data = read_mapping(path_or_mapping)
-    try:
-        if kind is None:
-            kind = detect(data)
-        elif kind not in KINDS:
-            raise ConfigError(f"unknown kind {kind!r}; --from takes {', '.join(KINDS)}")
-        else:
-            check_kind(data, kind)
-        if kind == "lrviz":
-            raise ConfigError("this is an lrviz config already: load it with lrviz.validate.load_config")
-        module = importlib.import_module(PLANNERS[kind])
-        planned: Plan = module.plan(data, dataset_size=dataset_size, world_size=world_size, source=source)
-        return planned
-    except LrvizError as exc:  # the file's name on every message, the key where the planner knew it
-        raise exc.located(file=source) from None

@@ -126,8 +126,8 @@ def _framework(
     steps: int | None,
     device: str | None,
 ) -> Loaded:
-    from lrviz.sources import plan
     from lrviz.sources.files import expect_mapping
+    from lrviz.sources.planning import plan
     from lrviz.validate import load_config
 
     source = str(file)
