@@ -26,7 +26,7 @@ from lrviz.commands.common import (
     WorldSizeOpt,
     cli_errors,
     comma_list,
-    load_configs,
+    load_sources,
     positive_int,
 )
 
@@ -104,7 +104,8 @@ def check(
 
         points = cast("list[int] | None", resume_at)  # comma_list(positive_int) made them ints
         sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
-        cfgs = load_configs(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
+        loaded = load_sources(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
+        cfgs = [one.config for one in loaded]
         for cfg in cfgs:  # bad --resume-at is refused before any simulation
             validate_resume_at(cfg, points)
         logs = read_logs(actual, actual_group, actual_shift)  # a bad log is refused before any simulation too

@@ -24,7 +24,6 @@ from lrviz.errors import EXIT_INTERNAL, EXIT_USAGE, LrvizError, one_line
 
 if TYPE_CHECKING:
     from lrviz.sources import Loaded
-    from lrviz.spec import Config
 
 # Options shared by several commands. Every option names its value the way people read it
 # (a metavar: N, DIR, png|svg|pdf); a flag shows none (lrviz.commands.help).
@@ -292,35 +291,6 @@ def refusals(errors: list[LrvizError]) -> None:
         raise typer.Exit(EXIT_FINDINGS)
 
 
-def load_configs(
-    paths: list[Path],
-    *,
-    steps: int | None = None,
-    device: str | None = None,
-    trust: bool = False,
-    sweep: list[str] | None = None,
-    force: bool = False,
-    kind: SourceKind | None = None,
-    dataset_size: int | None = None,
-    world_size: int | None = None,
-) -> list[Config]:
-    """Load (and sweep-expand) every config or framework file given on the command line."""
-    return [
-        loaded.config
-        for loaded in load_sources(
-            paths,
-            steps=steps,
-            device=device,
-            trust=trust,
-            sweep=sweep,
-            force=force,
-            kind=kind,
-            dataset_size=dataset_size,
-            world_size=world_size,
-        )
-    ]
-
-
 def load_sources(
     paths: list[Path],
     *,
@@ -372,7 +342,6 @@ __all__ = [
     "cli_errors",
     "comma_list",
     "err",
-    "load_configs",
     "load_sources",
     "output",
     "positive_int",
