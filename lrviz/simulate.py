@@ -33,6 +33,10 @@ MIN_STEPS_FORK = 100_000
 MIN_STEPS_SPAWN = 2_000_000
 
 
+#: Rows read at a time by :meth:`Trajectory.momentum_varies`.
+VARIES_BLOCK = 1 << 16
+
+
 @dataclass
 class Trajectory:
     """What one schedule did: ``lr[i, g]`` is group g's lr during optimizer step i.
@@ -64,10 +68,18 @@ class Trajectory:
         return int(self.lr.shape[0])
 
     def momentum_varies(self) -> bool:
+        """Whether any group's momentum moves during the run.
+
+        Read in blocks, stopping at the first that moves: a schedule that cycles momentum
+        moves it in its first steps, so a 10M-step run is not compared whole (a constant
+        momentum still is, once)."""
         import numpy as np
 
         m = self.momentum
-        return m is not None and m.size > 0 and bool(np.any(m != m[0]))
+        if m is None or m.size == 0:
+            return False
+        first = m[0]
+        return any(bool(np.any(m[i : i + VARIES_BLOCK] != first)) for i in range(0, m.shape[0], VARIES_BLOCK))
 
 
 @dataclass

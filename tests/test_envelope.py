@@ -129,3 +129,12 @@ def test_keeps_every_peak_of_a_long_torch_cyclic_run():
     # and the peaks are torch's own values, at the steps torch puts them
     peaks = np.flatnonzero(lr == lr.max())
     assert set(peaks.tolist()) <= set(idx.tolist())
+
+
+@pytest.mark.parametrize("n", [10, 5_000, 123_457])
+def test_finite_hint_gives_the_same_points_on_finite_data(n):
+    """`finite=True` only leaves out the pass that looks for NaN: on finite values the points are the same."""
+    values = np.cos(np.arange(n) * 0.013) * np.exp(-np.arange(n) / n)
+    assert np.isfinite(values).all()
+    for columns in (1, 97, 800):
+        np.testing.assert_array_equal(envelope_indices(values, columns, finite=True), envelope_indices(values, columns))

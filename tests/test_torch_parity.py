@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -256,3 +257,17 @@ def test_cuda_matches_cpu():
     gpu = simulate(load_config({**cfg, "device": "cuda"})).trajectories[0]
     assert cpu.lr.tolist() == gpu.lr.tolist()
     assert cpu.momentum.tolist() == gpu.momentum.tolist()
+
+
+@pytest.mark.parametrize("where", [None, 0, 1, 65_535, 65_536, 200_000 - 1])
+def test_momentum_varies_wherever_it_moves(where):
+    """Read in blocks with an early stop; the answer is the whole array's (`any(m != m[0])`), for a move
+    in the first step, at a block's edge, in the last step, in the second group only, or nowhere."""
+    from lrviz.simulate import VARIES_BLOCK, Trajectory
+
+    assert VARIES_BLOCK == 65_536  # the edges tried above
+    m = np.full((200_000, 2), 0.9)
+    if where is not None:
+        m[where, 1] = 0.85
+    t = Trajectory(label="t", scheduler="x", groups=["a", "b"], lr=np.ones((200_000, 2)), momentum=m)
+    assert t.momentum_varies() == bool(np.any(m != m[0])) == (where is not None)

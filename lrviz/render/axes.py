@@ -152,11 +152,13 @@ def fill(
     *,
     held: bool,
     at: np.ndarray | None = None,
+    finite: bool = False,
 ) -> None:
     """Give ``line`` its data: every point in ``window``, or the envelope at ``columns`` pixel columns.
 
     Held values get one more point, at the end of their last step. ``at`` places
     samples (a metric fed every few steps) at those step indices instead of 0, 1, 2...
+    ``finite``: no value is NaN (see :func:`~lrviz.render.envelope.envelope_indices`).
     """
     import numpy as np
 
@@ -179,7 +181,7 @@ def fill(
         # a step narrower than a pixel column looks the same held or joined: joined, the
         # path has half the vertices (SVG and PDF sizes stay those of the envelope)
         line.set_drawstyle("steps-post" if i1 - i0 < columns else "default")
-    idx = envelope_indices(values[i0:i1], columns, span=span) + i0
+    idx = envelope_indices(values[i0:i1], columns, span=span, finite=finite) + i0
     steps = at[idx] if at is not None else idx
     x, y = plan.x.of(steps.astype(np.float64)), values[idx]
     if held and i1 == n:  # the last value lasts until the end of its step

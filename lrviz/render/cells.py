@@ -52,6 +52,7 @@ class Cells:
         self.fig, self.plan, self.opts = fig, plan, opts
         self.window = ranges.window(opts.xlim, plan.x.index, plan.n)
         self._drawn: dict[tuple[int, str], tuple[np.ndarray, tuple[np.ndarray, tuple[float, float] | None]]] = {}
+        self._finite: set[int] = set()  # ids of the arrays above found all finite (and positive on a log axis)
         named = [(s.label, self._in_view(s.lr)) for s in plan.series]
         self.lr_extent, self.log_note = ranges.lr_range(named, plan.yscale, opts.ylim, drawable=self.drawable)
         self.arrays = {id(s): self.drawable(s.lr, plan.yscale)[0] for s in plan.series}
@@ -69,7 +70,10 @@ class Cells:
         is two passes of the whole array, and the axis range and the line both need it."""
         key = (id(values), yscale)
         if key not in self._drawn:
-            self._drawn[key] = (values, ranges.drawable(values, yscale))  # the array kept: its id stays its own
+            drawn = ranges.drawable(values, yscale)
+            self._drawn[key] = (values, drawn)  # the array kept: its id stays its own
+            if drawn[0] is values and drawn[1] is not None:  # all finite: the lines need not look for NaN
+                self._finite.add(id(values))
         return self._drawn[key][1]
 
     def _sub_extent(self, panel: SubPanel) -> tuple[float, float] | None:
@@ -212,4 +216,5 @@ class Cells:
                 room = ax.get_window_extent().width / visible
                 if room < 1.5 * line.get_markersize() * self.fig.dpi / 72:
                     line.set_marker("None")
-            fill(line, values, self.plan, columns_of(ax), self.window, held=held, at=at)
+            finite = id(values) in self._finite
+            fill(line, values, self.plan, columns_of(ax), self.window, held=held, at=at, finite=finite)

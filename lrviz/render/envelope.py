@@ -51,7 +51,7 @@ def column_starts(n: int, columns: int, span: int | None = None) -> np.ndarray:
     return np.unique(starts[starts < n])  # drops empty columns when span < columns
 
 
-def envelope_indices(values: np.ndarray, columns: int, span: int | None = None) -> np.ndarray:
+def envelope_indices(values: np.ndarray, columns: int, span: int | None = None, *, finite: bool = False) -> np.ndarray:
     """Sorted indices of the points to draw so a line covers the same pixels as ``values``.
 
     Per pixel column (``span`` as in :func:`column_starts`): the first and last point,
@@ -60,7 +60,8 @@ def envelope_indices(values: np.ndarray, columns: int, span: int | None = None) 
     index is returned. Drawn as held steps (each value until the next point), the
     kept points cover the same pixels too: between two kept points of one column the
     line stays inside that column's [min, max], and the last point of a column is
-    followed by the first of the next.
+    followed by the first of the next. ``finite``: the caller knows no value is NaN (the
+    figure's range pass found it), so the pass that looks for one is left out.
     """
     import numpy as np
 
@@ -73,7 +74,7 @@ def envelope_indices(values: np.ndarray, columns: int, span: int | None = None) 
     if n <= MIN_POINTS_PER_COLUMN * len(starts):
         return np.arange(n, dtype=np.int64)
     ends = np.append(starts[1:], n)
-    has_nan = bool(np.isnan(values.min()))  # a min is NaN iff some value is: one pass, no mask
+    has_nan = not finite and bool(np.isnan(values.min()))  # a min is NaN iff some value is: one pass, no mask
     if has_nan:
         nan = np.isnan(values)
         low_src = np.where(nan, np.inf, values)
