@@ -68,11 +68,8 @@ class Trajectory:
         return int(self.lr.shape[0])
 
     def momentum_varies(self) -> bool:
-        """Whether any group's momentum moves during the run.
-
-        Read in blocks, stopping at the first that moves: a schedule that cycles momentum
-        moves it in its first steps, so a 10M-step run is not compared whole (a constant
-        momentum still is, once)."""
+        """Whether any group's momentum moves: read in blocks up to the first that moves (a cycled
+        momentum moves in its first steps: a 10M-step run is not compared whole)."""
         import numpy as np
 
         m = self.momentum
