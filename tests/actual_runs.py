@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import random
 import warnings
 from collections.abc import Callable, Iterator
@@ -40,6 +41,24 @@ def _regression_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]
 
 
 # --------------------------------------------------------------------------- transformers
+
+
+#: The HF run's plan as an lrviz config (what hf_run's Trainer was told), shared by the tests that read its log.
+HF_STEPS, HF_WARMUP, HF_LR = 30, 5, 1e-3
+HF_PLAN = {
+    "steps": HF_STEPS,
+    "optimizer": {"name": "AdamW", "lr": HF_LR},
+    "scheduler": "cosine",
+    "params": {"num_warmup_steps": HF_WARMUP},
+}
+
+
+def hf_cosine(step: int, warmup: int = HF_WARMUP, total: int = HF_STEPS) -> float:
+    """transformers' get_cosine_schedule_with_warmup multiplier, written out from its docs."""
+    if step < warmup:
+        return step / max(1, warmup)
+    progress = (step - warmup) / max(1, total - warmup)
+    return max(0.0, 0.5 * (1.0 + math.cos(math.pi * progress)))
 
 
 def hf_run(

@@ -29,7 +29,7 @@ import_or_skip("accelerate", "hf")
 import_or_skip("pytorch_lightning", "lightning")
 import_or_skip("tensorboard", "tensorboard")
 
-from tests.actual_runs import hf_run, lightning_run, tb_loop  # noqa: E402
+from tests.actual_runs import HF_LR, HF_PLAN, HF_STEPS, HF_WARMUP, hf_cosine, hf_run, lightning_run, tb_loop  # noqa: E402
 
 runner = CliRunner()
 L = __import__("torch").optim.lr_scheduler
@@ -62,22 +62,6 @@ def plan(tmp_path):
 
 
 # --------------------------------------------------------------------------- the runs
-
-HF_STEPS, HF_WARMUP, HF_LR = 30, 5, 1e-3
-HF = {
-    "steps": HF_STEPS,
-    "optimizer": {"name": "AdamW", "lr": HF_LR},
-    "scheduler": "cosine",
-    "params": {"num_warmup_steps": HF_WARMUP},
-}
-
-
-def hf_cosine(step: int, warmup: int = HF_WARMUP, total: int = HF_STEPS) -> float:
-    """transformers' get_cosine_schedule_with_warmup multiplier, written out from its docs."""
-    if step < warmup:
-        return step / max(1, warmup)
-    progress = (step - warmup) / max(1, total - warmup)
-    return max(0.0, 0.5 * (1.0 + math.cos(math.pi * progress)))
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +140,7 @@ def tb_after_step(tmp_path_factory):
 
 
 def test_check_agreement_exits_0_and_says_which_schedule(hf, plan):
-    config = plan(HF)
+    config = plan(HF_PLAN)
     result = cli("check", config, "--actual", hf[0])
     assert result.exit_code == 0, result.output
     assert f"plan vs actual: {hf[0]} (transformers) agrees with 'cosine'" in result.stdout
@@ -209,7 +193,7 @@ CHANGED = {
 def test_check_changed_config_exits_1_at_the_right_step_with_the_cause(name, hf, plan):
     change, step, planned, cause = CHANGED[name]
     state, truth = hf
-    result, doc = check_json(plan({**HF, **change}), "--actual", state)
+    result, doc = check_json(plan({**HF_PLAN, **change}), "--actual", state)
     assert result.exit_code == 1 and not doc["ok"], result.output
     (f,) = actual_findings(doc)
     assert f["code"] == "actual-diverged" and f["severity"] == "error" and f["schedule"] == "cosine"
@@ -217,7 +201,7 @@ def test_check_changed_config_exits_1_at_the_right_step_with_the_cause(name, hf,
     assert f["values"]["planned"] == pytest.approx(planned, rel=1e-12)
     assert f["values"]["logged"] == truth[step]
     assert f["values"]["cause"]["code"] == cause
-    text = cli("check", plan({**HF, **change}), "--actual", state)
+    text = cli("check", plan({**HF_PLAN, **change}), "--actual", state)
     assert text.exit_code == 1
     line = next(ln for ln in text.stdout.splitlines() if "[actual-diverged]" in ln)
     assert f"from step {step} " in line and f"planned {planned!r}"[:20] in line and "likely cause" in line
@@ -225,7 +209,7 @@ def test_check_changed_config_exits_1_at_the_right_step_with_the_cause(name, hf,
 
 def test_check_constant_factor_matches_the_logs_own_train_batch_size(hf, plan):
     """trainer_state.json says train_batch_size 4: an lr 4x the run's is named as 1 / that."""
-    result, doc = check_json(plan({**HF, "optimizer": {"name": "AdamW", "lr": 4 * HF_LR}}), "--actual", hf[0])
+    result, doc = check_json(plan({**HF_PLAN, "optimizer": {"name": "AdamW", "lr": 4 * HF_LR}}), "--actual", hf[0])
     (f,) = actual_findings(doc)
     assert result.exit_code == 1 and f["values"]["cause"]["values"]["factor"] == pytest.approx(0.25, rel=1e-12)
     assert f["values"]["cause"]["values"]["matches"] == ["1 / the log's train_batch_size (1/4)"]
@@ -238,7 +222,7 @@ def test_candidate_factors_interface(hf):
     from lrviz.simulate import simulate
     from lrviz.validate import load_config
 
-    result = simulate(load_config({**HF, "optimizer": {"name": "AdamW", "lr": 2 * HF_LR}}))
+    result = simulate(load_config({**HF_PLAN, "optimizer": {"name": "AdamW", "lr": 2 * HF_LR}}))
     (report,) = compare(result.trajectories, [read_actual(hf[0])], None, factors={"world size": 2})
     cause = report.comparisons[0].first_divergence.cause
     assert cause.code == "factor" and cause.values["matches"] == ["1 / world size (1/2)"]
@@ -317,7 +301,7 @@ def test_several_schedules_none_agrees_each_is_an_error(hf, plan):
 
 
 def test_several_configs_a_log_follows_a_schedule_of_one(hf, plan):
-    right, wrong = plan(HF, "right.yaml"), plan({**HF, "params": {"num_warmup_steps": 10}}, "wrong.yaml")
+    right, wrong = plan(HF_PLAN, "right.yaml"), plan({**HF_PLAN, "params": {"num_warmup_steps": 10}}, "wrong.yaml")
     result, doc = check_json(wrong, right, "--actual", hf[0])
     assert result.exit_code == 0, result.output
     assert doc["actual"][0]["agrees_with"] == [{"config": str(right), "schedule": "cosine"}]
@@ -351,7 +335,7 @@ def test_show_prints_the_comparison(tb_resumed, hf, plan):
     assert result.exit_code == 0, result.output
     assert f"plan vs actual: {tb_resumed[0]} (tensorboard) differs from 'SequentialLR' from step 12" in result.stdout
     assert "likely cause: identical to the plan until step 11; at step 12 the lr fell back" in result.stdout
-    result = cli("show", plan(HF, "hf.yaml"), "--actual", hf[0])
+    result = cli("show", plan(HF_PLAN, "hf.yaml"), "--actual", hf[0])
     assert result.exit_code == 0 and "agrees with 'cosine'" in result.stdout
 
 
@@ -409,7 +393,7 @@ def test_plot_markers_are_the_logged_values_and_the_divergence_is_ringed(tb_resu
 
 
 def test_plot_agreeing_log_has_markers_and_no_ring(hf):
-    fig, _ = _figure(HF, hf[0])
+    fig, _ = _figure(HF_PLAN, hf[0])
     (markers,) = _logged(fig.axes[0])
     assert markers.get_ydata().tolist() == hf[1] and _rings(fig.axes[0]) == [] and len(fig.axes[0].texts) == 0
 
@@ -474,7 +458,7 @@ def test_plot_y_range_grows_to_hold_the_logged_values(hf):
     from lrviz.simulate import simulate
     from lrviz.validate import load_config
 
-    half = {**HF, "optimizer": {"name": "AdamW", "lr": HF_LR / 2}}
+    half = {**HF_PLAN, "optimizer": {"name": "AdamW", "lr": HF_LR / 2}}
     alone = figure_for(simulate(load_config(half)), PlotOptions(dpi=72)).axes[0].get_ylim()[1]
     fig, _ = _figure(half, hf[0])
     assert alone < max(hf[1]) == HF_LR <= fig.axes[0].get_ylim()[1]

@@ -10,8 +10,6 @@ right cause.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import torch
@@ -27,7 +25,7 @@ import_or_skip("accelerate", "hf")  # transformers' Trainer needs it
 import_or_skip("pytorch_lightning", "lightning")
 import_or_skip("tensorboard", "tensorboard")  # SummaryWriter needs it
 
-from tests.actual_runs import hf_run, lightning_run, tb_loop  # noqa: E402
+from tests.actual_runs import HF_LR, HF_PLAN, HF_STEPS, HF_WARMUP, hf_cosine, hf_run, lightning_run, tb_loop  # noqa: E402
 
 L = torch.optim.lr_scheduler
 
@@ -49,22 +47,6 @@ def the_divergence(comparison):
 
 # --------------------------------------------------------------------------- transformers
 
-HF_STEPS, HF_WARMUP, HF_LR = 30, 5, 1e-3
-HF_CONFIG = {
-    "steps": HF_STEPS,
-    "optimizer": {"name": "AdamW", "lr": HF_LR},
-    "scheduler": "cosine",
-    "params": {"num_warmup_steps": HF_WARMUP},
-}
-
-
-def hf_lambda(step: int, warmup: int = HF_WARMUP, total: int = HF_STEPS) -> float:
-    """transformers' get_cosine_schedule_with_warmup, written out (its docs' formula)."""
-    if step < warmup:
-        return step / max(1, warmup)
-    progress = (step - warmup) / max(1, total - warmup)
-    return max(0.0, 0.5 * (1.0 + math.cos(math.pi * progress)))
-
 
 @pytest.fixture(scope="module")
 def hf_every_step(tmp_path_factory):
@@ -79,7 +61,7 @@ def hf_every_4(tmp_path_factory):
 def test_hf_convention_logged_step_k_is_optimizer_step_k_minus_1(hf_every_step):
     state, truth = hf_every_step
     assert len(truth) == HF_STEPS
-    np.testing.assert_allclose(truth, [HF_LR * hf_lambda(i) for i in range(HF_STEPS)], rtol=1e-12)
+    np.testing.assert_allclose(truth, [HF_LR * hf_cosine(i) for i in range(HF_STEPS)], rtol=1e-12)
     log = read_actual(state)
     assert log.format == "transformers" and log.meta["max_steps"] == HF_STEPS
     (s,) = log.series
@@ -99,13 +81,13 @@ def test_hf_logging_every_4_steps(hf_every_4):
     (s,) = read_actual(state).series
     assert s.rows.tolist() == list(range(3, HF_STEPS, 4))  # steps 4, 8, ..., 28
     assert s.values.tolist() == [truth[i] for i in range(3, HF_STEPS, 4)]
-    result = compare(HF_CONFIG, state)
+    result = compare(HF_PLAN, state)
     assert result.ok and codes(result) == ["agree"]
     assert "every 4 steps" in result.findings[0].message
 
 
 def test_hf_agreement_is_reported_as_agreement(hf_every_step):
-    result = compare(HF_CONFIG, hf_every_step[0])
+    result = compare(HF_PLAN, hf_every_step[0])
     assert result.ok
     assert codes(result) == ["agree"]
     assert result.first_divergence is None
@@ -120,12 +102,12 @@ def test_hf_tensorboard_callback_uses_the_same_convention(hf_every_step):
     assert s.convention.name == "transformers-tensorboard" and s.dtype == "float32"
     assert s.rows.tolist() == list(range(HF_STEPS))
     assert s.values.tolist() == [float(np.float32(v)) for v in truth]
-    result = compare(HF_CONFIG, state.parent / "runs")
+    result = compare(HF_PLAN, state.parent / "runs")
     assert result.ok and codes(result) == ["agree"]
 
 
 def test_hf_changed_warmup_is_caught_at_step_1(hf_every_step):
-    result = compare({**HF_CONFIG, "params": {"num_warmup_steps": 10}}, hf_every_step[0])
+    result = compare({**HF_PLAN, "params": {"num_warmup_steps": 10}}, hf_every_step[0])
     assert not result.ok
     first = the_divergence(result)
     # step 0 is 0 either way; step 1 is 1/5 of the peak in the run, 1/10 in the plan
@@ -136,9 +118,7 @@ def test_hf_changed_warmup_is_caught_at_step_1(hf_every_step):
 
 
 def test_hf_changed_total_is_caught_after_the_warmup(hf_every_step):
-    result = compare(
-        {**HF_CONFIG, "params": {"num_warmup_steps": HF_WARMUP, "num_training_steps": 45}}, hf_every_step[0]
-    )
+    result = compare({**HF_PLAN, "params": {"num_warmup_steps": HF_WARMUP, "num_training_steps": 45}}, hf_every_step[0])
     first = the_divergence(result)
     # both schedules are 1.0 at the end of the warmup (progress 0); step 6 is the first with progress > 0
     assert first.step == HF_WARMUP + 1
@@ -148,7 +128,7 @@ def test_hf_changed_total_is_caught_after_the_warmup(hf_every_step):
 
 def test_hf_lr_times_2_is_a_factor_matching_the_world_size(hf_every_step):
     result = compare(
-        {**HF_CONFIG, "optimizer": {"name": "AdamW", "lr": 2 * HF_LR}}, hf_every_step[0], factors={"world size": 2}
+        {**HF_PLAN, "optimizer": {"name": "AdamW", "lr": 2 * HF_LR}}, hf_every_step[0], factors={"world size": 2}
     )
     first = the_divergence(result)
     assert first.step == 1  # step 0 is 0 in both
@@ -159,7 +139,7 @@ def test_hf_lr_times_2_is_a_factor_matching_the_world_size(hf_every_step):
 
 def test_hf_log_longer_than_the_plan(hf_every_step):
     result = compare(
-        {**HF_CONFIG, "steps": 25, "params": {"num_warmup_steps": HF_WARMUP, "num_training_steps": HF_STEPS}},
+        {**HF_PLAN, "steps": 25, "params": {"num_warmup_steps": HF_WARMUP, "num_training_steps": HF_STEPS}},
         hf_every_step[0],
     )
     assert result.ok  # every step both have agrees; the rest is a warning
@@ -370,10 +350,10 @@ def test_correct_resume_with_repeated_steps_agrees(tmp_path):
 def test_lambda_schedule_resumed_with_only_the_scheduler_differs_for_one_step(tmp_path):
     """A LambdaLR recomputes the lr from base_lrs at the next step: only the resumed step is wrong."""
 
-    def hf_cosine(opt):
-        return L.LambdaLR(opt, lambda s: hf_lambda(s, 5, TB_STEPS))
+    def make_hf_cosine(opt):
+        return L.LambdaLR(opt, lambda s: hf_cosine(s, 5, TB_STEPS))
 
-    tb_loop(tmp_path, hf_cosine, TB_STEPS, resume_at=12)
+    tb_loop(tmp_path, make_hf_cosine, TB_STEPS, resume_at=12)
     config = {
         "steps": TB_STEPS,
         "optimizer": {"name": "SGD", "lr": 0.1},
