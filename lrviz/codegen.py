@@ -20,6 +20,7 @@ scheduler with no writer here.
 from __future__ import annotations
 
 import ast
+import keyword
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 from lrviz.errors import ConfigError
 from lrviz.parse.expr import FUNCTIONS, Expression
 from lrviz.spec import Config, MetricSpec, Schedule, SchedulerSpec
+from lrviz.textsafe import one_line
 
 FRAMEWORKS = ("torch", "hf")
 #: transformers' function for each preset (tests/test_code.py checks them against
@@ -84,8 +86,8 @@ def program(config: Config, schedule: Schedule, framework: str | None = None) ->
     loop = _loop(prog)
     where = f" {config.file}" if config.file else ""
     what = schedule.label if schedule.label == schedule.scheduler else f"{schedule.label} ({schedule.scheduler})"
-    head = [
-        f"# lrviz code{where}: {what}, {config.steps} optimizer steps",
+    head = [  # config text in a comment: one line, whatever the label or file name holds (issue 33)
+        one_line(f"# lrviz code{where}: {what}, {config.steps} optimizer steps"),
         "# lrs: every param group's lr at every optimizer step, as lrviz shows it.",
     ]
     return "\n".join([*head, *_imports(prog.imports), "", *optimizer, *top, *loop]) + "\n"
@@ -118,7 +120,7 @@ def _optimizer(prog: _Program) -> list[str]:
         lines.append(f"params = [[torch.nn.Parameter(torch.zeros(2, 2))] for _ in range({len(groups)})]  # per group")
         entries = [", ".join([f'"params": params[{i}]', *_dict_items(g)]) for i, g in enumerate(groups)]
         where = ["[", *(f"    {{{e}}}," for e in entries), "]"]
-    kwargs = [f"{k}={_py(prog, v)}" for k, v in spec.kwargs.items()]
+    kwargs = _keywords({k: _py(prog, v) for k, v in spec.kwargs.items()})
     one_line = f"optimizer = torch.optim.{spec.name}({_call_args([*where, *kwargs])})"
     if single and len(one_line) <= 100:
         return [*lines, one_line]
@@ -150,7 +152,7 @@ def _scheduler(prog: _Program, spec: SchedulerSpec, var: str) -> list[str]:
 
 def _maker(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
     """The call that makes ``spec``'s scheduler with ``kwargs`` (already Python text)."""
-    args = [f"{k}={v}" for k, v in kwargs.items()]
+    args = _keywords(kwargs)
     if spec.kind == "torch":
         prog.imports.add(f"from torch.optim.lr_scheduler import {spec.name}")
         if _first_parameter(spec) == "optimizer":
@@ -173,6 +175,14 @@ def _maker(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
     if spec.kind == "framework":
         return _framework(prog, spec, kwargs)
     raise ConfigError(f"lrviz code cannot write Python for {spec.name} ({spec.kind} schedulers) yet", key=spec.key)
+
+
+def _keywords(kwargs: dict[str, str]) -> list[str]:
+    """``k=v`` arguments; a key that is no Python name (a target taking ``**kwargs``) goes in ``**{...}``,
+    as a string literal, so config text never becomes code."""
+    named = [f"{k}={v}" for k, v in kwargs.items() if k.isidentifier() and not keyword.iskeyword(k)]
+    other = [f"{k!r}: {v}" for k, v in kwargs.items() if not (k.isidentifier() and not keyword.iskeyword(k))]
+    return [*named, *(["**{" + ", ".join(other) + "}"] if other else [])]
 
 
 def _framework(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
@@ -289,6 +299,8 @@ def _lambda(prog: _Program, expression: Expression) -> str:
     variables = [v for v in expression.variables if v in used]
     var = variables[0] if variables else expression.variables[0]
     text = expression.text.strip()
+    if not text.isprintable() or "#" in text:  # a comment or a line break: the expression alone, one line
+        text = ast.unparse(tree)
     if len(variables) > 1:  # epoch and step in one expression: one argument, as lrviz binds them
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and node.id in variables:

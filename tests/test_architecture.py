@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lrviz.dynamo",
             "lrviz.startup",
             "lrviz.stream",
+            "lrviz.textsafe",
         ),
     ),
     ("actual", ("lrviz.actual.",)),

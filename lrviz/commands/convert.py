@@ -100,24 +100,30 @@ def output_file(output: Path, stem: str) -> Path:
 
 
 def converted(loaded: Loaded) -> str:
-    """The YAML text: where it comes from, the arithmetic as comments, then the config."""
-    import yaml
+    """The YAML text: where it comes from, the arithmetic as comments, then the config.
 
+    Text from the file (its name, free-text fields such as HF ``optim``) is escaped to
+    one line in the comments and written by a YAML emitter in the config, so it stays
+    data: no line of it can become a key (issue 33).
+    """
     from lrviz._version import __version__
+    from lrviz.parse.yamlio import dump_yaml
     from lrviz.sources import NAMES
+    from lrviz.textsafe import one_line
 
     plan = loaded.plan
     assert plan is not None
     source = Path(plan.source or "")
-    title = loaded.config.name.replace("$", r"\$")  # a file name is not math
+    title = one_line(loaded.config.name).replace("$", r"\$")  # a file name is not math, nor a control character
     config = {"title": title, "description": plan.summary, **plan.config}
     head = [
-        f"# Converted by lrviz {__version__} from {source.name}, {NAMES[plan.kind]}:",
+        one_line(f"# Converted by lrviz {__version__} from {source.name}, {NAMES[plan.kind]}:"),
         "# the schedule that framework runs, as an lrviz config (lrviz convert).",
     ]
     names = sorted({s["scheduler"] for s in plan.config["schedules"] if s["scheduler"].startswith(("hf.", "timm."))})
     if names:
-        head.append(f"# {', '.join(names)}: built by the framework's own code (lrviz list), no --trust needed.")
+        built = "built by the framework's own code (lrviz list), no --trust needed."
+        head.append(one_line(f"# {', '.join(names)}: {built}"))
     head.append("# The step arithmetic:")
-    body = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000)
+    body = dump_yaml(config)
     return "\n".join(head) + "\n" + plan.comments() + body

@@ -10,11 +10,28 @@ import html
 import re
 
 from lrviz.gallery.entries import FORMATS, MARKER, Entry, Gallery
+from lrviz.textsafe import LINE_BREAKS, one_line
 
 
 def _md_escape(text: str) -> str:
-    """Escape Markdown punctuation so a title renders as written (and no raw HTML)."""
-    return re.sub(r"([\\`*_\[\]#|<>~])", r"\\\1", text)
+    """Escape Markdown so a title or description renders as written, on its line (issue 33).
+
+    Line breaks become spaces (a heading or a paragraph of one line: no setext underline,
+    no list or heading started on a new line), other control characters their escapes;
+    punctuation that is markup inline (emphasis, links, code, raw HTML, entities) gets a
+    backslash, and so does a list marker the text starts with.
+    """
+    flat = one_line(re.sub(f"[{LINE_BREAKS}]+", " ", text)).strip()
+    escaped = re.sub(r"([\\`*_\[\]#|<>~&])", r"\\\1", flat)
+    return re.sub(r"^(\d*)([-+=.)])", r"\1\\\2", escaped) if re.match(r"^(\d+[.)]|[-+=])", escaped) else escaped
+
+
+def _code_span(text: str) -> str:
+    """``text`` as one inline code span: a backtick fence longer than any run inside, one line."""
+    flat = one_line(text)
+    ticks = "`" * (max((len(m) for m in re.findall(r"`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{ticks}{pad}{flat}{pad}{ticks}"
 
 
 def _fence(text: str) -> str:
@@ -41,7 +58,7 @@ def render_readme(gallery: Gallery) -> str:
         "",
         "# lrviz gallery",
         "",
-        f"Every plot here is drawn by `lrviz gallery {root} -o <this folder>` from the config shown under it:",
+        f"Every plot here is drawn by {_code_span(f'lrviz gallery {root} -o <this folder>')} from the config shown under it:",
         "lrviz steps the real PyTorch scheduler and records the learning rate the optimizer uses at each step.",
         f"{len(entries)} configs. The same pages as HTML: [index.html](index.html).",
         "",
@@ -63,10 +80,10 @@ def render_readme(gallery: Gallery) -> str:
         lines += [
             f"![{_md_escape(e.title)}]({image})",
             "",
-            f"[PNG]({png}) · `{e.shown_path}`",
+            f"[PNG]({png}) · {_code_span(e.shown_path)}",
             "",
             "<details>",
-            f"<summary>Config: <code>{html.escape(e.shown_path)}</code></summary>",
+            f"<summary>Config: <code>{html.escape(one_line(e.shown_path))}</code></summary>",
             "",
             f"{fence}{'json' if e.rel.lower().endswith('.json') else 'yaml'}",
             e.text.rstrip("\n"),

@@ -173,3 +173,30 @@ def read_text(path: str | Path) -> str:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"file is not UTF-8 text (bad byte at offset {exc.start})", file=source) from None
     return text
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that writes what :func:`parse_yaml` reads back as the same data.
+
+    Its resolvers are the reader's, so a string the reader would take for a number
+    (``"1e100"``) is quoted; a string with anything but printable text (a line break,
+    ``\\x85``, ``\\u2028``, a control character) is written double-quoted, where YAML
+    escapes it: PyYAML's own choice writes ``\\x85`` raw into a single-quoted scalar,
+    which reads back as a space.
+    """
+
+
+_Dumper.yaml_implicit_resolvers = _BoundedLoader.yaml_implicit_resolvers
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = None if value.isprintable() else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: object) -> str:
+    """``data`` as YAML text (keys in their order, Unicode as written): config text stays data (issue 33)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)

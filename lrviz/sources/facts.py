@@ -80,19 +80,47 @@ def _parse_line(body: str, where: str, kinds: tuple[str, ...]) -> dict[str, int 
     return found
 
 
-def read_facts(text: str, *, kinds: tuple[str, ...], sidecar_of: str | None = None) -> FileFacts:
-    """The ``# lrviz:`` comment lines of ``text`` (a framework file, or the sidecar of ``sidecar_of``)."""
-    facts: dict[str, int | str] = {}
-    for n, line in enumerate(text.splitlines(), start=1):
+def _candidates(text: str) -> list[tuple[int, int, str]]:
+    """(line number, offset of its ``#``, text after the ``#``) of every line that reads ``# lrviz:``."""
+    found, offset = [], 0
+    for n, line in enumerate(text.splitlines(keepends=True), start=1):
         stripped = line.strip()
-        if not stripped.startswith("#"):
-            if sidecar_of is not None and stripped:
+        if stripped.startswith("#") and stripped.lstrip("#").strip().lower().startswith(PREFIX):
+            found.append((n, offset + len(line) - len(line.lstrip()), stripped.lstrip("#").strip()))
+        offset += len(line)
+    return found
+
+
+def _in_yaml_data(text: str, offsets: list[int]) -> set[int]:
+    """The offsets that lie inside a YAML token (a block scalar, a quoted string): data, not comments.
+
+    PyYAML's scanner drops comments, so a comment is what no token covers; its tokens'
+    marks say where each scalar starts and ends, block scalars and multi-line quoted
+    strings included. ``text`` has been parsed already by the same (pure-Python) scanner.
+    """
+    import yaml
+
+    spans = [(t.start_mark.index, t.end_mark.index) for t in yaml.scan(text, Loader=yaml.SafeLoader)]
+    return {o for o in offsets if any(start <= o < end for start, end in spans)}
+
+
+def read_facts(text: str, *, kinds: tuple[str, ...], sidecar_of: str | None = None, syntax: str = "yaml") -> FileFacts:
+    """The ``# lrviz:`` comment lines of ``text``: a framework file in YAML (``syntax="yaml"``: only
+    lines that are YAML comments, never a line inside a block scalar or a quoted string), or the
+    sidecar of ``sidecar_of`` (every line a comment). JSON has no comments (``syntax="json"``: none)."""
+    if syntax == "json":
+        return FileFacts()
+    if sidecar_of is not None:
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip() and not line.strip().startswith("#"):
                 raise ConfigError(
                     f"line {n}: a sidecar holds '#' comment lines only (the comments {sidecar_of} cannot hold)"
                 )
-            continue
-        body = stripped.lstrip("#").strip()
-        if not body.lower().startswith(PREFIX):
+    candidates = _candidates(text)
+    data = _in_yaml_data(text, [o for _, o, _ in candidates]) if candidates and sidecar_of is None else set()
+    facts: dict[str, int | str] = {}
+    for n, offset, body in candidates:
+        if offset in data:
             continue
         for name, value in _parse_line(body[len(PREFIX) :], f"line {n}", kinds).items():
             if name in facts:
@@ -101,11 +129,12 @@ def read_facts(text: str, *, kinds: tuple[str, ...], sidecar_of: str | None = No
     return FileFacts(**facts)  # type: ignore[arg-type]
 
 
-def facts_for(path: str | Path, text: str, kinds: tuple[str, ...]) -> FileFacts:
-    """The facts of a framework file: its own comment lines, then its sidecar's (either may be absent)."""
+def facts_for(path: str | Path, text: str, kinds: tuple[str, ...], *, is_json: bool = False) -> FileFacts:
+    """The facts of a framework file: its own comment lines (none in JSON), then its sidecar's (either may
+    be absent)."""
     source = str(path)
     try:
-        own = read_facts(text, kinds=kinds)
+        own = read_facts(text, kinds=kinds, syntax="json" if is_json else "yaml")
     except ConfigError as exc:
         raise exc.located(file=source) from None
     side = sidecar(path)

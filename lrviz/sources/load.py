@@ -105,7 +105,7 @@ def load_source(
     text = read_text(file)
     is_json = _is_json(file, text)
     data = parse_json(text, source=source) if is_json else parse_yaml(text, source=source)
-    facts = facts_for(file, text, KINDS) if isinstance(data, dict) else None
+    facts = facts_for(file, text, KINDS, is_json=is_json) if isinstance(data, dict) else None
     if kind is None and facts is not None and facts.kind is not None:
         kind = facts.kind
     if kind is None:

@@ -14,6 +14,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from lrviz.textsafe import one_line
+
 
 @dataclass(frozen=True)
 class Row:
@@ -60,14 +62,14 @@ class Plan:
         return [(r.name, r.shown(), r.how) for r in self.rows]
 
     def comments(self) -> str:
-        """The arithmetic as YAML comment lines (``convert`` writes them above the config)."""
+        """The arithmetic as YAML comment lines (``convert`` writes them above the config), one line each."""
         width = max((len(r.name) for r in self.rows), default=0)
         lines = []
         for r in self.rows:
             line = f"# {r.name.ljust(width)}  {r.shown()}"
             if r.how:
                 line += f"  ({r.how})"
-            lines.append(line.rstrip())
+            lines.append(one_line(line.rstrip()))  # a free-text field (HF optim) cannot end the comment
         return "\n".join(lines) + ("\n" if lines else "")
 
     def to_dict(self) -> dict[str, Any]:

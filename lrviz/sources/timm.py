@@ -40,6 +40,7 @@ from typing import Any
 from lrviz.errors import ConfigError, LrvizError, describe, first_line
 from lrviz.sources import values as V
 from lrviz.sources.plan import Plan, Row
+from lrviz.textsafe import one_line
 
 #: train.py's argparse defaults for the keys that shape the schedule (commit 2aabaef).
 TRAIN_DEFAULTS: dict[str, Any] = {
@@ -147,7 +148,7 @@ def _lr(args: dict[str, Any], world: int, accum: int) -> tuple[float, str]:
         return args["lr"], "lr"
     global_batch = args["batch_size"] * world * accum
     ratio = global_batch / args["lr_base_size"]
-    scale = args["lr_base_scale"]
+    scale = one_line(args["lr_base_scale"])
     if not scale:
         scale = "sqrt" if any(o in args["opt"].lower() for o in ("ada", "lamb")) else "linear"
     if scale == "sqrt":
@@ -163,7 +164,7 @@ def _lr(args: dict[str, Any], world: int, accum: int) -> tuple[float, str]:
 
 def _optimizer(args: dict[str, Any], lr: float) -> tuple[dict[str, Any], str]:
     """The torch optimizer timm's create_optimizer_v2 makes for ``opt``, where it is a torch class."""
-    opt = args["opt"].lower()
+    opt = one_line(args["opt"]).lower()  # free text, shown in the arithmetic: one line (issue 33)
     name = opt.removeprefix("lookahead_")
     momentum, wd = args["momentum"], args["weight_decay"]
     adam: dict[str, Any] = {"lr": lr, "weight_decay": wd}

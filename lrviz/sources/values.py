@@ -18,6 +18,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError, LrvizError, describe
 from lrviz.limits import MAX_STEPS
+from lrviz.textsafe import one_line
 
 _MISSING = object()
 
@@ -92,13 +93,19 @@ def flag(data: Mapping[str, Any], key: str, default: bool) -> bool:
 
 
 def text(data: Mapping[str, Any], key: str, default: str, choices: tuple[str, ...] | None = None) -> str:
-    """A string; with ``choices``, one of them (compared as given, callers lower-case first)."""
+    """A string; with ``choices``, one of them (compared as given, callers lower-case first).
+
+    Free text (HF ``optim``, torchvision ``opt``) is shown in the arithmetic's rows, which
+    ``show`` prints, ``plot`` draws and ``convert`` writes as YAML comments: it comes
+    back on one line, its line breaks and control characters escaped (issue 33). No
+    name a framework knows holds one, so comparisons are unchanged.
+    """
     value = _get(data, key, default)
     if not isinstance(value, str):
         raise ConfigError(f"expected text, got {describe(value)}", key=key)
     if choices is not None and value not in choices:
         raise ConfigError(f"unknown value {value!r}; allowed: {', '.join(choices)}", key=key)
-    return value
+    return one_line(value)
 
 
 def option(value: Any, name: str, *, needed_for: str, limit: int = 10**12) -> int:

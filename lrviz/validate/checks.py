@@ -9,6 +9,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError, UnknownKey, describe, key_join
 from lrviz.limits import MAX_VALUES
+from lrviz.textsafe import has_line_break
 from lrviz.validate.collect import Collector
 from lrviz.validate.foreign import hint
 
@@ -76,6 +77,21 @@ def text(value: Any, key: str) -> str:
             )
         return out
     raise ConfigError(f"expected text, got {describe(value)}", key=key)
+
+
+def one_line(value: Any, key: str, *, strip: bool = True) -> str:
+    """A label or group name: :func:`text` (stripped unless told not to) on one line.
+
+    It is written into single lines: the comment above ``lrviz code``'s program, a
+    legend, ``show``'s table. A line break there (``\\n``, ``\\u2028``, ``\\u2029``; the
+    other line-ending characters are control characters, refused by :func:`text`)
+    would end the comment and make what follows live code (issue 33).
+    """
+    out = text(value, key).strip() if strip else text(value, key)
+    bad = has_line_break(out)
+    if bad is not None:
+        raise ConfigError(f"the line break {bad!r} is not allowed here: a label or name is one line", key=key)
+    return out
 
 
 def math_text(value: str, key: str) -> str:

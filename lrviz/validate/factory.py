@@ -34,7 +34,7 @@ from lrviz.registry.factory import Factory, factory_name, made_name
 from lrviz.registry.signature import signature_params
 from lrviz.registry.torch_classes import torch_optimizers
 from lrviz.spec import Config, OptimizerSpec, Schedule, SchedulerSpec
-from lrviz.validate.checks import check_device, check_values, math_text, positive_int, text
+from lrviz.validate.checks import check_device, check_values, math_text, one_line, positive_int, text
 from lrviz.validate.metric import resolve_metric
 from lrviz.validate.optimizer import validate_optimizer
 from lrviz.validate.schedule import INTERVALS, unique_labels
@@ -115,7 +115,7 @@ def _schedule(config: Config, label: Any, fn: Any, key: str, interval: str, metr
         made = build_scheduler(SchedulerSpec(name, "factory", maker, {}, key), build_optimizer(config, "cpu"))
     if name == "<lambda>":
         name = maker.name = made_name(made)
-    label_text = "" if label is None else text(label, lkey).strip()
+    label_text = "" if label is None else one_line(label, lkey)
     if label is not None and (not label_text or len(label_text) > 200):
         raise ConfigError("a label must have 1 to 200 characters", key=lkey)
     schedule = Schedule(
@@ -209,7 +209,7 @@ def device_of(opt: Any) -> str:
 
 def _group_name(raw: Any, i: int, used: set[str]) -> str:
     key = f"like.param_groups[{i}].name"
-    base = math_text(text(raw, key), key) if isinstance(raw, str) and raw.strip() else f"group{i}"
+    base = math_text(one_line(raw, key, strip=False), key) if isinstance(raw, str) and raw.strip() else f"group{i}"
     name, n = base, 1
     while name in used:
         n += 1

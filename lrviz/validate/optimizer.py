@@ -9,7 +9,7 @@ from lrviz.limits import MAX_GROUPS
 from lrviz.registry.signature import signature_params
 from lrviz.registry.torch_classes import torch_optimizers
 from lrviz.spec import Note, OptimizerSpec
-from lrviz.validate.checks import expect_mapping, math_text, text
+from lrviz.validate.checks import expect_mapping, math_text, one_line
 from lrviz.validate.collect import Collector
 from lrviz.validate.params import check_signature_kwargs
 
@@ -60,7 +60,9 @@ def _groups(groups_raw: Any, name: str, params: Any, notes: list[Note]) -> list[
         with problems:
             gkey = f"optimizer.param_groups[{i}]"
             g = dict(expect_mapping(g, gkey))
-            gname = math_text(text(g.pop("name", f"group{i}"), key_join(gkey, "name")), key_join(gkey, "name"))
+            gname = math_text(
+                one_line(g.pop("name", f"group{i}"), key_join(gkey, "name"), strip=False), key_join(gkey, "name")
+            )
             if gname in seen:
                 raise ConfigError(f"duplicate group name {gname!r}; names must be unique", key=key_join(gkey, "name"))
             seen.add(gname)

@@ -9,7 +9,7 @@ from typing import Any
 from lrviz.errors import ConfigError, describe, key_join
 from lrviz.registry.frameworks import takes_metric
 from lrviz.spec import Config, Schedule, SchedulerSpec
-from lrviz.validate.checks import check_keys, expect_mapping, math_text, text
+from lrviz.validate.checks import check_keys, expect_mapping, math_text, one_line
 from lrviz.validate.collect import Collector
 from lrviz.validate.metric import resolve_metric
 from lrviz.validate.params import Facts, resolve_scheduler
@@ -88,7 +88,7 @@ def _scheduler_name(raw: dict[str, Any], key: str) -> str:
 def _label(raw: Any, key: str) -> str:
     if raw is None:
         return ""
-    label = text(raw, key).strip()
+    label = one_line(raw, key)
     if not label or len(label) > 200:
         raise ConfigError("a label must have 1 to 200 characters", key=key)
     return math_text(label, key)
