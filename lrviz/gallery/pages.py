@@ -18,11 +18,11 @@ def _md_escape(text: str) -> str:
 
     Line breaks become spaces (a heading or a paragraph of one line: no setext underline,
     no list or heading started on a new line), other control characters their escapes;
-    punctuation that is markup inline (emphasis, links, code, raw HTML, entities) gets a
+    punctuation that is markup inline (emphasis, links, code, raw HTML, an entity's &) gets a
     backslash, and so does a list marker the text starts with.
     """
     flat = one_line(re.sub(f"[{LINE_BREAKS}]+", " ", text)).strip()
-    escaped = re.sub(r"([\\`*_\[\]#|<>~&])", r"\\\1", flat)
+    escaped = re.sub(r"([\\`*_\[\]#|<>~]|&(?=#?\w+;))", r"\\\1", flat)
     return re.sub(r"^(\d*)([-+=.)])", r"\1\\\2", escaped) if re.match(r"^(\d+[.)]|[-+=])", escaped) else escaped
 
 
