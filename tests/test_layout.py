@@ -1,5 +1,6 @@
-"""Figures that fit: every gallery config, in every built-in style, at 2.5 x 2 in, 3.5 x 2.5 in
-and its default size, with no text cut by the figure's edge and no two texts overlapping.
+"""Figures that fit and tell the truth: every gallery config, in every built-in style, at 2.5 x 2 in,
+3.5 x 2.5 in and its default size, with no text cut by the figure's edge, no two texts overlapping,
+and every tick label, run length, annotation and legend entry agreeing with the data (tests/readback.py).
 
 The judge is matplotlib itself: each figure is drawn once with the renderer's
 ``draw_text`` watched (tests/layout.py), and every text it drew is measured with its
@@ -21,7 +22,8 @@ from lrviz.simulate import Result, simulate
 from lrviz.styles import STYLES
 from lrviz.validate import apply_sweeps, load_config
 from tests.conftest import REPO, gallery_paths, gallery_source
-from tests.layout import drawn_texts, layout_problems
+from tests.layout import drawn_artists, layout_problems
+from tests.readback import truth_problems
 
 GALLERY = gallery_paths()
 SIZES = [(2.5, 2.0), (3.5, 2.5), None]
@@ -34,12 +36,13 @@ def result_of(path: Path) -> Result:
 
 
 def problems(result: Result, subtitle: str | None = None, **options) -> list[str]:
+    """Every text cut or overlapping, and (tests/readback.py) every text that disagrees with the data."""
     opts = PlotOptions.resolve(result.config.plot, dpi=DPI, subtitle=subtitle, **options)
     fig = figure_for(result, opts)
     try:
-        texts, _ = drawn_texts(fig)
-        assert texts, "nothing was drawn"
-        return layout_problems(fig)
+        artists = drawn_artists(fig)  # one draw, read by both judges
+        assert artists, "nothing was drawn"
+        return layout_problems(fig, artists) + truth_problems(fig, result, opts, subtitle, artists)
     finally:
         fig.clear()
 

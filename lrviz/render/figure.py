@@ -179,7 +179,9 @@ def _tidy(cells: Cells, frame: Frame) -> bool:
     wrapped = False
     for cell in cells.cells:
         for ax in cell.axes:
-            if id(ax.xaxis.major) not in done:  # shared axes share their ticks: thin once
+            # shared axes share their ticks: thin once, on an axes that draws the labels (the
+            # lr axes over a momentum panel shows none, and would find nothing crowded)
+            if id(ax.xaxis.major) not in done and ticks.drawn_labels(ax.xaxis, frame.renderer):
                 done.add(id(ax.xaxis.major))
                 ticks.thin_x(ax, cells.plan, frame.renderer)
             ticks.thin_y(ax, frame.renderer)
