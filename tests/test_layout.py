@@ -120,3 +120,35 @@ def test_panels_under_the_lr_fit_a_small_figure():
         assert problems(wd, size=size, effective_decay=True) == [], size
         assert problems(plateau, size=size, momentum="on") == [], size
         assert problems(plateau, size=size, layout="grid") == [], size
+
+
+def test_the_judge_sees_a_planted_two_line_text_and_a_text_off_the_figure():
+    """matplotlib draws a multi-line text a line at a time with no ``mtext`` (the judge watching
+    the renderer's ``draw_text`` never saw one); watching ``Text.draw`` sees every text."""
+    result = result_of(REPO / "configs" / "torch" / "steplr.yaml")
+    opts = PlotOptions.resolve(result.config.plot, dpi=DPI)
+    fig = figure_for(result, opts)
+    try:
+        assert layout_problems(fig) == []
+        title = fig.get_suptitle()
+        fig.text(0.5, 0.995, "planted\nover the title", ha="center", va="top")
+        fig.text(1.02, 0.5, "off the edge")
+        found = layout_problems(fig)
+        assert f"'planted / over the title' overlaps {title!r}" in found or (
+            f"{title!r} overlaps 'planted / over the title'" in found
+        ), found
+        assert any(p.startswith("'off the edge' is cut") for p in found), found
+        # the blind spot: watched through draw_text, the two-line text has no mtext
+        renderer = fig.canvas.get_renderer()
+        seen, original = [], renderer.draw_text
+        renderer.draw_text = lambda gc, x, y, s, prop, angle, ismath=False, mtext=None: (
+            seen.append((s, mtext)),
+            original(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext),
+        )
+        try:
+            fig.draw(renderer)
+        finally:
+            del renderer.draw_text
+        assert ("planted", None) in seen and ("over the title", None) in seen
+    finally:
+        fig.clear()

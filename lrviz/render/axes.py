@@ -194,6 +194,6 @@ def fill(
     x, y = plan.x.of(steps.astype(np.float64)), values[idx]
     if held and i1 == n:  # the last value lasts until the end of its step
         x, y = np.append(x, plan.x.of(float(steps[-1] + 1))), np.append(y, y[-1])
-        if line.get_marker() not in (None, "None", ""):
+        if line.get_marker() not in (None, "None", "") and line.get_markevery() is None:
             line.set_markevery(slice(0, len(idx)))
     line.set_data(x, y)

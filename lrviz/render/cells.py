@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 #: Height of a sub-panel relative to the lr axes.
 SUB_RATIO = 1.1 / 3
+#: A marker that tells a schedule apart (past the palette's colours) every this share of the
+#: axes' diagonal, at any run length: matplotlib spaces them by distance drawn, not by point.
+BADGE_EVERY = 0.09
 
 
 @dataclass
@@ -96,6 +99,8 @@ class Cells:
         cell = Cell(ax, series=series)
         for s in series:
             line = add_line(ax, s.color, s.linestyle, s.marker, s.label, plan.held)
+            if s.badge:
+                line.set_markevery(BADGE_EVERY)
             cell.lines.append(line)
             self.pending.append((ax, line, self.arrays[id(s)], plan.held, None))
         self.cells.append(cell)
@@ -117,6 +122,8 @@ class Cells:
         s = ln.series
         marker = ("o" if self.plan.short or ln.values.size <= 64 else None) if ln.at is not None else s.marker
         line = add_line(ax, s.color, s.linestyle, marker, s.label, panel.held and self.plan.held)
+        if s.badge and ln.at is None:
+            line.set_markevery(BADGE_EVERY)
         if ln.at is not None:
             line.set_markersize(3.0)
         values = self.drawable(ln.values, "linear")[0]
@@ -212,7 +219,7 @@ class Cells:
         the steps are far enough apart to tell them apart."""
         for ax, line, values, held, at in self.pending:
             visible = self.window[1] - self.window[0] if at is None else len(values)
-            if line.get_marker() not in (None, "None", "") and visible:
+            if line.get_marker() not in (None, "None", "") and visible and line.get_markevery() != BADGE_EVERY:
                 room = ax.get_window_extent().width / visible
                 if room < 1.5 * line.get_markersize() * self.fig.dpi / 72:
                     line.set_marker("None")
