@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from lrviz.render import ranges
 from lrviz.render.axes import add_line, columns_of, fill, setup_x, setup_y
-from lrviz.render.layout import grid_shape
 from lrviz.render.text import fit
 from lrviz.validate.plot import PlotOptions
 
@@ -141,24 +140,32 @@ class Cells:
         self.fig.align_ylabels(cell.axes)
 
     def grid(self, labels: list[str]) -> None:
-        """A cell per schedule (at most 4 wide), shared axes, one "learning rate" for the grid."""
+        """A cell per schedule (``plan.grid`` columns), shared axes, one "learning rate" for the grid.
+
+        A row gets the panels some schedule of it has lines in (``momentum: auto``: only a
+        momentum that moves), so a row of flat momenta spends no height on it."""
         fig, plan = self.fig, self.plan
-        ncols, nrows = grid_shape(len(labels))
-        k = len(plan.panels)
-        gs = fig.add_gridspec(nrows * (1 + k), ncols, height_ratios=([1.0] + [SUB_RATIO] * k) * nrows)
+        ncols, nrows = plan.grid
+        rows = [self._row_panels(range(r * ncols, min(len(labels), (r + 1) * ncols))) for r in range(nrows)]
+        ratios = [h for p in rows for h in [1.0] + [SUB_RATIO] * len(p)]
+        top = [sum(1 + len(p) for p in rows[:r]) for r in range(nrows)]  # the gridspec row of each lr
+        gs = fig.add_gridspec(len(ratios), ncols, height_ratios=ratios)
         first: dict[str, Axes] = {}
         for i, label in enumerate(labels):
             r, c = divmod(i, ncols)
-            ax = fig.add_subplot(gs[r * (1 + k), c], sharex=first.get("lr"), sharey=first.get("lr"))
+            ax = fig.add_subplot(gs[top[r], c], sharex=first.get("lr"), sharey=first.get("lr"))
             first.setdefault("lr", ax)
             cell = self.lr_axes(ax, [s for s in plan.series if s.traj == i], None)
-            for j, panel in enumerate(plan.panels):
-                sub = fig.add_subplot(gs[r * (1 + k) + 1 + j, c], sharex=first["lr"], sharey=first.get(panel.key))
+            for j, panel in enumerate(rows[r]):
+                sub = fig.add_subplot(gs[top[r] + 1 + j, c], sharex=first["lr"], sharey=first.get(panel.key))
                 first.setdefault(panel.key, sub)
                 self.sub_axes(cell, panel, sub, ylabel=False)
             ax.set_title(label, loc="left")
             cell.title = label
         self._grid_labels(ncols)
+
+    def _row_panels(self, cells: range) -> list[SubPanel]:
+        return [p for p in self.plan.panels if any(ln.series.traj in cells for ln in p.lines)]
 
     def _grid_labels(self, ncols: int) -> None:
         """Tick labels on the outer axes only; a sub-panel's y label on its row's first visible axes."""
@@ -167,7 +174,7 @@ class Cells:
         rows = [self.cells[i : i + ncols] for i in range(0, len(self.cells), ncols)]
         for row in rows:
             for key in ["lr", *(p.key for p in self.plan.panels)]:
-                axes = [c.lr if key == "lr" else c.subs[key] for c in row]
+                axes = [c.lr if key == "lr" else c.subs[key] for c in row if key == "lr" or key in c.subs]
                 shown = [ax for ax in axes if ax.get_visible()]
                 for ax in axes:
                     if shown and ax is not shown[0]:

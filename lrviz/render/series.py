@@ -69,6 +69,7 @@ class Plan:
     yscale: str
     series: list[Series] = field(default_factory=list)
     panels: list[Any] = field(default_factory=list)  # the SubPanels under the lr (lrviz.render.panels)
+    grid: tuple[int, int] = (1, 1)  # (columns, rows) of a grid (lrviz.render.layout.grid_shape)
 
     @property
     def end(self) -> int:
