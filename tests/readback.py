@@ -95,15 +95,18 @@ def unit_of(result, opts) -> Unit:
     return Unit()
 
 
-def truth_problems(fig, result, opts, subtitle: str | None = None, artists: list | None = None) -> list[str]:
+def truth_problems(
+    fig, result, opts, subtitle: str | None = None, artists: list | None = None, *, logged_to: int = 0
+) -> list[str]:
     """Every text of ``fig`` (drawn from ``result`` under ``opts``) that disagrees with the data, in words
-    (``artists``: the texts a draw already made found, :func:`tests.layout.drawn_artists`)."""
+    (``artists``: the texts a draw already made found, :func:`tests.layout.drawn_artists`; ``logged_to``:
+    the last step of a log drawn over the plan, which the axis must reach as well)."""
     texts = drawn_artists(fig) if artists is None else artists
     drawn = {id(t) for t in texts}
     unit = unit_of(result, opts)
     problems: list[str] = []
     problems += _tick_problems(fig, drawn)
-    problems += _extent_problems(fig, result, opts, unit, subtitle, texts)
+    problems += _extent_problems(fig, result, opts, unit, subtitle, texts, logged_to)
     problems += _annotation_problems(fig, result, unit, drawn)
     problems += _legend_problems(fig, drawn)
     return problems
@@ -162,9 +165,10 @@ def _lr_axes(fig):
     return [ax for ax in fig.axes if ax.get_visible() and any(len(ln.get_xdata()) for ln in ax.get_lines())]
 
 
-def _extent_problems(fig, result, opts, unit: Unit, subtitle: str | None, texts) -> list[str]:
+def _extent_problems(fig, result, opts, unit: Unit, subtitle: str | None, texts, logged_to: int = 0) -> list[str]:
     out = []
-    n = run_length(result)
+    planned = run_length(result)
+    n = max(planned, logged_to + 1)
     held = opts.drawstyle == "steps"
     end = unit.of(n if held else n - 1)
     for ax in _lr_axes(fig):
@@ -176,19 +180,14 @@ def _extent_problems(fig, result, opts, unit: Unit, subtitle: str | None, texts)
                 out.append(f"x axis runs {x0:g}..{x1:g}, the run {0}..{end:g} ({n:,} steps)")
         for line in ax.get_lines():
             xs = np.asarray(line.get_xdata(), dtype=float)
-            if (
-                xs.size
-                and np.nanmax(xs) > end * (1 + 1e-9) + 1e-9
-                and line.get_label()
-                and not str(line.get_label()).startswith("logged")
-            ):
+            if xs.size and np.nanmax(xs) > end * (1 + 1e-9) + 1e-9:
                 out.append(f"line {line.get_label()!r} reaches x={np.nanmax(xs):g}, past the run's end {end:g}")
     stated = []
     for t in texts:
         for line in t.get_text().split("\n"):
             stated += [int(m.replace(",", "")) for m in re.findall(r"= ([\d,]+) steps\b", line)]
     for k in stated:
-        if k != n:
+        if k != planned:
             out.append(f"the subtitle says {k:,} steps, the run has {n:,}")
     return out
 
@@ -266,6 +265,8 @@ def _legend_problems(fig, drawn: set[int]) -> list[str]:
             color = getattr(handle, "get_color", lambda: "k")()
             line = get_ls() not in ("None", "none", "", " ") and getattr(handle, "get_linewidth", lambda: 1)() > 0
             marker = get_marker() not in (None, "None", "none", "", " ")
+            if hasattr(handle, "get_facecolor"):  # a swatch (a shaded stretch): its fill or its edge
+                marker = to_rgba(handle.get_facecolor())[3] >= 0.1 or handle.get_linewidth() > 0
             if not handle.get_visible() or not (line or marker) or to_rgba(color)[3] == 0:
                 out.append(f"legend entry {words.splitlines()[0]!r} shows no line and no marker")
     return out

@@ -205,3 +205,291 @@ def test_twenty_epochs_in_paper_style_under_a_momentum_panel_stand_apart():
     )
     for size in SIZES:
         assert read_back(result, x="epoch", style="paper", size=size) == [], size
+
+
+# --------------------------------------------------------------------------- the issue's other cases
+
+
+def legend_of(fig) -> list[tuple[str, object]]:
+    """(text, handle) of every legend entry of ``fig``."""
+    legs = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    return [(t.get_text(), h) for leg in legs for t, h in zip(leg.get_texts(), leg.legend_handles, strict=False)]
+
+
+def test_plot_actual_spans_a_log_twice_as_long_as_the_plan():
+    """The axis stopped at the plan's end and the logged points past it, the evidence, were not drawn."""
+    import yaml
+
+    from lrviz.actual import compare_plan, read_actual
+
+    plan = yaml.safe_load((REPO / "examples" / "logs" / "lightning" / "plan.yaml").read_text())
+    plan["steps"] = 12  # the log (Lightning's own, 24 steps) ran twice as long
+    result = simulate(load_config(plan))
+    log = read_actual(REPO / "examples" / "logs" / "lightning" / "metrics.csv")
+    logged_rows = {int(r) for s in log.lr_series() for r in s.rows}
+    assert max(logged_rows) == 23
+    reports = compare_plan(result.trajectories, [log])
+    for layout in ("overlay", "grid"):
+        opts = PlotOptions(size=(7, 4.2), dpi=DPI, layout=layout)
+        fig = figure_for(result, opts, actual=reports)
+        try:
+            artists = drawn_artists(fig)
+            assert layout_problems(fig, artists) + truth_problems(fig, result, opts, None, artists, logged_to=23) == []
+            lr = fig.axes[0]
+            assert lr.get_xlim()[1] >= 24  # held: the last logged step lasts until 24
+            drawn_x = {float(x) for ln in lr.get_lines() if ln.get_linestyle() == "None" for x in ln.get_xdata()}
+            assert set(range(12, 24)) <= drawn_x  # every logged step past the plan is drawn
+            texts = [t for t, _ in legend_of(fig)]
+            assert "logged past the plan's end (12 steps)" in texts, texts
+        finally:
+            fig.clear()
+
+
+TWELVE = [
+    {"scheduler": "StepLR", "params": {"step_size": 300}},
+    {"scheduler": "ExponentialLR", "params": {"gamma": 0.997}},
+    {"scheduler": "CosineAnnealingLR", "params": {"T_max": 1000}},
+    {"scheduler": "CosineAnnealingWarmRestarts", "params": {"T_0": 250}},
+    {"scheduler": "PolynomialLR", "params": {"total_iters": 1000, "power": 2}},
+    {"scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 400}},
+    {"scheduler": "MultiStepLR", "params": {"milestones": [200, 500, 800]}},
+    {"scheduler": "ConstantLR", "params": {"factor": 0.5, "total_iters": 300}},
+    {"scheduler": "CyclicLR", "params": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 100}},
+    {"scheduler": "OneCycleLR", "params": {"max_lr": 0.1, "total_steps": 1000}},
+    {"scheduler": "PolynomialLR", "params": {"total_iters": 800, "power": 1}},
+    {"scheduler": "CosineAnnealingLR", "params": {"T_max": 500}},
+]
+
+
+def test_more_than_eight_unordered_schedules_stay_distinguishable():
+    """They turned into viridis: cosine, warm restarts and polynomial were three indistinguishable greens."""
+    from matplotlib.colors import to_hex
+
+    from lrviz.styles import OKABE_ITO
+
+    cfg = load_config(
+        {
+            "steps": 1000,
+            "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+            "schedules": [dict(s, label=f"{s['scheduler']} {i}") for i, s in enumerate(TWELVE)],
+        }
+    )
+    result = simulate(cfg)
+    opts = PlotOptions.resolve(cfg.plot, dpi=DPI)
+    fig = figure_for(result, opts)
+    try:
+        entries = legend_of(fig)
+        assert len(entries) == 12
+        looks = [(to_hex(h.get_color()), str(h.get_linestyle()), str(h.get_marker())) for _, h in entries]
+        assert len(set(looks)) == 12, looks
+        assert {c for c, _, _ in looks} <= {c.lower() for c in OKABE_ITO}  # no ordered palette
+        # each look is drawn as it is listed: the line in the axes has the entry's colour, style and marker
+        lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
+        for (text, _), look in zip(entries, looks, strict=True):
+            line = lines[text]
+            assert (to_hex(line.get_color()), str(line.get_linestyle()), str(line.get_marker())) == look
+        assert truth_problems(fig, result, opts) == []
+    finally:
+        fig.clear()
+
+
+def test_an_ordered_sweep_is_coloured_and_listed_in_the_order_of_its_values():
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex, to_rgb
+
+    from lrviz.validate import apply_sweeps
+
+    values = [0.99, 0.95, 0.97, 0.9, 0.98, 0.96, 0.985, 0.975, 0.93, 0.94, 0.92, 0.91]
+    cfg = load_config({"steps": 200, "scheduler": "ExponentialLR", "params": {"gamma": 0.99}})
+    swept = apply_sweeps(cfg, [f"params.gamma={','.join(map(str, values))}"], force=True)
+    result = simulate(swept)
+    fig = figure_for(result, PlotOptions.resolve(swept.plot, dpi=DPI))
+    try:
+        entries = legend_of(fig)
+        listed = [float(text.rsplit("=", 1)[1]) for text, _ in entries]
+        assert listed == sorted(values)
+        viridis = np.array([colormaps["viridis"](k / 255)[:3] for k in range(256)])
+        where = [int(np.argmin(((viridis - to_rgb(to_hex(h.get_color()))) ** 2).sum(axis=1))) for _, h in entries]
+        assert where == sorted(where) and len(set(where)) == 12  # darkest for the lowest value, then lighter
+    finally:
+        fig.clear()
+
+
+def test_a_near_identical_curve_says_so_in_the_legend():
+    """A SequentialLR warmup + cosine hides under hf.cosine (their lrs differ by 1e-4 at most)."""
+    pytest.importorskip("transformers", reason="hf.cosine is built by transformers' own factory")
+    cfg = load_config(
+        {
+            "steps": 1000,
+            "schedules": [
+                {
+                    "label": "warmup + cosine",
+                    "scheduler": "SequentialLR",
+                    "params": {
+                        "schedulers": [
+                            {"scheduler": "LinearLR", "params": {"start_factor": 0.001, "total_iters": 100}},
+                            {"scheduler": "CosineAnnealingLR", "params": {"T_max": 900}},
+                        ],
+                        "milestones": [100],
+                    },
+                },
+                {
+                    "label": "hf.cosine",
+                    "scheduler": "hf.cosine",
+                    "params": {"num_warmup_steps": 100, "num_training_steps": 1000},
+                },
+                {"label": "step", "scheduler": "StepLR", "params": {"step_size": 300}},
+            ],
+        }
+    )  # fmt: skip
+    result = simulate(cfg)
+    a, b = (t.lr[:, 0] for t in result.trajectories[:2])
+    assert not np.array_equal(a, b) and np.abs(a - b).max() < 0.002 * a.max()  # near, not identical
+    fig = figure_for(result, PlotOptions.resolve(cfg.plot, dpi=DPI))
+    try:
+        assert [t for t, _ in legend_of(fig)] == ["warmup + cosine", "hf.cosine ≈ warmup + cosine", "step"]
+    finally:
+        fig.clear()
+
+
+def per_epoch_cosine() -> Result:
+    return simulate(
+        load_config(
+            {
+                "epochs": 90,
+                "steps_per_epoch": 100,
+                "interval": "epoch",
+                "optimizer": {
+                    "name": "SGD",
+                    "lr": 0.1,
+                    "param_groups": [{"name": "backbone", "lr": 0.01}, {"name": "head"}],
+                },
+                "scheduler": "CosineAnnealingLR",
+                "params": {"T_max": 90},
+            }
+        )
+    )  # fmt: skip
+
+
+def annotations(result: Result, **options) -> list[tuple[str, str]]:
+    """(text, colour) of every annotation drawn."""
+    from matplotlib.colors import to_hex
+
+    opts = PlotOptions.resolve(result.config.plot, dpi=DPI, annotate=True, **options)
+    fig = figure_for(result, opts)
+    try:
+        artists = drawn_artists(fig)
+        assert truth_problems(fig, result, opts, None, artists) == []
+        drawn = {id(a) for a in artists}
+        return [(t.get_text(), to_hex(t.get_color())) for ax in fig.axes for t in ax.texts if id(t) in drawn]
+    finally:
+        fig.clear()
+
+
+def test_a_cosine_stepped_per_epoch_is_one_decay():
+    """--annotate labelled every epoch a drop ("×1 at step 100", "×0.998 at step 300") and show listed
+    "drop ... and 77 more regime changes"."""
+    from typer.testing import CliRunner
+
+    from lrviz.cli import app
+    from lrviz.render.keypoints import key_points
+
+    result = per_epoch_cosine()
+    t = result.trajectories[0]
+    for j in range(2):
+        points, more = key_points(t.lr[:, j], period=t.every)
+        assert more == 0 and not any("drop" in p.what for p in points), points
+    texts = [text for text, _ in annotations(result)]
+    assert texts and not any(text.startswith("×") for text in texts), texts
+    out = CliRunner().invoke(
+        app, ["show", str(REPO / "configs" / "frameworks" / "torchvision-resnet50.yaml"), "--trust"]
+    )
+    assert out.exit_code == 0, out.output
+    assert "more regime changes" not in out.output and "drop" in out.output  # its StepLR drops, at 30 and 60 epochs
+
+
+def test_a_steplr_stepped_per_epoch_still_drops_at_its_milestones():
+    from lrviz.render.keypoints import key_points
+
+    result = per_epoch(9_000, 90)  # StepLR(step_size=30) per epoch of 100 steps
+    t = result.trajectories[0]
+    points, _ = key_points(t.lr[:, 0], period=t.every)
+    assert [p.step for p in points if "drop" in p.what] == [3_000, 6_000]
+    texts = [text for text, _ in annotations(result)]
+    assert "×0.1 at step 3000" in texts, texts
+
+
+def test_annotations_take_their_lines_colour():
+    """Annotations of different param groups shared one colour (the schedule's)."""
+    result = per_epoch_cosine()
+    opts = PlotOptions.resolve(result.config.plot, dpi=DPI, annotate=True)
+    fig = figure_for(result, opts)
+    try:
+        from matplotlib.colors import to_hex
+
+        ax = fig.axes[0]
+        colour = {
+            ln.get_label(): to_hex(ln.get_color()) for ln in ax.get_lines() if ln.get_label() in ("backbone", "head")
+        }
+        assert len(set(colour.values())) == 2
+        found = {to_hex(t.get_color()) for t in ax.texts}
+        assert found == set(colour.values()), (found, colour)
+        assert truth_problems(fig, result, opts) == []  # each annotation's colour is that of a line through its point
+    finally:
+        fig.clear()
+
+
+def test_a_single_schedule_legend_names_its_groups_once():
+    """It read "CosineAnnealingLR · backbone", "CosineAnnealingLR · head": the title already names the schedule."""
+    result = per_epoch_cosine()
+    fig = figure_for(result, PlotOptions.resolve(result.config.plot, dpi=DPI))
+    try:
+        assert [t for t, _ in legend_of(fig)] == ["backbone", "head"]
+    finally:
+        fig.clear()
+
+
+def lr_axes_grid(fig) -> tuple[int, int]:
+    """(columns, rows) of the lr axes as placed: their distinct left edges and top edges."""
+    lr = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    xs = {round(ax.get_position().x0, 3) for ax in lr}
+    ys = {round(ax.get_position().y1, 3) for ax in lr}
+    return len(xs), len(ys)
+
+
+@pytest.mark.parametrize("size", [None, (7.0, 4.2), (3.5, 2.5)])
+def test_a_four_panel_grid_is_two_by_two(size):
+    """It was a 1980 x 450 strip."""
+    cfg = load_config({"steps": 1000, "schedules": [dict(s) for s in TWELVE[:4]]})
+    result = simulate(cfg)
+    opts = PlotOptions.resolve(cfg.plot, dpi=DPI, layout="grid", size=size)
+    fig = figure_for(result, opts)
+    try:
+        assert lr_axes_grid(fig) == (2, 2)
+        w, h = fig.get_size_inches()
+        assert 0.6 <= w / h <= 2.4
+        assert layout_problems(fig) == [] and truth_problems(fig, result, opts) == []
+    finally:
+        fig.clear()
+
+
+def test_momentum_auto_gives_a_grid_cell_a_panel_only_where_momentum_moves():
+    """An auto 3x3 grid spent a third of its height on flat beta1 panels."""
+    picks = [TWELVE[k] for k in (0, 1, 2, 3, 9, 4, 5, 6, 11)]  # OneCycleLR (cycles momentum) fifth
+    cfg = load_config(
+        {"steps": 1000, "optimizer": {"name": "AdamW", "lr": 1e-3}, "schedules": [dict(s) for s in picks]}
+    )
+    result = simulate(cfg)
+    moving = [i for i, t in enumerate(result.trajectories) if t.momentum_varies()]
+    assert moving == [4]
+    opts = PlotOptions.resolve(cfg.plot, dpi=DPI, layout="grid", momentum="auto")
+    fig = figure_for(result, opts)
+    try:
+        lr = [ax for ax in fig.axes if ax.get_title(loc="left")]
+        panels = [ax for ax in fig.axes if ax not in lr and ax.get_visible()]
+        assert len(panels) == 1 and panels[0].get_lines()[0].get_color() == lr[4].get_lines()[0].get_color()
+        heights = [ax.get_position().height for ax in fig.axes if ax.get_visible()]
+        assert sum(heights) - sum(ax.get_position().height for ax in lr) < 0.12 * sum(heights)
+        assert layout_problems(fig) == [] and truth_problems(fig, result, opts) == []
+    finally:
+        fig.clear()

@@ -246,10 +246,17 @@ class _Drawer:
             x0, x1 = ax.get_xlim()
             ax.set_xlim(x0, max(x1, last + 0.02 * (last - x0)))
         for ax in self.shaded:
-            span = ax.axvspan(end, ax.get_xlim()[1], color=self.ink, alpha=SHADE, linewidth=0, zorder=0)
+            ax.axvspan(end, ax.get_xlim()[1], color=self.ink, alpha=SHADE, linewidth=0, zorder=0)
             ax.axvline(end, color=self.ink, linestyle=(0, (1, 2)), linewidth=0.8, alpha=0.6, zorder=1)
-            span.set_label(f"logged past the plan's end ({self.past:,} step{'s' if self.past != 1 else ''})")
-            self.beyond = self.beyond or span
+        if self.shaded:
+            from matplotlib.colors import to_rgba
+            from matplotlib.patches import Patch
+
+            # the legend's swatch: the shade, edged with the dotted line that starts it
+            self.beyond = Patch(
+                facecolor=to_rgba(self.ink, 2 * SHADE), edgecolor=self.ink, linestyle=(0, (1, 2)), linewidth=0.8,
+                label=f"logged past the plan's end ({self.past:,} step{'s' if self.past != 1 else ''})",
+            )  # fmt: skip
 
     def divergence(self, axes: tuple[Axes, Axes | None], f: Finding) -> None:
         """A ring on the first diverging logged point, a dotted line through it, and a short label."""
