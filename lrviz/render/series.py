@@ -179,9 +179,9 @@ def _looks(result: Result, opts: PlotOptions, style: Style) -> Any:
         return lambda i, j: (colors[j], GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)], None)
     order = ordered_sweep(result)
     if opts.layout == "grid" or len(trajs) <= k or order is not None:
-        colors = ordered_palette(order) if opts.layout == "overlay" and order is not None and len(trajs) > k else None
-        colors = colors or palette_for(style, len(trajs), cycle=True)
-        return lambda i, j: (colors[i], GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)], None)
+        ordered = opts.layout == "overlay" and order is not None and len(trajs) > k
+        shades = ordered_palette(order) if ordered and order is not None else palette_for(style, len(trajs), cycle=True)
+        return lambda i, j: (shades[i], GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)], None)
     usable = palette_for(style, len(trajs), cycle=True)
     k = len(dict.fromkeys(usable))
     styles = len(GROUP_LINESTYLES)
