@@ -92,6 +92,8 @@ def recorded(steps: int) -> Result:
 
 
 RUNS = {
+    "1 step": lambda: per_step(1),
+    "7 steps": lambda: per_step(7),
     "1e3 steps": lambda: per_step(1_000),
     "2e4 steps": lambda: per_step(20_000),
     "4.5e5 steps": lambda: per_epoch(450_450, 90),
