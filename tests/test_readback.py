@@ -495,3 +495,21 @@ def test_momentum_auto_gives_a_grid_cell_a_panel_only_where_momentum_moves():
         assert layout_problems(fig) == [] and truth_problems(fig, result, opts) == []
     finally:
         fig.clear()
+
+
+def test_draw_onto_your_own_axes_keeps_the_markers_that_tell_schedules_apart_sparse():
+    """lrviz.draw (a figure of the caller's own): past the palette, a schedule's marker is spaced along
+    its line as in lrviz's figures, not put on every one of its points."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from lrviz.render.plot import draw
+
+    two = {"name": "SGD", "lr": 0.1, "param_groups": [{"name": "a"}, {"name": "b", "lr": 0.01}]}
+    schedules = [dict(s, label=f"{s['scheduler']} {i}") for i, s in enumerate(TWELVE)]
+    cfg = load_config({"steps": 1000, "optimizer": two, "schedules": schedules})  # groups hold the line styles
+    fig = Figure(figsize=(7, 4.2), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = draw(simulate(cfg), fig.add_subplot())
+    marked = [ln for ln in ax.get_lines() if ln.get_marker() not in (None, "None", "")]
+    assert marked and all(isinstance(ln.get_markevery(), float) for ln in marked)

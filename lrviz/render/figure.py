@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from lrviz.render import collide, legend, ticks
 from lrviz.render.axes import add_line, fill, setup_x, setup_y
-from lrviz.render.cells import Cells
+from lrviz.render.cells import BADGE_EVERY, Cells
 from lrviz.render.frame import Frame, points
 from lrviz.render.layout import (
     LAST_SCALE,
@@ -223,6 +223,8 @@ def draw(result: Result, ax: Axes, options: PlotOptions | None = None) -> Axes:
     lines = []
     for s, (values, _) in zip(plan.series, drawn, strict=True):
         line = add_line(ax, s.color, s.linestyle, s.marker, s.label, plan.held)
+        if s.badge:  # a marker that tells schedules apart: a few along the line, not one per point
+            line.set_markevery(BADGE_EVERY)
         fill(line, values, plan, columns, window(opts.xlim, plan.x.index, plan.n), held=plan.held)
         lines.append(line)
     ax.legend(handles=lines, loc="best")
