@@ -1,7 +1,7 @@
 """What a figure draws, measured by matplotlib itself: every text's extent, for layout tests.
 
-A figure is drawn once on its Agg canvas with the renderer's ``draw_text`` watched, so
-the texts collected are exactly those matplotlib drew (a tick label outside the view
+A figure is drawn once on its Agg canvas with ``Text.draw`` watched, so the texts
+collected are exactly those matplotlib drew, one or many lines (a tick label outside the view
 limits is created but never drawn, and is not collected). Each text's extent is its own
 ``get_window_extent`` on that renderer, in pixels. Nothing here knows how lrviz lays a
 figure out: the checks are "inside the figure" and "no two overlap", nothing else.
@@ -30,34 +30,45 @@ class Drawn:
         )
 
 
-def drawn_texts(fig) -> tuple[list[Drawn], tuple[float, float]]:
-    """(every text drawn, (width, height) of the figure in pixels), from one draw of ``fig``."""
+def drawn_artists(fig) -> list:
+    """Every Text artist ``fig`` draws, from one draw: each one whose ``Text.draw`` runs with a
+    visible, non-empty text (multi-line ones included: matplotlib draws those a line at a time
+    with no ``mtext`` to tell whose line it is, so watching the renderer's ``draw_text`` misses them)."""
+    from matplotlib.text import Text
+
     renderer = fig.canvas.get_renderer()
-    seen: dict[int, object] = {}
-    original = renderer.draw_text
+    seen: dict[int, Text] = {}
+    original = Text.draw
 
-    def watched(gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if mtext is not None and s.strip():
-            seen.setdefault(id(mtext), mtext)
-        return original(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+    def watched(self, renderer):
+        if self.get_visible() and self.get_text().strip():
+            seen.setdefault(id(self), self)
+        return original(self, renderer)
 
-    renderer.draw_text = watched
+    Text.draw = watched
     try:
         fig.draw(renderer)
     finally:
-        del renderer.draw_text
+        Text.draw = original
+    return list(seen.values())
+
+
+def drawn_texts(fig, artists: list | None = None) -> tuple[list[Drawn], tuple[float, float]]:
+    """(every text drawn, (width, height) of the figure in pixels), from one draw of ``fig``
+    (or from ``artists``, what :func:`drawn_artists` found in a draw already made)."""
     from matplotlib.text import Text
 
+    renderer = fig.canvas.get_renderer()
     out = []
-    for text in seen.values():
+    for text in drawn_artists(fig) if artists is None else artists:
         box = Text.get_window_extent(text, renderer)  # the text alone (an annotation's would add its arrow)
         out.append(Drawn(text.get_text().replace("\n", " / "), box.x0, box.y0, box.x1, box.y1))
     return out, (fig.bbox.width, fig.bbox.height)
 
 
-def layout_problems(fig) -> list[str]:
+def layout_problems(fig, artists: list | None = None) -> list[str]:
     """Every text outside the figure and every pair of texts that overlap, in words."""
-    texts, (w, h) = drawn_texts(fig)
+    texts, (w, h) = drawn_texts(fig, artists)
     problems = []
     for t in texts:
         if t.x0 < -TOLERANCE or t.y0 < -TOLERANCE or t.x1 > w + TOLERANCE or t.y1 > h + TOLERANCE:

@@ -1,5 +1,6 @@
-"""Figures that fit: every gallery config, in every built-in style, at 2.5 x 2 in, 3.5 x 2.5 in
-and its default size, with no text cut by the figure's edge and no two texts overlapping.
+"""Figures that fit and tell the truth: every gallery config, in every built-in style, at 2.5 x 2 in,
+3.5 x 2.5 in and its default size, with no text cut by the figure's edge, no two texts overlapping,
+and every tick label, run length, annotation and legend entry agreeing with the data (tests/readback.py).
 
 The judge is matplotlib itself: each figure is drawn once with the renderer's
 ``draw_text`` watched (tests/layout.py), and every text it drew is measured with its
@@ -21,7 +22,8 @@ from lrviz.simulate import Result, simulate
 from lrviz.styles import STYLES
 from lrviz.validate import apply_sweeps, load_config
 from tests.conftest import REPO, gallery_paths, gallery_source
-from tests.layout import drawn_texts, layout_problems
+from tests.layout import drawn_artists, layout_problems
+from tests.readback import truth_problems
 
 GALLERY = gallery_paths()
 SIZES = [(2.5, 2.0), (3.5, 2.5), None]
@@ -34,12 +36,13 @@ def result_of(path: Path) -> Result:
 
 
 def problems(result: Result, subtitle: str | None = None, **options) -> list[str]:
+    """Every text cut or overlapping, and (tests/readback.py) every text that disagrees with the data."""
     opts = PlotOptions.resolve(result.config.plot, dpi=DPI, subtitle=subtitle, **options)
     fig = figure_for(result, opts)
     try:
-        texts, _ = drawn_texts(fig)
-        assert texts, "nothing was drawn"
-        return layout_problems(fig)
+        artists = drawn_artists(fig)  # one draw, read by both judges
+        assert artists, "nothing was drawn"
+        return layout_problems(fig, artists) + truth_problems(fig, result, opts, subtitle, artists)
     finally:
         fig.clear()
 
@@ -117,3 +120,35 @@ def test_panels_under_the_lr_fit_a_small_figure():
         assert problems(wd, size=size, effective_decay=True) == [], size
         assert problems(plateau, size=size, momentum="on") == [], size
         assert problems(plateau, size=size, layout="grid") == [], size
+
+
+def test_the_judge_sees_a_planted_two_line_text_and_a_text_off_the_figure():
+    """matplotlib draws a multi-line text a line at a time with no ``mtext`` (the judge watching
+    the renderer's ``draw_text`` never saw one); watching ``Text.draw`` sees every text."""
+    result = result_of(REPO / "configs" / "torch" / "steplr.yaml")
+    opts = PlotOptions.resolve(result.config.plot, dpi=DPI)
+    fig = figure_for(result, opts)
+    try:
+        assert layout_problems(fig) == []
+        title = fig.get_suptitle()
+        fig.text(0.5, 0.995, "planted\nover the title", ha="center", va="top")
+        fig.text(1.02, 0.5, "off the edge")
+        found = layout_problems(fig)
+        assert f"'planted / over the title' overlaps {title!r}" in found or (
+            f"{title!r} overlaps 'planted / over the title'" in found
+        ), found
+        assert any(p.startswith("'off the edge' is cut") for p in found), found
+        # the blind spot: watched through draw_text, the two-line text has no mtext
+        renderer = fig.canvas.get_renderer()
+        seen, original = [], renderer.draw_text
+        renderer.draw_text = lambda gc, x, y, s, prop, angle, ismath=False, mtext=None: (
+            seen.append((s, mtext)),
+            original(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext),
+        )
+        try:
+            fig.draw(renderer)
+        finally:
+            del renderer.draw_text
+        assert ("planted", None) in seen and ("over the title", None) in seen
+    finally:
+        fig.clear()

@@ -262,8 +262,13 @@ def test_grid_has_one_titled_panel_per_schedule_with_shared_axes():
 
 
 def test_grid_with_momentum_has_a_momentum_row_per_schedule():
+    """``momentum: auto`` (issue 24): the panel under the schedule whose momentum moves; StepLR's flat
+    momentum has none (its axes is left out of the figure)."""
     fig = figure_for(simulated(ONECYCLE), PlotOptions(layout="grid"))
-    assert [ax.get_ylabel() for ax in fig.axes] == ["", "momentum", "", ""]
+    assert [ax.get_ylabel() for ax in fig.axes][0::2] == ["", ""] and fig.axes[1].get_ylabel() in ("momentum", "mom.")
+    assert [ax.get_visible() for ax in fig.axes] == [True, True, True, False]
+    on = figure_for(simulated(ONECYCLE), PlotOptions(layout="grid", momentum="on"))
+    assert [ax.get_visible() for ax in on.axes] == [True, True, True, True]
     assert fig.get_supylabel() == "learning rate"  # once for the grid, not per row
 
 

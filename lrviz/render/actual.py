@@ -12,7 +12,9 @@ What is drawn, and why:
 * **logged values** as crosses (``x``; ``+``, then tri-markers for more logs) in the text
   colour: a cross sits inside the planned line's own short-run marker, so agreement reads
   at a glance, and it shows on every style (dark included). Each log has one legend entry.
-  Only rows inside the plan are drawn (``check`` reports the rest). A marker takes
+  Rows past the plan's end are drawn too, over a shaded stretch of the axis past a dotted
+  line at the plan's end (its own legend entry); the axis grows to hold them (a run twice
+  as long as planned shows its second half). A marker takes
   :data:`MARKER_SPACING` points of the axes' width (a short run's 64 always fit): more logged points are thinned
   evenly (the legend says how many are shown), the first divergence always kept, so a
   long run's markers never hide its planned line.
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
     from lrviz.render.cells import Cells
     from lrviz.render.series import Plan
 
+#: Opacity of the shade over the stretch of axis past the plan's end.
+SHADE = 0.08
 #: One marker per log, in the order given.
 LOG_MARKERS = ("x", "+", "1", "2", "3", "4")
 #: Width (in points) of the axes per marker: a 7-inch figure's axes hold about 75 of them.
@@ -88,12 +92,15 @@ def draw_logged(cells: Cells, size: tuple[float, float], reports: Sequence[Repor
                 handle = drawer.markers(panels[i], c, LOG_MARKERS[k % len(LOG_MARKERS)], label) or handle
         if handle is not None:
             handles.append(handle)
+    drawer.extend_x()
     drawer.fit_y()  # before the labels, which are placed where the axes have room
     for report in reports:
         for i, c in enumerate(report.comparisons):
             first = c.first_divergence
             if i in panels and first is not None and not (shared and report.ok):
                 drawer.divergence(panels[i], first)
+    if drawer.beyond is not None:
+        handles.append(drawer.beyond)
     if drawer.ring is not None:
         handles.append(drawer.ring)
     return handles
@@ -158,6 +165,10 @@ class _Drawer:
         self.labelled: dict[int, int] = {}
         self.values: dict[int, tuple[Axes, str, list[np.ndarray]]] = {}  # per axes: its scale and the y drawn
         self.curves: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}  # per axes: (x, y) of what is drawn
+        self.beyond: Artist | None = None  # the legend's entry for logged points past the plan's end
+        self.last_row = -1  # the last such step drawn
+        self.past = 0  # how many logged steps lie past the plan's end (the most of any series)
+        self.shaded: set[Axes] = set()
 
     def planned(self, panels: dict[int, tuple[Axes, Axes | None]]) -> None:
         """Note where the planned lines run (labels are placed away from them)."""
@@ -187,6 +198,7 @@ class _Drawer:
             yscale = self.plan.yscale if s.kind == "lr" else "linear"
             keep = int(np.searchsorted(s.rows, s.first_divergence)) if s.first_divergence is not None else None
             idx, total = _shown(s, self.plan.n, yscale, keep, _room(ax, self.size[0]))
+            self._beyond(ax, s, yscale, marker)
             if idx.size == 0:
                 continue
             if handle is None and idx.size < total:
@@ -200,6 +212,51 @@ class _Drawer:
             self.curves.setdefault(id(ax), []).append((self.plan.x.of(s.rows[idx].astype(np.float64)), y))
             handle = handle or line  # one legend entry per log
         return handle
+
+    def _beyond(self, ax: Axes, s: SeriesResult, yscale: str, marker: str) -> None:
+        """Logged points past the plan's last step, drawn as the others are, over a shaded stretch of
+        axis past the plan's end (the axis grows to hold them: :meth:`extend_x`)."""
+        import numpy as np
+
+        ok = (s.rows >= self.plan.n) & np.isfinite(s.logged)
+        if yscale == "log":
+            ok &= s.logged > 0
+        idx = np.flatnonzero(ok)
+        if idx.size == 0:
+            return
+        most = _room(ax, self.size[0])
+        if idx.size > most:
+            idx = idx[np.unique(np.linspace(0, idx.size - 1, most).round().astype(np.int64))]
+        x, y = self.plan.x.of(s.rows[idx].astype(np.float64)), s.logged[idx]
+        ax.plot(x, y, linestyle="none", marker=marker, markersize=5.5, markeredgewidth=1.1, color=self.ink, zorder=4)
+        self.past = max(self.past, int(np.unique(s.rows[ok]).size))
+        self._note(ax, yscale, y)
+        self.curves.setdefault(id(ax), []).append((x, y))
+        self.last_row = max(self.last_row, int(s.rows[idx].max()))
+        self.shaded.add(ax)
+
+    def extend_x(self) -> None:
+        """The x axis spans the plan and the log: past the plan's end, to the last logged step drawn
+        (shared x: every axes follows), that stretch shaded as outside the plan."""
+        if self.last_row < self.plan.n:
+            return
+        end = float(self.plan.x.of(float(self.plan.end)))
+        last = float(self.plan.x.of(float(self.last_row + (1 if self.plan.held else 0))))
+        for ax in self.shaded:
+            x0, x1 = ax.get_xlim()
+            ax.set_xlim(x0, max(x1, last + 0.02 * (last - x0)))
+        for ax in self.shaded:
+            ax.axvspan(end, ax.get_xlim()[1], color=self.ink, alpha=SHADE, linewidth=0, zorder=0)
+            ax.axvline(end, color=self.ink, linestyle=(0, (1, 2)), linewidth=0.8, alpha=0.6, zorder=1)
+        if self.shaded:
+            from matplotlib.colors import to_rgba
+            from matplotlib.patches import Patch
+
+            # the legend's swatch: the shade, edged with the dotted line that starts it
+            self.beyond = Patch(
+                facecolor=to_rgba(self.ink, 2 * SHADE), edgecolor=self.ink, linestyle=(0, (1, 2)), linewidth=0.8,
+                label=f"logged past the plan's end ({self.past:,} step{'s' if self.past != 1 else ''})",
+            )  # fmt: skip
 
     def divergence(self, axes: tuple[Axes, Axes | None], f: Finding) -> None:
         """A ring on the first diverging logged point, a dotted line through it, and a short label."""

@@ -58,7 +58,7 @@ class Mark:
     series: Series
 
 
-def marks(s: Series, plan: Plan) -> list[Mark]:
+def marks(s: Series, plan: Plan, period: int = 1) -> list[Mark]:
     """The labelled key points of one line, from the values it recorded."""
     import numpy as np
 
@@ -67,7 +67,7 @@ def marks(s: Series, plan: Plan) -> list[Mark]:
     v = s.lr
     if v.size < 2 or not np.isfinite(v).any():
         return []
-    points, _ = key_points(v, max_changes=24)
+    points, _ = key_points(v, max_changes=24, period=period)
     out: list[Mark] = []
     drops = restarts = 0
     peak = int(np.nanargmax(np.where(np.isfinite(v), v, -np.inf)))
@@ -150,7 +150,7 @@ def annotate(cells: Cells, result: Result) -> None:
     size = 0.85 * float(FontProperties(size=matplotlib.rcParams["xtick.labelsize"]).get_size_in_points())
     for cell in cells.cells:
         ax = cell.lr
-        todo = [m for s in cell.series for m in marks(s, cells.plan)]
+        todo = [m for s in cell.series for m in marks(s, cells.plan, result.trajectories[s.traj].every)]
         dots = [_dot(ax, m, cells.plan) for m in todo]
         lines = segments(ax, cells.plan.held)
         taken = [_box_around(ax, xy, 3.0) for xy in dots if xy is not None]

@@ -26,23 +26,31 @@ OVERSAMPLE = 1
 NICE_STEPS = [1, 2, 2.5, 5, 10]
 
 
-def _si(value: float, units: tuple[tuple[float, str], ...]) -> str:
+def _si(value: float, units: tuple[tuple[float, float, str], ...]) -> str:
+    """``value`` in the first unit it reaches: (from, divisor, suffix), largest first; 4 significant digits.
+
+    A mantissa that rounds up to the next unit's size (999,999 -> "1000k") is written in that unit ("1M").
+    """
     v = abs(value)
     sign = "−" if value < 0 else ""
-    for size, suffix in units:
-        if v >= size:
-            return f"{sign}{float(f'{v / size:.4g}'):g}{suffix}"
+    for k, (start, size, suffix) in enumerate(units):
+        if v >= start:
+            mant = float(f"{v / size:.4g}")
+            if k > 0 and mant * size >= units[k - 1][0]:
+                prev = units[k - 1]
+                return f"{sign}{float(f'{v / prev[1]:.4g}'):g}{prev[2]}"
+            return f"{sign}{mant:g}{suffix}"
     return f"{sign}{float(f'{v:.6g}'):g}"
 
 
 def step_label(value: float, _pos: Any = None) -> str:
-    """1500000 -> '1.5M', 250000 -> '250k': long runs get readable step numbers."""
-    return _si(value, ((1e6, "M"), (1e4, "k")))
+    """1500000 -> '1.5M', 250000 -> '250k', 20000 -> '20k', 7500 -> '7500': long runs get readable step numbers."""
+    return _si(value, ((1e6, 1e6, "M"), (1e4, 1e3, "k")))
 
 
 def token_label(value: float, _pos: Any = None) -> str:
     """Tokens as LLM practitioners write them: 500K, 1.5M, 300B, 2T."""
-    return _si(value, ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")))
+    return _si(value, ((1e12, 1e12, "T"), (1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e3, 1e3, "K")))
 
 
 def value_label(value: float, _pos: Any = None) -> str:
@@ -186,6 +194,6 @@ def fill(
     x, y = plan.x.of(steps.astype(np.float64)), values[idx]
     if held and i1 == n:  # the last value lasts until the end of its step
         x, y = np.append(x, plan.x.of(float(steps[-1] + 1))), np.append(y, y[-1])
-        if line.get_marker() not in (None, "None", ""):
+        if line.get_marker() not in (None, "None", "") and line.get_markevery() is None:
             line.set_markevery(slice(0, len(idx)))
     line.set_data(x, y)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from lrviz.render import ranges
 from lrviz.render.axes import add_line, columns_of, fill, setup_x, setup_y
-from lrviz.render.layout import grid_shape
 from lrviz.render.text import fit
 from lrviz.validate.plot import PlotOptions
 
@@ -28,6 +27,9 @@ if TYPE_CHECKING:
 
 #: Height of a sub-panel relative to the lr axes.
 SUB_RATIO = 1.1 / 3
+#: A marker that tells a schedule apart (past the palette's colours) every this share of the
+#: axes' diagonal, at any run length: matplotlib spaces them by distance drawn, not by point.
+BADGE_EVERY = 0.09
 
 
 @dataclass
@@ -96,6 +98,8 @@ class Cells:
         cell = Cell(ax, series=series)
         for s in series:
             line = add_line(ax, s.color, s.linestyle, s.marker, s.label, plan.held)
+            if s.badge:
+                line.set_markevery(BADGE_EVERY)
             cell.lines.append(line)
             self.pending.append((ax, line, self.arrays[id(s)], plan.held, None))
         self.cells.append(cell)
@@ -117,6 +121,8 @@ class Cells:
         s = ln.series
         marker = ("o" if self.plan.short or ln.values.size <= 64 else None) if ln.at is not None else s.marker
         line = add_line(ax, s.color, s.linestyle, marker, s.label, panel.held and self.plan.held)
+        if s.badge and ln.at is None:
+            line.set_markevery(BADGE_EVERY)
         if ln.at is not None:
             line.set_markersize(3.0)
         values = self.drawable(ln.values, "linear")[0]
@@ -134,24 +140,32 @@ class Cells:
         self.fig.align_ylabels(cell.axes)
 
     def grid(self, labels: list[str]) -> None:
-        """A cell per schedule (at most 4 wide), shared axes, one "learning rate" for the grid."""
+        """A cell per schedule (``plan.grid`` columns), shared axes, one "learning rate" for the grid.
+
+        A row gets the panels some schedule of it has lines in (``momentum: auto``: only a
+        momentum that moves), so a row of flat momenta spends no height on it."""
         fig, plan = self.fig, self.plan
-        ncols, nrows = grid_shape(len(labels))
-        k = len(plan.panels)
-        gs = fig.add_gridspec(nrows * (1 + k), ncols, height_ratios=([1.0] + [SUB_RATIO] * k) * nrows)
+        ncols, nrows = plan.grid
+        rows = [self._row_panels(range(r * ncols, min(len(labels), (r + 1) * ncols))) for r in range(nrows)]
+        ratios = [h for p in rows for h in [1.0] + [SUB_RATIO] * len(p)]
+        top = [sum(1 + len(p) for p in rows[:r]) for r in range(nrows)]  # the gridspec row of each lr
+        gs = fig.add_gridspec(len(ratios), ncols, height_ratios=ratios)
         first: dict[str, Axes] = {}
         for i, label in enumerate(labels):
             r, c = divmod(i, ncols)
-            ax = fig.add_subplot(gs[r * (1 + k), c], sharex=first.get("lr"), sharey=first.get("lr"))
+            ax = fig.add_subplot(gs[top[r], c], sharex=first.get("lr"), sharey=first.get("lr"))
             first.setdefault("lr", ax)
             cell = self.lr_axes(ax, [s for s in plan.series if s.traj == i], None)
-            for j, panel in enumerate(plan.panels):
-                sub = fig.add_subplot(gs[r * (1 + k) + 1 + j, c], sharex=first["lr"], sharey=first.get(panel.key))
+            for j, panel in enumerate(rows[r]):
+                sub = fig.add_subplot(gs[top[r] + 1 + j, c], sharex=first["lr"], sharey=first.get(panel.key))
                 first.setdefault(panel.key, sub)
                 self.sub_axes(cell, panel, sub, ylabel=False)
             ax.set_title(label, loc="left")
             cell.title = label
         self._grid_labels(ncols)
+
+    def _row_panels(self, cells: range) -> list[SubPanel]:
+        return [p for p in self.plan.panels if any(ln.series.traj in cells for ln in p.lines)]
 
     def _grid_labels(self, ncols: int) -> None:
         """Tick labels on the outer axes only; a sub-panel's y label on its row's first visible axes."""
@@ -160,7 +174,7 @@ class Cells:
         rows = [self.cells[i : i + ncols] for i in range(0, len(self.cells), ncols)]
         for row in rows:
             for key in ["lr", *(p.key for p in self.plan.panels)]:
-                axes = [c.lr if key == "lr" else c.subs[key] for c in row]
+                axes = [c.lr if key == "lr" else c.subs[key] for c in row if key == "lr" or key in c.subs]
                 shown = [ax for ax in axes if ax.get_visible()]
                 for ax in axes:
                     if shown and ax is not shown[0]:
@@ -212,7 +226,7 @@ class Cells:
         the steps are far enough apart to tell them apart."""
         for ax, line, values, held, at in self.pending:
             visible = self.window[1] - self.window[0] if at is None else len(values)
-            if line.get_marker() not in (None, "None", "") and visible:
+            if line.get_marker() not in (None, "None", "") and visible and line.get_markevery() != BADGE_EVERY:
                 room = ax.get_window_extent().width / visible
                 if room < 1.5 * line.get_markersize() * self.fig.dpi / 72:
                     line.set_marker("None")

@@ -21,9 +21,18 @@ from typing import TYPE_CHECKING
 
 from lrviz.render import collide, legend, ticks
 from lrviz.render.axes import add_line, fill, setup_x, setup_y
-from lrviz.render.cells import Cells
+from lrviz.render.cells import BADGE_EVERY, Cells
 from lrviz.render.frame import Frame, points
-from lrviz.render.layout import LAST_SCALE, MIN_SCALE, check_pixels, default_size, font_scale, grid_shape, scaled_fonts
+from lrviz.render.layout import (
+    LAST_SCALE,
+    MIN_SCALE,
+    check_pixels,
+    default_size,
+    font_scale,
+    grid_cell,
+    grid_shape,
+    scaled_fonts,
+)
 from lrviz.render.overlays import draw_overlays
 from lrviz.render.panels import sub_panels
 from lrviz.render.ranges import drawable, extent
@@ -60,8 +69,11 @@ def build_figure(result: Result, opts: PlotOptions, style: Style, *, actual: Seq
     cells = len(result.trajectories) if opts.layout == "grid" else 1
     size = default_size(opts, style, plan, cells)
     check_pixels(size, opts.dpi)
-    if opts.layout == "grid" and opts.momentum == "auto" and size[1] / grid_shape(cells)[1] < CROWDED_ROW:
-        plan.panels = [p for p in plan.panels if p.key != "momentum"]  # no room: "auto" leaves it out
+    if opts.layout == "grid":
+        plan.grid = grid_shape(cells, size, grid_cell(style, len(plan.panels)))
+        if opts.momentum == "auto" and size[1] / plan.grid[1] < CROWDED_ROW:
+            plan.panels = [p for p in plan.panels if p.key != "momentum"]  # no room: "auto" leaves it out
+            plan.grid = grid_shape(cells, size, grid_cell(style, len(plan.panels)))
     scale = font_scale(opts, style, plan, cells)
     while True:
         fig = _compose(result, plan, opts, size, scale, final=scale <= LAST_SCALE, actual=actual)
@@ -117,7 +129,7 @@ def _compose(
             cells.overlay()
         else:
             cells.grid([t.label for t in result.trajectories])
-            ncols, nrows = grid_shape(len(cells.cells))
+            ncols, nrows = plan.grid
             lines = 2 if size[1] / nrows >= CROWDED_ROW else 1
             cells.fit_titles(frame.renderer, (frame.width - 2 * frame.pad) / ncols * 0.94, lines)
         frame.header(*titles(result, opts))
@@ -179,7 +191,9 @@ def _tidy(cells: Cells, frame: Frame) -> bool:
     wrapped = False
     for cell in cells.cells:
         for ax in cell.axes:
-            if id(ax.xaxis.major) not in done:  # shared axes share their ticks: thin once
+            # shared axes share their ticks: thin once, on an axes that draws the labels (the
+            # lr axes over a momentum panel shows none, and would find nothing crowded)
+            if id(ax.xaxis.major) not in done and ticks.drawn_labels(ax.xaxis, frame.renderer):
                 done.add(id(ax.xaxis.major))
                 ticks.thin_x(ax, cells.plan, frame.renderer)
             ticks.thin_y(ax, frame.renderer)
@@ -209,6 +223,8 @@ def draw(result: Result, ax: Axes, options: PlotOptions | None = None) -> Axes:
     lines = []
     for s, (values, _) in zip(plan.series, drawn, strict=True):
         line = add_line(ax, s.color, s.linestyle, s.marker, s.label, plan.held)
+        if s.badge:  # a marker that tells schedules apart: a few along the line, not one per point
+            line.set_markevery(BADGE_EVERY)
         fill(line, values, plan, columns, window(opts.xlim, plan.x.index, plan.n), held=plan.held)
         lines.append(line)
     ax.legend(handles=lines, loc="best")

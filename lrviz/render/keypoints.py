@@ -144,10 +144,21 @@ def _kinks(
         events[k] = "slope changes"
 
 
-def key_points(values: np.ndarray, *, max_changes: int = 12) -> tuple[list[KeyPoint], int]:
+def stepped_changes(values: np.ndarray, period: int = 1) -> list[tuple[int, str]]:
+    """:func:`regime_changes` as the eye sees a schedule stepped every ``period`` optimizer steps
+    (``interval: epoch``: the steps per epoch): read once a period, so a cosine stepped per epoch
+    is one decay, not a drop at every epoch; a StepLR's milestone is still a drop, at its step."""
+    if period <= 1 or values.shape[0] <= 2 * period:
+        return regime_changes(values)
+    return [(k * period, what) for k, what in regime_changes(values[::period])]
+
+
+def key_points(values: np.ndarray, *, max_changes: int = 12, period: int = 1) -> tuple[list[KeyPoint], int]:
     """First, peak, min, last and up to ``max_changes`` regime changes, merged per step.
 
-    Returns the points in step order and how many regime changes were left out.
+    ``period``: the schedule was stepped every that many optimizer steps (see
+    :func:`stepped_changes`). Returns the points in step order and how many regime
+    changes were left out.
     """
     import numpy as np
 
@@ -169,7 +180,7 @@ def key_points(values: np.ndarray, *, max_changes: int = 12) -> tuple[list[KeyPo
         masked_lo = np.where(finite, y, np.inf)
         add(int(np.argmax(masked_hi)), "peak")
         add(int(np.argmin(masked_lo)), "min")
-    changes = regime_changes(y)
+    changes = stepped_changes(y, period)
     for step, what in changes[:max_changes]:
         add(step, what)
     add(n - 1, "last")

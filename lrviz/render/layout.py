@@ -78,9 +78,9 @@ def nominal_size(opts: PlotOptions, style: Style, plan: Plan, n_cells: int) -> t
             h = max(h, rows * font * 1.45 / 72 / 0.85 + 0.9)
             w = w + math.ceil(n / rows) * max(len(s.label) * 0.6 + 4.5 for s in plan.series) * font / 72
         return (min(MAX_INCHES, w), min(MAX_INCHES, h))
-    ncols, nrows = grid_shape(n_cells)
-    cw, ch = style.cell_size
-    return (min(MAX_INCHES, cw * ncols + 0.4), min(MAX_INCHES, ch * (1 + 0.35 * k) * nrows + 0.7))
+    cw, ch = grid_cell(style, k)
+    ncols, nrows = grid_shape(n_cells, None, (cw, ch))
+    return (min(MAX_INCHES, cw * ncols + 0.4), min(MAX_INCHES, ch * nrows + 0.7))
 
 
 def default_size(opts: PlotOptions, style: Style, plan: Plan, n_cells: int) -> tuple[float, float]:
@@ -114,10 +114,41 @@ def scaled_fonts(scale: float) -> Iterator[None]:
         yield
 
 
-def grid_shape(n: int) -> tuple[int, int]:
-    """(columns, rows) for n panels: at most 4 wide, as square as possible."""
-    ncols = min(4, n) if n <= 4 else min(4, math.ceil(math.sqrt(n)))
-    return ncols, math.ceil(n / ncols)
+#: The shape a grid of default size aims at (width / height): a screen's or a page's, not a strip.
+GRID_ASPECT = 1.6
+#: What an empty slot costs a shape, per share of the cells (against a log-ratio of aspects).
+EMPTY_COST = 0.6
+
+
+def grid_shape(
+    n: int, size: tuple[float, float] | None = None, cell: tuple[float, float] = (3.2, 2.3)
+) -> tuple[int, int]:
+    """(columns, rows) for n panels, chosen for the figure: cells as close to ``cell``'s shape as a
+    figure of ``size`` allows (a 7 x 4.2 in figure of 4 panels is 2 x 2, never a 4 x 1 strip); with
+    no size, the shape whose default figure (cells of ``cell``) is nearest GRID_ASPECT, at most 4 wide.
+    Few empty slots, and never an empty column."""
+    if n <= 1:
+        return 1, 1
+    best: tuple[float, int, int] | None = None
+    for ncols in range(1, min(n, 6 if size is not None else 4) + 1):
+        nrows = math.ceil(n / ncols)
+        if (ncols - 1) * nrows >= n:  # a column would stay empty
+            continue
+        if size is not None:
+            aspect, goal = (size[0] / ncols) / (size[1] / nrows), cell[0] / cell[1]
+        else:
+            aspect, goal = ncols * cell[0] / (nrows * cell[1]), GRID_ASPECT
+        cost = abs(math.log(aspect / goal)) + EMPTY_COST * (ncols * nrows - n) / n
+        if best is None or cost < best[0] - 1e-12:
+            best = (cost, ncols, nrows)
+    assert best is not None
+    return best[1], best[2]
+
+
+def grid_cell(style: Style, panels: int) -> tuple[float, float]:
+    """A grid cell's nominal size in the style, with its panels under the lr."""
+    cw, ch = style.cell_size
+    return cw, ch * (1 + 0.35 * panels)
 
 
 def check_pixels(size: tuple[float, float], dpi: int) -> None:

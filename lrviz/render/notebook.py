@@ -78,7 +78,7 @@ def key_point_rows(t: Trajectory, steps_per_epoch: int = 1) -> tuple[list[str], 
     rows: list[list[str]] = []
     skipped_total = 0
     for j, group in enumerate(t.groups):
-        points, skipped = key_points(t.lr[:, j], max_changes=MAX_CHANGES)
+        points, skipped = key_points(t.lr[:, j], max_changes=MAX_CHANGES, period=t.every)
         skipped_total += skipped
         for p in points:
             row = [f"{p.step:,}"] + ([f"{p.step / steps_per_epoch:g}"] if steps_per_epoch > 1 else [])

@@ -68,7 +68,11 @@ def sub_panels(result: Result, plan: Plan, opts: PlotOptions) -> list[SubPanel]:
     show_m = opts.momentum == "on" or (opts.momentum == "auto" and any(t.momentum_varies() for t in trajs))
     if show_m and any(s.momentum is not None for s in plan.series):
         label = momentum_label(result)
-        lines = [PanelLine(s, s.momentum) for s in plan.series if s.momentum is not None]
+        # a grid cell gets the panel only where its momentum moves ("auto"); an overlay draws every
+        # schedule's, flat ones too, on its one panel
+        every = opts.momentum == "on" or opts.layout != "grid"
+        moves = {i for i, t in enumerate(trajs) if every or t.momentum_varies()}
+        lines = [PanelLine(s, s.momentum) for s in plan.series if s.momentum is not None and s.traj in moves]
         out.append(SubPanel("momentum", label, "β₁" if label == "β₁" else "mom.", lines))
     metric = _metric(result, plan)
     if metric.lines:

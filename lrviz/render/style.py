@@ -82,8 +82,9 @@ def style_context(name: str = DEFAULT_STYLE) -> Iterator[Style]:
 def palette_for(style: Style, n: int, *, cycle: bool = False) -> list[str]:
     """``n`` line colours: the style's palette, or viridis for more than it holds.
 
-    ``cycle=True`` repeats the palette instead (for panels, where colours need not
-    tell lines apart), leaving out the last, lightest colour.
+    ``cycle=True`` repeats the palette instead (a grid, where each schedule has its own
+    panel; unordered schedules, told apart by line style or marker as well), leaving out
+    the last, lightest colour.
     """
     if n <= len(style.palette):
         return list(style.palette[:n])
@@ -96,3 +97,14 @@ def palette_for(style: Style, n: int, *, cycle: bool = False) -> list[str]:
     cmap = matplotlib.colormaps["viridis"]
     # stop short of viridis' pale yellow end, which vanishes on white
     return [to_hex(cmap(0.92 * i / max(1, n - 1))) for i in range(n)]
+
+
+def ordered_palette(values: list[float]) -> list[str]:
+    """Viridis at each value's rank: a sweep's lowest value darkest, its highest lightest
+    (stopping short of viridis' pale yellow end, which vanishes on white)."""
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    cmap = matplotlib.colormaps["viridis"]
+    rank = {v: r for r, v in enumerate(sorted(values))}
+    return [to_hex(cmap(0.92 * rank[v] / max(1, len(values) - 1))) for v in values]

@@ -239,7 +239,7 @@ def key_point_table(t: Trajectory, *, steps_per_epoch: int = 1, max_changes: int
     table.add_column("what")
     skipped_total = 0
     for j, g in enumerate(t.groups):
-        points, skipped = key_points(t.lr[:, j], max_changes=max_changes)
+        points, skipped = key_points(t.lr[:, j], max_changes=max_changes, period=t.every)
         skipped_total += skipped
         for p in points:
             row: list[Any] = [f"{p.step:,}"]
