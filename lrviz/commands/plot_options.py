@@ -64,9 +64,10 @@ FormatsOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        metavar="png|svg|pdf",
+        metavar="png|svg|pdf|html",
         callback=comma_list(),
-        help="Several: png,svg (or repeat the option). Default: the config's plot.format, else png.",
+        help="Several: png,svg (or repeat the option); html: an interactive page (hover, zoom). "
+        "Default: the config's plot.format, else png.",
     ),
 ]
 LayoutOpt = Annotated[
