@@ -396,3 +396,64 @@ def test_the_sweep_slider_shows_each_swept_values_schedule(chrome, tmp_path):
             assert [r["label"] for r in rows] == [label]
             assert rows[0]["values"]["lr"] == exported[(label, result.trajectories[i].groups[0], k)]["lr"]
         page.screenshot(f"sweep-{i}")
+
+
+SPHINX_INDEX = """\
+Schedules
+=========
+
+.. lrviz:: schedules/steplr.yaml
+   :format: html
+   :caption: StepLR, interactive.
+
+.. lrviz:: schedules/exponentiallr.yaml
+   :format: html
+"""
+
+
+@pytest.mark.browser
+def test_the_sphinx_page_and_the_gallery_link_open_the_same_figure(chrome, tmp_path):
+    """``.. lrviz::`` with ``:format: html`` embeds the figure (the library once for two figures), and the
+    gallery's entry links to a page of the same figure: the same data, drawn and read the same."""
+    pytest.importorskip("sphinx.application", reason="the docs extra (Sphinx) is not installed")
+    import shutil
+
+    from lrviz.gallery import build_gallery, write_gallery
+    from tests.test_sphinxext import Build, project
+
+    project(
+        tmp_path,
+        SPHINX_INDEX,
+        files={"docs/schedules/exponentiallr.yaml": (REPO / "configs/torch/exponentiallr.yaml").read_text()},
+    )
+    build = Build(tmp_path)
+    assert build() == ""
+    html = build.html()
+    assert html.count("uPlot 1.6.32") == 1 and html.count('class="lrviz-figure"') == 2
+    sphinx_page = Page(chrome, build.out / "index.html")
+    sphinx_page.until("document.querySelectorAll('.lrviz-figure[data-ready=\"yes\"]').length === 2")
+    assert sphinx_page.chrome.errors() == []
+    assert all(u.startswith("file://") for u in sphinx_page.requests())
+    in_docs = sphinx_page.js("lrvizFigures.map(f => [f.spec.title, f.spec.blob, f.spec.exactBlob])")
+    assert "StepLR, interactive." in html
+    steplr_docs = sphinx_page.hover(9)
+    sphinx_page.screenshot("sphinx")
+
+    configs = tmp_path / "configs" / "torch"
+    configs.mkdir(parents=True)
+    shutil.copy(REPO / "configs/torch/steplr.yaml", configs / "steplr.yaml")
+    result = build_gallery(tmp_path / "configs", jobs=1)
+    write_gallery(result, tmp_path / "gallery")
+    index = Page.__new__(Page)
+    index.chrome, index.path = chrome, tmp_path / "gallery" / "index.html"
+    chrome.events.clear()
+    chrome.send("Page.navigate", {"url": index.path.as_uri()})
+    chrome.wait_for("Page.loadEventFired")
+    href = index.js("document.querySelector('a.interactive').getAttribute('href')")
+    assert href == "torch-steplr.html"
+    linked = Page(chrome, tmp_path / "gallery" / href)
+    linked.assert_clean()
+    in_gallery = linked.js("[lrvizFigures[0].spec.title, lrvizFigures[0].spec.blob, lrvizFigures[0].spec.exactBlob]")
+    assert in_gallery == next(f for f in in_docs if f[0] == in_gallery[0])
+    assert linked.hover(9)["rows"] == [r for r in steplr_docs["rows"] if r["label"] == "StepLR"]
+    linked.screenshot("gallery-link")

@@ -64,7 +64,7 @@
     this.hidden = spec.series.map(function () { return false; });
     this.hiddenLogs = {};
     this.only = -1;  // the sweep's choice: -1 all, else a trajectory
-    this.plots = []; this.syncing = false;
+    this.plots = []; this.syncing = false; this.exact = null;  // the exact columns, once inflated
     var x = spec.x;
     this.X = function (k) { return k * x.mul / x.div; };
     this.K = function (v) { return v * x.div / x.mul; };
@@ -277,12 +277,13 @@
       }
       var a = Math.min(i0, col.n), b = Math.min(i1, col.n), count = b - a;
       var level = null;
-      if (col.exact == null || count > EXACT_DRAW) {
+      var source = col.lazy ? self.exact : texts;
+      if (col.exact == null || count > EXACT_DRAW || !source) {
         var want = count / (BUCKETS_PER_PX * width);
         for (var L = 0; L < col.levels.length; L++) { level = col.levels[L]; if (level.size >= want) break; }
       }
       if (!level) {
-        var vals = texts.num(col.exact), ex = [], ey = [];
+        var vals = source.num(col.exact), ex = [], ey = [];
         for (var k = a; k < b; k++) { ex.push(self.X(k)); ey.push(vals[k]); }
         if (held && b === col.n && b > a) { ex.push(self.X(b)); ey.push(vals[b - 1]); }
         pl.modes[j] = { exact: true, count: count };
@@ -425,7 +426,9 @@
       return "";
     }
     if (k >= col.n) return "—";
-    if (col.exact != null) return texts.str(col.exact)[k];
+    var source = col.lazy ? this.exact : texts;
+    if (col.exact != null && source) return source.str(col.exact)[k];
+    if (col.exact != null && !col.levels.length) return "…";
     var level = this.levelAt(p, ln) || col.levels[0], c = Math.floor(k / level.size);
     var s0 = c * level.size, s1 = Math.min(col.n, s0 + level.size) - 1;
     return "min " + texts.str(level.min)[c] + " · max " + texts.str(level.max)[c] + " (steps " + s0 + "–" + s1 + ")";
@@ -463,8 +466,16 @@
         var fig = new Figure(root, spec, new Texts(lines));
         window.lrvizFigures.push(fig);
         fig.readyAt = performance.now();  // drawn (uPlot draws synchronously on creation)
-        root.dataset.ready = "yes";
-        return fig;
+        root.dataset.ready = "drawn";
+        return new Promise(function (r) { setTimeout(r, 0); })  // let the first frame paint
+          .then(function () { return inflate(spec.exactBlob); })
+          .then(function (exact) {
+            fig.exact = new Texts(exact);
+            fig.refresh();
+            fig.readout(fig.lastStep);
+            root.dataset.ready = "yes";
+            return fig;
+          });
       });
     })).catch(function (e) { console.error("lrviz: " + (e && e.stack || e)); });
   }

@@ -46,16 +46,27 @@ LEVEL = 6
 
 @dataclass
 class Blob:
-    """Texts collected for one page; :meth:`add` returns the index the page reads a text by."""
+    """Texts collected for one page; :meth:`add` returns the index the page reads a text by.
+
+    The exact columns go into a second blob (``exact=True``), inflated after the first
+    paint: a 1M-step page draws from its envelopes while the exact text is still coming.
+    """
 
     texts: list[str] = field(default_factory=list)
+    exact: list[str] = field(default_factory=list)
 
-    def add(self, values: np.ndarray) -> int:
-        self.texts.append(",".join(reprs(values)))
-        return len(self.texts) - 1
+    def add(self, values: np.ndarray, *, exact: bool = False) -> int:
+        into = self.exact if exact else self.texts
+        into.append(",".join(reprs(values)))
+        return len(into) - 1
 
-    def encoded(self) -> str:
-        return base64.b64encode(zlib.compress("\n".join(self.texts).encode(), LEVEL)).decode("ascii")
+    @staticmethod
+    def _encoded(texts: list[str]) -> str:
+        return base64.b64encode(zlib.compress("\n".join(texts).encode(), LEVEL)).decode("ascii")
+
+    def encoded(self) -> tuple[str, str]:
+        """(the envelopes and points, the exact columns), each deflated and base64'd."""
+        return self._encoded(self.texts), self._encoded(self.exact)
 
 
 def levels_for(n: int, exact: bool) -> list[int]:
@@ -89,8 +100,12 @@ def column(blob: Blob, values: np.ndarray, exact: bool) -> dict[str, Any]:
     import numpy as np
 
     values = np.ascontiguousarray(values, dtype=np.float64)
-    out: dict[str, Any] = {"n": int(values.shape[0]), "exact": blob.add(values) if exact else None, "levels": []}
-    for size in levels_for(out["n"], exact):
+    n = int(values.shape[0])
+    sizes = levels_for(n, exact)
+    # a short column (no levels) is drawn from its exact text at once: it goes with the first blob
+    lazy = bool(sizes)
+    out: dict[str, Any] = {"n": n, "exact": blob.add(values, exact=lazy) if exact else None, "lazy": lazy, "levels": []}
+    for size in sizes:
         lo, hi = envelope(values, size)
         out["levels"].append({"size": size, "min": blob.add(lo), "max": blob.add(hi)})
     return out

@@ -87,5 +87,17 @@ def page(spec: dict[str, Any]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n"
         f'</head><body style="margin:0;background:{html.escape(spec["look"]["bg"])}">\n'
-        f"{figure_block(spec)}{library()}</body></html>\n"
+        f"{MARK}{figure_block(spec)}{END}{library()}</body></html>\n"
     )
+
+
+#: Around a page's figure block, so a document embedding the page can take the block alone.
+MARK, END = "<!-- lrviz figure -->\n", "<!-- /lrviz figure -->\n"
+
+
+def embedded(page_text: str) -> str:
+    """The figure block of a page :func:`page` wrote (for a document that carries :func:`library` once)."""
+    start, end = page_text.find(MARK), page_text.find(END)
+    if start < 0 or end < start:
+        raise ValueError("not a page lrviz wrote (no figure block)")
+    return page_text[start + len(MARK) : end]

@@ -131,5 +131,5 @@ def page_spec(result: Result, opts: PlotOptions, style: Style, *, actual: Sequen
         from lrviz.render.html.logged import logged
 
         spec["logged"] = logged(plan, actual, blob, shared=opts.layout == "overlay")
-    spec["blob"] = blob.encoded()
+    spec["blob"], spec["exactBlob"] = blob.encoded()
     return spec
