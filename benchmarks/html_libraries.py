@@ -33,15 +33,15 @@ sys.path.insert(0, str(REPO))
 PAINT = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
 
 PAGES = {
-    "plotly": """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="c" style="width:1000px;height:420px"></div>
-<script>{lib}</script><script>
+    "plotly": """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<div id="c" style="width:1000px;height:420px"></div><script>{lib}</script><script>
 const y = {data};
 window.done = Plotly.newPlot('c', [{{y: y, type: 'scatter', mode: 'lines', line: {{shape: 'hv'}}}}],
   {{margin: {{t: 20}}}}).then(() => {{ window.drawn = performance.now(); }});
 window.zoomTo = (a, b) => Plotly.relayout('c', {{'xaxis.range': [a, b]}});
 </script></body></html>""",
-    "echarts": """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="c" style="width:1000px;height:420px"></div>
-<script>{lib}</script><script>
+    "echarts": """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<div id="c" style="width:1000px;height:420px"></div><script>{lib}</script><script>
 const y = {data};
 const chart = echarts.init(document.getElementById('c'));
 chart.setOption({{animation: false, xAxis: {{type: 'value'}}, yAxis: {{type: 'value'}},
@@ -69,11 +69,7 @@ def measure(chrome, path: Path, n: int, kind: str) -> dict:
     chrome.events.clear()
     chrome.send("Page.navigate", {"url": path.as_uri()})
     chrome.wait_for("Page.loadEventFired", 600)
-    ready = (
-        "(window.lrvizFigures && lrvizFigures[0] && lrvizFigures[0].readyAt)"
-        if kind == "uplot"
-        else "window.drawn"
-    )
+    ready = "(window.lrvizFigures && lrvizFigures[0] && lrvizFigures[0].readyAt)" if kind == "uplot" else "window.drawn"
     deadline = time.monotonic() + 600
     while not chrome.evaluate(ready):
         if time.monotonic() > deadline:
