@@ -69,13 +69,14 @@ def measure(chrome, path: Path, n: int, kind: str) -> dict:
     chrome.events.clear()
     chrome.send("Page.navigate", {"url": path.as_uri()})
     chrome.wait_for("Page.loadEventFired", 600)
-    ready = "(window.lrvizFigures && lrvizFigures[0] && lrvizFigures[0].readyAt)" if kind == "uplot" else "window.drawn"
+    # lrviz's page: drawn (first paint) once readyAt is set; zoomed once the exact values are parsed too
+    ready = "document.querySelector('.lrviz-figure').dataset.ready === 'yes'" if kind == "uplot" else "window.drawn"
     deadline = time.monotonic() + 600
     while not chrome.evaluate(ready):
         if time.monotonic() > deadline:
             raise TimeoutError(f"{path} never drew")
         time.sleep(0.01)
-    paint = chrome.evaluate(PAINT)
+    paint = chrome.evaluate("lrvizFigures[0].readyAt" if kind == "uplot" else PAINT)
     zoom = "lrvizFigures[0].zoom(a, b)" if kind == "uplot" else "window.zoomTo(a, b)"
     lat = []
     for _ in range(3):

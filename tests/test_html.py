@@ -182,8 +182,10 @@ class Page:
         return self.js(
             """(() => ({head: document.querySelector('.lrviz-at').textContent,
                 step: +document.querySelector('.lrviz-at').dataset.step,
-                rows: Array.from(document.querySelectorAll('.lrviz-readout tr[data-series]')).map(tr => ({
-                  series: +tr.dataset.series, label: tr.querySelector('.lrviz-name').textContent,
+                rows: Array.from(document.querySelectorAll(
+                  '.lrviz-readout tr[data-series], .lrviz-readout tr[data-logged]'))
+                  .map(tr => ({series: tr.dataset.series == null ? null : +tr.dataset.series,
+                  label: tr.querySelector('.lrviz-name').textContent,
                   values: Object.fromEntries(Array.from(tr.querySelectorAll('td[data-panel]'))
                     .map(td => [td.dataset.panel, td.textContent]))}))}))()"""
         )
@@ -457,3 +459,47 @@ def test_the_sphinx_page_and_the_gallery_link_open_the_same_figure(chrome, tmp_p
     assert in_gallery == next(f for f in in_docs if f[0] == in_gallery[0])
     assert linked.hover(9)["rows"] == [r for r in steplr_docs["rows"] if r["label"] == "StepLR"]
     linked.screenshot("gallery-link")
+
+
+def test_notebook_display_is_static_unless_asked_for_html():
+    result = lrviz.simulate(str(REPO / "configs/torch/steplr.yaml"))
+    assert lrviz.options()["display"] == "static"
+    static = result._repr_html_()
+    assert "<img" in static and "lrviz-figure" not in static
+    try:
+        assert lrviz.options(display="html") == {"display": "html"}
+        shown = result._repr_html_()
+        assert 'class="lrviz-figure"' in shown and "uPlot 1.6.32" in shown and "<img" not in shown
+        assert shown.index("lrviz-figure") < shown.index("StepLR")  # the figure, then the key points' table
+        with pytest.raises(lrviz.LrvizError, match="expected one of static, html"):
+            lrviz.options(display="widget")
+    finally:
+        lrviz.options(display="static")
+
+
+@pytest.mark.browser
+def test_actual_and_annotate_on_the_page(chrome, tmp_path):
+    """``--actual``: the log's values as points, read back on hover as the log wrote them, the first
+    divergence where check finds it; ``--annotate``: the labels the static figure draws."""
+    from lrviz.actual import compare_plan, read_actual
+    from lrviz.render.plot import figure_for
+
+    result = _sim("torch/steplr.yaml")
+    lr = result.trajectories[0].lr[:, 0].tolist()
+    logged = [v * (1 if k < 12 else 2) for k, v in enumerate(lr)]  # a run that doubled its lr at step 12
+    log = tmp_path / "run.csv"
+    log.write_text("step,lr\n" + "".join(f"{k},{v!r}\n" for k, v in enumerate(logged)))
+    opts = PlotOptions.resolve(result.config.plot, annotate=True)
+    reports = compare_plan(result.trajectories, [read_actual(str(log))])
+    page = Page(chrome, _write(tmp_path, "actual", render_html(result, opts, actual=reports)))
+    page.assert_clean()
+    assert page.js("lrvizFigures[0].spec.logged.map(l => [l.label, l.first])") == [["logged · run.csv", 12]]
+    for k in (3, 12, 20):
+        rows = page.hover(k)["rows"]
+        assert [r["label"] for r in rows] == ["StepLR", "logged · run.csv"]
+        assert rows[0]["values"]["lr"] == repr(lr[k]) and rows[1]["values"]["lr"] == repr(logged[k])
+    static = figure_for(result, opts, actual=reports)
+    drawn = {t.get_text() for ax in static.axes for t in ax.texts} - {"step 12: changed course"}
+    static.clear()
+    assert drawn and drawn <= set(page.js("lrvizFigures[0].spec.marks.map(m => m.text)"))
+    page.screenshot("actual-annotate")

@@ -157,6 +157,32 @@
     });
   };
 
+  /* --annotate: the static figure's key points, a dot on the line and its label beside it. */
+  Figure.prototype.marks = function (u, lines) {
+    var spec = this.spec, ctx = u.ctx, self = this, dpr = window.devicePixelRatio || 1;
+    var mine = lines.map(function (ln) { return ln.series; }), taken = [];
+    (spec.marks || []).forEach(function (m) {
+      if (mine.indexOf(m.series) < 0 || !self.visible(m.series)) return;
+      if (spec.yscale === "log" && !(m.value > 0)) return;
+      var x = u.valToPos(self.X(m.step), "x", true), y = u.valToPos(m.value, "y", true), b = u.bbox;
+      if (x < b.left || x > b.left + b.width || y < b.top || y > b.top + b.height) return;
+      ctx.save();
+      ctx.fillStyle = spec.series[m.series].color; ctx.strokeStyle = "#ffffff"; ctx.lineWidth = 0.7 * dpr;
+      ctx.beginPath(); ctx.arc(x, y, 3 * dpr, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+      ctx.font = (11 * dpr) + "px system-ui, sans-serif"; ctx.fillStyle = spec.look.fg;
+      var right = x > b.left + 0.7 * b.width, w = ctx.measureText(m.text).width, h = 12 * dpr;
+      ctx.textAlign = right ? "right" : "left";
+      var tx = x + (right ? -6 : 6) * dpr, x0 = right ? tx - w : tx;
+      // above the dot, else below it; where both touch an earlier label the dot stays unlabelled (as the static figure)
+      [Math.max(b.top + h, y - 6 * dpr), Math.min(b.top + b.height - 2 * dpr, y + 6 * dpr + h)].some(function (ty) {
+        var box = [x0, ty - h, x0 + w, ty];
+        if (taken.some(function (o) { return box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]; })) return false;
+        taken.push(box); ctx.fillText(m.text, tx, ty); return true;
+      });
+      ctx.restore();
+    });
+  };
+
   Figure.prototype.visible = function (i) {
     return !this.hidden[i] && (this.only < 0 || this.spec.series[i].traj === this.only);
   };
@@ -249,7 +275,7 @@
       hooks: {
         setScale: [function (u, key) { if (key === "x") self.scaled(u); }],
         setCursor: [function (u) { self.hover(u); }],
-        draw: [function (u) { self.divergences(u, lines); }],
+        draw: [function (u) { self.divergences(u, lines); if (panel.key === "lr") self.marks(u, lines); }],
       },
     };
     pl.u = new uPlot(opts, this.data(pl, width), box);
@@ -473,6 +499,12 @@
             fig.exact = new Texts(exact);
             fig.refresh();
             fig.readout(fig.lastStep);
+            return new Promise(function (r) { setTimeout(r, 0); });
+          })
+          .then(function () {  // parse the exact columns now, not on the first zoom (1M values: about 1 s)
+            spec.panels.forEach(function (p) {
+              p.lines.forEach(function (ln) { if (ln.col.lazy && ln.col.exact != null) fig.exact.num(ln.col.exact); });
+            });
             root.dataset.ready = "yes";
             return fig;
           });

@@ -9,6 +9,7 @@ recorded arrays into :mod:`lrviz.render.html.data` columns.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,15 @@ def page_spec(result: Result, opts: PlotOptions, style: Style, *, actual: Sequen
         "xlim": list(opts.xlim) if opts.xlim else None,
         "ylim": list(opts.ylim) if opts.ylim else None,
     }
+    if opts.annotate:  # the static figure's key points (lrviz.render.annotate.marks), dot and label
+        from lrviz.render.annotate import marks
+
+        spec["marks"] = [
+            {"series": i, "step": m.step, "value": float(s.lr[m.step]), "text": m.text}
+            for i, s in enumerate(plan.series)
+            for m in marks(s, plan)
+            if math.isfinite(float(s.lr[m.step]))
+        ]
     if actual:
         from lrviz.render.html.logged import logged
 
