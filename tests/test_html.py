@@ -234,8 +234,9 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
         ("torch/onecyclelr.yaml", {}, [0, 5, 13, 31]),  # two schedules, a momentum panel, an epoch axis
         ("torch/exponentiallr.yaml", {"yscale": "log"}, [0, 1, 7, 20]),  # a log axis
         ("compare/param-groups-backbone-head.yaml", {"x": "epoch"}, [0, 3, 17]),  # two groups, epoch axis
+        ("torch/reducelronplateau.yaml", {}, [0, 15, 16, 29]),  # the metric fed (and its reductions)
     ],
-    ids=["onecycle-epoch", "exponential-log", "groups-epoch"],
+    ids=["onecycle-epoch", "exponential-log", "groups-epoch", "plateau-metric"],
 )
 @pytest.mark.browser
 def test_hover_reads_exports_digits(chrome, tmp_path, config, options, steps):
@@ -257,7 +258,7 @@ def test_hover_reads_exports_digits(chrome, tmp_path, config, options, steps):
         assert [r["series"] for r in seen["rows"]] == list(range(len(series)))
         for row in seen["rows"]:
             label, group = series[row["series"]]
-            want = {p: exported[(label, group, k)][p] for p in spec_panels if p in ("lr", "momentum")}
+            want = {p: exported[(label, group, k)][p] for p in spec_panels if p in ("lr", "momentum", "metric")}
             got = {p: row["values"][p] for p in want}
             assert got == want, (k, label, group)
     page.screenshot(f"hover-{Path(config).stem}")

@@ -98,7 +98,7 @@ def options(*, display: str | None = None) -> dict[str, str]:
     ``display``: how a :class:`Result` shows in Jupyter: ``"static"`` (the default: the
     figure as an image, for notebooks that must render anywhere, GitHub included) or
     ``"html"``, the interactive figure (hover for exact values, zoom; the chart library
-    inline, about 70 KB per output; needs a frontend that runs the output's scripts,
+    inline, about 80 KB per output; needs a frontend that runs the output's scripts,
     JupyterLab or Notebook with the notebook trusted).
     """
     from lrviz.errors import LrvizError

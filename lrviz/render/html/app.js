@@ -157,6 +157,36 @@
     });
   };
 
+  /* The static figure's overlays: ReduceLROnPlateau's reductions (a dotted line on the lr and metric
+     panels, a ring on the metric value that triggered each) and a cross where torch stopped a schedule. */
+  Figure.prototype.overlays = function (u, panel, lines) {
+    var spec = this.spec, ctx = u.ctx, self = this, dpr = window.devicePixelRatio || 1, b = u.bbox;
+    var mine = lines.map(function (ln) { return ln.series; });
+    function inside(x) { return x >= b.left && x <= b.left + b.width; }
+    if (panel.key === "lr" || panel.key === "metric") (spec.drops || []).forEach(function (d) {
+      if (mine.indexOf(d.series) < 0 || !self.visible(d.series)) return;
+      var x = u.valToPos(self.X(d.step), "x", true), color = spec.series[d.series].color;
+      if (!inside(x)) return;
+      ctx.save(); ctx.strokeStyle = color; ctx.globalAlpha = 0.8; ctx.lineWidth = 0.9 * dpr;
+      ctx.setLineDash([1 * dpr, 2 * dpr]);
+      ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
+      if (panel.key === "metric" && d.ring != null) {
+        ctx.setLineDash([]); ctx.globalAlpha = 1; ctx.lineWidth = 1.2 * dpr;
+        ctx.beginPath(); ctx.arc(x, u.valToPos(d.ring, "y", true), 3.5 * dpr, 0, 2 * Math.PI); ctx.stroke();
+      }
+      ctx.restore();
+    });
+    if (panel.key === "lr") (spec.stops || []).forEach(function (st) {
+      if (mine.indexOf(st.series) < 0 || !self.visible(st.series)) return;
+      if (spec.yscale === "log" && !(st.value > 0)) return;
+      var x = u.valToPos(self.X(st.step), "x", true), y = u.valToPos(st.value, "y", true), r = 4 * dpr;
+      if (!inside(x)) return;
+      ctx.save(); ctx.strokeStyle = spec.series[st.series].color; ctx.lineWidth = 2.2 * dpr;
+      ctx.beginPath(); ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r); ctx.moveTo(x - r, y + r); ctx.lineTo(x + r, y - r);
+      ctx.stroke(); ctx.restore();
+    });
+  };
+
   /* --annotate: the static figure's key points, a dot on the line and its label beside it. */
   Figure.prototype.marks = function (u, lines) {
     var spec = this.spec, ctx = u.ctx, self = this, dpr = window.devicePixelRatio || 1;
@@ -249,7 +279,7 @@
         show: self.visible(ln.series),
         paths: function (u, si, i0, i1) {
           var m = pl.modes[j];
-          if (ln.col.at != null) return null;
+          if (ln.col.at != null) return linear(u, si, i0, i1);  // the metric fed: its points joined, as the static one
           return (m && m.exact && panel.held ? stepped : linear)(u, si, i0, i1);
         },
         points: { show: function (u, si) {
@@ -275,7 +305,10 @@
       hooks: {
         setScale: [function (u, key) { if (key === "x") self.scaled(u); }],
         setCursor: [function (u) { self.hover(u); }],
-        draw: [function (u) { self.divergences(u, lines); if (panel.key === "lr") self.marks(u, lines); }],
+        draw: [function (u) {
+          self.overlays(u, panel, lines); self.divergences(u, lines);
+          if (panel.key === "lr") self.marks(u, lines);
+        }],
       },
     };
     pl.u = new uPlot(opts, this.data(pl, width), box);
@@ -447,7 +480,8 @@
   Figure.prototype.valueText = function (p, ln, k) {
     var col = ln.col, texts = this.texts;
     if (col.at != null) {
-      var at = texts.num(col.at), want = p.held && !col.logged ? k + 1 : k;
+      // the metric fed at the end of step k sits at k + 1 on a held figure (lrviz.render.panels._metric)
+      var at = texts.num(col.at), want = this.spec.held && !col.logged ? k + 1 : k;
       for (var q = 0; q < at.length; q++) if (at[q] === want) return texts.str(col.exact)[q];
       return "";
     }

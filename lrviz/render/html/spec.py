@@ -84,6 +84,26 @@ def _panels(result: Result, plan: Plan, blob: Blob, exact: bool) -> list[dict[st
     return out
 
 
+def _overlays(result: Result, plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The static figure's overlays (:mod:`lrviz.render.overlays`): each ReduceLROnPlateau reduction
+    (a dotted line; a ring on the metric value that triggered it) and where torch stopped a schedule."""
+    from lrviz.render.overlays import reductions
+
+    drops: list[dict[str, Any]] = []
+    stops: list[dict[str, Any]] = []
+    for i, s in enumerate(plan.series):
+        t = result.trajectories[s.traj]
+        if t.metric is not None and s.group == 0:
+            for k in reductions(t.lr).tolist():
+                fed = k // t.every - 1  # the value fed at the end of the step before the drop
+                ring = float(t.metric[fed]) if k % t.every == 0 and 0 <= fed < t.metric.size else None
+                drops.append({"series": i, "step": k if plan.held else k - 1, "ring": ring})
+        if s.error is not None and s.steps > 0 and math.isfinite(float(s.lr[s.steps - 1])):
+            last = s.steps - 1
+            stops.append({"series": i, "step": last + 1 if plan.held else last, "value": float(s.lr[last])})
+    return drops, stops
+
+
 def _values(plan: Plan) -> int:
     return sum(
         [s.steps for s in plan.series] + [ln.values.shape[0] for p in plan.panels for ln in p.lines if ln.at is None]
@@ -128,6 +148,7 @@ def page_spec(result: Result, opts: PlotOptions, style: Style, *, actual: Sequen
         "xlim": list(opts.xlim) if opts.xlim else None,
         "ylim": list(opts.ylim) if opts.ylim else None,
     }
+    spec["drops"], spec["stops"] = _overlays(result, plan)
     if opts.annotate:  # the static figure's key points (lrviz.render.annotate.marks), dot and label
         from lrviz.render.annotate import marks
 
