@@ -338,6 +338,12 @@ def test_zooming_a_million_steps_to_a_hundred_draws_each_step_exactly(chrome, tm
     page.mouse("mouseReleased", left + 0.3 * (right - left), mid, button="left", clickCount=1)
     view = page.until("lrvizFigures[0].view[1] - lrvizFigures[0].view[0] < 2e5 && lrvizFigures[0].view")
     assert 150_000 < view[0] < 250_000 and 250_000 < view[1] < 350_000, view
+    # what uPlot actually strokes (its index range into the new data) spans the whole view
+    stroked = page.js(
+        "(() => { const u = lrvizFigures[0].plots[0].u, [a, b] = u.series[1].idxs;"
+        " return [u.data[0][a], u.data[0][b]]; })()"
+    )
+    assert stroked[0] <= view[0] + 1_000 and stroked[1] >= view[1] - 1_000, (stroked, view)
     assert max(page.js("lrvizFigures[0].drawn('lr', 0).y")) == float(lr.max())
     page.screenshot("zoom-box")
     page.mouse("mousePressed", left + 10, mid, button="left", clickCount=1)

@@ -56,7 +56,8 @@ OutputOpt = Annotated[
         *OUTPUT_FLAGS,
         metavar="PATH",
         help="A folder (created if missing, parents too) for one file per config and format, named after the "
-        "config; or a file ending in .png, .svg or .pdf for one figure in that format. Default: the current folder.",
+        "config; or a file ending in .png, .svg, .pdf or .html for one figure in that format. "
+        "Default: the current folder.",
     ),
 ]
 FormatsOpt = Annotated[

@@ -366,19 +366,24 @@
     return tables.length ? uPlot.join(tables) : [[], []];
   };
 
+  /* The y range of what is in view; in a grid, every cell's panel of that kind shares it (as the static grid). */
   Figure.prototype.yRange = function (pl) {
     var lim = pl.panel.key === "lr" ? this.spec.ylim : null, lo = Infinity, hi = -Infinity, self = this;
-    var x0 = this.view[0], x1 = this.view[1], d = pl.u.data;
-    for (var j = 1; j < d.length; j++) {
-      var ln = pl.lines[j - 1];
-      if (ln.logged != null ? !self.loggedVisible(ln.logged) : !self.visible(ln.series)) continue;
-      var ys = d[j];
-      for (var k = 0; k < ys.length; k++) {
-        var v = ys[k];
-        if (v == null || d[0][k] > x1 || (d[0][k + 1] != null && d[0][k + 1] < x0)) continue;
-        if (v < lo) lo = v; if (v > hi) hi = v;
+    var x0 = this.view[0], x1 = this.view[1];
+    var shared = this.spec.cells.length > 1 ? this.plots.filter(function (o) { return o.panel === pl.panel; }) : [pl];
+    shared.forEach(function (o) {
+      var d = o.u.data;
+      for (var j = 1; j < d.length; j++) {
+        var ln = o.lines[j - 1];
+        if (ln.logged != null ? !self.loggedVisible(ln.logged) : !self.visible(ln.series)) continue;
+        var ys = d[j];
+        for (var k = 0; k < ys.length; k++) {
+          var v = ys[k];
+          if (v == null || d[0][k] > x1 || (d[0][k + 1] != null && d[0][k + 1] < x0)) continue;
+          if (v < lo) lo = v; if (v > hi) hi = v;
+        }
       }
-    }
+    });
     if (!(lo <= hi)) return null;
     var log = pl.panel.yscale === "log";
     if (log) { var f = Math.pow(hi / lo, 0.05) || 1.1; lo /= f === 1 ? 1.5 : f; hi *= f === 1 ? 1.5 : f; }
@@ -391,8 +396,10 @@
     var self = this;
     this.syncing = true;
     try {
-      this.plots.forEach(function (pl) {
+      this.plots.forEach(function (pl) {  // every panel's data first: a grid's y ranges are shared
         pl.u.setData(self.data(pl, pl.u.bbox.width / (window.devicePixelRatio || 1) || 600), false);
+      });
+      this.plots.forEach(function (pl) {
         pl.u.setScale("x", { min: self.view[0], max: self.view[1] });
         var y = self.yRange(pl);
         if (y) pl.u.setScale("y", y);
@@ -409,8 +416,10 @@
 
   Figure.prototype.scaled = function (u) {
     if (this.syncing) return;
-    var s = u.scales.x;
-    if (s.min !== this.view[0] || s.max !== this.view[1]) this.zoom(s.min, s.max);
+    var s = u.scales.x, self = this, min = s.min, max = s.max;
+    // uPlot is inside its own redraw here (a box zoom): new data set now would be drawn with the old
+    // data's index range, so the zoom runs after it
+    if (min !== this.view[0] || max !== this.view[1]) setTimeout(function () { self.zoom(min, max); }, 0);
   };
 
   Figure.prototype.wheel = function (e, u) {
