@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from lrviz._version import __version__
 
 if TYPE_CHECKING:  # what IDEs and type checkers see; at run time the names load lazily
-    from lrviz.api.display import Result
+    from lrviz.api.display import Result, options
     from lrviz.api.functions import check, export, plot, simulate
     from lrviz.api.source import Options, SchedulerFactory, Source
     from lrviz.check.findings import Finding
@@ -45,6 +45,7 @@ _LAZY = {
     "check": "lrviz.api.functions",
     "export": "lrviz.api.functions",
     "Result": "lrviz.api.display",
+    "options": "lrviz.api.display",
     "Source": "lrviz.api.source",
     "SchedulerFactory": "lrviz.api.source",
     "Options": "lrviz.api.source",
@@ -70,6 +71,7 @@ __all__ = [  # every name of _LAZY, written out for tools
     "check",
     "export",
     "load_config",
+    "options",
     "plot",
     "simulate",
 ]

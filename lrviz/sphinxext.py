@@ -16,6 +16,9 @@ and in a document::
        :caption: Warmup, then cosine.
        :show-config:
 
+``:format: html`` embeds the interactive figure (hover, zoom; :mod:`lrviz.render.html`)
+in the page itself, the chart library once per page however many figures it holds.
+
 The path is relative to the document (``/path`` to the source folder). The figure is
 drawn by lrviz's library pipeline (load, simulate the real torch scheduler, render),
 the same as ``lrviz plot``; options the directive leaves out come from the config's
@@ -66,7 +69,7 @@ from lrviz.jsonio import dumps
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("svg", "png")
+FORMATS = ("svg", "png", "html")  # html: the interactive figure, inline (lrviz.render.html)
 #: Bump when what a cached figure holds changes (the manifest, the key).
 CACHE_VERSION = "1"
 
@@ -239,12 +242,28 @@ class LrvizDirective(SphinxDirective):
     def _cache_dir(self) -> Path:
         return Path(self.env.doctreedir) / "lrviz"
 
+    def _html(self, drawn: Drawn) -> nodes.Node:
+        """``:format: html``: the interactive figure inline; the library with the first one on the page."""
+        from lrviz.render.html.page import embedded, library
+
+        first = not self.env.temp_data.get("lrviz_library")  # temp_data: this document's reading only
+        self.env.temp_data["lrviz_library"] = True
+        text = embedded(drawn.image.read_text(encoding="utf-8")) + (library() if first else "")
+        return nodes.raw("", text, format="html")
+
     def _nodes(self, path: Path, shown: str, drawn: Drawn) -> list[nodes.Node]:
+        if drawn.image.suffix == ".html":
+            figure: nodes.Element = nodes.container("", self._html(drawn), classes=["lrviz", "lrviz-interactive"])
+            self.set_source_info(figure)
+            return self._captioned(path, figure)
         doc_dir = Path(self.env.doc2path(self.env.docname)).parent
         uri = Path(os.path.relpath(drawn.image, doc_dir)).as_posix()
         image = nodes.image(uri=uri, alt=self.options.get("alt") or drawn.title or shown)
         figure = nodes.figure("", image, classes=["lrviz"])
         self.set_source_info(figure)
+        return self._captioned(path, figure)
+
+    def _captioned(self, path: Path, figure: nodes.Element) -> list[nodes.Node]:
         caption = self.options.get("caption")
         if caption:
             parsed, messages = self.parse_inline(caption, lineno=self.lineno)

@@ -102,7 +102,7 @@ def test_figures_are_the_clis_bytes(rel, folder, monkeypatch):
 def test_plot_path_mistakes(folder, monkeypatch):
     monkeypatch.chdir(folder)
     rel = CONFIGS[0]
-    with pytest.raises(LrvizError, match="neither an existing folder nor a .png, .svg or .pdf file") as bad:
+    with pytest.raises(LrvizError, match="neither an existing folder nor a .png, .svg, .pdf or .html file") as bad:
         lrviz.plot(rel, "missing-folder")
     assert bad.value.key == "path"
     with pytest.raises(LrvizError, match=r"is a \.png file but format=\['svg'\]"):

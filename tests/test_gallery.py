@@ -150,7 +150,12 @@ def test_mixed_folder_renders_the_good_names_every_failure_and_exits_1(mixed_dir
     assert "Traceback" not in res.output
     # The good ones are rendered, byte for byte what the plot library draws.
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["README.md", "basic-step.png", "basic-step.svg", "cyclic.png", "cyclic.svg", "index.html"]
+    assert names == [
+        "README.md",
+        *("basic-step.html", "basic-step.png", "basic-step.svg"),
+        *("cyclic.html", "cyclic.png", "cyclic.svg"),
+        "index.html",
+    ]
     for stem, cfg in (("basic-step", mixed_dir / "basic" / "step.yaml"), ("cyclic", mixed_dir / "cyclic.yml")):
         want = expected_images(cfg)
         assert (out / f"{stem}.svg").read_bytes() == want["svg"]
@@ -159,7 +164,7 @@ def test_mixed_folder_renders_the_good_names_every_failure_and_exits_1(mixed_dir
     # The pages list only the rendered entries.
     readme = (out / "README.md").read_text()
     assert "past_end" not in readme and "Cyclic, two groups" in readme
-    assert "wrote 6 files" in res.stdout
+    assert "wrote 8 files" in res.stdout
 
 
 def test_all_good_exits_0_and_prints_a_summary(good_dir, tmp_path):
@@ -418,8 +423,10 @@ def test_odd_config_paths_write_only_inside_outdir(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "README.md",
         "index.html",
+        "leading.html",
         "leading.png",
         "leading.svg",
+        "sub-dir-my-config-v2.html",
         "sub-dir-my-config-v2.png",
         "sub-dir-my-config-v2.svg",
     ]

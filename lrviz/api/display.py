@@ -58,6 +58,12 @@ class Result(SimResult):
                 cache[fmt] = notebook.png(self, options)
             elif fmt == "svg":
                 cache[fmt] = notebook.svg(self, options)
+            elif fmt == "interactive":  # lrviz.options(display="html"): the page's figure and library, inline
+                from lrviz.render.html import figure_spec
+                from lrviz.render.html.page import figure_block, library
+
+                figure = figure_block(figure_spec(self, options)) + library()
+                cache[fmt] = notebook.to_html(self, options, figure=figure)
             else:
                 cache[fmt] = notebook.to_html(self, options, png_bytes=self._rendered("png"))
         return cache[fmt]
@@ -71,7 +77,7 @@ class Result(SimResult):
         return svg
 
     def _repr_html_(self) -> str:
-        page: str = self._rendered("html")
+        page: str = self._rendered("interactive" if _OPTIONS["display"] == "html" else "html")
         return page
 
     def __repr__(self) -> str:
@@ -79,6 +85,29 @@ class Result(SimResult):
         labels = ", ".join(repr(t.label) for t in self.trajectories[:4])
         more = f", ... ({len(self.trajectories)} schedules)" if len(self.trajectories) > 4 else ""
         return f"<lrviz Result {cfg.title or cfg.name!r}: {cfg.steps:,} steps on {self.device}; {labels}{more}>"
+
+
+#: How results show in Jupyter (:func:`options`).
+_OPTIONS: dict[str, str] = {"display": "static"}
+DISPLAYS = ("static", "html")
+
+
+def options(*, display: str | None = None) -> dict[str, str]:
+    """lrviz's notebook options; returns them as they are after the call.
+
+    ``display``: how a :class:`Result` shows in Jupyter: ``"static"`` (the default: the
+    figure as an image, for notebooks that must render anywhere, GitHub included) or
+    ``"html"``, the interactive figure (hover for exact values, zoom; the chart library
+    inline, about 80 KB per output; needs a frontend that runs the output's scripts,
+    JupyterLab or Notebook with the notebook trusted).
+    """
+    from lrviz.errors import LrvizError
+
+    if display is not None:
+        if display not in DISPLAYS:
+            raise LrvizError(f"expected one of {', '.join(DISPLAYS)}, got {display!r}", key="display")
+        _OPTIONS["display"] = display
+    return dict(_OPTIONS)
 
 
 @functools.cache

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from lrviz.validate.plot import PlotOptions
 
 PathLike = str | os.PathLike[str]
-PLOT_SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+PLOT_SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".html": "html"}
 EXPORT_FORMATS = ("csv", "json")
 
 
@@ -84,7 +84,7 @@ def plot(
 ) -> Figure:
     """The figure ``lrviz plot`` draws for ``source`` (a matplotlib Figure; pyplot is not involved).
 
-    ``path``: a file (.png, .svg or .pdf) to write, or an existing folder, written as
+    ``path``: a file (.png, .svg, .pdf or .html: an interactive page) to write, or an existing folder, written as
     ``lrviz plot -o FOLDER`` writes it (``<config name>.<format>`` for every ``format``).
     Plot options as the command line's (``layout``, ``yscale``, ``x``, ``title``,
     ``style``, ``size``, ``dpi``, ``drawstyle``, ``xlim``, ``ylim``, ``legend``,
@@ -125,7 +125,7 @@ def _save(result: Result, path: Path, opts: PlotOptions, *, explicit: bool) -> l
     fmt = PLOT_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise LrvizError(
-            f"{str(path)!r} is neither an existing folder nor a .png, .svg or .pdf file; name one of those",
+            f"{str(path)!r} is neither an existing folder nor a .png, .svg, .pdf or .html file; name one of those",
             key="path",
         )
     if explicit and opts.formats != (fmt,):

@@ -56,7 +56,8 @@ OutputOpt = Annotated[
         *OUTPUT_FLAGS,
         metavar="PATH",
         help="A folder (created if missing, parents too) for one file per config and format, named after the "
-        "config; or a file ending in .png, .svg or .pdf for one figure in that format. Default: the current folder.",
+        "config; or a file ending in .png, .svg, .pdf or .html for one figure in that format. "
+        "Default: the current folder.",
     ),
 ]
 FormatsOpt = Annotated[
@@ -64,9 +65,10 @@ FormatsOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        metavar="png|svg|pdf",
+        metavar="png|svg|pdf|html",
         callback=comma_list(),
-        help="Several: png,svg (or repeat the option). Default: the config's plot.format, else png.",
+        help="Several: png,svg (or repeat the option); html: an interactive page (hover, zoom). "
+        "Default: the config's plot.format, else png.",
     ),
 ]
 LayoutOpt = Annotated[

@@ -36,7 +36,20 @@ from lrviz.gallery.files import Difference, check_gallery, gallery_files, write_
 from lrviz.gallery.pages import render_index, render_readme
 
 __all__ = [
-    "FORMATS", "MARKER", "PAGES", "Difference", "Entry", "Gallery", "build_gallery", "check_gallery", "find_configs",
+    "FORMATS",
+    "MARKER",
+    "PAGES",
+    "Difference",
+    "Entry",
+    "Gallery",
+    "build_gallery",
+    "check_gallery",
+    "find_configs",
     "gallery_files",
-    "output_stem", "plan_entries", "render_entry", "render_index", "render_readme", "write_gallery",
+    "output_stem",
+    "plan_entries",
+    "render_entry",
+    "render_index",
+    "render_readme",
+    "write_gallery",
 ]

@@ -52,7 +52,9 @@ def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = F
         if debug:
             traceback.print_exc()
     except Exception as exc:  # a bug in lrviz or a library; keep going, but say so
-        entry.error = f"internal error: {type(exc).__name__}: {exc} (a bug in lrviz; rerun with --debug for the traceback)"
+        entry.error = (
+            f"internal error: {type(exc).__name__}: {exc} (a bug in lrviz; rerun with --debug for the traceback)"
+        )
         if debug:
             traceback.print_exc()
     if not entry.ok:
@@ -128,8 +130,14 @@ def build_gallery(
     return Gallery(entries=out, config_dir_name=shown_root)
 
 
-def _render(config_dir: str, todo: list[Entry], trust: bool, jobs: int | None, debug: bool,
-            progress: Callable[[Entry], None] | None) -> dict[str, Entry]:
+def _render(
+    config_dir: str,
+    todo: list[Entry],
+    trust: bool,
+    jobs: int | None,
+    debug: bool,
+    progress: Callable[[Entry], None] | None,
+) -> dict[str, Entry]:
     if debug:  # in this process, with tracebacks where they happen
         rendered = []
         for e in todo:
@@ -146,7 +154,12 @@ def _render(config_dir: str, todo: list[Entry], trust: bool, jobs: int | None, d
     # slow config does not start last and keep a single core busy at the end.
     order = sorted(range(len(todo)), key=lambda i: -_size(Path(config_dir) / todo[i].rel))
     results = executor.run(
-        _render_task, (config_dir, trust), [e.rel for e in todo], workers=executor.worker_count(jobs, len(todo)),
-        order=order, fail_fast=False, on_result=finished,
+        _render_task,
+        (config_dir, trust),
+        [e.rel for e in todo],
+        workers=executor.worker_count(jobs, len(todo)),
+        order=order,
+        fail_fast=False,
+        on_result=finished,
     )
     return {e.rel: (r if isinstance(r, Entry) else _failed(e, r)) for e, r in zip(todo, results)}

@@ -61,7 +61,11 @@ def _refuse_foreign_pages(outdir: Path) -> None:
                 head = fh.read(4096).decode("utf-8", "replace")
         except OSError:
             head = ""
-        ours = head.startswith(MARKER) if page == "README.md" else '<meta name="generator" content="lrviz gallery">' in head
+        ours = (
+            head.startswith(MARKER)
+            if page == "README.md"
+            else '<meta name="generator" content="lrviz gallery">' in head
+        )
         if not ours:
             raise LrvizError(
                 f"{str(path)!r} was not written by lrviz gallery; refusing to overwrite it: give -o a new folder "
@@ -75,7 +79,10 @@ def _existing_images(outdir: Path) -> set[str]:
     return {
         p.name
         for p in outdir.iterdir()
-        if p.suffix.lower() in tuple(f".{f}" for f in FORMATS) and not p.name.startswith(".") and (p.is_file() or p.is_symlink())
+        if p.suffix.lower() in tuple(f".{f}" for f in FORMATS)
+        and p.name not in PAGES  # index.html is a page, not an entry's interactive figure
+        and not p.name.startswith(".")
+        and (p.is_file() or p.is_symlink())
     }
 
 

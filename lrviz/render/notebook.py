@@ -110,11 +110,14 @@ def _table(t: Trajectory, steps_per_epoch: int) -> str:
     )
 
 
-def to_html(result: Result, options: PlotOptions | None = None, *, png_bytes: bytes | None = None) -> str:
-    """The figure (embedded PNG) and every schedule's key points, as one HTML fragment."""
+def to_html(
+    result: Result, options: PlotOptions | None = None, *, png_bytes: bytes | None = None, figure: str | None = None
+) -> str:
+    """The figure (embedded PNG; ``figure``: this HTML instead, the interactive one) and every
+    schedule's key points, as one HTML fragment."""
     opts = options or options_for(result)
     cfg = result.config
-    data = png_bytes if png_bytes is not None else png(result, opts)
+    data = png_bytes if png_bytes is not None or figure is not None else png(result, opts)
     title = cfg.title or cfg.name
     summary = (
         f"{cfg.steps:,} optimizer steps"
@@ -122,7 +125,7 @@ def to_html(result: Result, options: PlotOptions | None = None, *, png_bytes: by
         + f", {cfg.optimizer.name} on {result.device}"
     )
     parts: list[Any] = [
-        f'<div class="lrviz-result">{image_tag(data, opts, title)}',
+        f'<div class="lrviz-result">{figure if figure is not None else image_tag(data or b"", opts, title)}',
         f"<p>{html.escape(summary)}</p>",
         *(_table(t, cfg.steps_per_epoch) for t in result.trajectories),
         "</div>",

@@ -120,6 +120,13 @@ def render_formats(
 
     opts = options or PlotOptions()
     fmts = [check_format(fmt) for fmt in formats]
+    if "html" in fmts:  # an interactive page (lrviz.render.html), the static formats as ever
+        from lrviz.render.html import render_html
+
+        static = [f for f in fmts if f != "html"]
+        images = iter(render_formats(result, static, opts, actual=actual) if static else [])
+        page = render_html(result, opts, actual=actual)
+        return [page if f == "html" else next(images) for f in fmts]
     with style_context(opts.style) as style:
         fig = build_figure(result, opts, style, actual=actual)
         try:

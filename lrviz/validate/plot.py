@@ -22,7 +22,7 @@ from lrviz.validate.checks import math_text
 LAYOUTS = ("overlay", "grid")
 YSCALES = ("linear", "log")
 XAXES = ("step", "epoch", "tokens")
-FORMATS = ("png", "svg", "pdf")
+FORMATS = ("png", "svg", "pdf", "html")
 DRAWSTYLES = ("steps", "line")
 #: Where the legend goes: auto (above the axes for a few entries, a side column for many).
 LEGENDS = ("auto", "above", "below", "right", "best", "none")
@@ -205,7 +205,7 @@ _CHECKS: dict[str, Callable[[Any, str, _Error], Any]] = {
 
 
 def check_format(value: Any) -> str:
-    """One output format (png, svg, pdf), normalised."""
+    """One output format (png, svg, pdf, html), normalised."""
     return _choice(FORMATS)(value, "format", _plain)
 
 
