@@ -11,6 +11,7 @@ test-artifacts/ for a person to look at.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
@@ -58,8 +59,11 @@ class Chromium:
         self._out_r, out_w = os.pipe()  # chromium writes fd 4, we read
 
         def wire_fds():  # runs in the child before exec
-            os.dup2(cmd_r, 3)
-            os.dup2(out_w, 4)
+            # Move both ends above 4 first: os.pipe() may have handed out 3 or 4 itself (a
+            # process with few files open), and dup2 onto the same fd keeps close-on-exec.
+            high_r, high_w = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (cmd_r, out_w))
+            os.dup2(high_r, 3)  # dup2 makes the copy inheritable
+            os.dup2(high_w, 4)
 
         self.proc = subprocess.Popen(
             [

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import time
 from pathlib import Path
@@ -204,9 +203,6 @@ def chrome(tmp_path_factory):
         pytest.skip("needs a headless Chromium (Debian package 'chromium', which .ci/run installs)")
     from tests.test_browser import Chromium
 
-    # the harness dup2()s its pipes onto fds 3 and 4: if os.pipe() handed out 3 or 4 themselves
-    # (a process with few files open), dup2 onto itself keeps close-on-exec; hold them first
-    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(2)]
     browser = Chromium(tmp_path_factory.mktemp("chromium-profile"))
     try:
         browser.open_page()
@@ -218,8 +214,6 @@ def chrome(tmp_path_factory):
         yield browser
     finally:
         browser.close()
-        for fd in held:
-            os.close(fd)
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
