@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import Any
 
 from lrviz.errors import ConfigError, SimulationError, first_line, key_join
-
-if TYPE_CHECKING:
-    from lrviz.spec import Schedule
 
 
 @dataclass(frozen=True)
@@ -94,15 +92,16 @@ def period_reason(name: str, params: dict[str, object], words: str) -> tuple[str
     return param, f'{name} needs a {param} of at least {least} (got {value}); torch fails with "{words}"'
 
 
-def first_step(schedule: Schedule, exc: SimulationError) -> ConfigError:
+def first_step(scheduler: str, specs: Iterable[Any], exc: SimulationError) -> ConfigError:
     """The error for a schedule torch cannot take a single step with: bad input (exit 2),
     as nothing but the starting lr would be drawn. The key at fault with a plain reason
     when :data:`PERIODS` knows the parameter (StepLR's ``step_size: 0``); else the
-    schedule's key. torch's words stay."""
+    schedule's key. torch's words stay. ``specs``: the schedule's scheduler specs
+    (``SchedulerSpec.walk()``: each with ``name``, ``kwargs`` and ``key``)."""
     words = first_line(exc.__cause__) if exc.__cause__ is not None else (exc.reason or exc.message)
-    for spec in schedule.spec.walk():
+    for spec in specs:
         found = period_reason(spec.name, spec.kwargs, words)
         if found is not None:
             return ConfigError(found[1], key=key_join(key_join(spec.key, "params"), found[0]))
-    what = f"{schedule.scheduler} fails at its first scheduler step, so there is no schedule to show"
+    what = f"{scheduler} fails at its first scheduler step, so there is no schedule to show"
     return ConfigError(f"{what}: {exc.reason or exc.message}", key=exc.key)

@@ -272,7 +272,7 @@ def _stepped(
             )
         except SimulationError as exc:
             if exc.scheduler_step == 1:  # nothing but the starting lr: bad input, not a run to draw
-                raise first_step(schedule, exc).located(file=config.file) from exc.__cause__
+                raise first_step(schedule.scheduler, schedule.spec.walk(), exc).located(file=config.file) from None
             if not partial:
                 raise
             error = exc.located(file=config.file)
