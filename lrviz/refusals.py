@@ -10,8 +10,8 @@ Used wherever torch can refuse: building (:mod:`lrviz.build`), stepping
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from lrviz.errors import ConfigError, SimulationError, first_line, key_join

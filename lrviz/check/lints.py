@@ -19,14 +19,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lrviz.check.context import Context
 from lrviz.check.findings import ERROR, WARNING, Finding, num
+from lrviz.check.phases import peak_lint, phase_lint
 from lrviz.check.walk import Node, is_number, milestones
-from lrviz.spec import Config, Schedule
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from lrviz.simulate import Trajectory
 
 #: Scheduler parameters that count scheduler steps (epochs for ``interval: epoch``).
 COUNT_PARAMS = (
@@ -46,26 +45,6 @@ COUNT_PARAMS = (
 #: given the number of epochs on a per-step schedule, the whole schedule is squeezed
 #: into the first 1/steps_per_epoch of the run.
 DURATION_PARAMS = ("T_max", "total_iters", "total_steps", "num_training_steps")
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a lint sees: the config, one schedule, its spec tree and its trajectory."""
-
-    config: Config
-    schedule: Schedule
-    nodes: list[Node]
-    trajectory: Trajectory | None  # None when the simulation failed
-    configured_lrs: list[float]
-
-    @property
-    def recorded(self) -> Trajectory:
-        """The trajectory, for the lints that run only when there is one."""
-        assert self.trajectory is not None
-        return self.trajectory
-
-    def finding(self, severity: str, code: str, message: str, **kw: Any) -> Finding:
-        return Finding(self.schedule.label, severity, code, message, config=self.config.file, **kw)
 
 
 def _count_values(value: Any) -> list[int]:
@@ -343,7 +322,15 @@ class Lint:
     code: str
     check: Callable[[Context], Iterator[Finding]]
     needs_trajectory: bool = False
+    #: Codes that, reported for this schedule already, say what this lint would (a OneCycleLR
+    #: cut short never reaches its peak either): its findings are then left out.
+    quiet_after: tuple[str, ...] = ()
 
+
+#: Findings that already say why a schedule's shape does not fit its run.
+_SHAPE = (
+    "interval-mismatch", "onecycle-total-steps", "cosine-tmax", "nonfinite-lr", "nonpositive-lr"
+)  # fmt: skip
 
 #: Every lint, in the order they run and report.
 LINTS: tuple[Lint, ...] = (
@@ -353,7 +340,9 @@ LINTS: tuple[Lint, ...] = (
     Lint("milestone-beyond-run", _milestones_lint),
     Lint("nonfinite-lr", _nonfinite, needs_trajectory=True),
     Lint("nonpositive-lr", _nonpositive, needs_trajectory=True),
-    Lint("constant-lr", _constant, needs_trajectory=True),
+    Lint("peak-not-reached", peak_lint, needs_trajectory=True, quiet_after=_SHAPE),
+    Lint("phase-beyond-run", phase_lint),
+    Lint("constant-lr", _constant, needs_trajectory=True, quiet_after=("peak-not-reached",)),
     Lint("groups-collapse", _collapse, needs_trajectory=True),
     Lint("torch-warning", _torch_warnings, needs_trajectory=True),
 )
@@ -367,5 +356,7 @@ def run_lints(ctx: Context) -> list[Finding]:
         if lint.needs_trajectory and ctx.trajectory is None:
             continue
         reported = {f.key for f in findings if f.key}
+        if any(f.code in lint.quiet_after for f in findings):
+            continue
         findings.extend(f for f in lint.check(ctx) if not (f.key and f.key in reported))
     return findings
