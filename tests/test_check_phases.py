@@ -170,3 +170,28 @@ def test_a_factory_gets_every_lint_its_config_twin_gets(factory, data):
     assert [(f.code, f.key, f.message, f.step) for f in from_factory] == [
         (f.code, f.key, f.message, f.step) for f in from_config
     ]
+
+
+def test_a_decay_that_underflows_is_worded_as_one():
+    """Halving every 10 steps: below 1e-30 from the 97th halving (0.1 * 2**-97 = 6.3e-31, a
+    closed form), exactly 0 once repeated float64 halving underflows (counted here)."""
+    x, halvings = 0.1, 0
+    while x:
+        x *= 0.5
+        halvings += 1
+    assert 0.1 * 2.0**-96 >= 1e-30 > 0.1 * 2.0**-97
+    findings = lrviz.check({"steps": 12000, "scheduler": "StepLR", "params": {"step_size": 10, "gamma": 0.5}})
+    assert codes(findings) == ["nonpositive-lr"]
+    assert findings[0].message.startswith(
+        f"the lr falls below 1e-30 from step 970 and underflows to 0 at {12000 - 10 * halvings} of 12000 steps, "
+        f"from step {10 * halvings}:"
+    )
+
+
+def test_an_epoch_schedule_in_a_run_shorter_than_one_epoch():
+    data = {"steps": 50, "steps_per_epoch": 100, "scheduler": "StepLR", "interval": "epoch", "params": {"step_size": 1}}
+    findings = lrviz.check(data)
+    assert findings[0].code == "interval-mismatch" and findings[0].key == "interval"
+    assert "shorter than one epoch of 100 steps: the scheduler never steps" in findings[0].message
+    assert "count of optimizer steps" not in " ".join(f.message for f in findings)
+    assert "interval-mismatch" not in codes(lrviz.check({**data, "steps": 500}))

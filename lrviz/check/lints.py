@@ -23,6 +23,7 @@ from lrviz.check.context import Context
 from lrviz.check.findings import ERROR, WARNING, Finding, num
 from lrviz.check.phases import peak_lint, phase_lint
 from lrviz.check.walk import Node, is_number, milestones
+from lrviz.errors import key_join
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,6 +42,8 @@ COUNT_PARAMS = (
     "num_warmup_steps",
     "warmup_steps",
 )
+#: An lr below this trains nothing (float64 reaches it by repeated decay long before it underflows to 0).
+TINY_LR = 1e-30
 #: Count parameters that say how long a schedule lasts (not a period or a milestone):
 #: given the number of epochs on a per-step schedule, the whole schedule is squeezed
 #: into the first 1/steps_per_epoch of the run.
@@ -61,6 +64,16 @@ def _interval_mismatch(ctx: Context) -> Iterator[Finding]:
     if spe <= 1:
         return  # epochs and steps are the same count: nothing to mix up
     epochs = cfg.steps // spe
+    if epochs == 0 and ctx.schedule.interval == "epoch":
+        yield ctx.finding(
+            WARNING,
+            "interval-mismatch",
+            f"this schedule has interval: epoch, but the run ({cfg.steps} steps) is shorter than one epoch of {spe} "
+            "steps: the scheduler never steps and the lr stays at its start; lengthen the run, or use interval: step",
+            key=key_join(ctx.schedule.key, "interval"),
+            values={"epochs": 0, "steps": cfg.steps, "steps_per_epoch": spe},
+        )
+        return
     for node in ctx.nodes:
         for param in COUNT_PARAMS:
             if param not in node.params:
@@ -256,11 +269,19 @@ def _nonpositive(ctx: Context) -> Iterator[Finding]:
     stretch = zero[1:] & zero[:-1]
     if stretch.any():
         i = int(np.argmax(stretch))
+        tiny = (np.abs(lr) < TINY_LR).any(axis=1)
+        t = int(np.argmax(tiny))
+        zeros = f"0 at {int((lr == 0).any(axis=1).sum())} of {len(lr)} steps, from step {i}"
+        what = (
+            f"the lr falls below {TINY_LR:g} from step {t} and underflows to {zeros}"
+            if t < i and lr[i - 1][lr[i - 1] != 0].size and (lr[i - 1][lr[i - 1] != 0] < TINY_LR).all()
+            else f"the lr is {zeros}"
+        )
         yield ctx.finding(
             WARNING,
             "nonpositive-lr",
-            f"the lr is 0 at {int((lr == 0).any(axis=1).sum())} of {len(lr)} steps, from step {i}: those "
-            "optimizer steps do nothing; check the params (a schedule that ends before the run, a factor of 0)",
+            f"{what}: those optimizer steps do nothing; check the params (a schedule that ends before the run, "
+            "a factor of 0, a decay too fast for the run)",
             step=i,
             values=_group_values(ctx, lr[i]),
         )
