@@ -195,3 +195,14 @@ def test_an_epoch_schedule_in_a_run_shorter_than_one_epoch():
     assert "shorter than one epoch of 100 steps: the scheduler never steps" in findings[0].message
     assert "count of optimizer steps" not in " ".join(f.message for f in findings)
     assert "interval-mismatch" not in codes(lrviz.check({**data, "steps": 500}))
+
+
+def test_a_rise_no_parameter_names_is_found_from_the_lr_alone():
+    """A LambdaLR warmup to 1 over 40 steps in a 20-step run: no phase parameter to read, the
+    recorded lr climbs to the end (0.5 + 0.5 * 19 / 40 = 0.7375 of the base lr, a closed form)."""
+    found = lrviz.check({"steps": 20, "scheduler": "LambdaLR", "params": {"lr_lambda": "0.5 + 0.5*step/40"}})
+    assert codes(found) == ["peak-not-reached"] and found[0].key is None
+    assert found[0].values["peak"] == pytest.approx(0.1 * (0.5 + 0.5 * 19 / 40), rel=1e-12)
+    assert (
+        lrviz.check({"steps": 20, "scheduler": "LambdaLR", "params": {"lr_lambda": "min(1, 0.5 + 0.5*step/10)"}}) == []
+    )
