@@ -48,3 +48,41 @@ def test_export_quiet_prints_nothing_and_writes_the_same_file(cfg, tmp_path):
     assert loud.output.strip() == str(tmp_path / "a.csv")
     assert quiet.output == ""
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_show_prints_the_mean_the_area_and_the_lr_at_10_50_90_percent(tmp_path):
+    """StepLR(step_size=5, gamma=0.1) over 20 steps from lr 0.1, two groups: the closed forms
+    are 5 x (0.1 + 0.01 + 0.001 + 0.0001) for the sum (x 0.1 for the 0.01 group), the sum
+    over 20 for the mean, and 0.1, 0.001, 0.0001 at steps 2, 10 and 18."""
+    import math
+
+    from lrviz.render.summary import summary
+    from lrviz.simulate import simulate
+    from lrviz.validate import load_config
+
+    data = {
+        "steps": 20,
+        "optimizer": {"name": "SGD", "lr": 0.1, "param_groups": [{"name": "a", "lr": 0.1}, {"name": "b", "lr": 0.01}]},
+        "scheduler": "StepLR",
+        "params": {"step_size": 5, "gamma": 0.1},
+    }
+    rows = summary(simulate(load_config(data)).trajectories[0], 20)
+    for row, base in zip(rows, (0.1, 0.01), strict=True):
+        area = 5 * (base + base / 10 + base / 100 + base / 1000)
+        assert row["area"] == pytest.approx(area, rel=1e-14)
+        assert row["mean"] == pytest.approx(area / 20, rel=1e-14)
+        assert (row["step@10%"], row["step@50%"], row["step@90%"]) == (2, 10, 18)
+        for key, value in (("lr@10%", base), ("lr@50%", base / 100), ("lr@90%", base / 1000)):
+            assert row[key] == pytest.approx(value, rel=1e-14)
+    cfg = tmp_path / "g.yaml"
+    import yaml
+
+    cfg.write_text(yaml.safe_dump(data))
+    res = runner.invoke(app, ["show", str(cfg)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert "mean lr" in res.output and "sum of lr" in res.output
+    assert "at 10%, 50%, 90%: the lr during steps 2, 10, 18 of 20" in res.output
+    line_a = next(ln for ln in res.output.splitlines() if ln.startswith("a "))
+    assert line_a.split()[1:] == [f"{5 * 0.1111 / 20:.6g}", f"{5 * 0.1111:.6g}", "0.1", "0.001", "0.0001"]
+    assert max(len(ln) for ln in res.output.splitlines()) <= 80
+    assert not math.isnan(rows[0]["mean"])
