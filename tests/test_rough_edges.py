@@ -86,3 +86,44 @@ def test_show_prints_the_mean_the_area_and_the_lr_at_10_50_90_percent(tmp_path):
     assert line_a.split()[1:] == [f"{5 * 0.1111 / 20:.6g}", f"{5 * 0.1111:.6g}", "0.1", "0.001", "0.0001"]
     assert max(len(ln) for ln in res.output.splitlines()) <= 80
     assert not math.isnan(rows[0]["mean"])
+
+
+def test_a_misspelt_torchvision_argument_is_refused_as_train_py_refuses_it(tmp_path):
+    """train.py's argparse refuses an argument it does not define ("unrecognized arguments");
+    lrviz names each, with the flag it was likely meant to be."""
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("model: resnet50\nlr: 0.1\nepochs: 10\nlr_warmup_epoch: 3\nlr_sheduler: steplr\n")
+    res = runner.invoke(app, ["plot", str(recipe), "--from", "torchvision", "-o", str(tmp_path / "r.png")])
+    assert res.exit_code == 2, res.output
+    assert "lr_warmup_epoch: train.py has no argument 'lr_warmup_epoch' (did you mean lr_warmup_epochs" in res.output
+    assert "lr_sheduler: train.py has no argument 'lr_sheduler' (did you mean lr_scheduler?)" in res.output
+    assert not (tmp_path / "r.png").exists()
+    recipe.write_text("model: resnet50\nlr: 0.1\nepochs: 10\nlr-warmup-epochs: 3\nlr_scheduler: steplr\nwd: 0.0001\n")
+    assert (
+        runner.invoke(app, ["export", str(recipe), "--from", "torchvision", "-o", str(tmp_path / "r.csv")]).exit_code
+        == 0
+    )
+
+
+def test_torchvision_arguments_are_train_pys_own():
+    """Every key lrviz reads with a default is one of train.py's arguments."""
+    from lrviz.sources.torchvision import TRAIN_ARGS, TRAIN_DEFAULTS
+
+    assert set(TRAIN_DEFAULTS) <= TRAIN_ARGS
+
+
+def test_a_near_miss_of_a_trainingarguments_field_is_refused(tmp_path):
+    """HfArgumentParser refuses keys no dataclass takes; a key one letter off a field is a typo.
+    The fields are the installed transformers' own; a recipe's model and data keys pass."""
+    import dataclasses
+
+    from transformers import TrainingArguments
+
+    assert "warmup_steps" in {f.name for f in dataclasses.fields(TrainingArguments)}
+    args = tmp_path / "args.yaml"
+    args.write_text("output_dir: o\nlearning_rate: 1.0e-4\nwarmup_step: 10\nmax_steps: 100\nmodel_name_or_path: a/b\n")
+    res = runner.invoke(app, ["check", str(args)])
+    assert res.exit_code == 2, res.output
+    assert "warmup_step: TrainingArguments has no field 'warmup_step' (did you mean warmup_steps?)" in res.output
+    args.write_text(args.read_text().replace("warmup_step:", "warmup_steps:"))
+    assert runner.invoke(app, ["check", str(args)]).exit_code == 0
