@@ -127,3 +127,70 @@ def test_a_near_miss_of_a_trainingarguments_field_is_refused(tmp_path):
     assert "warmup_step: TrainingArguments has no field 'warmup_step' (did you mean warmup_steps?)" in res.output
     args.write_text(args.read_text().replace("warmup_step:", "warmup_steps:"))
     assert runner.invoke(app, ["check", str(args)]).exit_code == 0
+
+
+def test_the_warmup_ratio_hint_names_a_command_that_exists(tmp_path):
+    """``--from`` takes a kind (lrviz, hf, timm, torchvision), not a file: the hint says to give
+    the TrainingArguments file itself."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("steps: 10\nscheduler: cosine\nwarmup_ratio: 0.1\n")
+    res = runner.invoke(app, ["check", str(cfg)])
+    assert res.exit_code == 2
+    assert "--from FILE" not in res.output
+    assert "give the TrainingArguments file itself as the config" in res.output
+
+
+def _timm_fails(monkeypatch, words: str):
+    import importlib
+
+    from lrviz.registry import frameworks
+
+    real = importlib.import_module
+
+    def fake(name, *a, **kw):
+        if name == "timm.scheduler":
+            raise ModuleNotFoundError(words)
+        return real(name, *a, **kw)
+
+    monkeypatch.setattr(frameworks.importlib, "import_module", fake)
+
+
+def test_timm_failing_on_torchvision_says_torchvision_and_list_names_why(monkeypatch):
+    _timm_fails(monkeypatch, "No module named 'torchvision'")
+    res = runner.invoke(app, ["list", "timm.cosine"])
+    assert res.exit_code == 2, res.output
+    assert "unknown scheduler" not in res.output
+    assert "`import timm` imports torchvision" in res.output and "lrviz[timm]" not in res.output
+
+
+def test_timm_missing_itself_still_says_how_to_install_it(monkeypatch):
+    _timm_fails(monkeypatch, "No module named 'timm'")
+    res = runner.invoke(app, ["list", "timm.cosine"])
+    assert res.exit_code == 2 and "pip install 'lrviz[timm]'" in res.output
+
+
+def test_to_frame_needs_pandas_and_says_so(monkeypatch):
+    import sys
+
+    import lrviz
+
+    result = lrviz.simulate({"steps": 3, "scheduler": "StepLR", "params": {"step_size": 1}})
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r"needs pandas.*pip install 'lrviz\[pandas\]'"):
+        result.to_frame()
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    line = next(ln for ln in readme.splitlines() if ".to_frame()" in ln)
+    assert "needs pandas" in line and "lrviz[pandas]" in line
+
+
+def test_the_readme_says_what_math_is_lrvizs_own_and_how_to_get_the_cpu_torch():
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    assert "never re-implements" not in readme
+    assert "The one schedule math that is lrviz's own is the" in readme and "tests/test_presets.py" in readme
+    assert "https://download.pytorch.org/whl/cpu" in readme
+    assert "CPU build where the machine offers one" not in readme
+    assert (REPO / "tests" / "test_presets.py").read_text().count("def test_preset_matches_transformers") == 1

@@ -89,16 +89,18 @@ def print_one(name: str, console: Console | None = None) -> None:
     from rich.text import Text
 
     from lrviz.errors import ConfigError, by_any_case, did_you_mean
-    from lrviz.registry import catalogue
+    from lrviz.registry import catalogue, resolve
     from lrviz.registry.docs import description
     from lrviz.registry.signature import describe_hint
 
     table = catalogue()
     if name not in table:
         name = by_any_case(name, table) or name  # steplr is StepLR
-    if name not in table:
+    if name not in table and ":" in name:
         raise ConfigError(f"unknown scheduler {name!r}{did_you_mean(name, table)}; run 'lrviz list' to see all")
-    info = table[name]
+    # a name the catalogue leaves out (timm.* when timm does not import) is resolved as a config
+    # would resolve it, so its error says why (what fails to import), not "unknown"
+    info = table[name] if name in table else resolve(name, key=None)
     console = console or Console()
     console.print(f"[bold]{escape(name)}[/bold]  ({KIND_NAMES.get(info.kind, info.kind)})")
     console.print()
