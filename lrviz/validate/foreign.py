@@ -16,6 +16,7 @@ _FROM_HF = (
 _TIMM = "a timm scheduler argument"
 _FROM_TIMM = "name a timm scheduler (scheduler: timm.cosine, timm.step, ...) to use timm's own arguments"
 _TV = "a torchvision references train.py argument"
+_FROM_TV = "give the recipe file itself as the config (add --from torchvision if lrviz cannot tell)"
 _LIGHTNING = "a Lightning lr_scheduler config key"
 
 #: Unknown key -> what it is and what to write instead.
@@ -48,7 +49,7 @@ FOREIGN: dict[str, str] = {
     "lr_k_decay": f"{_TIMM}: {_FROM_TIMM}",
     "min_lr": f"{_TIMM} (and of ReduceLROnPlateau): torch's cosine schedulers call the floor eta_min",
     # torchvision references (classification/train.py)
-    "lr_warmup_epochs": f"{_TV}: warm up with SequentialLR of LinearLR, or give the recipe file itself as the config (add --from torchvision if lrviz cannot tell)",
+    "lr_warmup_epochs": f"{_TV}: warm up with SequentialLR of LinearLR, or {_FROM_TV}",
     "lr_warmup_method": f"{_TV}: warm up with SequentialLR of LinearLR or ConstantLR",
     "lr_warmup_decay": f"{_TV}: it is LinearLR's start_factor (or ConstantLR's factor)",
     "lr_step_size": f"{_TV}: StepLR calls it step_size",
