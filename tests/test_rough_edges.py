@@ -194,3 +194,25 @@ def test_the_readme_says_what_math_is_lrvizs_own_and_how_to_get_the_cpu_torch():
     assert "https://download.pytorch.org/whl/cpu" in readme
     assert "CPU build where the machine offers one" not in readme
     assert (REPO / "tests" / "test_presets.py").read_text().count("def test_preset_matches_transformers") == 1
+
+
+def test_a_file_whose_telling_keys_are_all_misspelt_names_each_typo(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("step: 100\nsheduler: StepLR\nparams: {step_size: 5}\n")
+    res = runner.invoke(app, ["check", str(cfg)])
+    assert res.exit_code == 2
+    assert "cannot tell what this file is" not in res.output
+    assert "step: unknown key 'step' (did you mean steps" in res.output
+    assert "sheduler: unknown key 'sheduler' (did you mean scheduler" in res.output
+    cfg.write_text("name: x\nsize: 3\n")  # like nothing: still the plain refusal
+    assert "cannot tell what this file is" in runner.invoke(app, ["check", str(cfg)]).output
+
+
+def test_an_invalid_steps_does_not_hide_the_errors_after_it(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("steps: 0\nscheduler: StepLR\nparams: {step_size: 5, gama: 2}\noptimizer: {name: SGDD}\n")
+    res = runner.invoke(app, ["check", str(cfg)])
+    assert res.exit_code == 2
+    assert "steps: expected a positive whole number, got 0" in res.output
+    assert "optimizer.name: unknown optimizer 'SGDD'" in res.output
+    assert "params.gama: unknown parameter 'gama' (did you mean gamma?)" in res.output
