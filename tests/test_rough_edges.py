@@ -216,3 +216,22 @@ def test_an_invalid_steps_does_not_hide_the_errors_after_it(tmp_path):
     assert "steps: expected a positive whole number, got 0" in res.output
     assert "optimizer.name: unknown optimizer 'SGDD'" in res.output
     assert "params.gama: unknown parameter 'gama' (did you mean gamma?)" in res.output
+
+
+def test_code_schedule_takes_the_number_and_the_key_path_messages_print(tmp_path):
+    """Messages name schedules by key path (schedules[0]); --schedule takes that as well as its
+    1-based number, and a 0 says which numbering it is."""
+    cfg = tmp_path / "two.yaml"
+    cfg.write_text(
+        "steps: 10\nschedules:\n  - {label: a, scheduler: StepLR, params: {step_size: 3}}\n"
+        "  - {label: b, scheduler: ExponentialLR, params: {gamma: 0.9}}\n"
+    )
+    by_number = runner.invoke(app, ["code", str(cfg), "--schedule", "2"])
+    by_key = runner.invoke(app, ["code", str(cfg), "--schedule", "schedules[1]"])
+    by_label = runner.invoke(app, ["code", str(cfg), "--schedule", "b"])
+    assert by_number.exit_code == by_key.exit_code == by_label.exit_code == 0
+    assert by_number.output == by_key.output == by_label.output
+    assert "ExponentialLR" in by_number.output and "StepLR" not in by_number.output
+    zero = runner.invoke(app, ["code", str(cfg), "--schedule", "0"])
+    assert zero.exit_code == 2 and "numbers count from 1 here; schedules[0]" in zero.output
+    assert runner.invoke(app, ["code", str(cfg), "--schedule", "schedules[2]"]).exit_code == 2
