@@ -235,3 +235,15 @@ def test_code_schedule_takes_the_number_and_the_key_path_messages_print(tmp_path
     zero = runner.invoke(app, ["code", str(cfg), "--schedule", "0"])
     assert zero.exit_code == 2 and "numbers count from 1 here; schedules[0]" in zero.output
     assert runner.invoke(app, ["code", str(cfg), "--schedule", "schedules[2]"]).exit_code == 2
+
+
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_list_cuts_nothing_at_80_columns(columns):
+    """A default cut short (final_div_factor=1000... for 10000.0) reads as another number: long
+    words wrap inside their cell instead."""
+    res = runner.invoke(app, ["list"], env={"COLUMNS": columns})
+    assert res.exit_code == 0
+    assert "…" not in res.output
+    assert max(len(line) for line in res.output.splitlines()) <= int(columns)
+    cells = "".join(line.split("│")[2].strip() for line in res.output.splitlines() if line.count("│") == 4)
+    assert "final_div_factor=10000.0" in cells

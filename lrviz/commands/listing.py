@@ -58,8 +58,8 @@ def _table(title: str, infos: list[SchedulerInfo]) -> Table:
 
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     table.add_column("name", style="bold", no_wrap=True)
-    table.add_column("parameters (default)")
-    table.add_column("what it does")
+    table.add_column("parameters (default)", overflow="fold")  # a default cut short reads as another number
+    table.add_column("what it does", overflow="fold")
     for info in infos:
         table.add_row(escape(info.name), escape(_signature(info)), escape(info.summary))
     return table
