@@ -247,3 +247,26 @@ def test_list_cuts_nothing_at_80_columns(columns):
     assert max(len(line) for line in res.output.splitlines()) <= int(columns)
     cells = "".join(line.split("│")[2].strip() for line in res.output.splitlines() if line.count("│") == 4)
     assert "final_div_factor=10000.0" in cells
+
+
+def test_the_hf_arithmetic_table_is_compact_at_80_columns():
+    """As the README shows it: a name, its value on the same line, the reason beside it; no boxes.
+    The numbers are the README's own RoBERTa example (392,702 / 32 = 12,272 batches, / 4 = 3,068)."""
+    from tests.conftest import REPO
+
+    res = runner.invoke(app, ["show", str(REPO / "configs/frameworks/hf-roberta-mnli.json")], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    head = res.output[: res.output.index("hf-roberta-mnli —")]
+    lines = head.splitlines()
+    assert not set("┏┃│┡├└━─") & set(head)
+    assert max(len(line) for line in lines) <= 80
+    assert len(lines) <= 26  # the boxed form took 40
+    for name, value in [
+        ("batches per epoch", "12,272"),
+        ("updates per epoch", "3,068"),
+        ("total optimizer steps", "9,204"),
+    ]:
+        row = next(line for line in lines if line.startswith(name))
+        assert value in row
+    readme = (REPO / "README.md").read_text()
+    assert "total optimizer steps         9,204  ceil(3 x 3,068)" in readme
