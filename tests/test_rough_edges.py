@@ -270,3 +270,19 @@ def test_the_hf_arithmetic_table_is_compact_at_80_columns():
         assert value in row
     readme = (REPO / "README.md").read_text()
     assert "total optimizer steps         9,204  ceil(3 x 3,068)" in readme
+
+
+def test_a_misspelt_timm_key_is_noted_since_timm_itself_takes_it_silently(timm_scheduler):
+    """timm's train.py reads args.yaml with parser.set_defaults(**cfg): an unknown key raises
+    nothing and the argument meant keeps its default. lrviz does as timm does (runs it) and
+    says so beside the arithmetic, with the key meant."""
+    from lrviz.sources import plan
+
+    args = {"sched": "cosine", "epochs": 10, "warmup_epoch": 3, "lr": 0.1}
+    p = plan(args, dataset_size=256)
+    notes = [how for name, value, how in p.table() if name == "note"] + [
+        value for name, value, how in p.table() if name == "note"
+    ]
+    assert any("unknown key 'warmup_epoch' (did you mean warmup_epochs?)" in n for n in notes), p.table()
+    clean = plan({**{k: v for k, v in args.items() if k != "warmup_epoch"}, "warmup_epochs": 3}, dataset_size=256)
+    assert not any("unknown key" in value for name, value, how in clean.table() if name == "note")
