@@ -14,6 +14,7 @@ import typer
 from lrviz._version import __version__
 from lrviz.commands import check, code, convert, export, gallery, listing, plot, schema, show
 from lrviz.commands.help import FLAG, Command, Group
+from lrviz.dynamo import enable_for_cli
 from lrviz.startup import pause
 
 app = typer.Typer(
@@ -58,5 +59,6 @@ def _root(
 
 
 def main() -> None:
+    enable_for_cli()  # torch's start-up shortcut, for lrviz's own process only: lrviz.dynamo
     pause()  # the collector resumes once a command's configs (and torch) are loaded: lrviz.startup
     app()

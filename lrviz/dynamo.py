@@ -29,8 +29,15 @@ code object and the names it uses; when they differ (another torch), or when
 changes nothing and torch imports ``torch._dynamo`` as it always did.
 ``tests/test_dynamo.py`` fails loudly when a torch release changes either wrapper.
 
-Not thread-safe against another thread importing ``torch._dynamo`` during the block
-(microseconds: one optimizer's construction or first step); lrviz's own threads never do.
+**Only in lrviz's own command-line process.** The block does nothing until
+:func:`enable_for_cli` is called, which ``lrviz.cli.main`` does first thing (forked
+workers inherit it). Inside a user's process (the Python API in a training script, the
+Sphinx directive) another thread or a ``like=`` optimizer's import could meet the
+stand-in, and settings written to a second copy of ``torch._dynamo`` would never reach
+dynamo: there lrviz leaves torch's internals alone and pays the import, as torch does.
+Even in the CLI the stand-in is no package: importing a submodule of ``torch._dynamo``
+while it is in place (``import torch._dynamo.config``) raises an ImportError that says
+so, rather than loading that submodule twice.
 """
 
 from __future__ import annotations
@@ -120,14 +127,36 @@ def _disabled_functions(classes: tuple[type, ...]) -> Iterator[Callable[..., Any
                     yield wrapped
 
 
+#: Whether :func:`no_dynamo_import` may touch torch: set by :func:`enable_for_cli` only.
+_SCOPE = {"cli": False}
+
+
+def enable_for_cli() -> None:
+    """Let :func:`no_dynamo_import` act in this process: lrviz's command line only (see the module docstring)."""
+    _SCOPE["cli"] = True
+
+
+def enabled() -> bool:
+    """Whether this process is lrviz's command line, where the shortcut acts."""
+    return _SCOPE["cli"]
+
+
 class _StandIn(types.ModuleType):
-    """``torch._dynamo`` for a step's ``graph_break()``; anything else imports the real one."""
+    """``torch._dynamo`` for a step's ``graph_break()``; any other name imports the real one;
+    a submodule import is refused loudly (the stand-in is no package)."""
 
     graph_break = staticmethod(_graph_break)
 
     def __getattr__(self, name: str) -> Any:
         import importlib
 
+        if name == "__path__":  # what the import system reads to import torch._dynamo.<sub>
+            raise ImportError(
+                "a submodule of torch._dynamo was imported while lrviz's command line had a stand-in for "
+                "torch._dynamo in place (lrviz.dynamo, for one optimizer's construction or first step); "
+                "import torch._dynamo before lrviz builds an optimizer",
+                name=DYNAMO,
+            )
         if sys.modules.get(DYNAMO) is self:
             del sys.modules[DYNAMO]
         return getattr(importlib.import_module(DYNAMO), name)
@@ -137,10 +166,11 @@ class _StandIn(types.ModuleType):
 def no_dynamo_import() -> Iterator[None]:
     """A block in which building an optimizer and its first ``step()`` import no ``torch._dynamo``.
 
-    A no-op when ``torch._dynamo`` is imported already or the installed torch's wrappers
-    are not the ones this module knows (see the module's docstring).
+    A no-op outside lrviz's command line (:func:`enable_for_cli`), when ``torch._dynamo``
+    is imported already, or when the installed torch's wrappers are not the ones this
+    module knows (see the module's docstring).
     """
-    if DYNAMO in sys.modules:
+    if not _SCOPE["cli"] or DYNAMO in sys.modules:
         yield
         return
     from torch.optim import Optimizer

@@ -102,6 +102,7 @@ class SimulationError(LrvizError):
 
     step: int | None = None
     reason: str | None = None
+    scheduler_step: int | None = None  # the scheduler's step() that failed, counted from 1
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -19,6 +19,7 @@ from lrviz import executor
 from lrviz import step as stepping
 from lrviz.build import build, decoupled_decay
 from lrviz.errors import ConfigError, LrvizError, SimulationError
+from lrviz.refusals import first_step
 from lrviz.step import Record, advance
 
 if TYPE_CHECKING:
@@ -270,6 +271,8 @@ def _stepped(
                 progress=progress,
             )
         except SimulationError as exc:
+            if exc.scheduler_step == 1:  # nothing but the starting lr: bad input, not a run to draw
+                raise first_step(schedule.scheduler, schedule.spec.walk(), exc).located(file=config.file) from None
             if not partial:
                 raise
             error = exc.located(file=config.file)
@@ -306,10 +309,7 @@ def _fed(metric: list[float] | None, rows: int, every: int) -> np.ndarray | None
 
 def warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:
     """Each distinct warning once, in the order raised."""
-    seen: dict[str, None] = {}
-    for w in caught:
-        seen.setdefault(f"{w.category.__name__}: {str(w.message).strip()}", None)
-    return list(seen)
+    return list(dict.fromkeys(f"{w.category.__name__}: {str(w.message).strip()}" for w in caught))
 
 
 def plan_workers(jobs: int | None, tasks: int, total_steps: int, method: str) -> int:

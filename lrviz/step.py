@@ -325,7 +325,7 @@ def advance(
             f"torch failed at step {i} (scheduler step {k + 1}): {message}",
             key=key_join(key, where) if key else where,
         )
-        error.step, error.reason = i, message
+        error.step, error.reason, error.scheduler_step = i, message, k + 1
         raise error from exc
 
 

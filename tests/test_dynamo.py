@@ -57,6 +57,8 @@ def cases() -> dict[str, dict]:
 
 RUN = """
 import json, sys
+import lrviz.dynamo
+lrviz.dynamo.enable_for_cli()  # as lrviz.cli.main does: the shortcut acts in lrviz's own process only
 cases = json.loads(sys.argv[1])
 import torch
 from lrviz.simulate import simulate
@@ -149,7 +151,8 @@ BLOCK = """
 import json, sys
 import torch
 from torch.optim import Optimizer
-from lrviz.dynamo import CACHE, DYNAMO, no_dynamo_import
+from lrviz.dynamo import CACHE, DYNAMO, enable_for_cli, no_dynamo_import
+enable_for_cli()
 
 fn = Optimizer.add_param_group.__wrapped__
 report = {}
@@ -171,7 +174,8 @@ print(json.dumps(report))
 FORWARD = """
 import json, sys
 import torch
-from lrviz.dynamo import DYNAMO, no_dynamo_import
+from lrviz.dynamo import DYNAMO, enable_for_cli, no_dynamo_import
+enable_for_cli()
 with no_dynamo_import():
     import torch._dynamo
     disable = torch._dynamo.disable  # any name but graph_break: the real module, imported now
@@ -184,6 +188,7 @@ print(json.dumps(report))
 FALLBACK = """
 import json, sys
 import lrviz.dynamo as d
+d.enable_for_cli()
 d.step_wrapper_code = lambda: None  # as if a torch release had changed both wrappers
 d.disable_wrapper_code = lambda: None
 from lrviz.simulate import simulate
@@ -220,6 +225,74 @@ def test_unknown_wrappers_fall_back_to_torchs_own_import():
         drops.append(drops[-1] * 0.1)
     expected = [lr for lr in drops for _ in range(7)][:30]
     assert out["lr"] == expected
+
+
+LIBRARY = """
+import json, sys
+import torch
+from torch.optim import Optimizer
+import lrviz
+from lrviz.dynamo import CACHE, DYNAMO, _StandIn
+
+fn = Optimizer.add_param_group.__wrapped__
+r = lrviz.simulate({"steps": 12, "scheduler": "StepLR", "params": {"step_size": 5}})
+lrviz.check({"steps": 12, "scheduler": "StepLR", "params": {"step_size": 5}})
+print(json.dumps({"imported": DYNAMO in sys.modules, "real": not isinstance(sys.modules.get(DYNAMO), _StandIn),
+                  "torch_cached_its_own": vars(fn).get(CACHE) not in (None, fn),
+                  "lr": r.lr().tolist()}))
+"""
+
+CLI = """
+import json, sys
+from lrviz.cli import main
+sys.argv = ["lrviz", "export", sys.argv[1], "-o", sys.argv[2]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "imported": "torch._dynamo" in sys.modules}))
+"""
+
+SUBMODULE = """
+import json, sys
+import torch
+from lrviz.dynamo import DYNAMO, enable_for_cli, no_dynamo_import
+enable_for_cli()
+report = {}
+with no_dynamo_import():
+    try:
+        import torch._dynamo.config
+        report["error"] = None
+    except ImportError as exc:
+        report["error"] = str(exc)
+    report["sub_loaded"] = "torch._dynamo.config" in sys.modules
+import torch._dynamo.config as config  # after the block: torch's own import, one copy
+report["one_copy"] = sys.modules[DYNAMO].config is config is sys.modules["torch._dynamo.config"]
+print(json.dumps(report))
+"""
+
+
+def test_the_python_api_leaves_torchs_internals_alone():
+    """In a user's process lrviz never seeds torch's cache nor puts a stand-in in sys.modules:
+    torch imports torch._dynamo as it always does, and the values are StepLR's."""
+    out = run_fresh(LIBRARY)
+    assert out["imported"] is True and out["real"] is True and out["torch_cached_its_own"] is True
+    assert out["lr"] == [0.1] * 5 + [0.1 * 0.1] * 5 + [0.1 * 0.1 * 0.1] * 2
+
+
+def test_the_command_line_takes_the_shortcut(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("steps: 12\nscheduler: StepLR\nparams: {step_size: 5}\n")
+    out = run_fresh(CLI, str(cfg), str(tmp_path / "c.csv"))
+    assert out == {"code": 0, "imported": False}
+    assert (tmp_path / "c.csv").read_text().count("\n") == 13  # a header and 12 steps
+
+
+def test_a_submodule_import_meets_a_loud_refusal_not_a_second_copy():
+    out = run_fresh(SUBMODULE)
+    assert out["error"] is not None and "stand-in for torch._dynamo" in out["error"], out
+    assert out["sub_loaded"] is False
+    assert out["one_copy"] is True
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,8 @@ def test_readme_has_the_main_commands():
     ]
     install, activate, test = quickstart  # issue 20: activated, so the bare `lrviz` of the README works
     assert "pip install" in install and "lrviz plot configs/" in install
+    assert install.endswith(" -o out")  # the figure goes to out/, which git ignores: no untracked file in the root
+    assert "/out/" in (REPO / ".gitignore").read_text().splitlines()
     assert activate == "source .venv/bin/activate"
     assert "pip install" in test and "pytest" in test
     ci = (REPO / ".ci" / "run").read_text()

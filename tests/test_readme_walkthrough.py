@@ -105,4 +105,5 @@ def test_the_readme_works_followed_line_by_line_in_a_fresh_clone(tmp_path):
     )
     assert proc.returncode == 0 and "README-WALKED" in proc.stdout, (proc.stdout[-4000:], proc.stderr[-4000:])
     assert (clone / "out" / "000-cheatsheet.svg").is_file()
-    assert (clone / "decay-equal-budget.png").is_file()  # the Quickstart's plot
+    assert (clone / "out" / "decay-equal-budget.png").is_file()  # the Quickstart's plot, in the ignored out/
+    assert not (clone / "decay-equal-budget.png").exists()  # nothing untracked in the clone's root (issue 26)

@@ -136,7 +136,7 @@ def test_json_nested_too_deeply(tmp_path):
 
 def test_json_brackets_inside_strings_are_not_nesting(tmp_path):
     path = tmp_path / "strings.json"
-    path.write_text(json.dumps({"run_name": "[" * 500 + '\\"{' * 100, "lr_scheduler": "steplr"}))
+    path.write_text(json.dumps({"output_dir": "[" * 500 + '\\"{' * 100, "lr_scheduler": "steplr"}))
     assert plan(path).kind == "torchvision"
 
 

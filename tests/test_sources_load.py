@@ -159,7 +159,11 @@ def test_kinds_forced_refused_and_unknown(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_source(mixed)
     assert "ambiguous" in str(info.value) and "--from timm|torchvision" in str(info.value)
-    assert load_source(mixed, kind="torchvision").kind == "torchvision"
+    with pytest.raises(ConfigError, match="train.py has no argument 'sched'"):  # train.py refuses timm's flag
+        load_source(mixed, kind="torchvision")
+    assert load_source(write(tmp_path, "tv.yaml", "lr_scheduler: steplr\nepochs: 10\n"), kind="torchvision").kind == (
+        "torchvision"
+    )
     empty = write(tmp_path, "empty.json", "{}")
     with pytest.raises(ConfigError) as info:
         load_source(empty)

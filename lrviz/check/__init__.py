@@ -19,8 +19,9 @@ are printed (a table, lines, JSON) is the command's business (:mod:`lrviz.comman
 
 from __future__ import annotations
 
+from lrviz.check.context import Context
 from lrviz.check.findings import ERROR, SEVERITIES, WARNING, Finding, exit_code, summarize
-from lrviz.check.lints import LINTS, Context, Lint
+from lrviz.check.lints import LINTS, Lint
 from lrviz.check.resume import (
     checkpoints,
     first_difference,

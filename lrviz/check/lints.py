@@ -19,14 +19,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lrviz.check.context import Context
 from lrviz.check.findings import ERROR, WARNING, Finding, num
+from lrviz.check.phases import peak_lint, phase_lint
 from lrviz.check.walk import Node, is_number, milestones
-from lrviz.spec import Config, Schedule
+from lrviz.errors import key_join
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from lrviz.simulate import Trajectory
 
 #: Scheduler parameters that count scheduler steps (epochs for ``interval: epoch``).
 COUNT_PARAMS = (
@@ -42,30 +42,12 @@ COUNT_PARAMS = (
     "num_warmup_steps",
     "warmup_steps",
 )
+#: An lr below this trains nothing (float64 reaches it by repeated decay long before it underflows to 0).
+TINY_LR = 1e-30
 #: Count parameters that say how long a schedule lasts (not a period or a milestone):
 #: given the number of epochs on a per-step schedule, the whole schedule is squeezed
 #: into the first 1/steps_per_epoch of the run.
 DURATION_PARAMS = ("T_max", "total_iters", "total_steps", "num_training_steps")
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a lint sees: the config, one schedule, its spec tree and its trajectory."""
-
-    config: Config
-    schedule: Schedule
-    nodes: list[Node]
-    trajectory: Trajectory | None  # None when the simulation failed
-    configured_lrs: list[float]
-
-    @property
-    def recorded(self) -> Trajectory:
-        """The trajectory, for the lints that run only when there is one."""
-        assert self.trajectory is not None
-        return self.trajectory
-
-    def finding(self, severity: str, code: str, message: str, **kw: Any) -> Finding:
-        return Finding(self.schedule.label, severity, code, message, config=self.config.file, **kw)
 
 
 def _count_values(value: Any) -> list[int]:
@@ -82,6 +64,16 @@ def _interval_mismatch(ctx: Context) -> Iterator[Finding]:
     if spe <= 1:
         return  # epochs and steps are the same count: nothing to mix up
     epochs = cfg.steps // spe
+    if epochs == 0 and ctx.schedule.interval == "epoch":
+        yield ctx.finding(
+            WARNING,
+            "interval-mismatch",
+            f"this schedule has interval: epoch, but the run ({cfg.steps} steps) is shorter than one epoch of {spe} "
+            "steps: the scheduler never steps and the lr stays at its start; lengthen the run, or use interval: step",
+            key=key_join(ctx.schedule.key, "interval"),
+            values={"epochs": 0, "steps": cfg.steps, "steps_per_epoch": spe},
+        )
+        return
     for node in ctx.nodes:
         for param in COUNT_PARAMS:
             if param not in node.params:
@@ -277,11 +269,19 @@ def _nonpositive(ctx: Context) -> Iterator[Finding]:
     stretch = zero[1:] & zero[:-1]
     if stretch.any():
         i = int(np.argmax(stretch))
+        tiny = (np.abs(lr) < TINY_LR).any(axis=1)
+        t = int(np.argmax(tiny))
+        zeros = f"0 at {int((lr == 0).any(axis=1).sum())} of {len(lr)} steps, from step {i}"
+        what = (
+            f"the lr falls below {TINY_LR:g} from step {t} and underflows to {zeros}"
+            if t < i and lr[i - 1][lr[i - 1] != 0].size and (lr[i - 1][lr[i - 1] != 0] < TINY_LR).all()
+            else f"the lr is {zeros}"
+        )
         yield ctx.finding(
             WARNING,
             "nonpositive-lr",
-            f"the lr is 0 at {int((lr == 0).any(axis=1).sum())} of {len(lr)} steps, from step {i}: those "
-            "optimizer steps do nothing; check the params (a schedule that ends before the run, a factor of 0)",
+            f"{what}: those optimizer steps do nothing; check the params (a schedule that ends before the run, "
+            "a factor of 0, a decay too fast for the run)",
             step=i,
             values=_group_values(ctx, lr[i]),
         )
@@ -343,7 +343,15 @@ class Lint:
     code: str
     check: Callable[[Context], Iterator[Finding]]
     needs_trajectory: bool = False
+    #: Codes that, reported for this schedule already, say what this lint would (a OneCycleLR
+    #: cut short never reaches its peak either): its findings are then left out.
+    quiet_after: tuple[str, ...] = ()
 
+
+#: Findings that already say why a schedule's shape does not fit its run.
+_SHAPE = (
+    "interval-mismatch", "onecycle-total-steps", "cosine-tmax", "nonfinite-lr", "nonpositive-lr"
+)  # fmt: skip
 
 #: Every lint, in the order they run and report.
 LINTS: tuple[Lint, ...] = (
@@ -353,7 +361,9 @@ LINTS: tuple[Lint, ...] = (
     Lint("milestone-beyond-run", _milestones_lint),
     Lint("nonfinite-lr", _nonfinite, needs_trajectory=True),
     Lint("nonpositive-lr", _nonpositive, needs_trajectory=True),
-    Lint("constant-lr", _constant, needs_trajectory=True),
+    Lint("peak-not-reached", peak_lint, needs_trajectory=True, quiet_after=_SHAPE),
+    Lint("phase-beyond-run", phase_lint),
+    Lint("constant-lr", _constant, needs_trajectory=True, quiet_after=("peak-not-reached",)),
     Lint("groups-collapse", _collapse, needs_trajectory=True),
     Lint("torch-warning", _torch_warnings, needs_trajectory=True),
 )
@@ -367,5 +377,7 @@ def run_lints(ctx: Context) -> list[Finding]:
         if lint.needs_trajectory and ctx.trajectory is None:
             continue
         reported = {f.key for f in findings if f.key}
+        if any(f.code in lint.quiet_after for f in findings):
+            continue
         findings.extend(f for f in lint.check(ctx) if not (f.key and f.key in reported))
     return findings

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 from lrviz.build import build, build_optimizer
+from lrviz.check.context import Context
 from lrviz.check.findings import ERROR, WARNING, Finding
-from lrviz.check.lints import Context, run_lints
+from lrviz.check.lints import run_lints
 from lrviz.check.resume import resume_points, resume_round_trip, validate_resume_at
 from lrviz.check.walk import walk
 from lrviz.errors import SimulationError
@@ -43,7 +45,7 @@ def check_schedule(
     # Its warnings are dropped here: step_schedule's build records the same ones.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        build(config, schedule, device)
+        built = build(config, schedule, device)[1]
         configured = [float(g["lr"]) for g in build_optimizer(config, device).param_groups]
     points = resume_points(config, schedule, resume_at)
     failure: SimulationError | None = None
@@ -57,7 +59,7 @@ def check_schedule(
             trajectory = step_schedule(config, schedule, device)
         except SimulationError as exc:
             failure = exc
-    ctx = Context(config, schedule, list(walk(config, schedule)), trajectory, configured)
+    ctx = Context(config, schedule, list(walk(config, schedule, built)), trajectory, configured)
     findings = run_lints(ctx)
     if failure is not None:
         if not any(f.severity == ERROR for f in findings):
@@ -100,8 +102,18 @@ def lint_result(result: Result) -> list[Finding]:
     for schedule, trajectory in zip(config.schedules, result.trajectories, strict=True):
         if trajectory.error is not None:
             continue
-        findings.extend(run_lints(Context(config, schedule, list(walk(config, schedule)), trajectory, configured)))
+        nodes = list(walk(config, schedule, _built(config, schedule)))
+        findings.extend(run_lints(Context(config, schedule, nodes, trajectory, configured)))
     return findings
+
+
+def _built(config: Config, schedule: Schedule) -> Any:
+    """A factory's scheduler, built once more for its params (a config's schedule needs none)."""
+    if schedule.spec.kind != "factory":
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build(config, schedule, "cpu")[1]
 
 
 def check_config(

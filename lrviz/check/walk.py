@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lrviz.errors import key_join
@@ -34,6 +34,7 @@ class Node:
     offset: int = 0  # the parent run's scheduler step at which it takes over
     span: int | None = None  # scheduler steps it is in charge of (None: to the end of the run)
     children: tuple[SchedulerSpec, ...] = ()
+    full: dict[str, Any] = field(default_factory=dict)  # every keyword, what lrviz filled in included
 
     def pkey(self, param: str) -> str:
         return key_join(key_join(self.key, "params"), param)
@@ -53,13 +54,19 @@ def milestones(params: dict[str, Any]) -> list[int]:
 def _node(spec: SchedulerSpec, reach: int, horizon: int, offset: int = 0, span: int | None = None) -> Node:
     children = spec.kwargs.get("schedulers")
     kids = tuple(c for c in children if isinstance(c, SchedulerSpec)) if isinstance(children, (list, tuple)) else ()
-    return Node(spec.name, spec.given, spec.key, reach, horizon, offset, span, kids)
+    return Node(spec.name, spec.given, spec.key, reach, horizon, offset, span, kids, dict(spec.kwargs))
 
 
-def walk(config: Config, schedule: Schedule) -> Iterator[Node]:
-    """Every scheduler of ``schedule``'s spec, outermost first, children in order."""
+def walk(config: Config, schedule: Schedule, built: Any = None) -> Iterator[Node]:
+    """Every scheduler of ``schedule``'s spec, outermost first, children in order.
+
+    ``built``: the scheduler a factory's schedule made, whose params stand in for the
+    config's (:mod:`lrviz.check.built`); a config's schedule ignores it."""
+    from lrviz.check.built import built_spec
+
+    spec = built_spec(schedule.spec, built) if built is not None and schedule.spec.kind == "factory" else schedule.spec
     every = config.scheduler_every(schedule)
-    yield from _walk(_node(schedule.spec, config.scheduler_steps(schedule), (config.steps - 1) // every))
+    yield from _walk(_node(spec, config.scheduler_steps(schedule), (config.steps - 1) // every))
 
 
 def _walk(node: Node) -> Iterator[Node]:

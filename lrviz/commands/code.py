@@ -46,8 +46,9 @@ ScheduleOpt = Annotated[
     str | None,
     typer.Option(
         "--schedule",
-        metavar="N|LABEL",
-        help="Only this schedule: its number (1 is the first) or its label. Default: every schedule, one program each.",
+        metavar="N|KEY|LABEL",
+        help="Only this schedule: its number (1 is the first), its key path as messages print it "
+        "(schedules[0] is the first), or its label. Default: every schedule, one program each.",
     ),
 ]
 OutputOpt = Annotated[
@@ -125,10 +126,16 @@ def _chosen(schedules: list[Schedule], which: str | None) -> list[Schedule]:
     if which.isdigit() and 1 <= int(which) <= len(schedules):
         return [schedules[int(which) - 1]]
     for s in schedules:
-        if s.label == which:
+        if s.label == which or _key_path(s, schedules) == which:
             return [s]
     labels = [s.label for s in schedules]
+    zero = " (numbers count from 1 here; schedules[0], the key path messages print, is 1)" if which == "0" else ""
     raise LrvizError(
-        f"--schedule {which!r} is neither a number from 1 to {len(schedules)} nor a label"
-        f"{did_you_mean(which, labels)}; labels: {', '.join(labels)}"
+        f"--schedule {which!r} is neither a number from 1 to {len(schedules)}, a key path from schedules[0] to "
+        f"schedules[{len(schedules) - 1}], nor a label{zero}{did_you_mean(which, labels)}; labels: {', '.join(labels)}"
     )
+
+
+def _key_path(schedule: Schedule, schedules: list[Schedule]) -> str:
+    """``schedules[i]``: how key paths in messages name a schedule (a single-schedule config's too)."""
+    return f"schedules[{schedules.index(schedule)}]"

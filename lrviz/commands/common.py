@@ -166,6 +166,14 @@ OUTPUT_FLAGS = ("-o", "--output")
 #: Every extension an lrviz command writes. A path ending in one names a file, even on a
 #: command that writes another format (refused, saying which it writes), never a folder.
 WRITTEN = ("png", "svg", "pdf", "csv", "json", "py", "yaml", "yml", "html", "md")
+#: Extensions of files no lrviz command writes, common enough that a path ending in one is
+#: meant as a file (``-o fig.jpg``, ``-o data.xlsx``): refused, naming what the command
+#: writes, rather than made a folder of that name.
+FILE_LIKE = (
+    "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "eps", "ps", "ico", "avif", "heic",
+    "xlsx", "xls", "ods", "tsv", "txt", "dat", "parquet", "feather", "arrow", "npy", "npz", "h5", "hdf5",
+    "pkl", "pickle", "xml", "toml", "htm", "tex", "zip", "gz", "ipynb", "log",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -212,7 +220,7 @@ def output(path: Path | None, formats: tuple[str, ...], *, default: Path | None 
         return Output(default, is_file=False) if default is not None else None
     ext = path.suffix[1:].lower()
     is_file = not path.is_dir() and ext in formats
-    if not path.is_dir() and ext in WRITTEN and not is_file:
+    if not path.is_dir() and (ext in WRITTEN or ext in FILE_LIKE) and not is_file:
         raise LrvizError(
             f"--output {str(path)!r} names a .{ext} file, but this command writes "
             + (" or ".join(f".{f}" for f in formats) if formats else "a folder")

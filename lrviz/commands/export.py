@@ -37,6 +37,17 @@ PartialOpt = Annotated[
 ]
 
 
+QuietExportOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        metavar=FLAG,
+        help="Print nothing on success (not the path written); errors and refusals still show.",
+    ),
+]
+
+
 class ExportFormat(str, Enum):
     csv = "csv"
     json = "json"
@@ -65,6 +76,7 @@ def export(
     dataset_size: DatasetSizeOpt = None,
     world_size: WorldSizeOpt = None,
     partial: PartialOpt = False,
+    quiet: QuietExportOpt = False,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -115,5 +127,6 @@ def export(
             target = out.target(cfg.name, fmt.value)
             out.make_folder()  # only now: a refused run creates nothing
             write(result, target, fmt.value, loaded.plan)
-            print(target)
+            if not quiet:
+                print(target)
         refusals(result.errors)

@@ -58,8 +58,8 @@ def _table(title: str, infos: list[SchedulerInfo]) -> Table:
 
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     table.add_column("name", style="bold", no_wrap=True)
-    table.add_column("parameters (default)")
-    table.add_column("what it does")
+    table.add_column("parameters (default)", overflow="fold")  # a default cut short reads as another number
+    table.add_column("what it does", overflow="fold")
     for info in infos:
         table.add_row(escape(info.name), escape(_signature(info)), escape(info.summary))
     return table
@@ -89,16 +89,18 @@ def print_one(name: str, console: Console | None = None) -> None:
     from rich.text import Text
 
     from lrviz.errors import ConfigError, by_any_case, did_you_mean
-    from lrviz.registry import catalogue
+    from lrviz.registry import catalogue, resolve
     from lrviz.registry.docs import description
     from lrviz.registry.signature import describe_hint
 
     table = catalogue()
     if name not in table:
         name = by_any_case(name, table) or name  # steplr is StepLR
-    if name not in table:
+    if name not in table and ":" in name:
         raise ConfigError(f"unknown scheduler {name!r}{did_you_mean(name, table)}; run 'lrviz list' to see all")
-    info = table[name]
+    # a name the catalogue leaves out (timm.* when timm does not import) is resolved as a config
+    # would resolve it, so its error says why (what fails to import), not "unknown"
+    info = table[name] if name in table else resolve(name, key=None)
     console = console or Console()
     console.print(f"[bold]{escape(name)}[/bold]  ({KIND_NAMES.get(info.kind, info.kind)})")
     console.print()

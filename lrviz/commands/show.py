@@ -112,10 +112,12 @@ def show(
 
 
 def arithmetic_table(plan: Plan) -> Table:
-    """A framework file's step arithmetic: every number, and under it how it was found.
+    """A framework file's step arithmetic: every number, and beside it how it was found.
 
-    Value and reason share one column (the reason dim, on its own lines): three columns
-    folded the reasons into slivers at 80 terminal columns."""
+    Compact, as the README shows it: no boxes or rules, the name, the value (right-aligned,
+    folded past :data:`VALUE_WIDTH`) and the reason (dim, wrapping in what is left); about
+    one line a row at 80 columns where a boxed table took three or four. A value longer
+    than that (the scheduler call) goes in the wide column, its reason under it."""
     from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
@@ -125,13 +127,20 @@ def arithmetic_table(plan: Plan) -> Table:
     table = Table(
         title=escape(f"{plan.source}: {NAMES[plan.kind]}, the step arithmetic"),
         title_justify="left",
-        show_lines=True,
+        box=None,
+        show_header=False,
+        pad_edge=False,
     )
     table.add_column("", style="bold", no_wrap=True)
-    table.add_column("value, and how it was found", overflow="fold")
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("how it was found", style="dim", overflow="fold")
     for name, value, how in plan.table():
-        cell = Text(value, style="bold")
-        if how:
-            cell.append("\n" + how, style="dim")
-        table.add_row(name, cell)
+        if len(value) <= VALUE_WIDTH:
+            table.add_row(name, Text(value, style="bold"), how)
+        else:  # a scheduler call: on its own line in the wide column, the reason under it
+            table.add_row(name, "", Text(value, style="bold not dim") + Text("\n" + how if how else ""))
     return table
+
+
+#: The widest a value gets before it folds (a scheduler call is long; a number never is).
+VALUE_WIDTH = 18

@@ -206,9 +206,17 @@ def timm_scheduler_module(key: str | None = None) -> Any:
     try:
         return importlib.import_module("timm.scheduler")
     except Exception as exc:
+        words = first_line(exc, with_type=True)
+        fix = (
+            "`import timm` imports torchvision, and torchvision is missing here or does not import beside this torch: "
+            "install the torchvision release built for it (from the same wheel index as torch, e.g. "
+            "pip install torchvision --index-url https://download.pytorch.org/whl/cpu for the CPU build)"
+            if "torchvision" in words
+            else "install it with: pip install 'lrviz[timm]'"
+        )
         raise FrameworkMissing(
-            "timm schedules are built by timm's own create_scheduler_v2, and importing timm.scheduler failed "
-            f"({first_line(exc, with_type=True)}); install it with: pip install 'lrviz[timm]'",
+            f"timm schedules are built by timm's own create_scheduler_v2, and importing timm.scheduler failed "
+            f"({words}); {fix}",
             key=key,
         ) from None
 

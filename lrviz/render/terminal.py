@@ -270,6 +270,8 @@ def preview(
     from rich.rule import Rule
     from rich.text import Text
 
+    from lrviz.render.summary import summary_table
+
     cfg = result.config
     spe = cfg.steps_per_epoch
     out: list[RenderableType] = []
@@ -292,6 +294,8 @@ def preview(
             out.append(Text(f"✕ torch stopped it at step {t.steps - 1:,}: {reason}", style="red"))
         out.append(Text(""))
         out.append(key_point_table(t, steps_per_epoch=spe))
+        out.append(Text(""))
+        out.append(summary_table(t, cfg.steps))  # mean, area under the lr, lr at 10/50/90%: lrviz.render.summary
         for name, value in schedule.spec.filled_values().items():
             out.append(Text(f"{name}={value!r}: filled in by lrviz from the run's length", style="dim"))
         # torch's warnings are check's torch-warning lint: show prints them once, on stderr (--quiet hides them)

@@ -195,6 +195,16 @@ def _markers(data: Mapping[str, Any]) -> dict[str, list[str]]:
     return {kind: sorted(keys & marks) for kind, marks in MARKERS.items() if keys & marks}
 
 
+def _near_misses(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Per kind, the keys of ``data`` that are misspellings of its marker keys (``sheduler``,
+    ``step``): read as that kind, its own checks then name each typo with a did-you-mean."""
+    from lrviz.errors import suggestions
+
+    keys = [k.replace("-", "_") for k in data if isinstance(k, str)]
+    near = {kind: [k for k in keys if suggestions(k, sorted(marks), cutoff=0.8)] for kind, marks in MARKERS.items()}
+    return {kind: ks for kind, ks in near.items() if ks}
+
+
 def _expected() -> str:
     parts = [f"{NAMES[k]} ({', '.join(sorted(MARKERS[k])[:3])}...)" for k in KINDS]
     return "expected " + ", ".join(parts[:-1]) + " or " + parts[-1]
@@ -213,6 +223,11 @@ def detect(path_or_mapping: str | Path | Mapping[str, Any]) -> str:
         return "lrviz"
     if len(found) == 1:
         return next(iter(found))
+    if not found:
+        found = _near_misses(data)  # a file whose every telling key is misspelt: the kind it is nearly
+        most = sorted(found, key=lambda k: -len(found[k]))
+        if most and (len(most) == 1 or len(found[most[0]]) > len(found[most[1]])):
+            return most[0]
     if not found:
         raise ConfigError(
             f"cannot tell what this file is: {_expected()}; say which with --from {'|'.join(KINDS)}", file=source

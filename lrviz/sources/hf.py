@@ -45,6 +45,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError, describe
 from lrviz.sources import values as V
+from lrviz.sources.hfkeys import refuse_near_misses
 from lrviz.sources.plan import Plan, Row
 
 #: What transformers' get_scheduler passes on, per type: (warmup, total, scheduler kwargs).
@@ -311,6 +312,7 @@ def plan(
     from lrviz.registry.frameworks import hf_backend
 
     world = V.option(world_size, "--world-size", needed_for="the number of processes")
+    refuse_near_misses(data, installed_version() is not None)
     s = _settings(data)
     rules = installed_version() or DEFAULT_RULES
     rows = [

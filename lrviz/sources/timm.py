@@ -286,6 +286,7 @@ def plan(
 
     module = timm_scheduler_module(key="sched")
     args = {**TRAIN_DEFAULTS, **V.normalise_keys(data)}
+    typos = V.misspelt(data, TRAIN_DEFAULTS)  # timm accepts any key: a near miss is only noted
     _validate(args)
     world = V.option(world_size, "--world-size", needed_for="the number of processes")
     accum = max(1, args["grad_accum_steps"])  # train.py: args.grad_accum_steps = max(1, args.grad_accum_steps)
@@ -300,7 +301,7 @@ def plan(
             "batch_size x grad_accum_steps x world size",
         ),
     ]
-    notes: list[str] = []
+    notes = [f"unknown key {t}: train.py takes it silently (set_defaults) and runs the default" for t in typos]
     upe = _steps_per_epoch(args, dataset_size, world, accum, rows, notes)
 
     lr, lr_how = _lr(args, world, accum)

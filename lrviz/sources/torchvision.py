@@ -57,6 +57,22 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "ra_reps": 3,
     "start_epoch": 0,
 }
+#: Every argparse destination of train.py's get_args_parser (pytorch/vision main: the flags
+#: with dashes as underscores, plus the short aliases). train.py refuses any other
+#: argument ("unrecognized arguments"), and so does lrviz: a misspelt key would
+#: otherwise take its default silently (``lr_warmup_epoch: 30`` shown as no warmup).
+TRAIN_ARGS = frozenset(
+    {
+        "data_path", "model", "device", "batch_size", "b", "epochs", "workers", "j", "opt", "lr", "momentum",
+        "weight_decay", "wd", "norm_weight_decay", "bias_weight_decay", "transformer_embedding_decay",
+        "label_smoothing", "mixup_alpha", "cutmix_alpha", "lr_scheduler", "lr_warmup_epochs", "lr_warmup_method",
+        "lr_warmup_decay", "lr_step_size", "lr_gamma", "lr_min", "print_freq", "output_dir", "resume",
+        "start_epoch", "cache_dataset", "sync_bn", "test_only", "auto_augment", "ra_magnitude", "augmix_severity",
+        "random_erase", "amp", "world_size", "dist_url", "model_ema", "model_ema_steps", "model_ema_decay",
+        "use_deterministic_algorithms", "interpolation", "val_resize_size", "val_crop_size", "train_crop_size",
+        "clip_grad_norm", "ra_sampler", "ra_reps", "weights", "backend", "use_v2", "pretrained",
+    }
+)  # fmt: skip
 SCHEDULERS = ("steplr", "cosineannealinglr", "exponentiallr")
 WARMUPS = ("linear", "constant")
 
@@ -121,6 +137,25 @@ def _schedule(args: dict[str, Any], warmup: int) -> tuple[dict[str, Any], str]:
     return schedule, f"SequentialLR([{warm['scheduler']}, {main['scheduler']}], milestones=[{warmup}])"
 
 
+def _refuse_unknown(given: dict[str, Any]) -> None:
+    """train.py's own refusal of an argument its parser does not define, with a did-you-mean."""
+    from lrviz.errors import ConfigErrors, did_you_mean
+
+    unknown = [k for k in given if k not in TRAIN_ARGS]
+    errors = [
+        ConfigError(
+            f"train.py has no argument {k!r}{did_you_mean(k, sorted(TRAIN_ARGS))}; its parser refuses it "
+            "(unrecognized arguments)",
+            key=k,
+        )
+        for k in unknown
+    ]
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ConfigErrors(errors)
+
+
 def _updates_per_epoch(args: dict[str, Any], n: int, world: int, batch: int, rows: list[Row]) -> int:
     """Batches of the train DataLoader (no drop_last) over one process's samples (rows appended)."""
     if V.flag(args, "ra_sampler", False):
@@ -163,7 +198,9 @@ def plan(
     data: Mapping[str, Any], *, dataset_size: int | None = None, world_size: int = 1, source: str | None = None
 ) -> Plan:
     """Read a torchvision recipe mapping; see the module docstring for every rule."""
-    args = {**TRAIN_DEFAULTS, **V.normalise_keys(data)}
+    given = V.normalise_keys(data)
+    _refuse_unknown(given)
+    args = {**TRAIN_DEFAULTS, **given}
     world = V.option(world_size, "--world-size", needed_for="the number of processes")
     lr = V.number(args, "lr", minimum=0)
     epochs = V.whole(args, "epochs")

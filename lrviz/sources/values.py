@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lrviz.errors import ConfigError, LrvizError, describe
@@ -142,4 +142,19 @@ def normalise_keys(data: Mapping[Any, Any]) -> dict[str, Any]:
         if name in out:
             raise ConfigError(f"given twice, as {name!r} and as {k!r}", key=name)
         out[name] = v
+    return out
+
+
+def misspelt(data: Mapping[Any, Any], known: Iterable[str]) -> list[str]:
+    """Each key of ``data`` (dashes as underscores) that is not in ``known`` but close to one of
+    them, as ``'warmup_epoch' (did you mean warmup_epochs?)``: a likely typo, which a framework
+    that ignores unknown keys would run with the default of the key meant."""
+    from lrviz.errors import suggestions
+
+    names = sorted(known)
+    out = []
+    for k in data:
+        key = k.replace("-", "_") if isinstance(k, str) else None
+        if key is not None and key not in names and (close := suggestions(key, names, cutoff=0.85)):
+            out.append(f"{key!r} (did you mean {' or '.join(close)}?)")
     return out

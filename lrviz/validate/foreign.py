@@ -10,10 +10,13 @@ what to write instead. Data only: a new entry is one line.
 from __future__ import annotations
 
 _HF = "a transformers TrainingArguments key"
-_FROM_HF = "or read the TrainingArguments file directly (--from FILE)"
+_FROM_HF = (
+    "or give the TrainingArguments file itself as the config (lrviz plot args.yaml; add --from hf if lrviz cannot tell)"
+)
 _TIMM = "a timm scheduler argument"
 _FROM_TIMM = "name a timm scheduler (scheduler: timm.cosine, timm.step, ...) to use timm's own arguments"
 _TV = "a torchvision references train.py argument"
+_FROM_TV = "give the recipe file itself as the config (add --from torchvision if lrviz cannot tell)"
 _LIGHTNING = "a Lightning lr_scheduler config key"
 
 #: Unknown key -> what it is and what to write instead.
@@ -46,7 +49,7 @@ FOREIGN: dict[str, str] = {
     "lr_k_decay": f"{_TIMM}: {_FROM_TIMM}",
     "min_lr": f"{_TIMM} (and of ReduceLROnPlateau): torch's cosine schedulers call the floor eta_min",
     # torchvision references (classification/train.py)
-    "lr_warmup_epochs": f"{_TV}: warm up with SequentialLR of LinearLR, or read the script's args (--from FILE)",
+    "lr_warmup_epochs": f"{_TV}: warm up with SequentialLR of LinearLR, or {_FROM_TV}",
     "lr_warmup_method": f"{_TV}: warm up with SequentialLR of LinearLR or ConstantLR",
     "lr_warmup_decay": f"{_TV}: it is LinearLR's start_factor (or ConstantLR's factor)",
     "lr_step_size": f"{_TV}: StepLR calls it step_size",
