@@ -14,6 +14,7 @@ import typer
 from lrviz._version import __version__
 from lrviz.commands import check, code, convert, export, gallery, listing, plot, schema, show
 from lrviz.commands.help import FLAG, Command, Group
+from lrviz.interrupts import handle_termination
 from lrviz.startup import pause
 
 app = typer.Typer(
@@ -58,5 +59,6 @@ def _root(
 
 
 def main() -> None:
+    handle_termination()  # SIGTERM and SIGHUP unwind like Ctrl-C: temporary files removed (lrviz.interrupts)
     pause()  # the collector resumes once a command's configs (and torch) are loaded: lrviz.startup
     app()

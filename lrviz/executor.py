@@ -145,7 +145,7 @@ class _Pool:
         self.queue = ctx.SimpleQueue() if progress is not None else None
         self.stop = ctx.Event()
         self.pool = concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(shared, self.queue, self.stop)
+            workers, mp_context=ctx, initializer=_init_worker, initargs=(shared, self.queue, self.stop, os.getpid())
         )
 
     def drain(self) -> None:
@@ -203,9 +203,13 @@ def _outcome(future: Future[Any]) -> Any:
     return exc if exc is not None else future.result()
 
 
-def _init_worker(shared: Any, queue: Any, stop: Any) -> None:
+def _init_worker(shared: Any, queue: Any, stop: Any, parent: int) -> None:
+    _die_with(parent)
     _WORKER.update(shared=shared, queue=queue, stop=stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    for name in ("SIGTERM", "SIGHUP"):  # not the parent's handler (lrviz.interrupts), inherited by fork: just end
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:  # one task per core: torch's own intra-op threads would only compete
         import torch
@@ -213,6 +217,41 @@ def _init_worker(shared: Any, queue: Any, stop: Any) -> None:
         torch.set_num_threads(1)
     except Exception:  # pragma: no cover - a torch without thread control is still fine
         pass
+
+
+#: prctl(2)'s PR_SET_PDEATHSIG: the signal the kernel sends this process when its parent ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the parent process ends, however it ends (SIGKILL included).
+
+    On Linux the kernel sends SIGKILL when the parent dies (``PR_SET_PDEATHSIG``); the
+    parent may have died already, before the call, which re-parenting shows. Elsewhere
+    a daemon thread polls for re-parenting, once a second. A worker blocked on its task
+    queue would otherwise wait, holding its memory, until someone kills it by hand.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):  # no prctl: the thread below
+            pass
+    import threading
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="lrviz-parent-watch", daemon=True).start()
 
 
 def _report(n: int) -> None:

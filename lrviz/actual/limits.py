@@ -39,3 +39,7 @@ MAX_POINTS = 10_000_000
 
 #: Series (lr / momentum columns or tags) in one source.
 MAX_SERIES = 256
+
+#: A logged step (and --actual-shift, bounded by the plan's own step limit, 50M): far past
+#: any run, and far inside int64, so a step plus a shift never wraps (lrviz.numeric).
+MAX_LOGGED_STEP = 10**15

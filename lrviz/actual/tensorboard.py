@@ -40,6 +40,7 @@ from lrviz.actual.series import (
 )
 from lrviz.actual.tfrecord import Corrupt, Record, Truncated, event_scalars, records
 from lrviz.errors import LrvizError, did_you_mean
+from lrviz.inputs import open_regular
 
 #: Precision order, least precise last: a series takes the least precise dtype among its points.
 _PRECISION = ("float64", "float32", "float16", "bfloat16")
@@ -129,11 +130,7 @@ class _Scan:
 def _scan_file(scan: _Scan, path: Path, run: str, *, list_tags: bool = False) -> None:
     """Every record of one file into ``scan``; a cut tail is a note, corruption an error naming the record."""
     shown = str(path)
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise LrvizError(f"cannot read: {exc.strerror or exc}", file=shown) from None
-    with fh:
+    with open_regular(path, limit=None, display=shown, what="a TensorBoard event file") as fh:
         size = os.fstat(fh.fileno()).st_size
         try:
             for rec in records(fh, size, first_index=0):
@@ -177,6 +174,8 @@ def _take(scan: _Scan, rec: Record, run: str, list_tags: bool) -> None:
         if not verified:
             rec.verify()
             verified = True
+            if not -limits.MAX_LOGGED_STEP <= step <= limits.MAX_LOGGED_STEP:
+                raise Corrupt(f"record {rec.index} (byte {rec.offset}): step {step:,} is outside +-10^15")
         key = (run, tag)
         pts = scan.points.get(key)
         if pts is None:
