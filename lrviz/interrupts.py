@@ -33,8 +33,26 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+#: A stopping signal received and not yet seen through: the exception a handler raises can be
+#: swallowed (Python ignores exceptions raised in its at-fork hooks, so a signal that lands
+#: while the pool forks its workers would be lost); :func:`check` raises it again.
+_pending: list[int] = []
+
+
 def _raise(signum: int, frame: FrameType | None) -> None:
+    _pending.append(signum)
     raise Interrupted(signum)
+
+
+def check() -> None:
+    """Raise :class:`Interrupted` for a stopping signal whose exception was swallowed; else nothing."""
+    if _pending:
+        raise Interrupted(_pending.pop())
+
+
+def handled() -> None:
+    """The interrupt reached the top (the command line reported it): nothing is pending any more."""
+    _pending.clear()
 
 
 def handle_termination() -> None:

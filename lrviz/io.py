@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from lrviz.errors import LrvizError
+from lrviz.interrupts import check as check_interrupts
 from lrviz.interrupts import deferred
 
 
@@ -86,6 +87,12 @@ def write_all(files: Mapping[Path, bytes | str], *, remove: Iterable[Path] = ())
         for tmp, _ in staged:
             _unlink(tmp)
         raise
+    try:
+        check_interrupts()  # a stopping signal whose exception was swallowed: nothing is committed
+    except BaseException:
+        for tmp, _ in staged:
+            _unlink(tmp)
+        raise
     with deferred():
         _commit(staged)
         for path in remove:
@@ -104,6 +111,7 @@ def _commit(staged: list[tuple[str, Path]]) -> None:
         for path, old in reversed(kept):
             if old is not None:
                 os.replace(old, path)
+                _unlink(old)  # rename() between two links of one file does nothing: the link stays
             else:
                 _unlink(path)
         for tmp, _ in staged:

@@ -109,7 +109,8 @@ class Points:
 
     def add(self, step: int, value: float) -> None:
         if not -MAX_LOGGED_STEP <= step <= MAX_LOGGED_STEP:  # each reader names the record first; this is the backstop
-            raise LrvizError(f"a logged step {step:,} is outside +-10^15", file=self.budget.file)
+            lim = MAX_LOGGED_STEP
+            raise LrvizError(f"a logged step, {step:,}, is outside {-lim:,} to {lim:,}", file=self.budget.file)
         self.budget.take()
         self.steps.append(step)
         self.values.append(value)

@@ -175,7 +175,8 @@ def _take(scan: _Scan, rec: Record, run: str, list_tags: bool) -> None:
             rec.verify()
             verified = True
             if not -limits.MAX_LOGGED_STEP <= step <= limits.MAX_LOGGED_STEP:
-                raise Corrupt(f"record {rec.index} (byte {rec.offset}): step {step:,} is outside +-10^15")
+                lim = limits.MAX_LOGGED_STEP
+                raise Corrupt(f"record {rec.index} (byte {rec.offset}): step {step:,} is outside {-lim:,} to {lim:,}")
         key = (run, tag)
         pts = scan.points.get(key)
         if pts is None:

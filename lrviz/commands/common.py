@@ -256,8 +256,9 @@ def cli_errors(debug: bool = False) -> Iterator[None]:
             err(line)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt as exc:
-        from lrviz.interrupts import exit_status, signal_name
+        from lrviz.interrupts import exit_status, handled, signal_name
 
+        handled()
         err("interrupted" if signal_name(exc) == "SIGINT" else f"stopped by {signal_name(exc)}")
         raise typer.Exit(exit_status(exc)) from None
     except OSError as exc:  # the system refused a path (too long a name, a loop of links...): the user's to fix
