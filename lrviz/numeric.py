@@ -103,6 +103,18 @@ def finite_value(
     return out
 
 
+#: Digits of an integer a JSON file may hold (json's ``parse_int``); the YAML reader's limit.
+MAX_INT_CHARS = 100
+
+
+def json_int(text: str) -> int:
+    """An integer literal of a JSON file, for ``json.loads(parse_int=...)``: Python's int-string
+    limit (4300 digits) would raise a ValueError from inside the parser."""
+    if len(text) > MAX_INT_CHARS:
+        raise LrvizError(f"an integer of {len(text)} characters (at most {MAX_INT_CHARS} are allowed)")
+    return int(text)
+
+
 def as_float(value: int | float) -> float:
     """``float(value)``, with an int too large for a float as an infinity of its sign (not an OverflowError)."""
     try:

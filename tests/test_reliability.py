@@ -722,3 +722,41 @@ def test_is_regular_and_kinds(tmp_path):
 
     assert not is_regular(tmp_path) and not is_regular(tmp_path / "missing")
     assert file_kind(stat.S_IFIFO) == "a FIFO (named pipe)"
+
+
+# --------------------------------------------------------------------------- TensorBoard: records and bytes bounded
+
+
+def test_tensorboard_record_count_is_bounded(monkeypatch):
+    """The fuzz's 20M tiny records ran for minutes: the cap is now 5M, and each record is cheap to pass."""
+    from lrviz.actual import limits
+
+    assert limits.MAX_RECORDS <= 5_000_000
+    monkeypatch.setattr(limits, "MAX_RECORDS", 3)
+    events = LOGS / "tensorboard" / "events.out.tfevents.1700000000.example.first"
+    refused(cli("show", LOGS / "tensorboard" / "plan.yaml", "--actual", events), "more than 3 records")
+
+
+def test_tensorboard_bytes_read_are_bounded(monkeypatch):
+    from lrviz.actual import limits
+
+    monkeypatch.setattr(limits, "MAX_EVENT_BYTES", 100)
+    events = LOGS / "tensorboard" / "events.out.tfevents.1700000000.example.first"
+    refused(cli("show", LOGS / "tensorboard" / "plan.yaml", "--actual", events), "MiB of records")
+
+
+def test_tensorboard_length_checksums_are_still_verified(tmp_path):
+    """Keeping the checksums of lengths seen must not let a bad one through."""
+    data = bytearray((LOGS / "tensorboard" / "events.out.tfevents.1700000000.example.first").read_bytes())
+    data[8] ^= 0xFF  # the first record's length checksum
+    path = tmp_path / "events.out.tfevents.1.x"
+    path.write_bytes(bytes(data))
+    refused(cli("show", LOGS / "tensorboard" / "plan.yaml", "--actual", path), "length checksum")
+
+
+def test_int_string_limit_in_trainer_state(tmp_path):
+    """Found by tests/test_fuzz_surfaces.py: json.loads itself raised Python's int-string limit."""
+    text = (LOGS / "hf" / "trainer_state.json").read_text(encoding="utf-8")
+    path = tmp_path / "trainer_state.json"
+    path.write_text(text.replace('"step": 2', '"step": ' + "9" * 5000, 1), encoding="utf-8")
+    refused(cli("show", PLAN, "--actual", path), "trainer_state.json", "5000 characters")

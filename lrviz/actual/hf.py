@@ -25,7 +25,7 @@ from lrviz.actual import conventions, limits
 from lrviz.actual.series import LR, ActualLog, Budget, GroupHint, Points, collect, series_kind
 from lrviz.errors import LrvizError, describe
 from lrviz.inputs import read_capped
-from lrviz.numeric import as_float, whole_value
+from lrviz.numeric import as_float, json_int, whole_value
 
 DEFAULT_KEY = "learning_rate"
 #: TrainerState fields worth carrying to the comparison (they describe the run that logged).
@@ -52,7 +52,9 @@ def _parse(raw: bytes, key: str, display: str, keys_seen: set[str]) -> Any:
         return obj
 
     try:
-        return json.loads(raw, object_hook=hook)
+        return json.loads(raw, object_hook=hook, parse_int=json_int)
+    except LrvizError as exc:  # an integer of too many digits
+        raise exc.located(file=display) from None
     except json.JSONDecodeError as exc:
         # a complete trainer_state.json ends with '}': one that does not was cut off while being written
         cut = (

@@ -103,6 +103,7 @@ class _Scan:
         self.dtypes: dict[tuple[str, str], str] = {}
         self.budget = Budget(display)
         self.records = 0
+        self.bytes_read = 0
         self.skipped_large = 0
         self.notes: list[Note] = []
         self.seen_tags: set[str] = set()
@@ -142,7 +143,15 @@ def _scan_file(scan: _Scan, path: Path, run: str, *, list_tags: bool = False) ->
                     )
                 if rec.data is None:
                     scan.skipped_large += 1
-                elif list_tags or scan.may_hold(rec.data):
+                    continue
+                scan.bytes_read += len(rec.data)
+                if scan.bytes_read > limits.MAX_EVENT_BYTES:
+                    raise LrvizError(
+                        f"more than {limits.MAX_EVENT_BYTES // limits.MiB:,} MiB of records in the event files; "
+                        "lrviz reads at most that much",
+                        file=scan.display,
+                    )
+                if list_tags or scan.may_hold(rec.data):
                     _take(scan, rec, run, list_tags)
         except Truncated as exc:
             message = (
