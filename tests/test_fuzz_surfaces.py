@@ -6,7 +6,8 @@ example logs) mutated the ways the issue's fuzz broke lrviz: a number replaced b
 person means (5,000 digits, past 2**63, NaN, infinity, non-ASCII digits), a control
 character inserted, a byte flipped, the file cut short, a line doubled. The mutations
 come from a seeded generator, so a run is reproducible and does not depend on the
-machine's load; ``LRVIZ_FUZZ_EXAMPLES`` raises the count per surface (default 10).
+machine's load; ``LRVIZ_FUZZ_EXAMPLES`` raises the count per surface (default 10),
+``LRVIZ_FUZZ_SEED`` picks other mutations.
 
 Every case of a surface runs in one child process under an address-space limit
 (``RLIMIT_AS``, the memory bound) and a generous timeout (only a hang guard; nothing
@@ -31,7 +32,7 @@ import pytest
 from tests.conftest import REPO
 
 EXAMPLES = int(os.environ.get("LRVIZ_FUZZ_EXAMPLES", "10"))
-SEED = 32
+SEED = int(os.environ.get("LRVIZ_FUZZ_SEED", "32"))
 #: The address space one child may use: lrviz with torch and matplotlib needs under 1 GiB
 #: here (tests/test_security.py measured it); an unbounded read of a big input needs more.
 MEMORY_LIMIT = 1536 * 2**20
