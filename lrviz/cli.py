@@ -15,6 +15,7 @@ from lrviz._version import __version__
 from lrviz.commands import check, code, convert, export, gallery, listing, plot, schema, show
 from lrviz.commands.help import FLAG, Command, Group
 from lrviz.dynamo import enable_for_cli
+from lrviz.interrupts import handle_termination
 from lrviz.startup import pause
 
 app = typer.Typer(
@@ -60,5 +61,6 @@ def _root(
 
 def main() -> None:
     enable_for_cli()  # torch's start-up shortcut, for lrviz's own process only: lrviz.dynamo
+    handle_termination()  # SIGTERM and SIGHUP unwind like Ctrl-C: temporary files removed (lrviz.interrupts)
     pause()  # the collector resumes once a command's configs (and torch) are loaded: lrviz.startup
     app()

@@ -31,6 +31,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from lrviz.interrupts import STOPPING, deferred
+from lrviz.interrupts import check as check_interrupts
+
 if TYPE_CHECKING:  # imported when a pool is made: a serial run does without them
     from concurrent.futures import Future
 
@@ -145,7 +148,7 @@ class _Pool:
         self.queue = ctx.SimpleQueue() if progress is not None else None
         self.stop = ctx.Event()
         self.pool = concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(shared, self.queue, self.stop)
+            workers, mp_context=ctx, initializer=_init_worker, initargs=(shared, self.queue, self.stop, os.getpid())
         )
 
     def drain(self) -> None:
@@ -155,16 +158,31 @@ class _Pool:
     def run(self, order: Sequence[int], fail_fast: bool, on_result: Callable[[int, Any], None] | None) -> list[Any]:
         finished = False
         try:
-            submitted = {i: self.pool.submit(_call, self.fn, self.tasks[i]) for i in order}
+            # The first submit forks the workers: stopping signals wait until it is done, or one
+            # could land inside the pool's start (its exception swallowed by an at-fork hook, a
+            # lock left held) and hang the shutdown below.
+            with deferred():
+                submitted = {i: self.pool.submit(_call, self.fn, self.tasks[i]) for i in order}
             out = self._wait([submitted[i] for i in range(len(self.tasks))], fail_fast, on_result)
             finished = True
             return out
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP: the workers end now, not after their task
+            self.stop.set()
+            self._terminate()
+            raise
         finally:
-            if not finished:  # an error or Ctrl-C: running tasks stop at their next report
+            if not finished:  # an error: running tasks stop at their next report
                 self.stop.set()
             self.pool.shutdown(wait=True, cancel_futures=True)
             if self.queue is not None:
                 self.queue.close()
+
+    def _terminate(self) -> None:
+        for process in list(getattr(self.pool, "_processes", {}).values()):
+            try:
+                process.terminate()
+            except (OSError, ValueError, AttributeError):  # already gone
+                pass
 
     def _wait(
         self, futures: list[Future[Any]], fail_fast: bool, on_result: Callable[[int, Any], None] | None
@@ -175,6 +193,7 @@ class _Pool:
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_EXCEPTION if fail_fast else FIRST_COMPLETED)
+            check_interrupts()  # a SIGTERM whose exception was swallowed while the pool forked
             self.drain()
             for f in sorted(done, key=index.__getitem__):
                 if on_result is not None and (f.exception() is None or not fail_fast):
@@ -203,9 +222,15 @@ def _outcome(future: Future[Any]) -> Any:
     return exc if exc is not None else future.result()
 
 
-def _init_worker(shared: Any, queue: Any, stop: Any) -> None:
+def _init_worker(shared: Any, queue: Any, stop: Any, parent: int) -> None:
+    _die_with(parent)
     _WORKER.update(shared=shared, queue=queue, stop=stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    for name in ("SIGTERM", "SIGHUP"):  # not the parent's handler (lrviz.interrupts), inherited by fork: just end
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent deferred them (_Pool.run)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:  # one task per core: torch's own intra-op threads would only compete
         import torch
@@ -213,6 +238,41 @@ def _init_worker(shared: Any, queue: Any, stop: Any) -> None:
         torch.set_num_threads(1)
     except Exception:  # pragma: no cover - a torch without thread control is still fine
         pass
+
+
+#: prctl(2)'s PR_SET_PDEATHSIG: the signal the kernel sends this process when its parent ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the parent process ends, however it ends (SIGKILL included).
+
+    On Linux the kernel sends SIGKILL when the parent dies (``PR_SET_PDEATHSIG``); the
+    parent may have died already, before the call, which re-parenting shows. Elsewhere
+    a daemon thread polls for re-parenting, once a second. A worker blocked on its task
+    queue would otherwise wait, holding its memory, until someone kills it by hand.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):  # no prctl: the thread below
+            pass
+    import threading
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="lrviz-parent-watch", daemon=True).start()
 
 
 def _report(n: int) -> None:

@@ -9,11 +9,13 @@ gives the same trajectory every time.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 from typing import Any
 
 from lrviz.errors import ConfigError, key_join
+from lrviz.inputs import open_regular
 from lrviz.spec import MetricSpec
 
 MAX_CSV_BYTES = 200_000_000
@@ -43,13 +45,22 @@ def metric_values(feed: MetricSpec, n: int) -> list[float]:
 
 
 def _read_csv(path: Path, column: Any, key: str) -> list[float]:
+    where = key_join(key, "csv")
     try:
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise ConfigError(f"{path.name} is larger than {MAX_CSV_BYTES // 1_000_000} MB", key=key_join(key, "csv"))
-        with open(path, newline="", encoding="utf-8") as fh:
+        raw = open_regular(
+            path,
+            limit=MAX_CSV_BYTES,
+            display=path.name,
+            what="a CSV file",
+            error=ConfigError,
+            too_large=f"{path.name} is larger than {MAX_CSV_BYTES // 1_000_000} MB",
+        )
+    except ConfigError as exc:  # named by its key, as the config names it: metric.csv: m.csv: is a FIFO...
+        message = exc.message if exc.message.startswith(path.name) else f"{path.name}: {exc.message}"
+        raise ConfigError(message, key=where) from None
+    try:
+        with io.TextIOWrapper(raw, newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise ConfigError(f"no such file: {path}", key=key_join(key, "csv")) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ConfigError(f"cannot read {path.name}: {exc}", key=key_join(key, "csv")) from None
     if not rows:

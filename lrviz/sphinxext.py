@@ -64,8 +64,10 @@ from sphinx.util.docutils import SphinxDirective
 
 from lrviz._version import __version__
 from lrviz.errors import LrvizError
+from lrviz.inputs import open_regular, os_reason, read_capped
 from lrviz.io import atomic_write
 from lrviz.jsonio import dumps
+from lrviz.parse.yamlio import MAX_BYTES, read_text
 
 logger = logging.getLogger(__name__)
 
@@ -94,11 +96,22 @@ def _versions() -> str:
     return ";".join(out)
 
 
+#: A file a figure was drawn from (a metric CSV, a scheduler's .py) is hashed in pieces of this size.
+_PIECE = 1 << 20
+
+
 def _sha256(path: Path) -> str | None:
+    """The digest of a regular file within the metric CSV cap, read in pieces (None: not such a file)."""
+    from lrviz.metric import MAX_CSV_BYTES
+
+    h = hashlib.sha256()
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        with open_regular(path, limit=MAX_CSV_BYTES) as fh:
+            for piece in iter(lambda: fh.read(_PIECE), b""):
+                h.update(piece)
+    except (LrvizError, OSError):
         return None
+    return h.hexdigest()
 
 
 def cache_key(config_bytes: bytes, shown: str, options: dict[str, Any], trust: bool) -> str:
@@ -142,10 +155,8 @@ def draw(path: Path, shown: str, options: dict[str, Any], *, cache_dir: Path, tr
     ``shown`` is how messages and the cache name the config (its path in the docs);
     ``options`` the directive's plot options (layout, yscale, x) and ``format``.
     """
-    try:
-        config_bytes = path.read_bytes()
-    except OSError as exc:
-        raise LrvizError(f"cannot read the config: {exc.strerror or exc}", file=shown) from None
+    # a regular file within the config cap, refused before it is read (a sparse 3 GiB file, a FIFO)
+    config_bytes = read_capped(path, limit=MAX_BYTES, display=shown, what="a YAML config file")
     fmt = options.get("format", "svg")
     key = cache_key(config_bytes, shown, options, trust)
     image, manifest = cache_dir / f"{key}.{fmt}", cache_dir / f"{key}.json"
@@ -207,6 +218,10 @@ class LrvizDirective(SphinxDirective):
             drawn = draw(path, shown, options, cache_dir=self._cache_dir(), trust=bool(self.config.lrviz_trust))
         except LrvizError as exc:
             logger.warning("lrviz: %s", exc, location=self.get_location(), type="lrviz", subtype="config")
+            return []
+        except OSError as exc:  # the system refused a path (too long a name...): the config's problem
+            reason = f"{argument}: cannot read: {os_reason(exc)}"
+            logger.warning("lrviz: %s", reason, location=self.get_location(), type="lrviz", subtype="config")
             return []
         except Exception as exc:  # a bug in lrviz: one warning, never a crashed docs build
             logger.warning(
@@ -272,7 +287,7 @@ class LrvizDirective(SphinxDirective):
         self.add_name(figure)
         out: list[nodes.Node] = [figure]
         if "show-config" in self.options:
-            text = path.read_text(encoding="utf-8").rstrip("\n")
+            text = read_text(path).rstrip("\n")
             block = nodes.literal_block(text, text, language="yaml", classes=["lrviz-config"])
             self.set_source_info(block)
             out.append(block)

@@ -8,6 +8,7 @@ kept values whatever the file's size. Every problem names the file, the line and
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +17,14 @@ from typing import TYPE_CHECKING, TextIO
 
 from lrviz.actual import limits
 from lrviz.errors import LrvizError, describe
+from lrviz.inputs import open_regular
+from lrviz.numeric import whole_text, whole_value
 
 if TYPE_CHECKING:
     from lrviz.actual.series import Budget, Points
+
+#: The widest logged step (lrviz.actual.limits.MAX_LOGGED_STEP), as a local for the row loop.
+MAX_STEP = limits.MAX_LOGGED_STEP
 
 
 def _bounded_lines(fh: TextIO, display: str) -> Iterator[str]:
@@ -47,20 +53,14 @@ class Table:
 @contextmanager
 def open_table(path: Path, display: str) -> Iterator[Table]:
     """Open a CSV log for streaming; errors name the file and line."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise LrvizError(f"cannot read: {exc.strerror or exc}", file=display) from None
-    if size > limits.MAX_CSV_BYTES:
-        raise LrvizError(
-            f"the file is {size / limits.MiB:,.0f} MiB; lrviz reads CSV logs up to "
-            f"{limits.MAX_CSV_BYTES // limits.MiB:,} MiB",
-            file=display,
-        )
-    try:
-        fh = open(path, encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise LrvizError(f"cannot read: {exc.strerror or exc}", file=display) from None
+    raw = open_regular(
+        path,
+        limit=limits.MAX_CSV_BYTES,
+        display=display,
+        what="a CSV log",
+        too_large=f"the file is {{size}} MiB; lrviz reads CSV logs up to {limits.MAX_CSV_BYTES // limits.MiB:,} MiB",
+    )
+    fh = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
     with fh:
         reader = csv.reader(_bounded_lines(fh, display))
 
@@ -99,18 +99,17 @@ def number(cell: str, *, display: str, line: int, column: str) -> float:
 def step_number(cell: str, *, display: str, line: int, column: str = "step") -> int:
     """A step: a whole number (``12`` or ``12.0``)."""
     text = cell.strip()
+    where = f"line {line}, column {column!r}"
+    if text.isascii() and text.lstrip("+-").isdigit():
+        return whole_text(text, what=where, minimum=-MAX_STEP, maximum=MAX_STEP, file=display)
     try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        value = float(text)
+        value = float(text) if text.isascii() else math.nan
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value != int(value) or abs(value) > 2**62:
+    if not math.isfinite(value) or value != int(value):
         what = "empty" if not text else describe(cell)
-        raise LrvizError(f"line {line}, column {column!r}: {what} is not a step number (a whole number)", file=display)
-    return int(value)
+        raise LrvizError(f"{where}: {what} is not a step number (a whole number)", file=display)
+    return whole_value(value, what=where, minimum=-MAX_STEP, maximum=MAX_STEP, file=display)
 
 
 def choose_column(header: list[str], wanted: str, *, display: str) -> int:
@@ -194,10 +193,13 @@ def read_columns(
             if not cell or cell.isspace():
                 continue
             if step is None:
+                raw_step = cells[step_column]
                 try:
-                    step = int(cells[step_column])
+                    step = int(raw_step)
                 except ValueError:
-                    step = step_number(cells[step_column], display=display, line=line, column=step_name)
+                    step = None
+                if step is None or not -MAX_STEP <= step <= MAX_STEP or not raw_step.isascii():
+                    step = step_number(raw_step, display=display, line=line, column=step_name)
             try:
                 value = float(cell)
             except ValueError:

@@ -22,6 +22,9 @@ from lrviz.actual import hf, lightning, plaincsv, tensorboard
 from lrviz.actual.series import ActualLog
 from lrviz.actual.tfrecord import looks_like_tfrecord
 from lrviz.errors import LrvizError, did_you_mean
+from lrviz.inputs import open_regular
+from lrviz.limits import MAX_STEPS
+from lrviz.numeric import in_range
 
 _SNIFF_BYTES = 64 * 1024
 
@@ -70,7 +73,7 @@ def detect(path: Path, display: str) -> str:
     if not path.is_file():
         raise LrvizError("not a regular file or a folder", file=display)
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, limit=None, display=display, what="a training log") as fh:
             head = fh.read(_SNIFF_BYTES)
     except OSError as exc:
         raise LrvizError(f"cannot read: {exc.strerror or exc}", file=display) from None
@@ -104,6 +107,7 @@ def read_actual(spec: str | Path, *, format: str | None = None, shift: int = 0) 
     """
     if isinstance(shift, bool) or not isinstance(shift, int):
         raise LrvizError(f"shift must be a whole number of steps, not {shift!r}")
+    in_range(shift, what="the shift (--actual-shift)", minimum=-MAX_STEPS, maximum=MAX_STEPS)
     path, selector = split_spec(str(spec))
     display = str(path)
     if format is None:

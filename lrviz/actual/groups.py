@@ -38,7 +38,7 @@ def resolve_group(text: str, group_names: Sequence[str], *, where: str = "--actu
     """A group given by name, or by 0-based index."""
     if text in group_names:
         return list(group_names).index(text)
-    if text.isdigit() and int(text) < len(group_names):
+    if text.isascii() and text.isdigit() and len(text) < 6 and int(text) < len(group_names):
         return int(text)
     raise LrvizError(
         f"{where}: no param group {text!r}{did_you_mean(text, group_names)}; the plan's groups are "

@@ -18,13 +18,14 @@ is the first param group's (``get_last_lr()[0]``).
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from lrviz.actual import conventions, limits
 from lrviz.actual.series import LR, ActualLog, Budget, GroupHint, Points, collect, series_kind
 from lrviz.errors import LrvizError, describe
+from lrviz.inputs import read_capped
+from lrviz.numeric import as_float, json_int, whole_value
 
 DEFAULT_KEY = "learning_rate"
 #: TrainerState fields worth carrying to the comparison (they describe the run that logged).
@@ -51,7 +52,9 @@ def _parse(raw: bytes, key: str, display: str, keys_seen: set[str]) -> Any:
         return obj
 
     try:
-        return json.loads(raw, object_hook=hook)
+        return json.loads(raw, object_hook=hook, parse_int=json_int)
+    except LrvizError as exc:  # an integer of too many digits
+        raise exc.located(file=display) from None
     except json.JSONDecodeError as exc:
         # a complete trainer_state.json ends with '}': one that does not was cut off while being written
         cut = (
@@ -71,23 +74,20 @@ def _parse(raw: bytes, key: str, display: str, keys_seen: set[str]) -> Any:
 def _number(value: Any, where: str, display: str, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise LrvizError(f"{describe(value)} is not a number; {what}", key=where, file=display)
-    return float(value)
+    return as_float(value)
 
 
 def read(path: Path, selector: str | None, *, shift: int = 0, display: str | None = None) -> ActualLog:
     display = display or str(path)
     key = selector or DEFAULT_KEY
-    try:
-        size = path.stat().st_size
-        if size > limits.MAX_JSON_BYTES:
-            raise LrvizError(
-                f"the file is {size / limits.MiB:,.0f} MiB; lrviz reads trainer_state.json files up to "
-                f"{limits.MAX_JSON_BYTES // limits.MiB} MiB",
-                file=display,
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LrvizError(f"cannot read: {exc.strerror or exc}", file=display) from None
+    raw = read_capped(
+        path,
+        limit=limits.MAX_JSON_BYTES,
+        display=display,
+        what="a trainer_state.json file",
+        too_large="the file is {size} MiB; lrviz reads trainer_state.json files up to "
+        f"{limits.MAX_JSON_BYTES // limits.MiB} MiB",
+    )
     keys_seen: set[str] = set()
     state = _parse(raw, key, display, keys_seen)
     del raw
@@ -105,10 +105,9 @@ def read(path: Path, selector: str | None, *, shift: int = 0, display: str | Non
         if not entry.has:
             continue
         value = _number(entry.value, f"{where}.{key}", display, "the Trainer logs the lr as a float")
-        step = _number(entry.step, f"{where}.step", display, "the Trainer logs global_step, a whole number")
-        if not math.isfinite(step) or step != int(step):
-            raise LrvizError(f"{describe(entry.step)} is not a whole number", key=f"{where}.step", file=display)
-        points.add(int(step), value)
+        lim = limits.MAX_LOGGED_STEP
+        step = whole_value(entry.step, what="", minimum=-lim, maximum=lim, key=f"{where}.step", file=display)
+        points.add(step, value)
     if not len(points):
         seen = ", ".join(sorted(keys_seen)[:20]) or "none"
         raise LrvizError(

@@ -27,8 +27,15 @@ MAX_CSV_LINE = 1 * MiB
 #: with a seek, unread; scalar records are tens of bytes.
 MAX_RECORD_BYTES = 1 * MiB
 
-#: Event files: records examined across all files of one --actual source.
-MAX_RECORDS = 20_000_000
+#: Event files: records examined across all files of one --actual source. A record costs
+#: about 5 us to frame and check (its length checksum known, lrviz.actual.tfrecord.records),
+#: so the cap is reached in well under a minute (20M took minutes: issue 32); a run that
+#: logs 5 scalars at each of 1M steps fits.
+MAX_RECORDS = 5_000_000
+
+#: Event files: bytes of the records read (those under MAX_RECORD_BYTES; larger ones are
+#: skipped with a seek, unread) across all files of one --actual source.
+MAX_EVENT_BYTES = 2048 * MiB
 
 #: Event files found under one folder (searched to MAX_FOLDER_DEPTH levels, links not followed).
 MAX_EVENT_FILES = 1000
@@ -39,3 +46,7 @@ MAX_POINTS = 10_000_000
 
 #: Series (lr / momentum columns or tags) in one source.
 MAX_SERIES = 256
+
+#: A logged step (and --actual-shift, bounded by the plan's own step limit, 50M): far past
+#: any run, and far inside int64, so a step plus a shift never wraps (lrviz.numeric).
+MAX_LOGGED_STEP = 10**15

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from lrviz.actual import limits
 from lrviz.errors import LrvizError
 
+MAX_LOGGED_STEP = limits.MAX_LOGGED_STEP
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -106,6 +108,9 @@ class Points:
         self.budget = budget
 
     def add(self, step: int, value: float) -> None:
+        if not -MAX_LOGGED_STEP <= step <= MAX_LOGGED_STEP:  # each reader names the record first; this is the backstop
+            lim = MAX_LOGGED_STEP
+            raise LrvizError(f"a logged step, {step:,}, is outside {-lim:,} to {lim:,}", file=self.budget.file)
         self.budget.take()
         self.steps.append(step)
         self.values.append(value)

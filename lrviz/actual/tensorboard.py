@@ -40,6 +40,7 @@ from lrviz.actual.series import (
 )
 from lrviz.actual.tfrecord import Corrupt, Record, Truncated, event_scalars, records
 from lrviz.errors import LrvizError, did_you_mean
+from lrviz.inputs import open_regular
 
 #: Precision order, least precise last: a series takes the least precise dtype among its points.
 _PRECISION = ("float64", "float32", "float16", "bfloat16")
@@ -102,6 +103,7 @@ class _Scan:
         self.dtypes: dict[tuple[str, str], str] = {}
         self.budget = Budget(display)
         self.records = 0
+        self.bytes_read = 0
         self.skipped_large = 0
         self.notes: list[Note] = []
         self.seen_tags: set[str] = set()
@@ -129,11 +131,7 @@ class _Scan:
 def _scan_file(scan: _Scan, path: Path, run: str, *, list_tags: bool = False) -> None:
     """Every record of one file into ``scan``; a cut tail is a note, corruption an error naming the record."""
     shown = str(path)
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise LrvizError(f"cannot read: {exc.strerror or exc}", file=shown) from None
-    with fh:
+    with open_regular(path, limit=None, display=shown, what="a TensorBoard event file") as fh:
         size = os.fstat(fh.fileno()).st_size
         try:
             for rec in records(fh, size, first_index=0):
@@ -145,7 +143,15 @@ def _scan_file(scan: _Scan, path: Path, run: str, *, list_tags: bool = False) ->
                     )
                 if rec.data is None:
                     scan.skipped_large += 1
-                elif list_tags or scan.may_hold(rec.data):
+                    continue
+                scan.bytes_read += len(rec.data)
+                if scan.bytes_read > limits.MAX_EVENT_BYTES:
+                    raise LrvizError(
+                        f"more than {limits.MAX_EVENT_BYTES // limits.MiB:,} MiB of records in the event files; "
+                        "lrviz reads at most that much",
+                        file=scan.display,
+                    )
+                if list_tags or scan.may_hold(rec.data):
                     _take(scan, rec, run, list_tags)
         except Truncated as exc:
             message = (
@@ -177,6 +183,9 @@ def _take(scan: _Scan, rec: Record, run: str, list_tags: bool) -> None:
         if not verified:
             rec.verify()
             verified = True
+            if not -limits.MAX_LOGGED_STEP <= step <= limits.MAX_LOGGED_STEP:
+                lim = limits.MAX_LOGGED_STEP
+                raise Corrupt(f"record {rec.index} (byte {rec.offset}): step {step:,} is outside {-lim:,} to {lim:,}")
         key = (run, tag)
         pts = scan.points.get(key)
         if pts is None:

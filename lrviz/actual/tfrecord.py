@@ -104,9 +104,16 @@ class Record:
 
 
 def records(fh: BinaryIO, size: int, *, first_index: int = 0) -> Iterator[Record]:
-    """Every record of an open event file of ``size`` bytes, verifying each length checksum."""
+    """Every record of an open event file of ``size`` bytes, verifying each length checksum.
+
+    A length's checksum depends on the length alone, and a log's records come in a few
+    lengths (each scalar record of a tag has the same size), so the checksums of the
+    lengths seen are kept: the pure-Python CRC runs once per length, not per record,
+    which is most of the time a file of many small records takes.
+    """
     index = first_index
     offset = 0
+    known: dict[int, int] = {}
     while True:
         header = fh.read(12)
         if not header:
@@ -114,7 +121,12 @@ def records(fh: BinaryIO, size: int, *, first_index: int = 0) -> Iterator[Record
         if len(header) < 12:
             raise Truncated(f"ends inside the header of record {index} (byte {offset})")
         length, length_crc = _HEADER.unpack(header)
-        if masked_crc(header[:8]) != length_crc:
+        expected = known.get(length)
+        if expected is None:
+            expected = masked_crc(header[:8])
+            if len(known) < 4096:
+                known[length] = expected
+        if expected != length_crc:
             raise Corrupt(f"record {index} (byte {offset}): length checksum mismatch")
         end = offset + 12 + length + 4
         if end > size:

@@ -263,9 +263,20 @@ def cli_errors(debug: bool = False) -> Iterator[None]:
         for line in exc.lines():
             err(line)
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        err("interrupted")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        from lrviz.interrupts import exit_status, handled, signal_name
+
+        handled()
+        err("interrupted" if signal_name(exc) == "SIGINT" else f"stopped by {signal_name(exc)}")
+        raise typer.Exit(exit_status(exc)) from None
+    except OSError as exc:  # the system refused a path (too long a name, a loop of links...): the user's to fix
+        if debug:
+            traceback.print_exc()
+        from lrviz.inputs import os_reason
+
+        where = f"{one_line(str(exc.filename))[:200]}: " if exc.filename is not None else ""
+        err(f"error: {where}{os_reason(exc)}")
+        raise typer.Exit(EXIT_USAGE) from None
     except Exception as exc:  # a bug in lrviz: say so, in one line
         if debug:
             traceback.print_exc()

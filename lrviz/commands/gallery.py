@@ -70,6 +70,10 @@ def gallery(
         from lrviz.startup import RENDER_MODULES, load, settle
 
         output(output_dir, ())  # a folder, whatever its name says (the same rules as every -o)
+        if not check:  # a refusal comes before any work, and writes nothing (lrviz.gallery.files.preflight)
+            from lrviz.gallery.files import preflight
+
+            preflight(output_dir)
         if config_dir.is_dir():  # the workers fork with torch and matplotlib loaded (lrviz.startup)
             load(("torch",), RENDER_MODULES)
         settle()  # many figures, each a web of cycles: the collector runs throughout

@@ -15,7 +15,9 @@ from typing import Any
 
 from lrviz import executor
 from lrviz.errors import LrvizError, TrustError
+from lrviz.inputs import os_reason
 from lrviz.gallery.entries import FORMATS, Entry, Gallery, find_configs, output_stem, plan_entries
+from lrviz.parse.yamlio import read_text
 from lrviz.registry.frameworks import FrameworkMissing
 
 
@@ -29,7 +31,7 @@ def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = F
     entry = Entry(rel=rel, stem=output_stem(rel))
     path = Path(config_dir) / rel
     try:
-        entry.text = _read_text(path)
+        entry.text = _read_text(path, Path(config_dir))
         from lrviz.render.plot import render_formats
         from lrviz.simulate import simulate
         from lrviz.sources import load_source
@@ -51,6 +53,8 @@ def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = F
         entry.error = _reason(exc, path)
         if debug:
             traceback.print_exc()
+    except OSError as exc:  # the system refused the file (too long a name...): the config's problem, not a bug
+        entry.error = f"cannot read: {os_reason(exc)}"
     except Exception as exc:  # a bug in lrviz or a library; keep going, but say so
         entry.error = (
             f"internal error: {type(exc).__name__}: {exc} (a bug in lrviz; rerun with --debug for the traceback)"
@@ -69,13 +73,20 @@ def _reason(exc: LrvizError, path: Path) -> str:
     return ": ".join([*where, exc.message])
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, root: Path) -> str:
+    """The config's text, read as every config is (a regular file within the 1 MB cap: lrviz.inputs).
+
+    A link that leads outside CONFIG_DIR is refused unread: a gallery publishes the
+    configs' text (and a YAML error quotes the line), so a link to a system file must
+    not put that file's lines into the gallery or its error report.
+    """
     try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise LrvizError("not UTF-8 text", file=str(path)) from None
-    except OSError as exc:
-        raise LrvizError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+        inside = path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        inside = False
+    if not inside:
+        raise LrvizError("a link to a file outside the config folder; the gallery reads only files under it")
+    return read_text(path)
 
 
 def _size(path: Path) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 from lrviz.errors import LrvizError
 from lrviz.gallery.entries import FORMATS, MARKER, PAGES, Gallery
 from lrviz.gallery.pages import render_index, render_readme
-from lrviz.io import atomic_write
+from lrviz.io import write_all
 
 
 def gallery_files(gallery: Gallery) -> dict[str, bytes]:
@@ -86,33 +86,60 @@ def _existing_images(outdir: Path) -> set[str]:
     }
 
 
-def write_gallery(gallery: Gallery, outdir: str | Path) -> list[Path]:
-    """Write every file of ``gallery`` into ``outdir`` atomically; return the paths written.
+def preflight(outdir: str | Path) -> bool:
+    """Refuse an OUTDIR the gallery may not write into, before anything is rendered or written.
 
-    Images go first and the pages last, so a reader never sees a page that references
-    an image not yet there. Images of configs that no longer exist are removed once
-    ``outdir`` is known to be a gallery folder (see the module docstring).
+    It must be a folder (or not exist yet), and its README.md / index.html must be a
+    gallery's own. True when ``outdir`` is a gallery folder already.
     """
     outdir = Path(outdir)
-    if outdir.exists() and not outdir.is_dir():
+    if (outdir.exists() or outdir.is_symlink()) and not outdir.is_dir():
         raise LrvizError(f"{str(outdir)!r} exists and is not a folder")
+    if not outdir.is_dir():
+        return False
+    was_gallery = _is_gallery_folder(outdir)
+    if not was_gallery:
+        _refuse_foreign_pages(outdir)
+    return was_gallery
+
+
+def write_gallery(gallery: Gallery, outdir: str | Path) -> list[Path]:
+    """Write every file of ``gallery`` into ``outdir`` as one change; return the paths written.
+
+    Every file is written to a temporary file first, and only when all are (a full disk
+    fails here, leaving nothing) are they renamed into place, with stopping signals
+    deferred (:func:`lrviz.io.write_all`): a previous gallery is replaced whole or not at
+    all. Images of configs that no longer exist are removed once ``outdir`` is known to
+    be a gallery folder (see the module docstring). A refusal writes nothing, not even
+    the folder.
+    """
+    outdir = Path(outdir)
+    files = gallery_files(gallery)
+    for name in files:  # verify every name first
+        _target(outdir, name)
+    was_gallery = preflight(outdir)
+    created = not outdir.is_dir()
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LrvizError(f"cannot create {str(outdir)!r}: {exc.strerror or exc}") from None
-    files = gallery_files(gallery)
-    targets = {name: _target(outdir, name) for name in files}  # verify every name first
-    was_gallery = _is_gallery_folder(outdir)
-    if not was_gallery:
-        _refuse_foreign_pages(outdir)
-    written = [atomic_write(targets[name], data) for name, data in files.items()]
-    if was_gallery:
-        for name in sorted(_existing_images(outdir) - gallery.owned_names()):
-            try:
-                _target(outdir, name).unlink(missing_ok=True)
-            except OSError:
-                pass
-    return written
+    stale = sorted(_existing_images(outdir) - gallery.owned_names()) if was_gallery else []
+    try:
+        return write_all(
+            {_target(outdir, name): data for name, data in files.items()},
+            remove=[_target(outdir, name) for name in stale],
+        )
+    except BaseException:
+        if created:
+            _remove_empty(outdir)
+        raise
+
+
+def _remove_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 @dataclass

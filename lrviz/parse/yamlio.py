@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from lrviz.errors import ConfigError
+from lrviz.inputs import read_capped
 from lrviz.parse.yamlerrors import excerpt, explain
 
 MAX_BYTES = 1_000_000
@@ -115,7 +116,10 @@ def _expanded_size(node: yaml.Node) -> int:
 
 def parse_yaml(text: str, *, source: str = "<config>") -> object:
     """Parse one YAML document from ``text`` with all the limits of this module."""
-    loader = _BoundedLoader(text)
+    try:
+        loader = _BoundedLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: PyYAML refuses it before parsing
+        raise ConfigError(_unprintable(exc, text), file=source, excerpt=_reader_excerpt(exc, text)) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -146,26 +150,40 @@ def parse_yaml(text: str, *, source: str = "<config>") -> object:
         loader.dispose()
 
 
+def _unprintable(exc: yaml.reader.ReaderError, text: str) -> str:
+    line, column = _position(text, exc.position)
+    char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
+    return (
+        f"invalid YAML at line {line + 1}, column {column + 1}: the character {char!r} "
+        "(a control character) is not allowed in YAML; remove it"
+    )
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    line = before.count("\n")
+    return line, offset - (before.rfind("\n") + 1)
+
+
+def _reader_excerpt(exc: yaml.reader.ReaderError, text: str) -> tuple[str, ...]:
+    return excerpt(text, *_position(text, exc.position))
+
+
 def read_yaml_file(path: str | Path) -> object:
     """Read and parse a config file, refusing huge, binary and non-UTF-8 files."""
     return parse_yaml(read_text(path), source=str(path))
 
 
 def read_text(path: str | Path) -> str:
-    """A config file's text: at most MAX_BYTES, UTF-8, no NUL bytes (also for JSON sources)."""
-    path = Path(path)
+    """A config file's text: a regular file of at most MAX_BYTES, UTF-8, no NUL bytes (also for JSON sources)."""
     source = str(path)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError("no such file", file=source) from None
-    except IsADirectoryError:
-        raise ConfigError("is a directory, expected a YAML config file", file=source) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=source) from None
-    if len(data) > MAX_BYTES:
-        raise ConfigError(f"file is larger than {MAX_BYTES // 1000} kB; a config should be a few lines", file=source)
+    data = read_capped(
+        path,
+        limit=MAX_BYTES,
+        what="a YAML config file",
+        error=ConfigError,
+        too_large=f"file is larger than {MAX_BYTES // 1000} kB; a config should be a few lines",
+    )
     if b"\x00" in data:
         raise ConfigError("file contains NUL bytes; expected a UTF-8 text YAML file", file=source)
     try:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from lrviz.errors import ConfigError, did_you_mean
+from lrviz.numeric import whole_text
 from lrviz.parse.yamlio import read_text
 
 #: What opens a facts comment (after the ``#``).
@@ -53,9 +54,7 @@ def _value(option: str, raw: str, kinds: tuple[str, ...], where: str) -> int | s
         if raw not in kinds:
             raise ConfigError(f"{where}: --from takes {', '.join(kinds)}, got {raw!r}")
         return raw
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SIZE:
-        raise ConfigError(f"{where}: {option} takes a whole number from 1 to {MAX_SIZE:,}, got {raw!r}")
-    return int(raw)
+    return whole_text(raw, what=f"{where}: {option}", minimum=1, maximum=MAX_SIZE, error=ConfigError)
 
 
 def _parse_line(body: str, where: str, kinds: tuple[str, ...]) -> dict[str, int | str]:

@@ -96,7 +96,7 @@ def _dict_field(data: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 def _max_steps(data: Mapping[str, Any]) -> int:
     value = data.get("max_steps", -1)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value % 1:
         raise ConfigError(f"expected a whole number (-1: the epochs decide), got {describe(value)}", key="max_steps")
     value = int(value)
     if value == 0:
