@@ -642,7 +642,7 @@ def test_gallery_writes_nothing_outside_the_output_folder(tmp_path):
     after = snapshot(tmp_path)
     new = sorted(set(after) - set(before))
     assert all(Path(p).parent == Path("gallery") for p in new), new
-    assert len(new) == 2 + 2 * 4, new  # README.md, index.html, an SVG and a PNG per visible config
+    assert len(new) == 2 + 3 * 4, new  # README.md, index.html, an SVG, a PNG and an HTML page per visible config
     assert before and all(after[p] == before[p] for p in before)
 
 
