@@ -196,6 +196,30 @@ def lightning_run(
 
 # --------------------------------------------------------------------------- a plain loop + SummaryWriter
 
+#: The plain loop's plan as an lrviz config (what tb_loop runs with make_scheduler=warmup_cosine),
+#: shared by the tests that read its event files.
+TB_STEPS = 30
+TB_PLAN = {
+    "steps": TB_STEPS,
+    "optimizer": {"name": "SGD", "lr": 0.1},
+    "scheduler": "SequentialLR",
+    "params": {
+        "milestones": [5],
+        "schedulers": [
+            {"scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 5}},
+            {"scheduler": "CosineAnnealingLR", "params": {"T_max": 25}},
+        ],
+    },
+}
+
+
+def warmup_cosine(opt: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
+    """TB_PLAN's scheduler, built with torch directly (what a user's loop does)."""
+    L = torch.optim.lr_scheduler
+    return L.SequentialLR(
+        opt, [L.LinearLR(opt, 0.1, total_iters=5), L.CosineAnnealingLR(opt, T_max=25)], milestones=[5]
+    )
+
 
 def tb_loop(
     out: Path,

@@ -29,7 +29,19 @@ import_or_skip("accelerate", "hf")
 import_or_skip("pytorch_lightning", "lightning")
 import_or_skip("tensorboard", "tensorboard")
 
-from tests.actual_runs import HF_LR, HF_PLAN, HF_STEPS, HF_WARMUP, hf_cosine, hf_run, lightning_run, tb_loop  # noqa: E402
+from tests.actual_runs import (  # noqa: E402
+    HF_LR,
+    HF_PLAN,
+    HF_STEPS,
+    HF_WARMUP,
+    TB_PLAN,
+    TB_STEPS,
+    hf_cosine,
+    hf_run,
+    lightning_run,
+    tb_loop,
+    warmup_cosine,
+)
 
 runner = CliRunner()
 L = __import__("torch").optim.lr_scheduler
@@ -95,27 +107,6 @@ def lightning(tmp_path_factory):
     return metrics, lrs, moms
 
 
-TB_STEPS = 30
-TB = {
-    "steps": TB_STEPS,
-    "optimizer": {"name": "SGD", "lr": 0.1},
-    "scheduler": "SequentialLR",
-    "params": {
-        "milestones": [5],
-        "schedulers": [
-            {"scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 5}},
-            {"scheduler": "CosineAnnealingLR", "params": {"T_max": 25}},
-        ],
-    },
-}
-
-
-def warmup_cosine(opt):
-    return L.SequentialLR(
-        opt, [L.LinearLR(opt, 0.1, total_iters=5), L.CosineAnnealingLR(opt, T_max=25)], milestones=[5]
-    )
-
-
 def tb_closed_form(step: int) -> float:
     """LinearLR from 0.1x over 5 steps, then cosine annealing over 25 (torch's documented closed forms)."""
     if step < 5:
@@ -169,7 +160,7 @@ def test_check_lightning_two_groups_and_momentum_agree(lightning, plan):
 def test_check_summary_writer_agrees_at_float32(plan, tmp_path):
     truth = tb_loop(tmp_path / "run", warmup_cosine, TB_STEPS)
     np.testing.assert_allclose(truth, [tb_closed_form(i) for i in range(TB_STEPS)], rtol=1e-12)
-    result = cli("check", plan(TB), "--actual", tmp_path / "run")
+    result = cli("check", plan(TB_PLAN), "--actual", tmp_path / "run")
     assert result.exit_code == 0, result.output
     assert "tolerance 4.8e-07 relative, float32" in result.stdout
 
@@ -231,7 +222,7 @@ def test_candidate_factors_interface(hf):
 def test_check_resume_that_reloads_only_the_scheduler(tb_resumed, plan):
     folder, truth = tb_resumed
     assert truth[12] == pytest.approx(0.1 * 0.1)  # a fresh optimizer holds the warmup's first lr
-    result, doc = check_json(plan(TB), "--actual", folder)
+    result, doc = check_json(plan(TB_PLAN), "--actual", folder)
     assert result.exit_code == 1
     diverged, rewritten = actual_findings(doc)
     assert diverged["code"] == "actual-diverged" and diverged["step"] == 12
@@ -254,7 +245,7 @@ def test_check_lightning_changed_max_lr_each_group_a_factor(lightning, plan):
 
 def test_check_shift_and_actual_shift(tb_after_step, plan):
     folder, _ = tb_after_step
-    config = plan(TB)
+    config = plan(TB_PLAN)
     result, doc = check_json(config, "--actual", folder)
     (f,) = actual_findings(doc)
     assert result.exit_code == 1 and f["step"] == 0
@@ -309,7 +300,7 @@ def test_several_configs_a_log_follows_a_schedule_of_one(hf, plan):
 
 def test_several_logs_each_judged(tb_resumed, plan, tmp_path):
     tb_loop(tmp_path / "good", warmup_cosine, TB_STEPS)
-    result, doc = check_json(plan(TB), "--actual", tmp_path / "good", "--actual", tb_resumed[0])
+    result, doc = check_json(plan(TB_PLAN), "--actual", tmp_path / "good", "--actual", tb_resumed[0])
     assert result.exit_code == 1
     assert [r["ok"] for r in doc["actual"]] == [True, False]
     assert {f["values"]["file"] for f in actual_findings(doc)} == {str(tb_resumed[0])}
@@ -318,12 +309,12 @@ def test_several_logs_each_judged(tb_resumed, plan, tmp_path):
 def test_repeated_steps_with_the_same_value_are_info_only(plan, tmp_path):
     """A resume done right logs steps 12-14 twice with the same lr: agreement, a note, never a finding."""
     tb_loop(tmp_path / "run", warmup_cosine, TB_STEPS, resume_at=12, crashed_at=14, resume_loads="both")
-    result, doc = check_json(plan(TB), "--actual", tmp_path / "run", "--strict")
+    result, doc = check_json(plan(TB_PLAN), "--actual", tmp_path / "run", "--strict")
     assert result.exit_code == 0 and doc["findings"] == []
     codes = [f["code"] for f in doc["actual"][0]["comparisons"][0]["findings"]]
     assert codes == ["agree", "repeated-steps"]
     assert "note: 'SequentialLR': lr -> group0: [repeated-steps] 3 steps were logged more than once" in (
-        cli("check", plan(TB), "--actual", tmp_path / "run").stdout
+        cli("check", plan(TB_PLAN), "--actual", tmp_path / "run").stdout
     )
 
 
@@ -331,7 +322,7 @@ def test_repeated_steps_with_the_same_value_are_info_only(plan, tmp_path):
 
 
 def test_show_prints_the_comparison(tb_resumed, hf, plan):
-    result = cli("show", plan(TB), "--actual", tb_resumed[0])
+    result = cli("show", plan(TB_PLAN), "--actual", tb_resumed[0])
     assert result.exit_code == 0, result.output
     assert f"plan vs actual: {tb_resumed[0]} (tensorboard) differs from 'SequentialLR' from step 12" in result.stdout
     assert "likely cause: identical to the plan until step 11; at step 12 the lr fell back" in result.stdout
@@ -364,7 +355,7 @@ def _rings(ax) -> list:
 def test_plot_cli_writes_the_figure_and_says_the_verdict(tb_resumed, plan, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    result = cli("plot", plan(TB), "-o", out, "--actual", tb_resumed[0])
+    result = cli("plot", plan(TB_PLAN), "-o", out, "--actual", tb_resumed[0])
     assert result.exit_code == 0, result.output  # plot draws; check is the command that judges
     assert result.stdout.strip() == str(out / "plan.png")
     assert f"plan vs actual: {tb_resumed[0]} (tensorboard) differs from 'SequentialLR' from step 12" in result.stderr
@@ -379,7 +370,7 @@ def legend_texts(fig) -> list[str]:
 
 def test_plot_markers_are_the_logged_values_and_the_divergence_is_ringed(tb_resumed):
     folder, truth = tb_resumed
-    fig, _ = _figure(TB, folder)
+    fig, _ = _figure(TB_PLAN, folder)
     ax = fig.axes[0]
     (markers,) = _logged(ax)
     assert markers.get_label() == f"logged · {folder.name}"
@@ -401,7 +392,7 @@ def test_plot_agreeing_log_has_markers_and_no_ring(hf):
 def test_plot_x_in_epochs_divides_rows_like_the_plan(tb_resumed):
     from lrviz.render.plot import PlotOptions
 
-    data = {**{k: v for k, v in TB.items() if k != "steps"}, "epochs": 3, "steps_per_epoch": 10}
+    data = {**{k: v for k, v in TB_PLAN.items() if k != "steps"}, "epochs": 3, "steps_per_epoch": 10}
     fig, _ = _figure(data, tb_resumed[0], options=PlotOptions(x="epoch", dpi=72))
     (markers,) = _logged(fig.axes[0])
     np.testing.assert_array_equal(markers.get_xdata(), np.arange(TB_STEPS) / 10)
@@ -489,7 +480,7 @@ def test_plot_is_deterministic(tb_resumed):
     from lrviz.simulate import simulate
     from lrviz.validate import load_config
 
-    result = simulate(load_config(TB))
+    result = simulate(load_config(TB_PLAN))
     reports = compare_plan(result.trajectories, [read_actual(tb_resumed[0])])
     opts = PlotOptions(dpi=50)
     assert render_bytes(result, "svg", opts, actual=reports) == render_bytes(result, "svg", opts, actual=reports)
@@ -552,7 +543,7 @@ def test_bad_log_is_exit_2_one_line_naming_the_file_nothing_written(bad, command
     out = tmp_path / "out"
     out.mkdir()
     extra = ["-o", out] if command == "plot" else []
-    result = cli(command, plan(TB), *extra, "--actual", path)
+    result = cli(command, plan(TB_PLAN), *extra, "--actual", path)
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     (line,) = result.stderr.strip().splitlines()
@@ -572,13 +563,13 @@ def test_bad_actual_options_are_exit_2(name, tb_resumed, plan, tmp_path):
     args, needle = BAD_OPTIONS[name]
     out = tmp_path / "out"
     out.mkdir()
-    result = cli("plot", plan(TB), "-o", out, "--actual", tb_resumed[0], *args)
+    result = cli("plot", plan(TB_PLAN), "-o", out, "--actual", tb_resumed[0], *args)
     assert result.exit_code == 2 and needle in result.output, result.output
     assert list(out.iterdir()) == []
 
 
 def test_actual_group_or_shift_without_actual_is_exit_2(plan):
-    result = cli("check", plan(TB), "--actual-group", "group0", "--actual-shift", "1")
+    result = cli("check", plan(TB_PLAN), "--actual-group", "group0", "--actual-shift", "1")
     assert result.exit_code == 2
     assert (
         result.stderr.strip()
@@ -590,7 +581,7 @@ def test_a_log_whose_series_match_no_group_is_exit_2(plan, tmp_path):
     log = tmp_path / "lr.csv"
     first = repr(0.1 * 0.1)  # LinearLR's start: 0.1 x the lr, in both groups
     log.write_text(f"step,lr_a,lr_b\n0,{first},{first}\n")
-    data = {**TB, "optimizer": {"name": "SGD", "lr": 0.1, "param_groups": [{"name": "x"}, {"name": "y"}]}}
+    data = {**TB_PLAN, "optimizer": {"name": "SGD", "lr": 0.1, "param_groups": [{"name": "x"}, {"name": "y"}]}}
     result = cli("check", plan(data), "--actual", log)
     assert result.exit_code == 2
     assert "no lr series of this log could be compared with the plan" in result.stderr
@@ -606,12 +597,12 @@ def test_duplicate_and_out_of_order_steps_are_handled(plan, tmp_path):
     shuffled = rows[10:20] + rows[:10] + rows[5:] + [(3, exact[3])]  # out of order, steps 5..19 and 3 twice
     log = tmp_path / "lr.csv"
     log.write_text("step,lr\n" + "".join(f"{s},{v}\n" for s, v in shuffled))
-    result, doc = check_json(plan(TB), "--actual", log, "--actual-group", "group0")
+    result, doc = check_json(plan(TB_PLAN), "--actual", log, "--actual-group", "group0")
     assert result.exit_code == 0, result.output
     repeated = doc["actual"][0]["comparisons"][0]["findings"][1]
     assert repeated["code"] == "repeated-steps" and repeated["values"]["count"] == 16
     log.write_text(log.read_text() + "7,0.5\n")  # step 7 again, with another lr: the last write is compared
-    result, doc = check_json(plan(TB), "--actual", log)
+    result, doc = check_json(plan(TB_PLAN), "--actual", log)
     assert result.exit_code == 1
     assert [f["code"] for f in actual_findings(doc)] == ["actual-diverged", "actual-rewritten-steps"]
     assert actual_findings(doc)[0]["step"] == 7 and actual_findings(doc)[0]["values"]["logged"] == 0.5
@@ -656,7 +647,7 @@ def test_check_on_a_terminal_shows_the_findings_table_then_the_verdict(tb_resume
     from lrviz.commands.check import _check, render_text
     from lrviz.validate import load_config
 
-    cfg = load_config(plan(TB))
+    cfg = load_config(plan(TB_PLAN))
     results, reports = _check([cfg], None, [read_actual(tb_resumed[0])], None)
     buffer = io.StringIO()
     render_text(results, Console(file=buffer, force_terminal=True, width=160, color_system=None), actual=reports)
@@ -666,7 +657,7 @@ def test_check_on_a_terminal_shows_the_findings_table_then_the_verdict(tb_resume
 
 
 def test_check_json_without_actual_has_no_actual_key(plan):
-    result, doc = check_json(plan(TB))
+    result, doc = check_json(plan(TB_PLAN))
     assert result.exit_code == 0 and "actual" not in doc and doc["findings"] == []
 
 

@@ -25,7 +25,19 @@ import_or_skip("accelerate", "hf")  # transformers' Trainer needs it
 import_or_skip("pytorch_lightning", "lightning")
 import_or_skip("tensorboard", "tensorboard")  # SummaryWriter needs it
 
-from tests.actual_runs import HF_LR, HF_PLAN, HF_STEPS, HF_WARMUP, hf_cosine, hf_run, lightning_run, tb_loop  # noqa: E402
+from tests.actual_runs import (  # noqa: E402
+    HF_LR,
+    HF_PLAN,
+    HF_STEPS,
+    HF_WARMUP,
+    TB_PLAN,
+    TB_STEPS,
+    hf_cosine,
+    hf_run,
+    lightning_run,
+    tb_loop,
+    warmup_cosine,
+)
 
 L = torch.optim.lr_scheduler
 
@@ -269,26 +281,6 @@ def test_lightning_epoch_log_against_a_per_step_plan(lightning_epoch):
 
 # --------------------------------------------------------------------------- a plain loop + SummaryWriter
 
-TB_STEPS = 30
-TB_CONFIG = {
-    "steps": TB_STEPS,
-    "optimizer": {"name": "SGD", "lr": 0.1},
-    "scheduler": "SequentialLR",
-    "params": {
-        "milestones": [5],
-        "schedulers": [
-            {"scheduler": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 5}},
-            {"scheduler": "CosineAnnealingLR", "params": {"T_max": 25}},
-        ],
-    },
-}
-
-
-def warmup_cosine(opt):
-    return L.SequentialLR(
-        opt, [L.LinearLR(opt, 0.1, total_iters=5), L.CosineAnnealingLR(opt, T_max=25)], milestones=[5]
-    )
-
 
 def test_summary_writer_loop_agrees(tmp_path):
     truth = tb_loop(tmp_path, warmup_cosine, TB_STEPS)
@@ -296,23 +288,23 @@ def test_summary_writer_loop_agrees(tmp_path):
     assert s.convention.name == "tensorboard" and s.dtype == "float32"
     assert s.rows.tolist() == list(range(TB_STEPS))
     assert s.values.tolist() == [float(np.float32(v)) for v in truth]
-    result = compare(TB_CONFIG, tmp_path)
+    result = compare(TB_PLAN, tmp_path)
     assert result.ok and codes(result) == ["agree"]
 
 
 def test_lr_logged_after_scheduler_step_is_a_shift_by_one(tmp_path):
     tb_loop(tmp_path, warmup_cosine, TB_STEPS, log_after_step=True)
-    first = the_divergence(compare(TB_CONFIG, tmp_path))
+    first = the_divergence(compare(TB_PLAN, tmp_path))
     assert first.step == 0
     assert first.cause.code == "shift" and first.cause.values["k"] == 1
-    shifted = compare_trajectory(simulate(load_config(TB_CONFIG)).trajectories[0], read_actual(tmp_path, shift=1))
+    shifted = compare_trajectory(simulate(load_config(TB_PLAN)).trajectories[0], read_actual(tmp_path, shift=1))
     assert shifted.ok  # what the finding says to do works (the last logged step falls beyond the plan)
     assert [f.code for f in shifted.findings] == ["beyond-plan", "agree"]
 
 
 def test_resume_that_reloads_only_the_scheduler(tmp_path):
     truth = tb_loop(tmp_path, warmup_cosine, TB_STEPS, resume_at=12, resume_loads="scheduler")
-    result = compare(TB_CONFIG, tmp_path)
+    result = compare(TB_PLAN, tmp_path)
     first = the_divergence(result)
     assert first.step == 12
     # the fresh optimizer holds the lr its new scheduler set at construction: the warmup's start, 0.1 * 0.1
@@ -322,7 +314,7 @@ def test_resume_that_reloads_only_the_scheduler(tmp_path):
 
 def test_resume_that_rebuilt_the_scheduler_restarts_the_warmup(tmp_path):
     tb_loop(tmp_path, warmup_cosine, TB_STEPS, resume_at=12, resume_loads="nothing")
-    first = the_divergence(compare(TB_CONFIG, tmp_path))
+    first = the_divergence(compare(TB_PLAN, tmp_path))
     assert first.step == 12
     assert first.cause.code == "restart" and first.cause.values["restart_step"] == 12
 
@@ -333,7 +325,7 @@ def test_resumed_run_logs_steps_twice_last_write_wins(tmp_path):
     (s,) = read_actual(tmp_path).series
     assert s.duplicates == 4 and s.rewritten_count == 4  # steps 12..15, each with another lr the second time
     assert s.values.tolist() == [float(np.float32(v)) for v in truth]  # the resumed run's values are kept
-    result = compare(TB_CONFIG, tmp_path)
+    result = compare(TB_PLAN, tmp_path)
     rewritten = [f for f in result.findings if f.code == "rewritten-steps"]
     assert len(rewritten) == 1 and rewritten[0].step == 12
     assert the_divergence(result).cause.code == "resume"
@@ -341,7 +333,7 @@ def test_resumed_run_logs_steps_twice_last_write_wins(tmp_path):
 
 def test_correct_resume_with_repeated_steps_agrees(tmp_path):
     tb_loop(tmp_path, warmup_cosine, TB_STEPS, resume_at=12, crashed_at=14, resume_loads="both")
-    result = compare(TB_CONFIG, tmp_path)
+    result = compare(TB_PLAN, tmp_path)
     assert result.ok
     assert codes(result) == ["agree", "repeated-steps"]
     assert result.findings[1].values["count"] == 3

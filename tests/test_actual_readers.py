@@ -104,7 +104,8 @@ def test_json_over_the_cap(tmp_path, monkeypatch):
 def test_deeply_nested_json(tmp_path):
     path = tmp_path / "trainer_state.json"
     path.write_text("{" + '"a":' + "[" * 100000 + "]" * 100000 + "}")
-    assert "nested too deeply" in error_of(path) or "no log_history" in error_of(path)
+    msg = error_of(path)
+    assert msg == f"{path}: not valid JSON for lrviz: nested too deeply"
 
 
 # --------------------------------------------------------------------------- Lightning CSV
@@ -179,10 +180,22 @@ def test_csv_not_utf8(tmp_path):
     assert "not UTF-8" in msg and str(path) in msg
 
 
-def test_csv_with_nul_bytes(tmp_path):
+def test_csv_with_nul_bytes_at_its_start_is_not_read_as_a_log(tmp_path):
+    """A NUL byte where the format is sniffed (the first 64 KiB) marks a binary file: refused as no log,
+    not parsed as a CSV of garbage."""
     path = tmp_path / "log.csv"
     path.write_bytes(b"step,lr\n0,0.1\n\x00\x00\x00\n")
-    assert str(path) in error_of(path)
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: not a training log lrviz reads (expected ")
+    assert "a CSV with a step column and an lr column" in msg
+
+
+def test_csv_with_nul_bytes_past_the_sniffed_start_names_the_line(tmp_path):
+    """Past the sniffed start the CSV reader meets the NUL bytes: the row and column are named."""
+    path = tmp_path / "log.csv"
+    rows = b"".join(b"%d,0.1\n" % i for i in range(20_000))  # about 160 KiB, past the sniff
+    path.write_bytes(b"step,lr\n" + rows + b"20000,\x00\x00\n")
+    assert error_of(path) == f"{path}: line 20002, column 'lr': '\\x00\\x00' (str) is not a number"
 
 
 def test_binary_garbage(tmp_path):
@@ -332,8 +345,8 @@ def test_event_file_garbage_after_a_valid_header(tmp_path):
     record = header + struct.pack("<I", masked_crc(header)) + b"\xff\xff\xff\xff\xff" + b"\0\0\0\0"
     path = tmp_path / "events.out.tfevents.1.x"
     path.write_bytes(record)
-    msg = error_of(path)
-    assert "corrupt event file" in msg or "no lr in this log" in msg
+    # the length's checksum holds; the data's (the 4 NUL bytes after the data) does not
+    assert error_of(path) == f"{path}: corrupt event file: record 0 (byte 0): data checksum mismatch"
 
 
 def test_event_record_cap(event_file, monkeypatch):

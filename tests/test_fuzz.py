@@ -5,37 +5,40 @@ lrviz must answer with a successful run or an :class:`~lrviz.errors.LrvizError`
 (exit 2 and one line starting with ``error:`` on the command line): never another
 exception, never exit 70, never a hang.
 
-Most examples are real-looking configs (:func:`plausible_config`) hit by a few
-mutations -- a value replaced by junk, a key deleted or added anywhere -- and the rest
-are anything at all (:func:`wild_config`). Both build configs the way a hostile or
-careless author would: scheduler names drawn from the installed torch
-(:func:`lrviz.registry.torch_classes.torch_schedulers`), the presets and junk; params named from each
-scheduler's real signature plus random names, with values of every YAML type (huge, negative, NaN and infinite numbers,
-text, expressions, lists, nested mappings and nested scheduler specs); optimizer
-blocks with param groups; metric specs; sweeps; plot blocks; labels and titles with
-paths, math text and control characters; unknown keys at every level. Steps stay small
-(at most 200) so each example takes milliseconds. The library is driven the way
-``lrviz export`` drives it, and a quarter as many examples go through the CLI (``export``,
-``plot``, ``check``, ``show``) with :class:`typer.testing.CliRunner`.
+Most examples are well-formed (:func:`good_config`, 14 in 20): a real user's config,
+varied -- every scheduler of the installed torch
+(:func:`lrviz.registry.torch_classes.torch_schedulers`) and every preset, params drawn
+from each scheduler's real signature within the ranges torch takes, nested
+SequentialLR/ChainedScheduler children, optimizers with named param groups, sweeps, plot
+blocks, hostile-looking but valid labels (paths, markup, TeX math), steps or epochs -- and
+meant to run, so the examples spend their time in torch's own code. The minority is
+malformed on purpose: well-formed configs hit by mutations (a value replaced by junk, a
+key deleted or added anywhere), real-looking configs with junk values
+(:func:`plausible_config`: huge, negative, NaN and infinite numbers, text, expressions,
+wrong types, nested specs of the wrong shape, control characters, broken math text) and
+anything at all (:func:`wild_config`). Steps stay small (at most 200) so each example takes
+milliseconds. The library is driven the way ``lrviz export`` drives it, and half as many
+examples go through the CLI (``export``, ``plot``, ``check``, ``show``) with
+:class:`typer.testing.CliRunner`.
 
 Example counts come from hypothesis settings profiles:
 
-* ``ci`` (the default): 60 examples per test (15 through the CLI), about 10 s, the same
-  examples on every run (derandomized);
+* ``ci`` (the default): 60 examples per test (30 through the CLI), about 30 s on two
+  quiet cores, derandomized (see ``_COMMON`` for why that is not "frozen");
 * ``long``: ``HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py`` runs 5000 examples
-  per test (1250 through the CLI), about two minutes on two cores, new random examples
-  each time -- run it after
+  per test (2500 through the CLI), new random examples each time -- run it after
   touching config parsing, the registry, expressions, simulation or rendering. Add
-  ``--hypothesis-show-statistics`` to see how many examples ran and where the others
-  were refused.
+  ``--hypothesis-show-statistics`` to see how many examples ran, of which kind, and where
+  the others were refused.
 
 A failing example is printed by hypothesis as a config dict: turn it into a catalogue
 case in tests/test_security.py when fixing the bug.
 
 A fuzz test that only ever sees refused configs proves nothing about running ones, so
-each property also asserts a minimum share of examples that ran (exit 0 through the
-CLI): ``MIN_ACCEPTED`` below, each floor well under the share measured with the
-``long`` profile (the numbers are next to it).
+each property also asserts a minimum share of examples that ran (through the CLI: exit 0,
+or check's exit 1): ``MIN_ACCEPTED`` below, each floor far under the least share measured
+over many random sets of the ci size (the numbers are next to it), so that no set the
+generators can draw fails it.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ import torch
 import yaml
 
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is not installed (pip install -e '.[test]')")
-from hypothesis import HealthCheck, event, given, seed, settings  # noqa: E402
+from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
@@ -66,31 +69,36 @@ from lrviz.registry.presets import presets  # noqa: E402
 from lrviz.registry.signature import signature_params  # noqa: E402
 from lrviz.registry.torch_classes import torch_optimizers, torch_schedulers  # noqa: E402
 
+#: Nothing here depends on time: no deadline (a slow example on a busy machine is not a
+#: failure; each example's size is bounded by construction instead: at most MAX_STEPS steps,
+#: three schedules, small figures) and no health check that measures time (too_slow).
 _COMMON = dict(
-    deadline=10_000,  # ms per example: generous, it only catches a hang-like example
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     print_blob=True,
 )
-# ci is derandomized (as hypothesis's own "ci" profile is): the same examples on every
-# run, so the suite's result, and the accepted shares below, do not depend on luck; long
-# explores with fresh random examples each time.
+# ci is derandomized (as hypothesis's own "ci" profile is): no random seed per run. The
+# examples still change with the code: hypothesis mixes constants it reads from the
+# modules loaded at the time (lrviz's and the tests') into its draws, so a run of this file
+# alone, one inside the whole suite and one after an edit draw different sets. The floors
+# below hold for any set (see MIN_ACCEPTED); long explores with fresh random examples.
 settings.register_profile("ci", max_examples=60, derandomize=True, **_COMMON)
 settings.register_profile("long", max_examples=5000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-#: Under ci, the CLI property's examples come from this seed rather than from a digest of
-#: its source (what derandomize uses), so an edit of the test's own lines does not draw a
-#: new set of 15: at its measured 11% acceptance, 1 set in 6 has none, and the floor fails.
-CI_SEED = 0 if settings.default.derandomize else None
 
 MAX_STEPS = 200
 
 #: The least share of generated examples each property must see run, not refused (for the
-#: CLI: exit 0). Measured: with the ci profile (derandomized: the same examples every run)
-#: any config 3 of 60 (5%), real scheduler 33 of 60 (55%), CLI 2 of 15 (13%, CI_SEED); with the long
-#: profile (random) 472 of 5000 (9%), 2814 of 5000 (56%) and 136 of 1246 (11%). Most
-#: generated configs are refused on purpose (junk, NaN, wrong types); the floors only
-#: catch a generator, or a validation, that lets nothing through any more.
-MIN_ACCEPTED = {"any config": 0.03, "real scheduler": 0.25, "cli": 0.04}
+#: CLI: exit 0, or check's exit 1). Measured on this file as committed (issue 27), over
+#: random sets of the ci size, each with its own seed: any config 850 of 1200 ran (70.8%;
+#: 20 sets of 60, the least 55%), real scheduler 912 of 1140 (80.0%; 19 sets, the least
+#: 60%), CLI 176 of 299 (58.9%; 10 sets of 30, the least 37%); the ci run of this file
+#: alone: 50 of 60, 42 of 60, 27 of 30. The well-formed examples all run (400 of 400; 80 of
+#: 80 through the CLI); a set's share varies more than a coin's because hypothesis mutates
+#: the examples it drew before, so malformed ones come in clusters. Each floor is about half
+#: the least share seen: it fails only when a generator, or a validation, stops letting most
+#: configs through.
+MIN_ACCEPTED = {"any config": 0.25, "real scheduler": 0.30, "cli": 0.15}
 #: What each property saw, per run of its test: True for an example that ran.
 OUTCOMES: dict[str, list[bool]] = collections.defaultdict(list)
 
@@ -377,8 +385,8 @@ def optimizer(draw, plausible: bool = True):
 
 @st.composite
 def plausible_config(draw) -> dict:
-    """A config much like a real one: about a quarter of these run (137 of 600 measured), the rest
-    are refused by validation or deep inside torch (a NaN, a None, a nested spec of the wrong shape)."""
+    """A config much like a real one with junk values: a minority of these run, the rest are
+    refused by validation or deep inside torch (a NaN, a None, a nested spec of the wrong shape)."""
     out: dict = {}
     if draw(st.integers(0, 5)):
         out["steps"] = draw(st.integers(1, MAX_STEPS))
@@ -468,6 +476,201 @@ def wild_config(draw):
     return out
 
 
+# --------------------------------------------------------------------------- well-formed configs
+#
+# What a user writes: a real scheduler with params in the ranges torch takes, a real
+# optimizer, sometimes param groups, a sweep, a plot block, hostile-looking (but valid)
+# labels. Varied -- every torch scheduler and preset, nested SequentialLR/ChainedScheduler,
+# steps or epochs -- and meant to run, so the properties spend most examples in torch's
+# own code rather than in validation's first refusal. Only the constraints torch documents
+# are written here (a milestone list sorted; CyclicLR's momentum cycling needs an optimizer
+# with momentum); nothing of a schedule's values is.
+
+#: Labels and titles that are valid: text without control characters, paths, markup, TeX math.
+good_text = st.one_of(
+    st.text(alphabet=string.ascii_letters + string.digits + " _-./()é∞", min_size=1, max_size=12).filter(str.strip),
+    st.sampled_from(HOSTILE_LABELS + ["$\\eta_{max}$", "$\\frac{1}{0}$", "a $ b $ c", "costs $5"]),
+)
+#: Optimizers whose groups hold a momentum or betas (CyclicLR/OneCycleLR cycle it by default).
+GOOD_OPTIMIZERS = ["SGD", "SGD", "AdamW", "Adam", "RMSprop", "NAdam", "RAdam", "Adamax"]
+#: Schedulers that cannot be a child of SequentialLR/ChainedScheduler (torch refuses them there).
+NOT_A_CHILD = {"ReduceLROnPlateau", "SequentialLR", "ChainedScheduler"}
+
+
+def good_for_hint(hint) -> st.SearchStrategy:
+    """A value torch takes for an annotation: positive sizes, factors in (0, 1], an expression."""
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        return st.booleans()
+    if hint is int:
+        return st.integers(1, 60)
+    if hint is float:
+        return st.floats(0.01, 1.0)
+    if origin is typing.Literal:
+        return st.sampled_from(typing.get_args(hint))
+    if origin in (types.UnionType, typing.Union):
+        arms = [a for a in typing.get_args(hint) if a is not torch.Tensor and typing.get_origin(a) is not list]
+        return st.one_of([good_for_hint(a) for a in arms if a is not type(None)])
+    if origin is cabc.Callable or hint is cabc.Callable:
+        return st.sampled_from(GOOD_EXPRESSIONS)
+    if hint is type(None):
+        return st.none()
+    return st.floats(0.01, 1.0)
+
+
+#: Params a scheduler's annotation alone does not say the range of (torch's documented constraints).
+GOOD_OVERRIDES: dict[str, dict[str, st.SearchStrategy]] = {
+    "ConstantLR": {"factor": st.floats(0.05, 1.0), "total_iters": st.integers(0, 60)},
+    "CosineAnnealingLR": {"T_max": st.integers(1, 300), "eta_min": st.floats(0, 1e-3)},
+    "CosineAnnealingWarmRestarts": {"T_mult": st.integers(1, 3), "eta_min": st.floats(0, 1e-3)},
+    "CyclicLR": {
+        "base_lr": st.floats(1e-4, 1e-2),
+        "max_lr": st.floats(1e-2, 1.0),
+        "step_size_down": st.one_of(st.none(), st.integers(1, 60)),
+        "gamma": st.floats(0.9, 1.0),
+        "base_momentum": st.floats(0.5, 0.85),
+        "max_momentum": st.floats(0.85, 0.99),
+    },
+    "ExponentialLR": {"gamma": st.floats(0.8, 1.0)},
+    "LinearLR": {"start_factor": st.floats(0.01, 1.0), "end_factor": st.floats(0.0, 1.0)},
+    "MultiStepLR": {"milestones": st.lists(st.integers(1, 150), min_size=1, max_size=4, unique=True).map(sorted)},
+    "OneCycleLR": {
+        "max_lr": st.floats(1e-3, 1.0),
+        "pct_start": st.floats(0.05, 0.95),
+        "base_momentum": st.floats(0.5, 0.85),
+        "max_momentum": st.floats(0.85, 0.99),
+        "div_factor": st.floats(1.0, 100.0),
+        "final_div_factor": st.floats(1.0, 1e4),
+    },
+    "PolynomialLR": {"power": st.floats(0.5, 3.0)},
+    "ReduceLROnPlateau": {"factor": st.floats(0.1, 0.9), "patience": st.integers(0, 10), "min_lr": st.floats(0, 1e-4)},
+    "StepLR": {"step_size": st.integers(1, 60), "gamma": st.floats(0.1, 1.0)},
+    "polynomial": {"lr_end": st.floats(0, 1e-5), "power": st.floats(0.5, 3.0)},  # below the least lr drawn
+    "cosine_with_min_lr": {"min_lr": st.floats(0, 1e-4), "min_lr_rate": st.floats(0, 0.1)},
+    "cosine_warmup_with_min_lr": {"min_lr": st.floats(0, 1e-4), "min_lr_rate": st.floats(0, 0.1)},
+}
+#: Params a well-formed config leaves to their default: resuming needs state a config has
+#: not got; OneCycleLR's length and the presets' num_training_steps are filled from the run
+#: (a number of its own must cover every step, which the fuzzed steps do not know).
+GOOD_SKIP = {"last_epoch", "total_steps", "epochs", "steps_per_epoch", "num_training_steps", "num_stable_steps"}
+
+
+@st.composite
+def good_params(draw, name: str, depth: int = 1) -> dict:
+    """Params torch takes for ``name``: every required one, each optional one half of the time."""
+    info = info_for(name)
+    out: dict = {}
+    overrides = GOOD_OVERRIDES.get(name, {})
+    for p in info.params if info is not None else []:
+        if p.name in GOOD_SKIP or (not p.required and draw(st.booleans())):
+            continue
+        if p.name == "schedulers":
+            continue
+        out[p.name] = draw(overrides[p.name] if p.name in overrides else good_for_hint(p.hint))
+    if name in ("cosine_with_min_lr", "cosine_warmup_with_min_lr") and "min_lr" in out and "min_lr_rate" in out:
+        del out[draw(st.sampled_from(["min_lr", "min_lr_rate"]))]  # transformers takes one of the two
+    if name == "cosine_with_min_lr" and "min_lr" not in out and "min_lr_rate" not in out:
+        out["min_lr_rate"] = draw(st.floats(0, 0.1))  # and needs one
+    if name in ("SequentialLR", "ChainedScheduler"):
+        children = draw(st.lists(good_child(depth - 1), min_size=1, max_size=3))
+        out["schedulers"] = children
+        if name == "SequentialLR":
+            n = len(children) - 1
+            out["milestones"] = sorted(draw(st.lists(st.integers(1, 100), min_size=n, max_size=n, unique=True)))
+    return out
+
+
+def good_child(depth: int) -> st.SearchStrategy:
+    """A nested ``{scheduler, params}`` torch takes inside SequentialLR/ChainedScheduler."""
+    names = [n for n in SCHEDULERS if n not in NOT_A_CHILD]
+    if depth > 0:
+        names += ["SequentialLR", "ChainedScheduler"]
+    return st.sampled_from(names).flatmap(
+        lambda name: st.fixed_dictionaries({"scheduler": st.just(name), "params": good_params(name, depth)})
+    )
+
+
+@st.composite
+def good_schedule(draw) -> dict:
+    """One entry of ``schedules`` that runs."""
+    name = draw(st.sampled_from(SCHEDULERS + PRESETS))
+    out: dict = {"scheduler": name, "params": draw(good_params(name))}
+    if draw(st.integers(0, 3)) == 0:
+        out["interval"] = draw(st.sampled_from(["step", "epoch"]))
+    if draw(st.integers(0, 3)) == 0:
+        out["label"] = draw(good_text)
+    if name == "ReduceLROnPlateau":
+        out["metric"] = draw(metric(plausible=True))
+    return out
+
+
+@st.composite
+def good_optimizer(draw) -> dict:
+    """A real optimizer with momentum or betas, an lr, sometimes named param groups with their own lr."""
+    out: dict = {"name": draw(st.sampled_from(GOOD_OPTIMIZERS))}
+    if draw(st.booleans()):
+        out["lr"] = draw(st.floats(1e-4, 1.0))
+    if out["name"] == "SGD" and draw(st.booleans()):
+        out["momentum"] = draw(st.floats(0.0, 0.99))
+    if draw(st.integers(0, 2)) == 0:
+        groups = []
+        for i in range(draw(st.integers(1, 3))):
+            group: dict = {"name": draw(st.one_of(st.just(f"g{i}"), st.sampled_from(HOSTILE_LABELS)))}
+            if draw(st.booleans()):
+                group["lr"] = draw(st.floats(1e-4, 1.0))
+            groups.append(group)
+        names = [g["name"] for g in groups]
+        if len(set(names)) < len(names):  # group names are unique
+            for i, g in enumerate(groups):
+                g["name"] = f"g{i}"
+        out["param_groups"] = groups
+    return out
+
+
+def good_plot_block() -> st.SearchStrategy:
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "layout": st.sampled_from(["overlay", "grid"]),
+            "yscale": st.sampled_from(["linear", "log"]),
+            "x": st.sampled_from(["step", "epoch"]),
+            "title": good_text,
+            "style": st.sampled_from(["clean", "paper", "talk", "dark"]),
+            "size": st.sampled_from(["4,3", [3, 2], "5,2.5"]),
+            "dpi": st.integers(40, 100),
+        },
+    )
+
+
+@st.composite
+def good_config(draw) -> dict:
+    """A config that runs: one to three schedules, steps or epochs, the extras a real one has."""
+    out: dict = {}
+    if draw(st.integers(0, 3)):
+        out["steps"] = draw(st.integers(1, MAX_STEPS))
+    else:
+        out["epochs"] = draw(st.integers(1, 20))
+        out["steps_per_epoch"] = draw(st.integers(1, 10))
+    if draw(st.booleans()):
+        out["optimizer"] = draw(good_optimizer())
+    schedules = draw(st.lists(good_schedule(), min_size=1, max_size=3))
+    if len(schedules) == 1 and draw(st.booleans()):
+        out.update(schedules[0])
+    else:
+        out["schedules"] = schedules
+    if draw(st.integers(0, 5)) == 0:
+        out["sweep"] = {
+            "interval": draw(st.lists(st.sampled_from(["step", "epoch"]), min_size=1, max_size=2, unique=True))
+        }
+    if draw(st.integers(0, 4)) == 0:
+        out["title"] = draw(good_text)
+    if draw(st.integers(0, 3)) == 0:
+        out["plot"] = draw(good_plot_block())
+    if draw(st.integers(0, 5)) == 0:
+        out["device"] = "cpu"
+    return out
+
+
 def _slots(node, out=None) -> list:
     """Every (container, key) of a config tree: the places a mutation can hit."""
     out = [] if out is None else out
@@ -493,14 +696,9 @@ def _short(data):
     return data
 
 
-@st.composite
-def configs(draw):
-    """Mostly real-looking configs with a few mutations (a wrong type, a missing or an
-    unknown key anywhere), and sometimes anything at all."""
-    if not draw(st.integers(0, 4)):
-        return _short(draw(wild_config()))
-    data = draw(plausible_config())
-    for _ in range(draw(st.sampled_from([0, 0, 1, 1, 2, 3]))):
+def mutate(draw, data):
+    """One to three mutations anywhere in ``data``: a value replaced by junk, a key deleted or added."""
+    for _ in range(draw(st.integers(1, 3))):
         slots = _slots(data)
         if not slots:
             break
@@ -516,6 +714,28 @@ def configs(draw):
             )
         else:
             container.insert(key, draw(values(1)))
+    return data
+
+
+#: How often each kind of example is drawn, out of 20 (see :func:`configs`).
+MIX = {"well-formed": 14, "well-formed, mutated": 3, "plausible, mutated": 2, "wild": 1}
+
+
+@st.composite
+def configs(draw):
+    """Most examples are well-formed (:func:`good_config`: 14 in 20, varied, meant to run);
+    the minority is malformed on purpose: a well-formed config hit by a mutation or three
+    (3 in 20), a plausible config with junk values (:func:`plausible_config`, mutated: 2 in
+    20), and anything at all (:func:`wild_config`: 1 in 20)."""
+    pick = draw(st.integers(0, sum(MIX.values()) - 1))
+    kinds = [kind for kind, n in MIX.items() for _ in range(n)]
+    kind = kinds[pick]
+    event(f"drawn: {kind}")
+    if kind == "wild":
+        return _short(draw(wild_config()))
+    data = draw(good_config() if kind.startswith("well-formed") else plausible_config())
+    if kind.endswith("mutated"):
+        data = mutate(draw, data)
     return _short(data)
 
 
@@ -566,10 +786,18 @@ def test_any_config_runs_or_is_refused_cleanly():
     assert_enough_accepted("any config")
 
 
-@given(
-    st.sampled_from(SCHEDULERS + PRESETS).flatmap(lambda n: params_for(n, 2).map(lambda p: (n, p))),
-    st.integers(1, MAX_STEPS),
-)
+@st.composite
+def named_params(draw) -> tuple[str, dict]:
+    """A scheduler of the installed torch or a preset, and params: three in four well-formed
+    (:func:`good_params`, nested children included), one in four drawn from its signature with
+    off-type and out-of-range values (:func:`params_for`)."""
+    name = draw(st.sampled_from(SCHEDULERS + PRESETS))
+    well_formed = draw(st.integers(0, 3)) > 0
+    event("params: well-formed" if well_formed else "params: fuzzed")
+    return name, draw(good_params(name, 2) if well_formed else params_for(name, 2))
+
+
+@given(named_params(), st.integers(1, MAX_STEPS))
 def _real_scheduler(named, steps):
     name, params = named
     spec = {"steps": steps, "scheduler": name, "params": params}
@@ -600,8 +828,7 @@ def test_cli_exit_codes(tmp_path_factory):
     assert_enough_accepted("cli")
 
 
-@seed(CI_SEED)
-@settings(max_examples=max(10, settings().max_examples // 4))
+@settings(max_examples=max(10, settings().max_examples // 2))
 @given(data=configs(), command=st.sampled_from(["export", "plot", "check", "show"]))
 def _cli(tmp_path_factory, data, command):
     folder = tmp_path_factory.mktemp("fuzz")
@@ -622,7 +849,8 @@ def _cli(tmp_path_factory, data, command):
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
     event(f"{command}: exit {result.exit_code}")
-    OUTCOMES["cli"].append(result.exit_code == 0)
+    # ran: exit 0, or check's exit 1 (the config loaded and ran; its lints found an error)
+    OUTCOMES["cli"].append(result.exit_code == 0 or (command == "check" and result.exit_code == 1))
     if command == "check" and result.exit_code in (0, 1):
         report = json.loads(result.stdout)  # findings, machine-readable, whatever the config held
         assert report["exit_code"] == result.exit_code
@@ -640,7 +868,11 @@ def _cli(tmp_path_factory, data, command):
 
 
 def test_profiles_are_registered():
-    """The documented profiles exist, CI's is small, and a hang-like example fails."""
+    """The documented profiles exist, CI's is small, and neither measures time (a busy machine
+    must not fail or change a run)."""
     assert settings.get_profile("ci").max_examples <= 100
     assert settings.get_profile("long").max_examples >= 1000
-    assert settings.get_profile("ci").deadline.total_seconds() <= 10
+    for name in ("ci", "long"):
+        profile = settings.get_profile(name)
+        assert profile.deadline is None, name
+        assert HealthCheck.too_slow in profile.suppress_health_check, name

@@ -314,7 +314,10 @@ def test_world_size_shards_batches_as_accelerate():
 
 
 def test_transformers_4_rules_when_4_is_installed(monkeypatch):
-    """Released wheels read for these rules: 4.51.3 rounds updates per epoch down, 4.52.4 up; 4.x warmup_ratio."""
+    """Released wheels read for these rules: 4.51.3 rounds updates per epoch down, 4.52.4 up; 4.x warmup_ratio.
+
+    Only the suite's own arithmetic, with the version monkeypatched: no run of those releases
+    is compared here (the README says so) until a corpus of their real runs replaces this."""
     from lrviz.sources import hf
 
     data = {
