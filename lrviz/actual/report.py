@@ -78,9 +78,13 @@ class Report:
         elif n == 1:
             first = self.comparisons[0].first_divergence
             what = f"differs from {self.where(0)}" + (f" from step {first.step}" if first is not None else "")
+            if first is not None and first.cause is not None:
+                what += f": {first.cause.message.split(' -- ')[0]}"
         else:
             what = f"agrees with none of the {n} schedules"
-        return f"plan vs actual: {self.log.file} ({self.log.format}) {what}"
+        release = self.log.meta.get("release")
+        rules = f" (transformers {release['releases']} rules)" if isinstance(release, dict) else ""
+        return f"plan vs actual: {self.log.file} ({self.log.format}){rules} {what}"
 
     def lines(self) -> list[str]:
         """The verdict, then per schedule what was found (for a schedule the run did not
@@ -96,12 +100,34 @@ class Report:
             out.extend(f"    {f}" for f in shown)
         return out
 
+    def verdict_class(self) -> dict[str, Any]:
+        """The verdict as data: ``class`` (``agrees``, or the cause of the first divergence: ``skipped-steps``,
+        ``resume-total``, ``different-total``, ``different-shape``, ``factor``, ``warmup-length``... ``diverged``
+        when none fits, ``no-overlap``), and that cause's numbers."""
+        if self.ok:
+            return {"class": "agrees", "schedules": self.agrees_with}
+        causes: list[dict[str, Any]] = []
+        for i, c in enumerate(self.comparisons):
+            first = c.first_divergence
+            if first is None:
+                kind = "no-overlap" if any(f.code == F.NO_OVERLAP for f in c.findings) else "diverged"
+                causes.append({"schedule": self.where(i), "class": kind, "step": None, "cause": None})
+                continue
+            cause = first.cause.to_dict() if first.cause is not None else None
+            causes.append(
+                {"schedule": self.where(i), "class": cause["code"] if cause else "diverged", "step": first.step,
+                 "planned": first.planned, "logged": first.logged, "cause": cause}
+            )  # fmt: skip
+        return {"class": causes[0]["class"] if len(causes) == 1 else "none-agrees", "per_schedule": causes}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (through :mod:`lrviz.jsonio`), for ``check --format json``."""
         return {
             "file": self.log.file,
             "format": self.log.format,
             "ok": self.ok,
+            "verdict": self.verdict_class(),
+            "release": self.log.meta.get("release"),
             "agrees_with": [
                 {"config": self.configs[i] or None, "schedule": self.comparisons[i].schedule} for i in self.agreeing
             ],
