@@ -228,3 +228,26 @@ def test_the_lr_logged_up_to_4_50_is_the_lr_after_the_step():
             if row < len(used):
                 assert value == used[row]
         assert np.isfinite(list(logged.values())).all()
+
+
+@pytest.mark.parametrize("release", ["4.46.3", "4.50.3", "5.23.0"])
+def test_an_lrviz_plan_against_a_log_of_any_release(tmp_path, release):
+    """No TrainingArguments file to plan: the log is still read the way its release wrote it."""
+    run = CORPUS / release / "warmup-steps"
+    facts, state, args = _facts(run)
+    plan = {
+        "steps": state["max_steps"],
+        "optimizer": {"name": "AdamW", "lr": args["learning_rate"]},
+        "scheduler": "hf.linear",
+        "params": {"num_warmup_steps": args["warmup_steps"], "num_training_steps": state["max_steps"]},
+    }
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    (tmp_path / "plan.yaml").write_text((tmp_path / "plan.json").read_text())
+    result = runner.invoke(
+        app, ["check", str(tmp_path / "plan.yaml"), "--actual", str(run / "trainer_state.json"), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["actual"][0]
+    assert report["verdict"]["class"] == "agrees"
+    older = _minor(facts) in ("4.46", "4.50")
+    assert (report["release"] or {}).get("releases") == ("4.40 to 4.50" if older else None)
