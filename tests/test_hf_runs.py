@@ -251,3 +251,37 @@ def test_an_lrviz_plan_against_a_log_of_any_release(tmp_path, release):
     assert report["verdict"]["class"] == "agrees"
     older = _minor(facts) in ("4.46", "4.50")
     assert (report["release"] or {}).get("releases") == ("4.40 to 4.50" if older else None)
+
+
+@pytest.mark.parametrize("run", [r for r in RUNS if r.name == "resume"], ids=lambda p: p.parent.name)
+def test_a_resume_checked_against_the_first_run_s_arguments(tmp_path, run):
+    """The plan of the run before the resume (max_steps 10): it holds to the checkpoint, the log's max_steps after."""
+    facts, state, args = _facts(run)
+    first = {k: v for k, v in facts["resume"]["first_run_args"].items() if not k.startswith("save_")}
+    (tmp_path / "first.json").write_text(json.dumps({"learning_rate": args["learning_rate"], **first}))
+    result = runner.invoke(
+        app, ["check", str(tmp_path / "first.json"), "--dataset-size", str(facts["dataset_size"]),
+              "--actual", str(run / "trainer_state.json"), "--format", "json"],
+    )  # fmt: skip
+    verdict = json.loads(result.stdout)["actual"][0]["verdict"]
+    assert verdict["class"] == "resume-total"
+    values = verdict["per_schedule"][0]["cause"]["values"]
+    assert values["resume_step"] == facts["resume"]["checkpoint_step"]
+    assert (values["total_before"], values["total_after"]) == (facts["resume"]["max_steps_before"], state["max_steps"])
+
+
+def test_skipped_steps_between_sparse_log_points_are_given_as_ranges():
+    """Every 3rd step logged: a skip is placed between the two logged steps around it."""
+    from lrviz.actual.compare import compare_log
+    from lrviz.actual.conventions import PLAIN_CSV
+    from lrviz.actual.series import ActualLog, LoggedSeries
+
+    plan = np.linspace(1.0, 0.0, 30, endpoint=False)  # every step a different lr
+    skipped = 10  # the optimizer step skipped: from step 11 on, step i uses plan[i - 1]
+    used = np.array([plan[i] if i <= skipped else plan[i - 1] for i in range(30)])
+    rows = np.arange(0, 30, 3)
+    series = LoggedSeries("lr", "lr", rows, rows, used[rows], "float64", PLAIN_CSV)
+    c = compare_log(plan[:, None], None, ["g"], ActualLog("x.csv", "csv", [series]))
+    (diverged,) = [f for f in c.findings if f.code == "diverged"]
+    assert diverged.cause is not None and diverged.cause.code == "skipped-steps"
+    assert diverged.cause.values["ranges"] == [[9, 11]] and diverged.cause.values["exact"] is False
