@@ -316,9 +316,9 @@ def test_world_size_shards_batches_as_accelerate():
 def test_transformers_4_rules_when_4_is_installed(monkeypatch):
     """Released wheels read for these rules: 4.51.3 rounds updates per epoch down, 4.52.4 up; 4.x warmup_ratio.
 
-    Only the suite's own arithmetic, with the version monkeypatched: no run of those releases
-    is compared here (the README says so) until a corpus of their real runs replaces this."""
-    from lrviz.sources import hf
+    The suite's own arithmetic, with the version monkeypatched; real runs of those releases are
+    compared in tests/test_hf_runs.py (the corpus in tests/data/hf_runs)."""
+    from lrviz.sources import hf_rules
 
     data = {
         "learning_rate": 1e-3,
@@ -328,14 +328,14 @@ def test_transformers_4_rules_when_4_is_installed(monkeypatch):
         "warmup_steps": 0,
         "warmup_ratio": 0.25,
     }
-    monkeypatch.setattr(hf, "installed_version", lambda: (4, 51))
+    monkeypatch.setattr(hf_rules, "installed_version", lambda: (4, 51))
     p = plan(data, dataset_size=14)  # 7 batches: 7 // 3 = 2 updates; 2 x 2 = 4 steps; ceil(4 x 0.25) = 1
     assert p.row("updates per epoch").value == 2 and p.row("total optimizer steps").value == 4
     assert p.row("warmup steps").value == 1
-    monkeypatch.setattr(hf, "installed_version", lambda: (4, 52))
+    monkeypatch.setattr(hf_rules, "installed_version", lambda: (4, 52))
     p = plan(data, dataset_size=14)  # ceil(7 / 3) = 3 updates; 6 steps; ceil(6 x 0.25) = 2
     assert p.row("updates per epoch").value == 3 and p.row("warmup steps").value == 2
-    monkeypatch.setattr(hf, "installed_version", lambda: (5, 1))
+    monkeypatch.setattr(hf_rules, "installed_version", lambda: (5, 1))
     assert plan({**data, "warmup_steps": 5}, dataset_size=14).row("warmup steps").value == 2  # ratio replaces
 
 

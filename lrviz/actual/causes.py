@@ -7,6 +7,8 @@ cause -- every logged point must fit it, not most. They are tried in the order o
 :data:`DETECTORS`; the first that fits is reported and the others that fit too are named
 in ``Cause.also`` (an ExponentialLR shifted by one step is also a constant factor gamma).
 
+* ``different-total``, ``skipped-steps``, ``resume-total``: what the run's own facts explain
+  (:mod:`lrviz.actual.runcauses`);
 * ``shift``: logged[i] == plan[i + k] at every logged step, for one k != 0 (an lr read after
   ``scheduler.step()``, steps counted from 1);
 * ``factor``: logged == f x plan everywhere, f != 1; named when f (or 1/f) is one of the
@@ -25,14 +27,15 @@ in ``Cause.also`` (an ExponentialLR shifted by one step is also a constant facto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from lrviz.actual import runcauses
+from lrviz.actual.evidence import Evidence
 from lrviz.actual.findings import Cause, num
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
 #: Shifts always tried; more come from where the first diverging value appears in the plan.
 SMALL_SHIFTS = 8
@@ -42,37 +45,6 @@ SEARCH_WINDOW = 1 << 16
 PROBE = 64
 #: A drift (changed total) starts small: at most this relative difference at its first step.
 DRIFT_START = 0.10
-
-
-@dataclass
-class Evidence:
-    planned: np.ndarray  # the plan of this series' group, (steps,)
-    rows: np.ndarray  # logged rows inside the plan, ascending
-    logged: np.ndarray  # values at rows
-    agree: np.ndarray  # bool, per row
-    first: int  # index into rows of the first disagreement
-    rtol: float
-    factors: Mapping[str, float]
-    run_steps: int | None = None  # the run length the log itself states (transformers' max_steps)
-
-    def close(self, a: np.ndarray | float, b: np.ndarray | float, scale: float = 1.0) -> np.ndarray:
-        import numpy as np
-
-        a = np.asarray(a, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
-        with np.errstate(invalid="ignore", over="ignore"):
-            diff = np.abs(a - b)
-            ok = (a == b) | (diff <= self.rtol * scale * np.maximum(np.abs(a), np.abs(b)))
-        result: np.ndarray = ok | (np.isnan(a) & np.isnan(b))
-        return result
-
-    @property
-    def step(self) -> int:
-        return int(self.rows[self.first])
-
-    @property
-    def last_agreeing(self) -> int | None:
-        return int(self.rows[self.first - 1]) if self.first > 0 else None
 
 
 def _shift_candidates(ev: Evidence) -> list[int]:
@@ -303,8 +275,12 @@ def changed_after(ev: Evidence) -> Cause | None:
 
 #: Tried in this order; the first that fits is the cause. ``changed-after`` is the fallback.
 DETECTORS: tuple[tuple[str, Callable[[Evidence], Cause | None]], ...] = (
+    ("different-total", runcauses.different_total),
+    ("different-shape", runcauses.different_shape),
     ("shift", shift),
     ("factor", factor),
+    ("skipped-steps", runcauses.skipped_steps),
+    ("resume-total", runcauses.resume_total),
     ("restart", restart),
     ("warmup-length", warmup_length),
     ("resume", resume),

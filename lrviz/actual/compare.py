@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lrviz.actual import findings as F
-from lrviz.actual.causes import Evidence, likely_cause
+from lrviz.actual.causes import likely_cause
+from lrviz.actual.evidence import Evidence
 from lrviz.actual.findings import Finding, num
 from lrviz.actual.groups import GroupMatch, assign_groups
 from lrviz.actual.series import ERROR, INFO, LR, WARNING, ActualLog, LoggedSeries
@@ -159,7 +160,7 @@ def compare_log(
     for s in log.series:
         match = matches[s.name]
         plan = planned_lr if s.kind == LR else planned_momentum
-        result, found = _compare_series(s, match, plan, group_names, factors or {}, rtol, run_steps=_run_steps(log))
+        result, found = _compare_series(s, match, plan, group_names, factors or {}, rtol, log=log)
         if result is not None:
             results.append(result)
         out.extend(found)
@@ -182,7 +183,7 @@ def _compare_series(
     factors: Mapping[str, float],
     rtol: float | None,
     *,
-    run_steps: int | None,
+    log: ActualLog,
 ) -> tuple[SeriesResult | None, list[Finding]]:
     """One series against its group's plan: the result to draw and its findings."""
     import numpy as np
@@ -198,7 +199,10 @@ def _compare_series(
     column = np.asarray(plan, dtype=np.float64)[:, match.group]
     steps = column.shape[0]
     inside = (s.rows >= 0) & (s.rows < steps)
-    ev = Evidence(column, s.rows[inside], s.values[inside], np.zeros(0, bool), 0, 0.0, factors, run_steps)
+    ev = Evidence(column, s.rows[inside], s.values[inside], np.zeros(0, bool), 0, 0.0, factors, _run_steps(log))
+    if match.group == 0:  # a re-plan (log.planner) gives the first group's lr, what transformers logs
+        ev.planner, ev.reason, ev.plan_type = log.planner, log.meta.get("total_reason"), log.meta.get("plan_type")
+    ev.offset = s.offset()
     found.extend(_agreement(ev, s, rtol, base))
     planned_all = np.full(s.rows.shape, np.nan)
     planned_all[inside] = column[ev.rows]
@@ -309,7 +313,7 @@ def _outside_findings(s: LoggedSeries, steps: int, base: dict[str, Any]) -> list
     import numpy as np
 
     found = []
-    beyond = s.rows >= steps
+    beyond = s.rows >= steps + s.convention.tail  # a log of the lr after each step ends one row past the plan
     if np.any(beyond):
         first = int(np.argmax(beyond))
         found.append(

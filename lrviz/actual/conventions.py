@@ -27,6 +27,9 @@ class Convention:
     rule: str  # one sentence for messages
     source: str  # the deciding file and function, as a citation
     code: str  # the deciding lines, quoted
+    #: Logged rows past the plan's end that are expected: a log of the lr *after* each scheduler step
+    #: ends with the lr after the last one, which no optimizer step used.
+    tail: int = 0
 
     def describe(self) -> str:
         sign = f"{self.offset:+d}" if self.offset else ""
@@ -50,6 +53,26 @@ TRANSFORMERS = Convention(
         'logs["learning_rate"] = learning_rate; output = {**logs, "step": self.state.global_step}'
     ),
 )
+
+#: transformers up to 4.50 (read in 4.46.3 and 4.50.3): ``Trainer._inner_training_loop`` calls
+#: ``self.lr_scheduler.step()`` (unless ``optimizer_step_was_skipped``), increments ``global_step``, then
+#: ``_maybe_log_save_evaluate``, which reads ``logs["learning_rate"] = self._get_learning_rate()``: the lr
+#: *after* the step, the one optimizer step k (0-based) will use. Logged step k is row k, and the last
+#: entry (step max_steps) is the lr after the last step, past the plan. 4.51 moved the read before
+#: ``lr_scheduler.step()`` (transformers PR #36973): :data:`TRANSFORMERS`.
+TRANSFORMERS_AFTER_STEP = Convention(
+    name="transformers<=4.50",
+    offset=0,
+    rule="transformers up to 4.50 logs under step k the lr after k scheduler steps (read after lr_scheduler.step())",
+    source="transformers/trainer.py (4.46-4.50) Trainer._inner_training_loop, Trainer._maybe_log_save_evaluate",
+    code=(
+        "self.optimizer.step(); if optimizer_was_run: self.lr_scheduler.step(); self.state.global_step += 1; "
+        'self._maybe_log_save_evaluate(...) -> logs["learning_rate"] = self._get_learning_rate()'
+    ),
+    tail=1,
+)
+#: The first release whose log holds the lr each step used (:data:`TRANSFORMERS`), PR #36973.
+TRANSFORMERS_BEFORE_STEP_SINCE = (4, 51)
 
 #: pytorch-lightning ``LearningRateMonitor``. With ``logging_interval="step"``, ``on_train_batch_start``
 #: reads each param group's lr *before* the batch's optimizer step and logs it with
@@ -133,6 +156,7 @@ PLAIN_CSV = Convention(
 
 ALL = (
     TRANSFORMERS,
+    TRANSFORMERS_AFTER_STEP,
     LIGHTNING,
     LIGHTNING_TENSORBOARD,
     TRANSFORMERS_TENSORBOARD,

@@ -11,12 +11,15 @@ Memory: json has no streaming parser in the standard library, so the file is cap
 every log entry into a two-field object as soon as it is decoded: a million entries cost
 their (step, value) pair, not a million dicts.
 
-The rows follow :data:`lrviz.actual.conventions.TRANSFORMERS` (row = step - 1); the series
-is the first param group's (``get_last_lr()[0]``).
+The rows follow :data:`lrviz.actual.conventions.TRANSFORMERS` (row = step - 1: transformers 4.51
+and later); :func:`with_reading` re-reads them with another release's convention
+(:data:`~lrviz.actual.conventions.TRANSFORMERS_AFTER_STEP`, up to 4.50). The series is the first
+param group's (``get_last_lr()[0]``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -133,3 +136,14 @@ def read(path: Path, selector: str | None, *, shift: int = 0, display: str | Non
         else None,
     )
     return ActualLog(file=display, format="transformers", series=[series], meta=meta)
+
+
+def with_reading(log: ActualLog, convention: conventions.Convention) -> ActualLog:
+    """The same log with its transformers series' rows under ``convention`` (another release's reading)."""
+    series = [
+        dataclasses.replace(s, convention=convention, rows=s.steps + convention.offset + s.shift)
+        if s.convention.name.startswith("transformers")
+        else s
+        for s in log.series
+    ]
+    return dataclasses.replace(log, series=series, meta=dict(log.meta), notes=list(log.notes))

@@ -28,8 +28,10 @@ from typing import Any
 
 from lrviz.actual import findings as F
 from lrviz.actual.compare import Comparison, compare_trajectory
+from lrviz.actual.conventions import TRANSFORMERS_AFTER_STEP
 from lrviz.actual.factors import candidates
-from lrviz.actual.series import LR, ActualLog
+from lrviz.actual.hf import with_reading
+from lrviz.actual.series import INFO, LR, ActualLog, Note
 from lrviz.errors import LrvizError, did_you_mean
 
 
@@ -78,9 +80,13 @@ class Report:
         elif n == 1:
             first = self.comparisons[0].first_divergence
             what = f"differs from {self.where(0)}" + (f" from step {first.step}" if first is not None else "")
+            if first is not None and first.cause is not None:
+                what += f" ({first.cause.code})"
         else:
             what = f"agrees with none of the {n} schedules"
-        return f"plan vs actual: {self.log.file} ({self.log.format}) {what}"
+        release = self.log.meta.get("release")
+        rules = f" (transformers {release['releases']} rules)" if isinstance(release, dict) else ""
+        return f"plan vs actual: {self.log.file} ({self.log.format}){rules} {what}"
 
     def lines(self) -> list[str]:
         """The verdict, then per schedule what was found (for a schedule the run did not
@@ -96,12 +102,34 @@ class Report:
             out.extend(f"    {f}" for f in shown)
         return out
 
+    def verdict_class(self) -> dict[str, Any]:
+        """The verdict as data: ``class`` (``agrees``, or the cause of the first divergence: ``skipped-steps``,
+        ``resume-total``, ``different-total``, ``different-shape``, ``factor``, ``warmup-length``... ``diverged``
+        when none fits, ``no-overlap``), and that cause's numbers."""
+        if self.ok:
+            return {"class": "agrees", "schedules": self.agrees_with}
+        causes: list[dict[str, Any]] = []
+        for i, c in enumerate(self.comparisons):
+            first = c.first_divergence
+            if first is None:
+                kind = "no-overlap" if any(f.code == F.NO_OVERLAP for f in c.findings) else "diverged"
+                causes.append({"schedule": self.where(i), "class": kind, "step": None, "cause": None})
+                continue
+            cause = first.cause.to_dict() if first.cause is not None else None
+            causes.append(
+                {"schedule": self.where(i), "class": cause["code"] if cause else "diverged", "step": first.step,
+                 "planned": first.planned, "logged": first.logged, "cause": cause}
+            )  # fmt: skip
+        return {"class": causes[0]["class"] if len(causes) == 1 else "none-agrees", "per_schedule": causes}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (through :mod:`lrviz.jsonio`), for ``check --format json``."""
         return {
             "file": self.log.file,
             "format": self.log.format,
             "ok": self.ok,
+            "verdict": self.verdict_class(),
+            "release": self.log.meta.get("release"),
             "agrees_with": [
                 {"config": self.configs[i] or None, "schedule": self.comparisons[i].schedule} for i in self.agreeing
             ],
@@ -133,10 +161,36 @@ def compare_plan(
         options = _groups_for(log, groups) if len(logs) > 1 else list(groups)
         named = candidates(log, factors)
         comparisons = [compare_trajectory(t, log, groups=options, factors=named) for t in trajectories]
+        log, comparisons = _older_reading(log, comparisons, trajectories, options, named)
         if comparisons:
             _require_a_compared_series(log, comparisons[0])
         reports.append(Report(log, comparisons, [config] * len(comparisons)))
     return reports
+
+
+def _older_reading(
+    log: ActualLog,
+    comparisons: list[Comparison],
+    trajectories: Sequence[Any],
+    groups: Sequence[str],
+    factors: Mapping[str, float],
+) -> tuple[ActualLog, list[Comparison]]:
+    """A trainer_state.json no release was chosen for (the plan is no TrainingArguments file): when it agrees
+    with no schedule as transformers 4.51+ log, but does as 4.40-4.50 log (the lr after the step), it is one."""
+    if log.format != "transformers" or "release" in log.meta or any(Report.agrees(c) for c in comparisons):
+        return log, comparisons
+    older = with_reading(log, TRANSFORMERS_AFTER_STEP)
+    again = [compare_trajectory(t, older, groups=groups, factors=factors) for t in trajectories]
+    if not any(Report.agrees(c) for c in again):
+        return log, comparisons
+    why = (
+        "it agrees with a schedule only when read as a transformers 4.40 to 4.50 log ("
+        + TRANSFORMERS_AFTER_STEP.rule
+        + ")"
+    )
+    older.meta["release"] = {"rules": None, "releases": "4.40 to 4.50", "why": [why]}
+    older.notes.append(Note("release", INFO, f"transformers 4.40 to 4.50 rules: {why}"))
+    return older, [compare_trajectory(t, older, groups=groups, factors=factors) for t in trajectories]
 
 
 def combine(per_config: Sequence[Sequence[Report]]) -> list[Report]:

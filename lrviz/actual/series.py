@@ -20,6 +20,7 @@ sorted, so out-of-order steps are never an error.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,9 @@ class ActualLog:
     series: list[LoggedSeries]
     notes: list[Note] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # e.g. transformers' max_steps, logging_steps
+    #: Set by a caller that can re-plan the run (TrainingArguments overrides -> the planned lr of the first
+    #: group): causes that need another plan use it (a resume's first total). None: causes read the data alone.
+    planner: Callable[[Mapping[str, Any]], Any] | None = None
 
     def lr_series(self) -> list[LoggedSeries]:
         return [s for s in self.series if s.kind == LR]

@@ -22,6 +22,7 @@ from lrviz.commands.common import err
 
 if TYPE_CHECKING:
     from lrviz.actual import ActualLog, Report
+    from lrviz.sources import Loaded
 
 ActualOpt = Annotated[
     list[str] | None,
@@ -80,6 +81,19 @@ def compare(
     return reports
 
 
+def with_release_rules(
+    loaded: list[Loaded], logs: list[ActualLog], *, version: str | None, sweep: Sequence[str] | None, **options: Any
+) -> tuple[list[Loaded], list[ActualLog]]:
+    """A TrainingArguments file against a trainer_state.json: both under the rules of the release that made the
+    log (``--transformers-version``, else the rules the log agrees with: :mod:`lrviz.check.hf_release`).
+    ``options``: load_source's (dataset_size, world_size, trust, steps, device). A sweep keeps the files' plans."""
+    if not logs or sweep:
+        return loaded, logs
+    from lrviz.check.hf_release import prepare
+
+    return prepare(loaded, logs, options, version)
+
+
 def world_size_factor(world_size: int | None) -> dict[str, float] | None:
     """--world-size N as a factor a "constant factor" cause may be named after (an lr scaled by it)."""
     return {"world size": float(world_size)} if world_size and world_size > 1 else None
@@ -91,4 +105,13 @@ def say_verdicts(reports: Sequence[Report]) -> None:
         err(report.verdict())
 
 
-__all__ = ["ActualGroupOpt", "ActualOpt", "ActualShiftOpt", "compare", "read_logs", "say_verdicts", "world_size_factor"]
+__all__ = [
+    "ActualGroupOpt",
+    "ActualOpt",
+    "ActualShiftOpt",
+    "compare",
+    "read_logs",
+    "say_verdicts",
+    "with_release_rules",
+    "world_size_factor",
+]

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from lrviz.commands.actual import ActualGroupOpt, ActualOpt, ActualShiftOpt, read_logs, world_size_factor
+from lrviz.commands.actual import (
+    ActualGroupOpt,
+    ActualOpt,
+    ActualShiftOpt,
+    read_logs,
+    with_release_rules,
+    world_size_factor,
+)
 from lrviz.commands.common import (
     FLAG,
     ConfigsArg,
@@ -22,6 +29,7 @@ from lrviz.commands.common import (
     FromOpt,
     StepsOpt,
     SweepOpt,
+    TransformersVersionOpt,
     TrustOpt,
     WorldSizeOpt,
     cli_errors,
@@ -79,6 +87,7 @@ def check(
     from_: FromOpt = None,
     dataset_size: DatasetSizeOpt = None,
     world_size: WorldSizeOpt = None,
+    transformers_version: TransformersVersionOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -103,12 +112,22 @@ def check(
         from lrviz.check import exit_code, validate_resume_at
 
         points = cast("list[int] | None", resume_at)  # comma_list(positive_int) made them ints
-        sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
+        sources: dict[str, Any] = {
+            "kind": from_,
+            "dataset_size": dataset_size,
+            "world_size": world_size,
+            "transformers_version": transformers_version,
+        }
         loaded = load_sources(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
         cfgs = [one.config for one in loaded]
         for cfg in cfgs:  # bad --resume-at is refused before any simulation
             validate_resume_at(cfg, points)
         logs = read_logs(actual, actual_group, actual_shift)  # a bad log is refused before any simulation too
+        loaded, logs = with_release_rules(
+            loaded, logs, version=transformers_version, sweep=sweep, dataset_size=dataset_size,
+            world_size=world_size, trust=trust, steps=steps, device=device,
+        )  # fmt: skip
+        cfgs = [one.config for one in loaded]
         results, reports = _check(cfgs, points, logs, actual_group, world_size_factor(world_size))
         code = exit_code([f for _, fs in results for f in fs], strict=strict)
         _print(fmt, results, reports if logs else None, strict=strict, code=code)

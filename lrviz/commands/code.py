@@ -18,6 +18,7 @@ from lrviz.commands.common import (
     FromOpt,
     StepsOpt,
     SweepOpt,
+    TransformersVersionOpt,
     TrustOpt,
     WorldSizeOpt,
     cli_errors,
@@ -73,6 +74,7 @@ def code(
     from_: FromOpt = None,
     dataset_size: DatasetSizeOpt = None,
     world_size: WorldSizeOpt = None,
+    transformers_version: TransformersVersionOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -103,6 +105,7 @@ def code(
             kind=from_,
             dataset_size=dataset_size,
             world_size=world_size,
+            transformers_version=transformers_version,
         )
         cfg = loaded.config
         chosen = _chosen(cfg.schedules, schedule)

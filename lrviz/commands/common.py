@@ -117,6 +117,16 @@ WorldSizeOpt = Annotated[
         help="Processes (GPUs) of a framework file's run. Default: the file's '# lrviz:' comment, else 1.",
     ),
 ]
+TransformersVersionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--transformers-version",
+        metavar="X.Y",
+        help="Plan a TrainingArguments file with this transformers release's rules (4.40 to 5.x: updates per "
+        "epoch, warmup). Default: the installed release; with a trainer_state.json --actual, the release the log "
+        "agrees with.",
+    ),
+]
 
 
 # --------------------------------------------------------------------------- comma lists
@@ -321,6 +331,7 @@ def load_sources(
     kind: SourceKind | None = None,
     dataset_size: int | None = None,
     world_size: int | None = None,
+    transformers_version: str | None = None,
 ) -> list[Loaded]:
     """Every file given, through :func:`lrviz.sources.load_source` (sweep-expanded), with its plan."""
     from dataclasses import replace
@@ -340,8 +351,13 @@ def load_sources(
             trust=trust,
             steps=steps,
             device=device,
+            transformers_version=transformers_version,
         )
         loaded.append(replace(one, config=apply_sweeps(one.config, sweep or [], force=force)))  # its sweep: too
+    if transformers_version is not None and not any(one.kind == "hf" for one in loaded):
+        raise LrvizError(
+            "--transformers-version is for TrainingArguments files, and no file given is one; leave it out"
+        )
     if all(one.plan is None for one in loaded):
         for value, option in ((dataset_size, "--dataset-size"), (world_size, "--world-size")):
             if value is not None:

@@ -13,6 +13,7 @@ from lrviz.commands.common import (
     DatasetSizeOpt,
     DebugOpt,
     FromOpt,
+    TransformersVersionOpt,
     WorldSizeOpt,
     cli_errors,
     load_sources,
@@ -44,6 +45,7 @@ def convert(
     from_: FromOpt = None,
     dataset_size: DatasetSizeOpt = None,
     world_size: WorldSizeOpt = None,
+    transformers_version: TransformersVersionOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Write the lrviz config equivalent to a framework file, its step arithmetic as comments.
@@ -60,7 +62,13 @@ def convert(
         from lrviz.io import atomic_write
 
         target = output_file(output, config.stem) if output is not None else None
-        (loaded,) = load_sources([config], kind=from_, dataset_size=dataset_size, world_size=world_size)
+        (loaded,) = load_sources(
+            [config],
+            kind=from_,
+            dataset_size=dataset_size,
+            world_size=world_size,
+            transformers_version=transformers_version,
+        )
         if loaded.plan is None:
             raise LrvizError(
                 "is an lrviz config already; convert reads a framework file (TrainingArguments, timm args.yaml, "

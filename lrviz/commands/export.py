@@ -20,6 +20,7 @@ from lrviz.commands.common import (
     FromOpt,
     StepsOpt,
     SweepOpt,
+    TransformersVersionOpt,
     TrustOpt,
     WorldSizeOpt,
     cli_errors,
@@ -75,6 +76,7 @@ def export(
     from_: FromOpt = None,
     dataset_size: DatasetSizeOpt = None,
     world_size: WorldSizeOpt = None,
+    transformers_version: TransformersVersionOpt = None,
     partial: PartialOpt = False,
     quiet: QuietExportOpt = False,
     trust: TrustOpt = False,
@@ -117,6 +119,7 @@ def export(
             kind=from_,
             dataset_size=dataset_size,
             world_size=world_size,
+            transformers_version=transformers_version,
         )
         cfg = loaded.config
         result = simulate(cfg, jobs=None, partial=partial)

@@ -17,6 +17,7 @@ from lrviz.commands.common import (
     QuietOpt,
     StepsOpt,
     SweepOpt,
+    TransformersVersionOpt,
     TrustOpt,
     WorldSizeOpt,
     cli_errors,
@@ -92,6 +93,7 @@ def plot(
     from_: FromOpt = None,
     dataset_size: DatasetSizeOpt = None,
     world_size: WorldSizeOpt = None,
+    transformers_version: TransformersVersionOpt = None,
     quiet: QuietOpt = False,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
@@ -115,7 +117,7 @@ def plot(
     Example: lrviz plot configs/torch/steplr.yaml -o out --format png,svg
     """
     with cli_errors(debug):
-        from lrviz.commands.actual import read_logs, world_size_factor
+        from lrviz.commands.actual import read_logs, with_release_rules, world_size_factor
         from lrviz.commands.common import output as resolve_output
         from lrviz.startup import RENDER_MODULES, preload
         from lrviz.validate.plot import FORMATS
@@ -124,13 +126,22 @@ def plot(
         assert out is not None
         if all(path.is_file() for path in configs):  # matplotlib loads while torch does (lrviz.startup)
             preload(RENDER_MODULES)
-        sources: dict[str, Any] = {"kind": from_, "dataset_size": dataset_size, "world_size": world_size}
+        sources: dict[str, Any] = {
+            "kind": from_,
+            "dataset_size": dataset_size,
+            "world_size": world_size,
+            "transformers_version": transformers_version,
+        }
         loaded = load_sources(configs, steps=steps, device=device, trust=trust, sweep=sweep, force=force, **sources)
         given = locals()
         # every plot option as the library names it (FLAGS); a flag not given (False) leaves the config's plot: block
         overrides = {name: None if given[name] is False else _value(given[name]) for name in FLAGS if name != "formats"}
         overrides["formats"] = formats or None
         logs = read_logs(actual, actual_group, actual_shift)
+        loaded, logs = with_release_rules(
+            loaded, logs, version=transformers_version, sweep=sweep, dataset_size=dataset_size,
+            world_size=world_size, trust=trust, steps=steps, device=device,
+        )  # fmt: skip
         compared = (logs, actual_group, world_size_factor(world_size))
         if combine is not None:
             _combine(configs, loaded, out, combine, overrides, quiet, compared)

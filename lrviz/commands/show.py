@@ -17,6 +17,7 @@ from lrviz.commands.common import (
     QuietOpt,
     StepsOpt,
     SweepOpt,
+    TransformersVersionOpt,
     TrustOpt,
     WorldSizeOpt,
     cli_errors,
@@ -52,6 +53,7 @@ def show(
     from_: FromOpt = None,
     dataset_size: DatasetSizeOpt = None,
     world_size: WorldSizeOpt = None,
+    transformers_version: TransformersVersionOpt = None,
     trust: TrustOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -73,7 +75,7 @@ def show(
     with cli_errors(debug):
         from rich.console import Console
 
-        from lrviz.commands.actual import compare, read_logs, world_size_factor
+        from lrviz.commands.actual import compare, read_logs, with_release_rules, world_size_factor
         from lrviz.progress import progress_bar
         from lrviz.render.terminal import preview
         from lrviz.simulate import simulate
@@ -88,9 +90,14 @@ def show(
             kind=from_,
             dataset_size=dataset_size,
             world_size=world_size,
+            transformers_version=transformers_version,
         )
-        cfg = loaded.config
         logs = read_logs(actual, actual_group, actual_shift)
+        (loaded,), logs = with_release_rules(
+            [loaded], logs, version=transformers_version, sweep=sweep, dataset_size=dataset_size,
+            world_size=world_size, trust=trust, steps=steps, device=device,
+        )  # fmt: skip
+        cfg = loaded.config
         with progress_bar(cfg.steps * len(cfg.schedules)) as progress:
             result = simulate(cfg, progress=progress, jobs=None, partial=True)  # schedules on every core
         reports = compare(result.trajectories, logs, actual_group, factors=world_size_factor(world_size))

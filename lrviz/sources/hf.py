@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lrviz.errors import ConfigError, describe
+from lrviz.sources import hf_rules
 from lrviz.sources import values as V
 from lrviz.sources.hfkeys import refuse_near_misses
 from lrviz.sources.plan import Plan, Row
@@ -55,26 +56,7 @@ GET_SCHEDULER_PASSES = {
     "inverse_sqrt": (True, False, True),
 }
 _ALL = (True, True, True)
-#: The rules lrviz applies when transformers is not installed.
-DEFAULT_RULES = (5, 23)
-#: The first release whose Trainer rounds updates per epoch up (4.51.3 rounded down).
-CEIL_SINCE = (4, 52)
 _ADAMW_TORCH = ("adamw_torch", "adamw_torch_fused")
-
-
-def installed_version() -> tuple[int, int] | None:
-    """(major, minor) of the installed transformers, read from its metadata (nothing imported)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        text = version("transformers")
-    except PackageNotFoundError:
-        return None
-    parts = text.split(".")
-    try:
-        return int(parts[0]), int("".join(c for c in parts[1] if c.isdigit()) or 0)
-    except (IndexError, ValueError):
-        return None
 
 
 def _dict_field(data: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -253,7 +235,7 @@ def _settings(data: Mapping[str, Any]) -> _Settings:
     )
 
 
-def _updates_per_epoch(s: _Settings, n: int, world: int, rules: tuple[int, int], rows: list[Row]) -> int:
+def _updates_per_epoch(s: _Settings, n: int, world: int, rules: tuple[int, int], origin: str, rows: list[Row]) -> int:
     """Set_initial_training_values' updates per epoch from n examples (rows appended)."""
     if world > 1 and (s.accel.get("split_batches") or s.accel.get("dispatch_batches")):
         which = "split_batches" if s.accel.get("split_batches") else "dispatch_batches"
@@ -270,19 +252,14 @@ def _updates_per_epoch(s: _Settings, n: int, world: int, rules: tuple[int, int],
             key="per_device_train_batch_size",
         )
     rows.append(Row("batches per epoch", per, f"{how}; per process" if world > 1 else how))
-    if rules >= CEIL_SINCE:
+    if hf_rules.rounds_up(rules):
         nupe = max(-(-per // s.accum), 1)
         how = f"max(ceil({per:,} / {s.accum}), 1): a last, partial accumulation still steps"
     else:
         nupe = max(per // s.accum, 1)
         how = f"max({per:,} // {s.accum}, 1): a last, partial accumulation is not counted"
-    rows.append(Row("updates per epoch", nupe, f"{how} ({_rules_name(rules)})"))
+    rows.append(Row("updates per epoch", nupe, f"{how} ({hf_rules.name(rules, origin)})"))
     return nupe
-
-
-def _rules_name(rules: tuple[int, int]) -> str:
-    installed = installed_version()
-    return f"transformers {'.'.join(map(str, rules))} ({'installed' if installed else 'not installed here'})"
 
 
 def _total(s: _Settings, nupe: int | None, rows: list[Row]) -> int:
@@ -306,16 +283,24 @@ def _total(s: _Settings, nupe: int | None, rows: list[Row]) -> int:
 
 
 def plan(
-    data: Mapping[str, Any], *, dataset_size: int | None = None, world_size: int = 1, source: str | None = None
+    data: Mapping[str, Any],
+    *,
+    dataset_size: int | None = None,
+    world_size: int = 1,
+    source: str | None = None,
+    transformers_version: str | None = None,
 ) -> Plan:
-    """Read a TrainingArguments mapping; see the module docstring for every rule."""
+    """Read a TrainingArguments mapping; see the module docstring for every rule.
+
+    ``transformers_version``: the release whose rules apply (``"4.46"``); default the installed one."""
     from lrviz.registry.frameworks import hf_backend
 
     world = V.option(world_size, "--world-size", needed_for="the number of processes")
     refuse_near_misses(data, installed_version() is not None)
     s = _settings(data)
-    rules = installed_version() or DEFAULT_RULES
+    rules, origin = hf_rules.rules_for(transformers_version)
     rows = [
+        Row("transformers rules", f"{rules[0]}.{rules[1]}", hf_rules.name(rules, origin)),
         Row("world size", world, "--world-size (processes; default 1)"),
         Row(
             "batch",
@@ -331,7 +316,7 @@ def plan(
             needed_for="the total optimizer steps come from the number of training examples (max_steps is not set)",
         )
         rows.insert(0, Row("examples", n, "--dataset-size"))
-        nupe = _updates_per_epoch(s, n, world, rules, rows)
+        nupe = _updates_per_epoch(s, n, world, rules, origin, rows)
     total = _total(s, nupe, rows)
     warmup, warmup_how = _warmup(s.warmup_steps, s.warmup_ratio, total, rules)
     rows.append(Row("warmup steps", warmup, warmup_how))

@@ -78,6 +78,7 @@ def load_source(
     trust: bool = False,
     steps: int | None = None,
     device: str | None = None,
+    transformers_version: str | None = None,
 ) -> Loaded:
     """Read the file at ``path`` (an lrviz config or a framework file) into a validated config.
 
@@ -87,7 +88,8 @@ def load_source(
     ``dataset_size`` / ``world_size`` are the training examples and processes a
     framework file does not hold (they override its ``# lrviz:`` comment; the world
     size defaults to 1); an lrviz config ignores them. ``trust``, ``steps`` and
-    ``device`` are :func:`lrviz.validate.load_config`'s. Every problem is one
+    ``device`` are :func:`lrviz.validate.load_config`'s. ``transformers_version`` plans a
+    TrainingArguments file with that release's rules (default: the installed release's). Every problem is one
     :class:`~lrviz.errors.LrvizError` naming the file and the key or option.
 
     >>> loaded = load_source("configs/frameworks/torchvision-resnet50.yaml")  # doctest: +SKIP
@@ -112,7 +114,9 @@ def load_source(
         kind = _kind_of(data, is_json, source)
     if kind == "lrviz":
         return Loaded(load_config(file, trust=trust, steps=steps, device=device))
-    return _framework(file, data, kind, facts, dataset_size, world_size, trust, steps, device)
+    return _framework(
+        file, data, kind, facts, dataset_size, world_size, trust, steps, device, transformers_version
+    )  # fmt: skip
 
 
 def _framework(
@@ -125,6 +129,7 @@ def _framework(
     trust: bool,
     steps: int | None,
     device: str | None,
+    transformers_version: str | None = None,
 ) -> Loaded:
     from lrviz.sources.files import expect_mapping
     from lrviz.sources.planning import plan
@@ -143,6 +148,7 @@ def _framework(
         dataset_size=dataset_size,
         world_size=1 if world_size is None else world_size,
         source=source,
+        transformers_version=transformers_version,
     )
     try:
         config = load_config(planned.config, trust=trust, steps=steps, device=device)

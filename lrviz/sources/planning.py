@@ -26,13 +26,15 @@ def plan(
     dataset_size: int | None = None,
     world_size: int = 1,
     source: str | None = None,
+    transformers_version: str | None = None,
 ) -> Plan:
     """Read a framework file (or its parsed mapping) into a :class:`Plan`.
 
     ``kind`` forces the kind (``--from``); by default it is detected from the keys.
     ``dataset_size`` / ``world_size`` are what the file does not hold (``--dataset-size``,
-    ``--world-size``). Every problem is one :class:`~lrviz.errors.LrvizError` naming the
-    file and the key (or the option).
+    ``--world-size``). ``transformers_version``: the release whose rules plan a TrainingArguments
+    file (``--transformers-version``; other kinds ignore it). Every problem is one
+    :class:`~lrviz.errors.LrvizError` naming the file and the key (or the option).
     """
     if isinstance(path_or_mapping, Mapping):
         data = dict(path_or_mapping)
@@ -49,7 +51,8 @@ def plan(
         if kind == "lrviz":
             raise ConfigError("this is an lrviz config already: load it with lrviz.validate.load_config")
         module = importlib.import_module(PLANNERS[kind])
-        planned: Plan = module.plan(data, dataset_size=dataset_size, world_size=world_size, source=source)
+        extra = {"transformers_version": transformers_version} if kind == "hf" and transformers_version else {}
+        planned: Plan = module.plan(data, dataset_size=dataset_size, world_size=world_size, source=source, **extra)
         return planned
     except LrvizError as exc:  # the file's name on every message, the key where the planner knew it
         raise exc.located(file=source) from None
