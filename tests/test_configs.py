@@ -59,7 +59,7 @@ def scheduler_names(spec) -> set[str]:
 
 def test_there_are_configs():
     assert len(ALL) >= 24, IDS
-    assert {detect(p) for p in FRAMEWORK} == {"hf", "timm", "torchvision"}  # an example for each source
+    assert {detect(p) for p in FRAMEWORK} == {"hf", "timm", "torchvision", "hydra"}  # an example for each source
 
 
 @pytest.mark.parametrize("path", FRAMEWORK, ids=[p.relative_to(CONFIGS).as_posix() for p in FRAMEWORK])
@@ -68,6 +68,8 @@ def test_framework_file_says_where_it_comes_from_and_simulates(path, request):
     hold (in a sidecar for JSON), and the schedule that framework runs, every value finite."""
     if detect(path) == "timm":
         request.getfixturevalue("timm_scheduler")  # timm's own factory builds it
+    if detect(path) == "hydra":
+        request.getfixturevalue("omegaconf_module")  # OmegaConf resolves its interpolation
     comments = sidecar(path).read_text() if path.suffix == ".json" else path.read_text()
     head = comments.splitlines()[:2]
     assert all(line.startswith("#") for line in head), head
