@@ -77,6 +77,14 @@ def omegaconf_module():
     return import_or_skip("omegaconf", "hydra")
 
 
+@pytest.fixture(scope="session")
+def deepspeed_schedules():
+    """DeepSpeed's lr_schedules, which build ds.<Type> schedules (lrviz[deepspeed]), or a skip saying why."""
+    from tests.optional import import_or_skip
+
+    return import_or_skip("deepspeed.runtime.lr_schedules", "deepspeed")
+
+
 def gallery_source(path: Path, request: pytest.FixtureRequest):
     """``path`` loaded as the gallery loads it (sweep-expanded; a framework file with its plan). A timm
     args file needs timm's scheduler package: the ``timm_scheduler`` fixture provides it (or skips, saying why)."""
@@ -89,5 +97,7 @@ def gallery_source(path: Path, request: pytest.FixtureRequest):
         request.getfixturevalue("timm_scheduler")
     if path.name.startswith("hydra-"):
         request.getfixturevalue("omegaconf_module")
+    if path.name.startswith("deepspeed-"):
+        request.getfixturevalue("deepspeed_schedules")
     loaded = load_source(path, trust=True)
     return replace(loaded, config=apply_sweeps(loaded.config))

@@ -21,6 +21,7 @@ PLANNERS = {
     "timm": "lrviz.sources.timm",
     "torchvision": "lrviz.sources.torchvision",
     "hydra": "lrviz.sources.hydra",
+    "deepspeed": "lrviz.sources.deepspeed",
 }
 
 
