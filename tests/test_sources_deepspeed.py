@@ -194,3 +194,23 @@ def test_lrviz_list_shows_deepspeed_s_schedulers():
     found = {name: info for name, info in catalogue().items() if info.kind == "deepspeed"}
     assert sorted(found) == sorted(f"ds.{t}" for t in lr_schedules.VALID_LR_SCHEDULES)
     assert "total_num_steps" in [p.name for p in found["ds.WarmupDecayLR"].params]
+
+
+def test_the_python_api_and_lrviz_code_take_a_ds_config(tmp_path):
+    from typer.testing import CliRunner
+
+    import lrviz
+    from lrviz.cli import app
+
+    type_name, params, total = CASES["warmup-decay-linear"]
+    path = _write(
+        tmp_path, {"train_batch_size": 8, "optimizer": OPTIMIZER, "scheduler": {"type": type_name, "params": params}}
+    )
+    np.testing.assert_array_equal(
+        lrviz.simulate(str(path)).trajectories[0].lr[:, 0], engine_lrs(type_name, params, total)[0]
+    )
+    code = CliRunner().invoke(app, ["code", str(path)])
+    assert code.exit_code == 0, code.output
+    namespace: dict = {}
+    exec(compile(code.stdout, "generated.py", "exec"), namespace)  # the program lrviz writes, run as a user would
+    assert [row[0] for row in namespace["lrs"]] == engine_lrs(type_name, params, total)[0]

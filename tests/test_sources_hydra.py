@@ -255,6 +255,7 @@ def test_a_target_naming_os_system_is_never_imported_or_run(tmp_path, monkeypatc
         ("defaults: [_self_]\nx: {_target_: a.B}\n", "composed config"),
         ("trainer: {max_epochs: 2}\nx: {_target_: torch.optim.lr_scheduler.NoSuchLR}\n", "not a scheduler class"),
         ("trainer: {max_epochs: 2}\nx: {_target_: torch.optim.SGD, lr: 0.1}\n", "no scheduler node"),
+        ("trainer: {max_epochs: 2}\ns: {_target_: torch.optim.lr_scheduler.ReduceLROnPlateau}\n", "monitored metric"),
         ("s: {_target_: torch.optim.lr_scheduler.StepLR, step_size: 1}\n", "no trainer node"),
         (
             "trainer: {max_epochs: 2}\nx: {interval: step, frequency: 2, scheduler: "
@@ -268,3 +269,30 @@ def test_files_lrviz_cannot_read_are_refused_with_the_key(tmp_path, text, words)
     with pytest.raises(LrvizError) as err:
         load_source(_write(tmp_path, text))
     assert words in str(err.value)
+
+
+def test_a_deep_or_huge_file_is_refused_by_the_reader_before_anything_is_resolved(tmp_path):
+    deep = (
+        "trainer: {max_epochs: 2}\n" + "".join("  " * i + f"k{i}:\n" for i in range(80)) + "  " * 80 + "_target_: x\n"
+    )
+    with pytest.raises(LrvizError) as err:
+        load_source(_write(tmp_path, deep))
+    assert "deep" in str(err.value) or "nest" in str(err.value)
+    huge = TEMPLATE.format(epochs=2, batch=2, accum=1, scheduler=EPOCH_COSINE) + "pad: '" + "x" * 1_100_000 + "'\n"
+    with pytest.raises(LrvizError) as err:
+        load_source(_write(tmp_path, huge, "huge.yaml"))
+    assert "MB" in str(err.value) or "large" in str(err.value)
+
+
+def test_the_python_api_and_combine_take_a_hydra_file(tmp_path):
+    from typer.testing import CliRunner
+
+    import lrviz
+    from lrviz.cli import app
+
+    path = _write(tmp_path, TEMPLATE.format(epochs=3, batch=4, accum=1, scheduler=EPOCH_COSINE))
+    result = lrviz.simulate(str(path), dataset_size=12)
+    assert result.trajectories[0].lr.shape[0] == 9  # 3 epochs x ceil(12 / 4) updates
+    out = CliRunner().invoke(app, ["plot", str(path), str(path), "--combine", "both", "-o", str(tmp_path / "o")])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "o" / "both.png").is_file()

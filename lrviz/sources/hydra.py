@@ -164,6 +164,12 @@ def _schedulers(nodes: list[tuple[Path, dict[str, Any]]]) -> list[tuple[Path, st
         if any(path[: len(p)] == p for p, _ in found):
             continue
         name = scheduler_name(node["_target_"], path)
+        if name == "ReduceLROnPlateau":
+            raise ConfigError(
+                "ReduceLROnPlateau is stepped by Lightning on a monitored metric (val/loss...), which the file does "
+                "not hold, so lrviz cannot show it from the file alone; write an lrviz config with a metric",
+                key=shown(path + ("_target_",)),
+            )
         if name is not None:
             found.append((path, name))
     if not found:
