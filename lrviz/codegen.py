@@ -174,6 +174,10 @@ def _maker(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
         return _imported(prog, spec, args)
     if spec.kind == "framework":
         return _framework(prog, spec, kwargs)
+    if spec.kind == "deepspeed":  # DeepSpeed's class, stepped as its engine steps it: step() after optimizer.step()
+        type_name = spec.name.partition(".")[2]
+        prog.imports.add(f"from deepspeed.runtime.lr_schedules import {type_name}")
+        return f"{type_name}({_call_args(['optimizer', *args])})"
     raise ConfigError(f"lrviz code cannot write Python for {spec.name} ({spec.kind} schedulers) yet", key=spec.key)
 
 

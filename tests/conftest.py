@@ -68,6 +68,23 @@ def gallery_paths() -> list[Path]:
     return [REPO / "configs" / rel for rel in find_configs(REPO / "configs")]
 
 
+@pytest.fixture(scope="session")
+def omegaconf_module():
+    """omegaconf, which resolves a Hydra config's interpolation (lrviz[hydra]), or a skip saying why
+    (under CI a missing one is an error: .ci/run installs it)."""
+    from tests.optional import import_or_skip
+
+    return import_or_skip("omegaconf", "hydra")
+
+
+@pytest.fixture(scope="session")
+def deepspeed_schedules():
+    """DeepSpeed's lr_schedules, which build ds.<Type> schedules (lrviz[deepspeed]), or a skip saying why."""
+    from tests.optional import import_or_skip
+
+    return import_or_skip("deepspeed.runtime.lr_schedules", "deepspeed")
+
+
 def gallery_source(path: Path, request: pytest.FixtureRequest):
     """``path`` loaded as the gallery loads it (sweep-expanded; a framework file with its plan). A timm
     args file needs timm's scheduler package: the ``timm_scheduler`` fixture provides it (or skips, saying why)."""
@@ -78,5 +95,9 @@ def gallery_source(path: Path, request: pytest.FixtureRequest):
 
     if path.name.startswith("timm-"):
         request.getfixturevalue("timm_scheduler")
+    if path.name.startswith("hydra-"):
+        request.getfixturevalue("omegaconf_module")
+    if path.name.startswith("deepspeed-"):
+        request.getfixturevalue("deepspeed_schedules")
     loaded = load_source(path, trust=True)
     return replace(loaded, config=apply_sweeps(loaded.config))

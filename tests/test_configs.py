@@ -59,7 +59,13 @@ def scheduler_names(spec) -> set[str]:
 
 def test_there_are_configs():
     assert len(ALL) >= 24, IDS
-    assert {detect(p) for p in FRAMEWORK} == {"hf", "timm", "torchvision"}  # an example for each source
+    assert {detect(p) for p in FRAMEWORK} == {
+        "hf",
+        "timm",
+        "torchvision",
+        "hydra",
+        "deepspeed",
+    }  # an example for each source
 
 
 @pytest.mark.parametrize("path", FRAMEWORK, ids=[p.relative_to(CONFIGS).as_posix() for p in FRAMEWORK])
@@ -68,11 +74,16 @@ def test_framework_file_says_where_it_comes_from_and_simulates(path, request):
     hold (in a sidecar for JSON), and the schedule that framework runs, every value finite."""
     if detect(path) == "timm":
         request.getfixturevalue("timm_scheduler")  # timm's own factory builds it
+    if detect(path) == "hydra":
+        request.getfixturevalue("omegaconf_module")  # OmegaConf resolves its interpolation
+    if detect(path) == "deepspeed":
+        request.getfixturevalue("deepspeed_schedules")  # DeepSpeed's own classes build it
     comments = sidecar(path).read_text() if path.suffix == ".json" else path.read_text()
     head = comments.splitlines()[:2]
     assert all(line.startswith("#") for line in head), head
     assert any(w in " ".join(head) for w in ("train.py", "TrainingArguments", "recipe")), head
-    assert "\n# lrviz: --dataset-size " in "\n" + comments  # the gallery's facts (lrviz.sources.facts)
+    facts = "--world-size " if detect(path) == "deepspeed" else "--dataset-size "  # a ds_config counts steps itself
+    assert f"\n# lrviz: {facts}" in "\n" + comments  # the gallery's facts (lrviz.sources.facts)
     loaded = load_source(path)
     assert loaded.plan is not None and loaded.summary and len(loaded.summary) <= 120
     assert loaded.config.steps == loaded.plan.row("total optimizer steps").value > 1000  # a real run's length

@@ -276,7 +276,14 @@ def test_export_of_the_converted_config_is_the_export_of_the_file(tmp_path, path
 
     if detect(path) == "timm":
         request.getfixturevalue("timm_scheduler")
+    if detect(path) == "hydra":
+        request.getfixturevalue("omegaconf_module")  # OmegaConf resolves its interpolation
+    if detect(path) == "deepspeed":
+        request.getfixturevalue("deepspeed_schedules")  # DeepSpeed's own classes build it
     direct = cli("export", path, *options)
+    if detect(path) == "deepspeed" and "--world-size" in options and 512 % options[3]:
+        refused(direct, "train_batch_size", "DeepSpeed refuses it")  # 512 sequences do not split over 3 processes
+        return
     assert direct.exit_code == 0, direct.output
     out = tmp_path / "converted.yaml"
     conv = cli("convert", path, *options, "-o", out)

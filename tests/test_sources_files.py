@@ -35,6 +35,8 @@ EXAMPLE_KINDS = {
     "timm-resnet50-a3-args.yaml": "timm",
     "torchvision-resnet50.yaml": "torchvision",
     "torchvision-new-recipe.yaml": "torchvision",
+    "hydra-lightning-template.yaml": "hydra",
+    "deepspeed-gpt-warmup-decay.json": "deepspeed",
 }
 
 
@@ -383,7 +385,7 @@ def test_read_mapping_reads_json_and_yaml(tmp_path):
     (tmp_path / "a.yaml").write_text("b: 1e-3\n")
     assert read_mapping(tmp_path / "a.json") == {"b": 1}
     assert read_mapping(tmp_path / "a.yaml") == {"b": 0.001}  # lrviz's YAML reads 1e-3 as a number
-    assert KINDS == ("lrviz", "hf", "timm", "torchvision")
+    assert KINDS == ("lrviz", "hf", "timm", "torchvision", "hydra", "deepspeed")
 
 
 @pytest.mark.parametrize("name", ["hf-roberta-mnli.json", "hf-llama-sft-recipe.yaml", "torchvision-new-recipe.yaml"])

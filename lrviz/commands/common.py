@@ -33,7 +33,7 @@ ConfigArg = Annotated[
     typer.Argument(
         metavar="CONFIG",
         help="An lrviz YAML config, or a framework's file: a Hugging Face TrainingArguments JSON/YAML, a timm "
-        "args.yaml, a torchvision recipe.",
+        "args.yaml, a torchvision recipe, a Hydra / OmegaConf config, a DeepSpeed ds_config.json.",
         show_default=False,
     ),
 ]
@@ -42,7 +42,7 @@ ConfigsArg = Annotated[
     typer.Argument(
         metavar="CONFIG",
         help="One or more lrviz YAML configs or framework files (TrainingArguments JSON/YAML, timm args.yaml, "
-        "torchvision recipe), in any mix.",
+        "torchvision recipe, Hydra config, ds_config.json), in any mix.",
         show_default=False,
     ),
 ]
@@ -89,15 +89,18 @@ class SourceKind(str, Enum):
     hf = "hf"
     timm = "timm"
     torchvision = "torchvision"
+    hydra = "hydra"
+    deepspeed = "deepspeed"
 
 
 FromOpt = Annotated[
     SourceKind | None,
     typer.Option(
         "--from",
-        metavar="lrviz|hf|timm|torchvision",
-        help="What every CONFIG is: an lrviz config, a Hugging Face TrainingArguments file, a timm args.yaml or a "
-        "torchvision recipe. Default: told from its keys.",
+        metavar="KIND",
+        help="What every CONFIG is: lrviz (an lrviz config), hf (a Hugging Face TrainingArguments file), timm (a timm "
+        "args.yaml), torchvision (a torchvision recipe), hydra (a Hydra / OmegaConf config) or deepspeed (a "
+        "ds_config.json). Default: told from its keys.",
     ),
 ]
 DatasetSizeOpt = Annotated[
@@ -363,7 +366,7 @@ def load_sources(
             if value is not None:
                 raise LrvizError(
                     f"{option} is for framework files (a TrainingArguments file, a timm args.yaml, a torchvision "
-                    "recipe), and every file given is an lrviz config; leave it out"
+                    "recipe, a Hydra config, a ds_config.json), and every file given is an lrviz config; leave it out"
                 )
     settle()  # torch is loaded: the collector resumes (see lrviz.startup)
     return loaded

@@ -24,8 +24,14 @@ TITLES = {
     "preset": "lrviz presets (lower-case, Hugging Face names; built as LambdaLR)",
     "framework": "framework schedulers (hf.<type>: transformers' get_scheduler; timm.<sched>: timm's "
     "create_scheduler_v2, stepped as its train.py steps it)",
+    "deepspeed": "DeepSpeed schedulers (ds.<Type>: deepspeed.runtime.lr_schedules, stepped as its engine steps them)",
 }
-KIND_NAMES = {"torch": "torch.optim.lr_scheduler", "preset": "lrviz preset", "framework": "built by the framework"}
+KIND_NAMES = {
+    "torch": "torch.optim.lr_scheduler",
+    "preset": "lrviz preset",
+    "framework": "built by the framework",
+    "deepspeed": "DeepSpeed's own class",
+}
 
 
 def list_schedulers(

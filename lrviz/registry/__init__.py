@@ -9,6 +9,8 @@ the scheduler and which parameters it takes (read from the maker's own signature
 * :mod:`~lrviz.registry.presets`: the Hugging Face schedules (lower-case names);
 * :mod:`~lrviz.registry.frameworks`: ``hf.<type>`` / ``timm.<sched>``, built by the
   framework's own factory (transformers' ``get_scheduler``, timm's ``create_scheduler_v2``);
+* :mod:`~lrviz.registry.deepspeed`: ``ds.<Type>``, DeepSpeed's scheduler classes, stepped as
+  its engine steps them;
 * :mod:`~lrviz.registry.imports`: ``"package.module:Name"`` / ``"file.py:Name"``, the
   user's own code, imported only with trust.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lrviz.errors import ConfigError, by_any_case, did_you_mean
+from lrviz.registry.deepspeed import DeepSpeedKind
 from lrviz.registry.frameworks import FrameworkKind
 from lrviz.registry.imports import ImportKind
 from lrviz.registry.kind import Kind, SchedulerInfo
@@ -32,7 +35,7 @@ from lrviz.registry.torch_classes import TorchKind
 
 #: The kinds, in order: the first that claims a name resolves it. A new kind goes here
 #: (frameworks before presets: ``hf.cosine`` is lower-case too).
-KINDS: tuple[Kind, ...] = (ImportKind(), FrameworkKind(), TorchKind(), PresetKind())
+KINDS: tuple[Kind, ...] = (ImportKind(), FrameworkKind(), DeepSpeedKind(), TorchKind(), PresetKind())
 
 
 def catalogue() -> dict[str, SchedulerInfo]:

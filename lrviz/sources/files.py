@@ -30,6 +30,8 @@ NAMES = {
     "hf": "a Hugging Face TrainingArguments file",
     "timm": "a timm args.yaml",
     "torchvision": "a torchvision classification recipe",
+    "hydra": "a Hydra / OmegaConf config",
+    "deepspeed": "a DeepSpeed ds_config.json",
 }
 
 #: Keys only one kind uses (argparse keys with underscores; dashes are read as underscores).
@@ -91,7 +93,27 @@ MARKERS: dict[str, frozenset[str]] = {
             "lr_warmup_decay",
         }
     ),
+    "hydra": frozenset(),  # told by a nested key, not a top-level one: NESTED_MARKERS
+    "deepspeed": frozenset(
+        {
+            "train_batch_size",
+            "train_micro_batch_size_per_gpu",
+            "zero_optimization",
+            "zero_allow_untested_optimizer",
+            "steps_per_print",
+            "wall_clock_breakdown",
+            "gradient_clipping",
+            "fp16",
+            "bf16",
+        }
+    ),
 }
+#: Keys two frameworks use (HF's TrainingArguments and DeepSpeed: a bool there, a section here):
+#: they decide nothing beside a key only one of them uses.
+SHARED = frozenset({"gradient_accumulation_steps", "fp16", "bf16"})
+#: Keys of nested nodes that only one kind uses: Hydra's ``_target_`` names what a node builds.
+#: lrviz configs never hold it, so it decides even beside a top-level ``scheduler:`` node.
+NESTED_MARKERS = {"hydra": "_target_"}
 KINDS = tuple(MARKERS)
 
 # --------------------------------------------------------------------------- reading
@@ -190,9 +212,34 @@ def parse_json(text: str, *, source: str = "<json>") -> Any:
 # --------------------------------------------------------------------------- detection
 
 
+def _nested_key(data: Mapping[str, Any], key: str) -> bool:
+    """Whether any mapping of the document (the top level's included) has ``key``."""
+    stack: list[Any] = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Mapping):
+            if key in v:
+                return True
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
 def _markers(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    for kind, key in NESTED_MARKERS.items():
+        if _nested_key(data, key):
+            return {kind: [key]}
     keys = {k.replace("-", "_") for k in data if isinstance(k, str)}
-    return {kind: sorted(keys & marks) for kind, marks in MARKERS.items() if keys & marks}
+    found = {kind: sorted(keys & marks) for kind, marks in MARKERS.items() if keys & marks}
+    scheduler = data.get("scheduler")
+    if isinstance(scheduler, Mapping) and "type" in scheduler:  # DeepSpeed's; lrviz's scheduler is a name
+        found.setdefault("deepspeed", []).append("scheduler.type")
+        found["lrviz"] = [k for k in found.get("lrviz", []) if k != "scheduler"]
+    found = {kind: keys for kind, keys in found.items() if keys}
+    if len(found) > 1:  # a shared key decides nothing beside a key only one kind uses
+        found = {kind: keys for kind, keys in found.items() if not set(keys) <= SHARED} or found
+    return found
 
 
 def _near_misses(data: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -206,12 +253,12 @@ def _near_misses(data: Mapping[str, Any]) -> dict[str, list[str]]:
 
 
 def _expected() -> str:
-    parts = [f"{NAMES[k]} ({', '.join(sorted(MARKERS[k])[:3])}...)" for k in KINDS]
+    parts = [f"{NAMES[k]} ({', '.join(sorted(MARKERS[k])[:3]) or NESTED_MARKERS[k] + ' nodes'}...)" for k in KINDS]
     return "expected " + ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
 def detect(path_or_mapping: str | Path | Mapping[str, Any]) -> str:
-    """The kind of a file (or of its parsed mapping): ``lrviz``, ``hf``, ``timm`` or ``torchvision``."""
+    """The kind of a file (or of its parsed mapping): ``lrviz``, ``hf``, ``timm``, ``torchvision`` or ``hydra``."""
     source = None
     if isinstance(path_or_mapping, Mapping):
         data = expect_mapping(dict(path_or_mapping))

@@ -16,7 +16,13 @@ from lrviz.sources.files import KINDS, check_kind, detect, read_mapping
 from lrviz.sources.plan import Plan
 
 #: kind -> module whose ``plan(data, *, dataset_size, world_size, source)`` reads that kind.
-PLANNERS = {"hf": "lrviz.sources.hf", "timm": "lrviz.sources.timm", "torchvision": "lrviz.sources.torchvision"}
+PLANNERS = {
+    "hf": "lrviz.sources.hf",
+    "timm": "lrviz.sources.timm",
+    "torchvision": "lrviz.sources.torchvision",
+    "hydra": "lrviz.sources.hydra",
+    "deepspeed": "lrviz.sources.deepspeed",
+}
 
 
 def plan(
