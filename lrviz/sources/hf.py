@@ -296,7 +296,7 @@ def plan(
     from lrviz.registry.frameworks import hf_backend
 
     world = V.option(world_size, "--world-size", needed_for="the number of processes")
-    refuse_near_misses(data, installed_version() is not None)
+    refuse_near_misses(data, hf_rules.installed_version() is not None)
     s = _settings(data)
     rules, origin = hf_rules.rules_for(transformers_version)
     rows = [
