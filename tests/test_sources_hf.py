@@ -385,3 +385,49 @@ def test_hf_signature_is_transformers():
     sig = lookup("hf.cosine").signature
     assert list(sig.parameters)[:4] == ["optimizer", "num_warmup_steps", "num_training_steps", "num_cycles"]
     assert sig.parameters["num_cycles"].default == 0.5
+
+
+@needs_trainer
+def test_a_transformers_release_without_the_type_falls_back_to_the_preset(monkeypatch):
+    """transformers before 4.54 has no cosine_warmup_with_min_lr: lrviz used to exit 70 on the enum lookup.
+
+    Truth: the installed transformers' own get_scheduler for that type, stepped by torch directly."""
+    import enum
+    import importlib
+    import types
+
+    from lrviz.registry import frameworks
+
+    real = importlib.import_module("transformers.optimization")
+    older = enum.Enum(
+        "SchedulerType", {m.name: m.value for m in real.SchedulerType if m.value != "cosine_warmup_with_min_lr"}
+    )
+    fake = types.SimpleNamespace(SchedulerType=older, TYPE_TO_SCHEDULER_FUNCTION={}, get_scheduler=None)
+    monkeypatch.setattr(frameworks, "hf_backend", lambda: (fake, "transformers 4.46.3 get_scheduler"))
+    params = {"num_warmup_steps": 10, "num_training_steps": 50, "min_lr_rate": 0.1}
+    info = frameworks.lookup("hf.cosine_warmup_with_min_lr")
+    assert "4.46.3 has no 'cosine_warmup_with_min_lr'" in info.backend
+    cfg = load_config(
+        {
+            "steps": 50,
+            "optimizer": {"name": "SGD", "lr": 0.1},
+            "scheduler": "hf.cosine_warmup_with_min_lr",
+            "params": params,
+        }
+    )
+    got = simulate(cfg).trajectories[0].lr[:, 0]
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sched = real.get_scheduler(
+        "cosine_warmup_with_min_lr",
+        opt,
+        num_warmup_steps=10,
+        num_training_steps=50,
+        scheduler_specific_kwargs={"min_lr_rate": 0.1},
+    )
+    want = []
+    for _ in range(50):
+        want.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    np.testing.assert_array_equal(got, np.array(want))

@@ -169,12 +169,17 @@ def _hf(type_name: str, key: str | None) -> FrameworkScheduler:
             f"allowed: {', '.join(hf_types())}",
             key=key,
         )
-    if module is None:
+    known = module is not None and type_name in {t.value for t in module.SchedulerType}
+    if not known:  # no transformers, or a release older than this type (4.x lacks cosine_warmup_with_min_lr)
         from lrviz.registry.hf_schedules import PRESETS
 
         target = PRESETS[type_name]
-        return FrameworkScheduler(name, _signed(target, target, name), backend, f"lrviz preset {type_name!r}")
+        how = f"lrviz preset {type_name!r}"
+        if module is not None:
+            backend = f"lrviz presets ({backend.split(' get_scheduler')[0]} has no {type_name!r})"
+        return FrameworkScheduler(name, _signed(target, target, name), backend, how)
 
+    assert module is not None
     target = module.TYPE_TO_SCHEDULER_FUNCTION[module.SchedulerType(type_name)]
 
     def build(optimizer: Any, **params: Any) -> Any:
