@@ -167,7 +167,8 @@ def test_a_key_from_another_library_gets_a_pointer(write_config):
     cfg = write_config(STEP | {"scheduler": "linear", "params": {"warmup_ratio": 0.1}})
     (line,) = error_lines(cli("export", cfg))
     assert "params.warmup_ratio" in line
-    assert "a transformers TrainingArguments key: use num_warmup_steps, or read the TrainingArguments file" in line
+    assert "a transformers TrainingArguments key: use num_warmup_steps" in line
+    assert "lrviz plot args.yaml" in line and "--from FILE" not in line  # the file itself, not a --from kind
 
 
 def test_comma_lists_work_for_every_repeatable_option(write_config, tmp_path):

@@ -273,7 +273,9 @@ def test_fuzz_gallery_folders(tmp_path):
         out = tmp_path / f"gallery{i}" / "out"
         outputs[str(config_dir)] = out
         cases.append((str(config_dir), ["gallery", str(config_dir), "-o", str(out), "-j", "1"]))
-    for name, result in run_batch(tmp_path, cases).items():
+    results = run_batch(tmp_path, cases)
+    assert sorted(results) == sorted(outputs)  # every gallery case came back
+    for name, result in results.items():
         check(result, written=outputs[name])
         if result["code"] == 1:  # some configs failed: each is named, the good one is drawn
             assert "failed:" in result["stderr"]

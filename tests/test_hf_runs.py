@@ -157,10 +157,14 @@ def test_the_rounding_rule_of_each_release_gives_that_release_s_total():
     """epochs-accum: 11 batches, accumulation 4, 3 epochs: 2 updates an epoch up to 4.51, 3 from 4.52."""
     from lrviz.sources import load_source
 
-    for run in (r for r in RUNS if r.name == "epochs-accum"):
+    runs = [r for r in RUNS if r.name == "epochs-accum"]
+    assert len(runs) == 5  # one per release of the corpus
+    for run in runs:
         facts, _, args = _facts(run)
         # a transformers 4 file (warmup_ratio) plans under every release; a 5.x one (warmup_steps 0.25) only under 5
-        for release in ("4.46", "4.51", "4.52", "5.23") if "warmup_ratio" in args else ("5.23",):
+        releases = ("4.46", "4.51", "4.52", "5.23") if "warmup_ratio" in args else ("5.23",)
+        assert releases
+        for release in releases:
             loaded = load_source(run / "training_args.json", dataset_size=22, transformers_version=release)
             assert loaded.config.steps == (6 if release < "4.52" else 9)
         total = load_source(
@@ -218,16 +222,20 @@ def test_a_run_with_another_schedule_and_twice_the_lr_are_named(tmp_path):
 
 def test_the_lr_logged_up_to_4_50_is_the_lr_after_the_step():
     """What PR #36973 changed, read from the runs: 4.50's entry at step s is the lr step s uses; 4.51's, s-1's."""
-    for run in (r for r in RUNS if r.name == "warmup-ratio"):
+    runs = [r for r in RUNS if r.name == "warmup-ratio"]
+    assert len(runs) == 5  # one per release of the corpus
+    for run in runs:
         facts, state, _ = _facts(run)
         logged = {e["step"]: e["learning_rate"] for e in state["log_history"] if "learning_rate" in e}
         used = facts["lr_used"]
         after = _minor(facts) in ("4.46", "4.50")
+        compared = []
         for step, value in logged.items():
             row = step if after else step - 1
             if row < len(used):
                 assert value == used[row]
-        assert np.isfinite(list(logged.values())).all()
+                compared.append(step)
+        assert compared and len(compared) >= len(logged) - 1  # all but the final after-step entry were compared
 
 
 @pytest.mark.parametrize("release", ["4.46.3", "4.50.3", "5.23.0"])

@@ -718,7 +718,7 @@ def test_a_missing_output_folder_is_created_only_for_a_run_that_writes(tmp_path)
 
 def test_output_folder_under_a_regular_file_is_a_clear_error(tmp_path):
     cfg = write(tmp_path / "cfg.yaml", STEPLR)
-    blocker = write(tmp_path / "file.txt", "not a folder\n")
+    blocker = write(tmp_path / "notes", "not a folder\n")  # no suffix: a name that can only be a folder
     assert_refused(cli("export", cfg, "-o", blocker / "x.csv"), str(blocker))
     assert_refused(cli("plot", cfg, "-o", blocker), str(blocker), "not a folder")
     assert_refused(cli("gallery", tmp_path, "-o", blocker / "sub", "--jobs", "1"), str(blocker), "cannot create")
@@ -760,10 +760,13 @@ def test_two_processes_writing_the_same_gallery_do_not_corrupt_it(tmp_path):
     assert names == [
         "README.md",
         "index.html",
+        "torch-cosine.html",
         "torch-cosine.png",
         "torch-cosine.svg",
+        "torch-steplr.html",
         "torch-steplr.png",
         "torch-steplr.svg",
+        "warmup.html",
         "warmup.png",
         "warmup.svg",
     ]

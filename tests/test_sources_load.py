@@ -105,7 +105,7 @@ def test_a_comment_can_say_the_kind(tmp_path):
             "args.yaml: line 1",
             "unknown option '--dataset' (did you mean --dataset-size?)",
         ),
-        ("# lrviz: --dataset-size 0\n", None, "args.yaml: line 1", "from 1 to"),
+        ("# lrviz: --dataset-size 0\n", None, "args.yaml: line 1", "0 is outside 1 to"),
         ("# lrviz: --dataset-size lots\n", None, "args.yaml: line 1", "got 'lots'"),
         ("# lrviz: --world-size\n", None, "args.yaml: line 1", "--world-size needs a value"),
         ("# lrviz: --from keras\n", None, "args.yaml: line 1", "--from takes lrviz, hf, timm, torchvision"),

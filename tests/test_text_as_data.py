@@ -396,10 +396,10 @@ def steps_of(path: Path) -> int:
 @pytest.mark.parametrize(
     "data",
     [
-        "notes: |\n  a note\n  # lrviz: --dataset-size 999\n",
-        "notes: >-\n    folded\n    # lrviz: --dataset-size 999\n",
-        'notes: "quoted\n  # lrviz: --dataset-size 999"\n',
-        "notes: 'single\n\n  # lrviz: --dataset-size 999'\n",
+        "output_dir: |\n  a note\n  # lrviz: --dataset-size 999\n",
+        "output_dir: >-\n    folded\n    # lrviz: --dataset-size 999\n",
+        'output_dir: "quoted\n  # lrviz: --dataset-size 999"\n',
+        "output_dir: 'single\n\n  # lrviz: --dataset-size 999'\n",
     ],
     ids=["literal-block", "folded-block", "double-quoted", "single-quoted"],
 )
@@ -416,7 +416,8 @@ def test_a_lrviz_line_inside_a_yaml_string_is_data_not_a_comment(tmp_path, data)
 def test_real_comments_are_read_wherever_yaml_has_them(tmp_path):
     path = tmp_path / "recipe.yaml"
     path.write_text(
-        TV_YAML + "notes: |\n  a note\n# lrviz: --dataset-size 80\nextra: {a: 1,\n  # lrviz: --world-size 2\n}\n"
+        TV_YAML
+        + "output_dir: |\n  a note\n# lrviz: --dataset-size 80\ndata_path: {a: 1,\n  # lrviz: --world-size 2\n}\n"
     )
     assert steps_of(path) == 3 * 5  # 80 / 2 processes / 8 per batch
 
