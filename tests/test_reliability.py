@@ -762,3 +762,18 @@ def test_int_string_limit_in_trainer_state(tmp_path):
     path = tmp_path / "trainer_state.json"
     path.write_text(text.replace('"step": 2', '"step": ' + "9" * 5000, 1), encoding="utf-8")
     refused(cli("show", PLAN, "--actual", path), "trainer_state.json", "5000 characters")
+
+
+def test_a_huge_integer_from_python_is_refused_at_load_naming_the_key(tmp_path):
+    """A mapping from Python skips the YAML reader's 100-character cap: a 5000-digit total_iters loaded,
+    ran, then crashed the JSON export (Python will not print ints past 4300 digits). Found by issue 27's fuzz."""
+    import lrviz
+
+    config = {"steps": 3, "scheduler": "ConstantLR", "params": {"factor": 0.5, "total_iters": 10**5000}}
+    with pytest.raises(LrvizError) as info:
+        lrviz.export(config, tmp_path / "out.json")
+    assert str(info.value) == "params.total_iters: an integer of about 5000 digits; at most 100"
+    assert not (tmp_path / "out.json").exists()
+    config["params"]["total_iters"] = 10**99  # 100 digits: what the YAML reader admits
+    data = json.loads(lrviz.export(config, tmp_path / "out.json").read_text())
+    assert data["config"]["schedules"][0]["params"]["total_iters"] == 10**99

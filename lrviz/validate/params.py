@@ -25,6 +25,7 @@ from typing import Any
 from lrviz.errors import ConfigError, UnknownKey, describe, did_you_mean, key_join, suggestions
 from lrviz.limits import MAX_NESTING
 from lrviz.parse.expr import Expression, check_expression
+from lrviz.parse.yamlio import MAX_INT_CHARS
 from lrviz.registry import SchedulerInfo, resolve
 from lrviz.registry.signature import (
     Param,
@@ -138,8 +139,24 @@ def resolve_nested(spec: dict[str, Any], key: str, facts: Facts, depth: int) -> 
 _NO = object()  # "this arm of the hint does not describe the value"
 
 
+#: The largest integer a param may hold: what the YAML reader admits (MAX_INT_CHARS digits), so a
+#: mapping from Python cannot carry one that Python refuses to print (4300 digits) into an export.
+_MAX_INT_BITS = (10**MAX_INT_CHARS).bit_length()
+
+
+def _refuse_huge_ints(value: Any, key: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+        raise ConfigError(
+            f"an integer of about {int(value.bit_length() * 0.30103)} digits; at most {MAX_INT_CHARS}", key=key
+        )
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _refuse_huge_ints(item, key)
+
+
 def convert(value: Any, hint: Any, key: str, notes: list[Note], facts: Facts, depth: int = 0) -> Any:
     """``value`` as torch gets it, noting (not refusing) a value the hint does not describe."""
+    _refuse_huge_ints(value, key)
     out, fits = _convert(value, hint, key, facts, depth)
     if not fits:
         notes.append(Note(key, describe_hint(hint), describe(value)))
