@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from lrviz.errors import LrvizError
@@ -27,14 +28,21 @@ def atomic_write(path: str | Path, data: bytes | str | Iterable[bytes | str]) ->
     """
     path = Path(path)
     tmp = _stage(path, data)
-    try:
+    with _discarded_on_failure(tmp, path):
         os.replace(tmp, path)
+    return path
+
+
+@contextmanager
+def _discarded_on_failure(tmp: str, path: Path) -> Iterator[None]:
+    """Remove the temporary file ``tmp`` if the block fails; a system refusal becomes one clear message."""
+    try:
+        yield
     except BaseException as exc:
         _unlink(tmp)
         if isinstance(exc, OSError):
             raise LrvizError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
         raise
-    return path
 
 
 def _stage(path: Path, data: bytes | str | Iterable[bytes | str]) -> str:
@@ -47,18 +55,13 @@ def _stage(path: Path, data: bytes | str | Iterable[bytes | str]) -> str:
         fd, tmp = tempfile.mkstemp(prefix=f".lrviz-tmp-{path.name[:80]}.", dir=folder)
     except OSError as exc:
         raise LrvizError(f"cannot write to {str(folder)!r}: {exc.strerror or exc}") from None
-    try:
+    with _discarded_on_failure(tmp, path):
         with os.fdopen(fd, "wb") as fh:
             for piece in pieces:
                 fh.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
-    except BaseException as exc:
-        _unlink(tmp)
-        if isinstance(exc, OSError):
-            raise LrvizError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-        raise
     return tmp
 
 
