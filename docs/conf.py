@@ -18,7 +18,7 @@ from lrviz._version import __version__  # noqa: E402
 
 project = "lrviz"
 author = "the lrviz authors"
-copyright = "the lrviz authors"  # noqa: A001
+copyright = "the lrviz authors"
 version = release = __version__
 
 extensions = [

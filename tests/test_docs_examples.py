@@ -47,7 +47,7 @@ NOT_RUN = {
     ),
     "python3 -m venv .venv && .venv/bin/pip install -q -c constraints.txt -e '.[test]' && .venv/bin/pip install -q "
     "-c constraints.txt --no-deps timm": "CI's own install (.ci/run runs the README's test command, which holds it)",
-    ".venv/bin/python -m pytest -q": "the suite itself: running it from inside the suite would recurse (.ci/run runs it)",
+    ".venv/bin/python -m pytest -q": "the suite itself: run from inside the suite it would recurse (.ci/run runs it)",
     ".venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy": "CI's lint, format and types "
     "(.ci/run, step 3)",
     ".venv/bin/python -m sphinx -W -n --keep-going -b html docs docs/_build/html": "this site's own build "
@@ -180,9 +180,7 @@ def test_every_example_of_the_page_runs(page, scratch):
 
 
 def test_shell_blocks_hold_only_lines_listed_with_a_reason():
-    shown = [
-        command(line)[0] for b in ALL if b.lang == "shell" for line in b.text.splitlines() if line.strip()
-    ]
+    shown = [command(line)[0] for b in ALL if b.lang == "shell" for line in b.text.splitlines() if line.strip()]
     assert shown, "no shell block found: the parser is broken"
     assert sorted(set(shown)) == sorted(NOT_RUN), "a `shell` block's line must be in NOT_RUN (and NOT_RUN only those)"
 

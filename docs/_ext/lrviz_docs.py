@@ -197,7 +197,7 @@ class GalleryDirective(SphinxDirective):
 # ------------------------------------------------------------------------------ :repo:
 
 
-def repo_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None):  # noqa: ANN201, PLR0913
+def repo_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None):
     """``:repo:`configs/custom/``` : a path of this repository, checked to exist."""
     path = text.strip()
     if not (REPO / path).exists():
