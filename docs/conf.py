@@ -37,7 +37,11 @@ root_doc = "index"
 exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store"]
 html_theme = "alabaster"
 html_title = f"lrviz {version}"
-html_theme_options = {"description": "See a PyTorch LR schedule before you train with it.", "fixed_sidebar": True}
+html_theme_options = {
+    "description": "See a PyTorch LR schedule before you train with it.",
+    "fixed_sidebar": True,
+    "page_width": "1240px",
+}
 templates_path: list[str] = []
 html_static_path: list[str] = []
 

@@ -115,7 +115,7 @@ def _keys(block: dict[str, Any]) -> list[tuple[str, str, str]]:
     required = set(block.get("required", []))
     rows = []
     for key, sub in block.get("properties", {}).items():
-        note = " (required)" if key in required else ""
+        note = " (required)" if key in required and "required" not in str(sub.get("description", "")) else ""
         rows.append((_literal(key), _literal(describe(sub)), str(sub.get("description", "")) + note))
     return rows
 
