@@ -41,6 +41,7 @@ html_theme_options = {
     "description": "See a PyTorch LR schedule before you train with it.",
     "fixed_sidebar": True,
     "page_width": "1240px",
+    "body_max_width": "none",
 }
 templates_path: list[str] = []
 html_static_path: list[str] = []

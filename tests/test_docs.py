@@ -104,3 +104,18 @@ def test_every_page_is_reached_from_the_index():
                 listed.add((base / entry).as_posix().removeprefix("./"))
     globbed = {p for p in pages if p.startswith("sources/")}
     assert pages - listed - globbed - {"index"} == set()
+
+
+def test_every_figure_is_drawn_by_the_directive():
+    """Issue 31: no hand-made or stale picture: no image or figure directive, no raw <img>; the figures are
+    ``.. lrviz::`` of configs in the repository (which -W makes exist and load)."""
+    drawn = 0
+    for path in DOCS.rglob("*.rst"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\.\. (image|figure)::", text, flags=re.M), path
+        assert "<img" not in text, path
+        for target in re.findall(r"^\.\. lrviz:: (\S+)", text, flags=re.M):  # in a code block: indented
+            assert (path.parent / target).is_file(), (path, target)
+            drawn += 1
+    assert drawn >= 15
+    assert ".. lrviz-gallery:: ../configs\n" in (DOCS / "gallery-page.rst").read_text()  # and every config of configs/

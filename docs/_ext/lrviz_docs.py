@@ -111,12 +111,28 @@ def _literal(text: str) -> str:
     return f"``{text}``" if text and "`" not in text else text
 
 
-def _keys(block: dict[str, Any]) -> list[tuple[str, str, str]]:
+def _described(sub: Any, defs: dict[str, Any]) -> str:
+    """A key's description, else that of the definition it refers to (``optimizer``: the optimizer block's)."""
+    if not isinstance(sub, dict):
+        return ""
+    if sub.get("description"):
+        return str(sub["description"])
+    if "$ref" in sub:
+        return str(defs.get(sub["$ref"].rsplit("/", 1)[-1], {}).get("description", ""))
+    for combo in ("anyOf", "allOf", "oneOf"):
+        for part in sub.get(combo, []):
+            if text := _described(part, defs):
+                return text
+    return ""
+
+
+def _keys(block: dict[str, Any], defs: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:
     required = set(block.get("required", []))
     rows = []
     for key, sub in block.get("properties", {}).items():
-        note = " (required)" if key in required and "required" not in str(sub.get("description", "")) else ""
-        rows.append((_literal(key), _literal(describe(sub)), str(sub.get("description", "")) + note))
+        text = _described(sub, defs or {})
+        note = " (required)" if key in required and "required" not in text else ""
+        rows.append((_literal(key), _literal(describe(sub)), text + note))
     return rows
 
 
@@ -124,12 +140,12 @@ def schema_rst(schema: dict[str, Any]) -> list[str]:
     """The schema as reStructuredText: the blocks of a config, then every scheduler's parameters."""
     defs = schema["definitions"]
     header = ("key", "type", "what it is")
-    out = [*_table("The top level of a config", _keys(schema), header)]
+    out = [*_table("The top level of a config", _keys(schema, defs), header)]
     for name in ("schedule", "optimizer", "metric", "plot", "sweep", "nested_scheduler"):
         block = defs[name]
-        rows = _keys(block)
+        rows = _keys(block, defs)
         for variant in block.get("anyOf", []):
-            rows += _keys(variant)
+            rows += _keys(variant, defs)
         out += [f".. rubric:: ``{name}``", "", str(block.get("description", "")), ""]
         if rows:
             out += _table(f"``{name}`` keys", rows, header)
