@@ -135,9 +135,11 @@ def _cached(image: Path, manifest: Path) -> Drawn | None:
     return Drawn(image, str(data.get("title", "")), tuple(inputs), cached=True)
 
 
-def _inputs(config: Any) -> list[Path]:
-    """The files besides the config a simulation read: metric CSVs, ``file.py`` scheduler targets."""
-    found: list[Path] = []
+def _inputs(config: Any, path: Path) -> list[Path]:
+    """The files besides the config a simulation read: metric CSVs, ``file.py`` scheduler targets, a
+    JSON framework file's ``.lrviz`` sidecar (its dataset size)."""
+    sidecar = path.with_name(path.name + ".lrviz")
+    found: list[Path] = [sidecar] if sidecar.is_file() else []
     for schedule in config.schedules:
         csv = getattr(schedule.feed, "csv", None)
         if csv is not None:
@@ -165,18 +167,20 @@ def draw(path: Path, shown: str, options: dict[str, Any], *, cache_dir: Path, tr
         return hit
     from lrviz.render.plot import render_bytes
     from lrviz.simulate import simulate
-    from lrviz.validate import PlotOptions, apply_sweeps, load_config
+    from lrviz.sources import load_source
+    from lrviz.validate import PlotOptions, apply_sweeps
 
     plot = {k: options[k] for k in ("layout", "yscale", "x") if options.get(k) is not None}
-    try:
-        config = apply_sweeps(load_config(path, trust=trust), [], force=False)
-        plot_options = PlotOptions.resolve(config.plot, **plot)
+    try:  # an lrviz config or a framework's file, read as `lrviz plot` reads it (its '# lrviz:' facts too)
+        loaded = load_source(path, trust=trust)
+        config = apply_sweeps(loaded.config, [], force=False)
+        plot_options = PlotOptions.resolve(config.plot, subtitle=loaded.summary, **plot)
         figure = render_bytes(simulate(config, jobs=1), fmt, plot_options)
     except LrvizError as exc:  # named as the docs name it, not by its absolute path
         if exc.file is None or Path(exc.file).resolve() == path.resolve():
             exc.file = shown
         raise
-    inputs = {str(p): _sha256(p) for p in _inputs(config)}
+    inputs = {str(p): _sha256(p) for p in _inputs(config, path)}
     cache_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(image, figure)  # the image first: a manifest never points at nothing
     atomic_write(manifest, dumps({"title": config.title or "", "config": shown, "inputs": inputs}, indent=1))

@@ -360,14 +360,14 @@ def test_convert_refuses_bad_input_and_writes_nothing(tmp_path, case):
 
 
 def test_the_readme_s_arithmetic_table_is_what_lrviz_says():
-    """The README's excerpt of the step arithmetic for the RoBERTa example: each row as lrviz works it out."""
+    """The docs' excerpt of the step arithmetic for the RoBERTa example: each row as lrviz works it out."""
     import re
 
     from lrviz.sources import load_source
 
-    readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("## Framework files") :]
-    (block,) = re.findall(r"```text\n(.*?)```", section[: section.index("\n## ", 5)], flags=re.S)
+    page = (REPO / "docs" / "frameworks.rst").read_text()
+    (block,) = re.findall(r"\.\. code-block:: text\n\n((?:   .*\n|\n)+)", page)
+    block = "\n".join(line[3:] for line in block.splitlines())
     loaded = load_source(REPO / "configs" / "frameworks" / "hf-roberta-mnli.json")
     assert loaded.plan is not None
     rows = block.strip().splitlines()

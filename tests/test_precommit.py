@@ -54,9 +54,10 @@ def test_the_manifest_is_what_pre_commit_reads():
 
 def test_the_readme_config_is_a_valid_pre_commit_config(tmp_path):
     """The .pre-commit-config.yaml the README tells users to add, read by pre-commit's own loader."""
-    readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("### pre-commit") :]
-    block = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", section, re.S).group(1)
+    page = (REPO / "docs" / "ci.rst").read_text()
+    section = page[page.index("pre-commit: configs checked") :]
+    block = re.search(r"\.\. code-block:: yaml\n\n(   # \.pre-commit-config\.yaml\n(?:   .*\n|\n)+)", section).group(1)
+    block = "\n".join(line[3:] for line in block.splitlines()) + "\n"
     path = tmp_path / ".pre-commit-config.yaml"
     path.write_text(block)
     config = clientlib.load_config(str(path))

@@ -310,3 +310,35 @@ def test_the_extension_declares_parallel_safety():
         "lrviz_trust",
         "lrviz_format",
     }
+
+
+def test_a_framework_file_is_drawn_as_lrviz_plot_draws_it_and_its_sidecar_is_an_input(tmp_path, simulations):
+    """Issue 31: the docs draw configs/frameworks/ too. A TrainingArguments JSON with its ``.lrviz`` sidecar
+    (the dataset size): the figure is `lrviz plot`'s (the arithmetic under the title), and a changed
+    sidecar draws it again."""
+    source = REPO / "configs" / "frameworks" / "hf-roberta-mnli.json"
+    files = {
+        "docs/schedules/roberta.json": source.read_text(),
+        "docs/schedules/roberta.json.lrviz": (source.parent / (source.name + ".lrviz")).read_text(),
+    }
+    project(tmp_path, index=".. lrviz:: schedules/roberta.json\n", files=files)
+    build = Build(tmp_path)
+    assert build() == ""
+    (src,) = images(build.html())
+    shown = (build.out / src).read_bytes()
+    from lrviz.render.plot import render_bytes
+    from lrviz.sources import load_source
+    from lrviz.validate import PlotOptions
+
+    loaded = load_source(build.src / "schedules" / "roberta.json")
+    options = PlotOptions.resolve(loaded.config.plot, subtitle=loaded.summary)
+    assert shown == render_bytes(SIMULATE.simulate(loaded.config, jobs=1), "svg", options)
+    assert "392,702" in (loaded.summary or "")  # the sidecar's dataset size reached the plan
+    build(fresh=True)
+    assert len(simulations) == 2  # the build, this test's own; the fresh read came from the cache
+    sidecar = build.src / "schedules" / "roberta.json.lrviz"
+    sidecar.write_text(sidecar.read_text().replace("392702", "100000"))
+    build(fresh=True)
+    assert len(simulations) == 3
+    (again,) = images(build.html())
+    assert (build.out / again).read_bytes() != shown  # 100,000 examples: another plan, another figure
