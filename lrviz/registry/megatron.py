@@ -156,6 +156,27 @@ def _assertion(exc: AssertionError) -> str:
     return str(exc) or text or "see OptimizerParamScheduler.__init__"
 
 
+def code(style: str, kwargs: dict[str, str]) -> tuple[str, str, str]:
+    """(import line, constructor call, step call) of ``lrviz code``: get_optimizer_param_scheduler's call and
+    train_step's ``step(increment=...)``, with the values of ``kwargs`` (Python text) or this maker's defaults."""
+    import inspect
+
+    values = {
+        name: kwargs.get(name, repr(p.default))
+        for name, p in inspect.signature(optimizer_param_scheduler).parameters.items()
+        if name not in ("optimizer", "lr_decay_style")
+    }
+    increment = values.pop("increment")
+    if values["wd_incr_steps"] == "None":
+        values["wd_incr_steps"] = values["lr_decay_steps"]
+    args = ", ".join(["optimizer", *(f"{k}={v}" for k, v in values.items()), f"lr_decay_style={style!r}"])
+    return (
+        "from megatron.core.optimizer_param_scheduler import OptimizerParamScheduler",
+        f"OptimizerParamScheduler({args})",
+        f"scheduler.step(increment={increment})  # train_step: the samples of one iteration (global batch)",
+    )
+
+
 def _style(name: str, key: str | None) -> str:
     style = name[len(PREFIX) :]
     if style not in STYLES:

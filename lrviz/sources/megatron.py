@@ -246,7 +246,7 @@ def plan(
         "optimizer": optimizer,
         "schedules": [{"label": f"{style} (Megatron)", "scheduler": f"megatron.{style}", "params": params}],
     }
-    summary = (
-        f"Megatron: {iters:,} iterations x global batch {gbs:,}, {style}, warmup {counts['lr_warmup_steps']:,} samples"
-    )
+    warm = counts["lr_warmup_steps"]
+    warm_shown = f"{int(warm):,}" if float(warm).is_integer() else f"{warm:,.1f}"
+    summary = f"Megatron: {iters:,} iterations x global batch {gbs:,}, {style}, warmup {warm_shown} samples"
     return Plan(kind="megatron", config=config, rows=rows, summary=summary[:120], source=source)

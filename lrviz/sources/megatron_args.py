@@ -106,8 +106,8 @@ def looks_like_command_line(text: str) -> bool:
         return False
     try:
         tokens = _tokens(text)
-    except ConfigError:
-        return False
+    except ConfigError:  # a command line that does not split (an unclosed quote) is still one: say why
+        return any(f"--{dest.replace('_', '-')}" in text for dest in TELLING)
     return any(t.startswith("--") and t[2:].partition("=")[0].replace("-", "_") in TELLING for t in tokens)
 
 
