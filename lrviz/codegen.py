@@ -179,6 +179,8 @@ def _maker(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
         type_name = spec.name.partition(".")[2]
         prog.imports.add(f"from deepspeed.runtime.lr_schedules import {type_name}")
         return f"{type_name}({_call_args(['optimizer', *args])})"
+    if spec.kind == "function":  # the user's get_lr: their own loop calls it
+        raise ConfigError(f"{spec.name} is your own lr function, which your training loop calls already", key=spec.key)
     if spec.kind == "megatron":  # Megatron-Core's class, stepped as Megatron-LM's train_step steps it
         from lrviz.registry.megatron import code
 

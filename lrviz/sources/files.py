@@ -132,7 +132,9 @@ MARKERS: dict[str, frozenset[str]] = {
 }
 #: Keys two frameworks use (HF's TrainingArguments and DeepSpeed: a bool there, a section here):
 #: they decide nothing beside a key only one of them uses.
-SHARED = frozenset({"gradient_accumulation_steps", "fp16", "bf16", "min_lr"})  # min_lr: timm and Megatron
+SHARED = frozenset(
+    {"gradient_accumulation_steps", "fp16", "bf16", "min_lr", "adam_beta1", "adam_beta2"}
+)  # min_lr: timm and Megatron; adam_beta1/2: HF and Megatron
 #: Keys of nested nodes that only one kind uses: Hydra's ``_target_`` names what a node builds.
 #: lrviz configs never hold it, so it decides even beside a top-level ``scheduler:`` node.
 NESTED_MARKERS = {"hydra": "_target_"}
@@ -288,6 +290,8 @@ def detect(path_or_mapping: str | Path | Mapping[str, Any]) -> str:
     source = None
     if isinstance(path_or_mapping, Mapping):
         data = expect_mapping(dict(path_or_mapping))
+    elif str(path_or_mapping).lower().endswith(".py"):
+        return "function"  # a Python file is read for its lr function (lrviz.sources.lrfunction), never as data
     else:
         source = str(path_or_mapping)
         data = read_mapping(path_or_mapping)

@@ -37,7 +37,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.sources import values as V
-from lrviz.sources.megatron_args import read_args
+from lrviz.sources.megatron_args import ARGS, read_args
 from lrviz.sources.plan import Plan, Row
 
 
@@ -195,6 +195,11 @@ def plan(
     world = V.option(world_size, "--world-size", needed_for="the number of processes")
     raw = V.normalise_keys(data)
     ignored = raw.pop("__other_flags__", None)
+    if ignored is None:  # a YAML: its keys that are no argument lrviz reads
+        ignored = [k for k in raw if k not in ARGS]
+    typos = V.misspelt({k: None for k in ignored}, ARGS)
+    if typos:  # Megatron's argparse refuses an unknown flag; lrviz knows only the schedule's, so only near misses
+        raise ConfigError(f"unknown argument {typos[0]}: Megatron's argparse would refuse it")
     args = read_args(raw)
     if args["lr"] is None:
         raise ConfigError("missing: Megatron builds the schedule from --lr (its default None fails)", key="lr")
@@ -229,7 +234,9 @@ def plan(
         *length_rows,
         Row("total optimizer steps", iters, "one scheduler step per iteration"),
         Row(
-            "stepping", f"step(increment={gbs:,})", "train_step: increment = microbatches x micro batch x data parallel"
+            "stepping",
+            "per iteration",
+            f"step(increment={gbs:,}) after each applied update (train_step: microbatches x micro x data parallel)",
         ),
         Row("lr", args["lr"], f"--lr; --min-lr {args['min_lr']!r}, --lr-warmup-init {args['lr_warmup_init']!r}"),
         Row("scheduler", f"megatron.{style}", "Megatron-Core OptimizerParamScheduler, --lr-decay-style"),
@@ -238,7 +245,7 @@ def plan(
     if args["decoupled_lr"] is not None:
         rows.append(Row("note", "--decoupled-lr is not modelled: the default param group is shown"))
     if ignored:
-        rows.append(Row("other flags", len(ignored), "not about the schedule: ignored"))
+        rows.append(Row("other arguments", len(ignored), "not about the schedule: ignored"))
     if dataset_size is not None:
         rows.append(Row("note", "--dataset-size is not used: Megatron counts iterations or samples itself"))
     config = {
