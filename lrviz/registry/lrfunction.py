@@ -139,7 +139,7 @@ class LrFunction(StepAdapter):
 
     def step(self, metric: Any = None) -> None:
         self.count += 1
-        self.scheduler.step()
+        self.method()  # _Caller.step: fn(k) into every param group
 
 
 class FunctionMaker:

@@ -129,7 +129,7 @@ class MegatronStep(StepAdapter):
 
     def step(self, metric: Any = None) -> None:
         self.count += 1
-        self.scheduler.step(increment=self.increment)
+        self.method(increment=self.increment)  # the class's own step (StepAdapter keeps it)
 
 
 class MegatronMaker:

@@ -188,11 +188,8 @@ def _optimizer(args: Mapping[str, Any], start_wd: float) -> tuple[dict[str, Any]
     return opt, f"--optimizer {name}: shown on AdamW with its lr (the scheduler writes every lr)"
 
 
-def plan(
-    data: Mapping[str, Any], *, dataset_size: int | None = None, world_size: int = 1, source: str | None = None
-) -> Plan:
-    """Read Megatron's arguments (YAML keys or a parsed command line); see the module docstring for the rules."""
-    world = V.option(world_size, "--world-size", needed_for="the number of processes")
+def _arguments(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(the arguments typed as argparse types them, the other arguments' names)."""
     raw = V.normalise_keys(data)
     ignored = raw.pop("__other_flags__", None)
     if ignored is None:  # a YAML: its keys that are no argument lrviz reads
@@ -200,7 +197,15 @@ def plan(
     typos = V.misspelt({k: None for k in ignored}, ARGS)
     if typos:  # Megatron's argparse refuses an unknown flag; lrviz knows only the schedule's, so only near misses
         raise ConfigError(f"unknown argument {typos[0]}: Megatron's argparse would refuse it")
-    args = read_args(raw)
+    return read_args(raw), list(ignored)
+
+
+def plan(
+    data: Mapping[str, Any], *, dataset_size: int | None = None, world_size: int = 1, source: str | None = None
+) -> Plan:
+    """Read Megatron's arguments (YAML keys or a parsed command line); see the module docstring for the rules."""
+    world = V.option(world_size, "--world-size", needed_for="the number of processes")
+    args, ignored = _arguments(data)
     if args["lr"] is None:
         raise ConfigError("missing: Megatron builds the schedule from --lr (its default None fails)", key="lr")
     dp, dp_how = _data_parallel(args, world)
@@ -253,7 +258,10 @@ def plan(
         "optimizer": optimizer,
         "schedules": [{"label": f"{style} (Megatron)", "scheduler": f"megatron.{style}", "params": params}],
     }
+    return Plan(kind="megatron", config=config, rows=rows, summary=_summary(iters, gbs, style, counts), source=source)
+
+
+def _summary(iters: int, gbs: int, style: str, counts: Mapping[str, Any]) -> str:
     warm = counts["lr_warmup_steps"]
     warm_shown = f"{int(warm):,}" if float(warm).is_integer() else f"{warm:,.1f}"
-    summary = f"Megatron: {iters:,} iterations x global batch {gbs:,}, {style}, warmup {warm_shown} samples"
-    return Plan(kind="megatron", config=config, rows=rows, summary=summary[:120], source=source)
+    return f"Megatron: {iters:,} iterations x global batch {gbs:,}, {style}, warmup {warm_shown} samples"[:120]
