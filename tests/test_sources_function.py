@@ -201,3 +201,12 @@ def test_a_module_function_in_an_lrviz_config_and_combine_with_other_schedules(t
     )
     assert combined.exit_code == 0, combined.output
     assert (tmp_path / "b.png").stat().st_size > 1000
+
+
+def test_the_gallery_finds_python_files_that_opt_in_only(tmp_path):
+    from lrviz.gallery import find_configs
+
+    _write(tmp_path, "# lrviz: --from function\nmax_iters = 5\ndef get_lr(it):\n    return 0.1\n", name="a.py")
+    _write(tmp_path, "class MySched:\n    pass\n", name="target.py")  # an import target of some config
+    _write(tmp_path, "steps: 5\nscheduler: StepLR\nparams: {step_size: 2}\n", name="c.yaml")
+    assert find_configs(tmp_path) == ["a.py", "c.yaml"]

@@ -274,3 +274,27 @@ def test_commands_the_api_and_lrviz_code_take_megatron_arguments(tmp_path):
     assert checked.exit_code == 0, checked.output
     swept = runner.invoke(app, ["show", str(path), "--sweep", "params.min_lr=0,1e-5"])
     assert swept.exit_code == 0, swept.output
+
+
+def test_hostile_files_are_refused_with_nothing_run(tmp_path):
+    """A command line is split, never run: a command substitution stays text (and is refused where read)."""
+    marker = tmp_path / "ran"
+    path = tmp_path / "launch.sh"
+    path.write_text(
+        f"--lr $(touch {marker}) --train-iters 10 --lr-decay-style cosine --micro-batch-size 1\n`touch {marker}`\n"
+    )
+    with pytest.raises(LrvizError, match="shell expansion"):
+        load_source(path)
+    assert not marker.exists()
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("train_iters: 10\nlr_decay_style: cosine\nx: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(LrvizError):
+        load_source(deep)
+    huge = tmp_path / "huge.sh"
+    huge.write_text("--lr 1e-4 --train-iters 10 --lr-decay-style cosine " + "--num-layers 2 " * 100_000)
+    with pytest.raises(LrvizError, match="larger than"):
+        load_source(huge)
+    many = tmp_path / "many.sh"  # within the size cap: split in one pass, every unknown flag counted, none kept
+    many.write_text("--lr 1e-4 --train-iters 10 --lr-decay-style cosine --micro-batch-size 1 " + "--x 1 " * 50_000)
+    loaded = load_source(many)
+    assert loaded.plan.row("other arguments").value == 1 and loaded.config.steps == 10

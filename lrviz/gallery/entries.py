@@ -84,7 +84,8 @@ def _opted_in(path: str) -> bool:
 
 
 def find_configs(config_dir: str | Path) -> list[str]:
-    """Every *.yaml / *.yml / *.json under ``config_dir`` (recursively), as sorted POSIX relative paths.
+    """Every *.yaml / *.yml / *.json under ``config_dir`` (recursively), as sorted POSIX relative paths,
+    and every *.py that opts in with a ``# lrviz: --from function`` line (its lr function is drawn).
 
     Hidden files and folders (a leading dot: .git, editor and temp files) are ignored, and
     so is anything that is not a file (a FIFO named x.yaml would block the reader forever).
