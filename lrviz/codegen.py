@@ -63,6 +63,7 @@ class _Program:
     imports: set[str] = field(default_factory=set)
     body: list[str] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
+    step_call: str = "scheduler.step()"  # Megatron's scheduler takes step(increment=...)
 
     def name_for(self, spec: SchedulerSpec) -> str:
         base = "".join(c for c in spec.name.split(":")[-1].split(".")[-1].lower() if c.isalnum() or c == "_") or "s"
@@ -178,6 +179,14 @@ def _maker(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
         type_name = spec.name.partition(".")[2]
         prog.imports.add(f"from deepspeed.runtime.lr_schedules import {type_name}")
         return f"{type_name}({_call_args(['optimizer', *args])})"
+    if spec.kind == "function":  # the user's get_lr: their own loop calls it
+        raise ConfigError(f"{spec.name} is your own lr function, which your training loop calls already", key=spec.key)
+    if spec.kind == "megatron":  # Megatron-Core's class, stepped as Megatron-LM's train_step steps it
+        from lrviz.registry.megatron import code
+
+        importing, call, prog.step_call = code(spec.name.partition(".")[2], kwargs)
+        prog.imports.add(importing)
+        return call
     raise ConfigError(f"lrviz code cannot write Python for {spec.name} ({spec.kind} schedulers) yet", key=spec.key)
 
 
@@ -320,7 +329,7 @@ def _lambda(prog: _Program, expression: Expression) -> str:
 def _loop(prog: _Program) -> list[str]:
     cfg, schedule = prog.config, prog.schedule
     every = cfg.scheduler_every(schedule)
-    step_call = "scheduler.step()"
+    step_call = prog.step_call
     lines = [""]
     if schedule.feed is not None:
         lines += _metric(prog, schedule.feed, cfg.scheduler_steps(schedule))

@@ -65,6 +65,8 @@ def test_there_are_configs():
         "torchvision",
         "hydra",
         "deepspeed",
+        "megatron",
+        "function",
     }  # an example for each source
 
 
@@ -78,13 +80,16 @@ def test_framework_file_says_where_it_comes_from_and_simulates(path, request):
         request.getfixturevalue("omegaconf_module")  # OmegaConf resolves its interpolation
     if detect(path) == "deepspeed":
         request.getfixturevalue("deepspeed_schedules")  # DeepSpeed's own classes build it
+    if detect(path) == "megatron":
+        request.getfixturevalue("megatron_scheduler")  # Megatron-Core's OptimizerParamScheduler builds it
     comments = sidecar(path).read_text() if path.suffix == ".json" else path.read_text()
     head = comments.splitlines()[:2]
     assert all(line.startswith("#") for line in head), head
     assert any(w in " ".join(head) for w in ("train.py", "TrainingArguments", "recipe")), head
-    facts = "--world-size " if detect(path) == "deepspeed" else "--dataset-size "  # a ds_config counts steps itself
-    assert f"\n# lrviz: {facts}" in "\n" + comments  # the gallery's facts (lrviz.sources.facts)
-    loaded = load_source(path)
+    # a ds_config and Megatron's arguments count steps themselves; a .py file's function is drawn with --trust
+    facts = {"deepspeed": "--world-size ", "megatron": "--world-size ", "function": "--from function"}
+    assert f"\n# lrviz: {facts.get(detect(path), '--dataset-size ')}" in "\n" + comments  # lrviz.sources.facts
+    loaded = load_source(path, trust=detect(path) == "function")
     assert loaded.plan is not None and loaded.summary and len(loaded.summary) <= 120
     assert loaded.config.steps == loaded.plan.row("total optimizer steps").value > 1000  # a real run's length
     result = simulate(loaded.config, jobs=1)

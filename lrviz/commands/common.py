@@ -91,6 +91,8 @@ class SourceKind(str, Enum):
     torchvision = "torchvision"
     hydra = "hydra"
     deepspeed = "deepspeed"
+    megatron = "megatron"
+    function = "function"
 
 
 FromOpt = Annotated[
@@ -99,8 +101,9 @@ FromOpt = Annotated[
         "--from",
         metavar="KIND",
         help="What every CONFIG is: lrviz (an lrviz config), hf (a Hugging Face TrainingArguments file), timm (a timm "
-        "args.yaml), torchvision (a torchvision recipe), hydra (a Hydra / OmegaConf config) or deepspeed (a "
-        "ds_config.json). Default: told from its keys.",
+        "args.yaml), torchvision (a torchvision recipe), hydra (a Hydra / OmegaConf config), deepspeed (a "
+        "ds_config.json), megatron (Megatron-LM arguments: a YAML or a saved command line) or function (a .py "
+        "file's get_lr, run with --trust). Default: told from its keys (a .py file: function).",
     ),
 ]
 DatasetSizeOpt = Annotated[

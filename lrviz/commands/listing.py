@@ -25,12 +25,16 @@ TITLES = {
     "framework": "framework schedulers (hf.<type>: transformers' get_scheduler; timm.<sched>: timm's "
     "create_scheduler_v2, stepped as its train.py steps it)",
     "deepspeed": "DeepSpeed schedulers (ds.<Type>: deepspeed.runtime.lr_schedules, stepped as its engine steps them)",
+    "megatron": "Megatron-Core decay styles (megatron.<style>: OptimizerParamScheduler, stepped as Megatron-LM's "
+    "train_step steps it)",
 }
 KIND_NAMES = {
     "torch": "torch.optim.lr_scheduler",
     "preset": "lrviz preset",
     "framework": "built by the framework",
     "deepspeed": "DeepSpeed's own class",
+    "megatron": "Megatron-Core's own class",
+    "function": "your function, called by lrviz (--trust)",
 }
 
 

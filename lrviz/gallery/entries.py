@@ -70,8 +70,22 @@ class Gallery:
         return {name for e in self.entries for name in e.image_names}
 
 
+def _opted_in(path: str) -> bool:
+    """A ``.py`` file whose lr function is drawn (lrviz.sources.lrfunction) says so in its first lines:
+    ``# lrviz: --from function``. Other Python files beside configs (import targets) are not configs."""
+    if not path.lower().endswith(".py") or not os.path.isfile(path):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return any(line.strip() == b"# lrviz: --from function" for line in head.splitlines())
+
+
 def find_configs(config_dir: str | Path) -> list[str]:
-    """Every *.yaml / *.yml / *.json under ``config_dir`` (recursively), as sorted POSIX relative paths.
+    """Every *.yaml / *.yml / *.json under ``config_dir`` (recursively), as sorted POSIX relative paths,
+    and every *.py that opts in with a ``# lrviz: --from function`` line (its lr function is drawn).
 
     Hidden files and folders (a leading dot: .git, editor and temp files) are ignored, and
     so is anything that is not a file (a FIFO named x.yaml would block the reader forever).
@@ -85,9 +99,9 @@ def find_configs(config_dir: str | Path) -> list[str]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            if name.startswith(".") or not name.lower().endswith(CONFIG_SUFFIXES):
-                continue
             full = os.path.join(dirpath, name)
+            if name.startswith(".") or not (name.lower().endswith(CONFIG_SUFFIXES) or _opted_in(full)):
+                continue
             if os.path.exists(full) and not os.path.isfile(full):
                 continue  # a FIFO, socket or device named *.yaml: reading it would block or never end
             found.append(Path(dirpath, name).relative_to(root).as_posix())

@@ -85,7 +85,7 @@ def render_readme(gallery: Gallery) -> str:
             "<details>",
             f"<summary>Config: <code>{html.escape(one_line(e.shown_path))}</code></summary>",
             "",
-            f"{fence}{'json' if e.rel.lower().endswith('.json') else 'yaml'}",
+            f"{fence}{_language(e.rel)}",
             e.text.rstrip("\n"),
             fence,
             "",
@@ -207,3 +207,9 @@ def render_index(gallery: Gallery) -> str:
         'the same content as Markdown: <a href="README.md">README.md</a>.</footer>\n'
         "</body>\n</html>\n"
     )
+
+
+def _language(rel: str) -> str:
+    """The code fence's language: the file's, by its suffix (a .py lr function is Python)."""
+    lower = rel.lower()
+    return "json" if lower.endswith(".json") else "python" if lower.endswith(".py") else "yaml"

@@ -11,6 +11,10 @@ the scheduler and which parameters it takes (read from the maker's own signature
   framework's own factory (transformers' ``get_scheduler``, timm's ``create_scheduler_v2``);
 * :mod:`~lrviz.registry.deepspeed`: ``ds.<Type>``, DeepSpeed's scheduler classes, stepped as
   its engine steps them;
+* :mod:`~lrviz.registry.megatron`: ``megatron.<style>``, Megatron-Core's OptimizerParamScheduler,
+  stepped as Megatron-LM's training loop steps it;
+* :mod:`~lrviz.registry.lrfunction`: ``function:file.py:get_lr``, a plain lr function of the
+  step, called by lrviz (with trust only);
 * :mod:`~lrviz.registry.imports`: ``"package.module:Name"`` / ``"file.py:Name"``, the
   user's own code, imported only with trust.
 
@@ -30,12 +34,22 @@ from lrviz.registry.deepspeed import DeepSpeedKind
 from lrviz.registry.frameworks import FrameworkKind
 from lrviz.registry.imports import ImportKind
 from lrviz.registry.kind import Kind, SchedulerInfo
+from lrviz.registry.lrfunction import FunctionKind
+from lrviz.registry.megatron import MegatronKind
 from lrviz.registry.presets import PresetKind
 from lrviz.registry.torch_classes import TorchKind
 
 #: The kinds, in order: the first that claims a name resolves it. A new kind goes here
 #: (frameworks before presets: ``hf.cosine`` is lower-case too).
-KINDS: tuple[Kind, ...] = (ImportKind(), FrameworkKind(), DeepSpeedKind(), TorchKind(), PresetKind())
+KINDS: tuple[Kind, ...] = (
+    FunctionKind(),  # before ImportKind, which claims every name with a ':'
+    ImportKind(),
+    FrameworkKind(),
+    DeepSpeedKind(),
+    MegatronKind(),
+    TorchKind(),
+    PresetKind(),
+)
 
 
 def catalogue() -> dict[str, SchedulerInfo]:

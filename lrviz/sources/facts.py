@@ -116,7 +116,8 @@ def read_facts(text: str, *, kinds: tuple[str, ...], sidecar_of: str | None = No
                     f"line {n}: a sidecar holds '#' comment lines only (the comments {sidecar_of} cannot hold)"
                 )
     candidates = _candidates(text)
-    data = _in_yaml_data(text, [o for _, o, _ in candidates]) if candidates and sidecar_of is None else set()
+    in_yaml = candidates and sidecar_of is None and syntax == "yaml"  # a shell command line: every '#' line
+    data = _in_yaml_data(text, [o for _, o, _ in candidates]) if in_yaml else set()
     facts: dict[str, int | str] = {}
     for n, offset, body in candidates:
         if offset in data:
@@ -128,12 +129,14 @@ def read_facts(text: str, *, kinds: tuple[str, ...], sidecar_of: str | None = No
     return FileFacts(**facts)  # type: ignore[arg-type]
 
 
-def facts_for(path: str | Path, text: str, kinds: tuple[str, ...], *, is_json: bool = False) -> FileFacts:
+def facts_for(
+    path: str | Path, text: str, kinds: tuple[str, ...], *, is_json: bool = False, syntax: str | None = None
+) -> FileFacts:
     """The facts of a framework file: its own comment lines (none in JSON), then its sidecar's (either may
-    be absent)."""
+    be absent). ``syntax`` (``yaml``, ``json``, ``shell``) overrides what ``is_json`` says."""
     source = str(path)
     try:
-        own = read_facts(text, kinds=kinds, syntax="json" if is_json else "yaml")
+        own = read_facts(text, kinds=kinds, syntax=syntax or ("json" if is_json else "yaml"))
     except ConfigError as exc:
         raise exc.located(file=source) from None
     side = sidecar(path)

@@ -32,6 +32,8 @@ NAMES = {
     "torchvision": "a torchvision classification recipe",
     "hydra": "a Hydra / OmegaConf config",
     "deepspeed": "a DeepSpeed ds_config.json",
+    "megatron": "Megatron-LM arguments (a YAML of them or a saved command line)",
+    "function": "a Python file with an lr function (get_lr)",
 }
 
 #: Keys only one kind uses (argparse keys with underscores; dashes are read as underscores).
@@ -107,10 +109,32 @@ MARKERS: dict[str, frozenset[str]] = {
             "bf16",
         }
     ),
+    "megatron": frozenset(  # Megatron-LM's argparse dests (megatron/training/arguments.py)
+        {
+            "lr_decay_style",
+            "lr_decay_iters",
+            "lr_decay_samples",
+            "lr_warmup_iters",
+            "lr_warmup_samples",
+            "lr_warmup_fraction",
+            "lr_warmup_init",
+            "lr_wsd_decay_style",
+            "lr_wsd_decay_iters",
+            "lr_wsd_decay_samples",
+            "train_iters",
+            "train_samples",
+            "weight_decay_incr_style",
+            "start_weight_decay",
+            "end_weight_decay",
+        }
+    ),
+    "function": frozenset(),  # a .py file, told by its suffix (lrviz.sources.load), never by keys
 }
 #: Keys two frameworks use (HF's TrainingArguments and DeepSpeed: a bool there, a section here):
 #: they decide nothing beside a key only one of them uses.
-SHARED = frozenset({"gradient_accumulation_steps", "fp16", "bf16"})
+SHARED = frozenset(
+    {"gradient_accumulation_steps", "fp16", "bf16", "min_lr", "adam_beta1", "adam_beta2"}
+)  # min_lr: timm and Megatron; adam_beta1/2: HF and Megatron
 #: Keys of nested nodes that only one kind uses: Hydra's ``_target_`` names what a node builds.
 #: lrviz configs never hold it, so it decides even beside a top-level ``scheduler:`` node.
 NESTED_MARKERS = {"hydra": "_target_"}
@@ -252,8 +276,12 @@ def _near_misses(data: Mapping[str, Any]) -> dict[str, list[str]]:
     return {kind: ks for kind, ks in near.items() if ks}
 
 
+def _nested(kind: str) -> str:
+    return NESTED_MARKERS[kind] + " nodes" if kind in NESTED_MARKERS else "a .py file"
+
+
 def _expected() -> str:
-    parts = [f"{NAMES[k]} ({', '.join(sorted(MARKERS[k])[:3]) or NESTED_MARKERS[k] + ' nodes'}...)" for k in KINDS]
+    parts = [f"{NAMES[k]} ({', '.join(sorted(MARKERS[k])[:3]) or _nested(k)}...)" for k in KINDS]
     return "expected " + ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
@@ -262,6 +290,8 @@ def detect(path_or_mapping: str | Path | Mapping[str, Any]) -> str:
     source = None
     if isinstance(path_or_mapping, Mapping):
         data = expect_mapping(dict(path_or_mapping))
+    elif str(path_or_mapping).lower().endswith(".py"):
+        return "function"  # a Python file is read for its lr function (lrviz.sources.lrfunction), never as data
     else:
         source = str(path_or_mapping)
         data = read_mapping(path_or_mapping)

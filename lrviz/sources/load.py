@@ -105,11 +105,17 @@ def load_source(
     if kind == "lrviz":
         return Loaded(load_config(file, trust=trust, steps=steps, device=device))
     text = read_text(file)
+    if kind == "function" or (kind is None and file.suffix.lower() == ".py"):
+        from lrviz.sources.lrfunction import plan_file
+
+        return _finish(file, plan_file(file, text, steps=steps), {}, trust, steps, device)
     is_json = _is_json(file, text)
-    data = parse_json(text, source=source) if is_json else parse_yaml(text, source=source)
-    facts = facts_for(file, text, KINDS, is_json=is_json) if isinstance(data, dict) else None
+    data, syntax = _parsed(text, source, is_json, kind)
+    facts = facts_for(file, text, KINDS, is_json=is_json, syntax=syntax) if isinstance(data, dict) else None
     if kind is None and facts is not None and facts.kind is not None:
         kind = facts.kind
+    if kind is None and syntax == "shell":
+        kind = "megatron"
     if kind is None:
         kind = _kind_of(data, is_json, source)
     if kind == "lrviz":
@@ -117,6 +123,30 @@ def load_source(
     return _framework(
         file, data, kind, facts, dataset_size, world_size, trust, steps, device, transformers_version
     )  # fmt: skip
+
+
+def _parsed(text: str, source: str, is_json: bool, kind: str | None) -> tuple[Any, str]:
+    """(the parsed file, its syntax): JSON, YAML, or ``shell``: a saved Megatron command line
+    (``--lr-decay-style cosine ...``; :mod:`lrviz.sources.megatron_args`), which YAML reads as text or refuses."""
+    if is_json:
+        return parse_json(text, source=source), "json"
+    if kind not in (None, "megatron"):
+        return parse_yaml(text, source=source), "yaml"
+    from lrviz.sources.megatron_args import looks_like_command_line, parse_command_line
+
+    try:
+        data, error = parse_yaml(text, source=source), None
+    except ConfigError as exc:
+        data, error = None, exc
+    if not isinstance(data, dict) and looks_like_command_line(text):
+        try:
+            found, other = parse_command_line(text)
+        except ConfigError as exc:
+            raise exc.located(file=source) from None
+        return {**found, "__other_flags__": other}, "shell"
+    if error is not None:
+        raise error
+    return data, "yaml"
 
 
 def _framework(
@@ -133,7 +163,6 @@ def _framework(
 ) -> Loaded:
     from lrviz.sources.files import expect_mapping
     from lrviz.sources.planning import plan
-    from lrviz.validate import load_config
 
     source = str(file)
     mapping = expect_mapping(data, source)
@@ -150,6 +179,16 @@ def _framework(
         source=source,
         transformers_version=transformers_version,
     )
+    return _finish(file, planned, from_file, trust, steps, device)
+
+
+def _finish(
+    file: Path, planned: Plan, from_file: dict[str, str], trust: bool, steps: int | None, device: str | None
+) -> Loaded:
+    """The plan's config validated (its errors naming the file), and its rows saying where facts came from."""
+    from lrviz.validate import load_config
+
+    source = str(file)
     try:
         config = load_config(planned.config, trust=trust, steps=steps, device=device)
     except LrvizError as exc:
