@@ -32,6 +32,8 @@ NAMES = {
     "torchvision": "a torchvision classification recipe",
     "hydra": "a Hydra / OmegaConf config",
     "deepspeed": "a DeepSpeed ds_config.json",
+    "lightningcli": "a LightningCLI config",
+    "torchtune": "a torchtune recipe config",
 }
 
 #: Keys only one kind uses (argparse keys with underscores; dashes are read as underscores).
@@ -107,13 +109,25 @@ MARKERS: dict[str, frozenset[str]] = {
             "bf16",
         }
     ),
+    # LightningCLI writes seed_everything (and ckpt_path) into every config it saves; class_path nodes tell it too
+    "lightningcli": frozenset({"seed_everything", "ckpt_path"}),
+    # torchtune's recipes (full_finetune_*, lora_finetune_*) read these; _component_ nodes tell it too
+    "torchtune": frozenset(
+        {
+            "max_steps_per_epoch",
+            "optimizer_in_bwd",
+            "enable_activation_checkpointing",
+            "enable_activation_offloading",
+            "log_peak_memory_stats",
+        }
+    ),
 }
 #: Keys two frameworks use (HF's TrainingArguments and DeepSpeed: a bool there, a section here):
 #: they decide nothing beside a key only one of them uses.
 SHARED = frozenset({"gradient_accumulation_steps", "fp16", "bf16"})
 #: Keys of nested nodes that only one kind uses: Hydra's ``_target_`` names what a node builds.
 #: lrviz configs never hold it, so it decides even beside a top-level ``scheduler:`` node.
-NESTED_MARKERS = {"hydra": "_target_"}
+NESTED_MARKERS = {"hydra": "_target_", "lightningcli": "class_path", "torchtune": "_component_"}
 KINDS = tuple(MARKERS)
 
 # --------------------------------------------------------------------------- reading

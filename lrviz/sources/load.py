@@ -149,6 +149,7 @@ def _framework(
         world_size=1 if world_size is None else world_size,
         source=source,
         transformers_version=transformers_version,
+        trust=trust,
     )
     try:
         config = load_config(planned.config, trust=trust, steps=steps, device=device)

@@ -22,7 +22,12 @@ PLANNERS = {
     "torchvision": "lrviz.sources.torchvision",
     "hydra": "lrviz.sources.hydra",
     "deepspeed": "lrviz.sources.deepspeed",
+    "lightningcli": "lrviz.sources.lightningcli",
+    "torchtune": "lrviz.sources.torchtune",
 }
+#: Kinds whose planner imports what the file names while reading it (LightningCLI's parser imports each
+#: class_path), so it is told whether the user passed ``--trust``.
+TRUSTING = frozenset({"lightningcli"})
 
 
 def plan(
@@ -33,6 +38,7 @@ def plan(
     world_size: int = 1,
     source: str | None = None,
     transformers_version: str | None = None,
+    trust: bool = False,
 ) -> Plan:
     """Read a framework file (or its parsed mapping) into a :class:`Plan`.
 
@@ -57,7 +63,11 @@ def plan(
         if kind == "lrviz":
             raise ConfigError("this is an lrviz config already: load it with lrviz.validate.load_config")
         module = importlib.import_module(PLANNERS[kind])
-        extra = {"transformers_version": transformers_version} if kind == "hf" and transformers_version else {}
+        extra: dict[str, Any] = (
+            {"transformers_version": transformers_version} if kind == "hf" and transformers_version else {}
+        )
+        if kind in TRUSTING:
+            extra["trust"] = trust
         planned: Plan = module.plan(data, dataset_size=dataset_size, world_size=world_size, source=source, **extra)
         return planned
     except LrvizError as exc:  # the file's name on every message, the key where the planner knew it
