@@ -25,9 +25,9 @@ PLANNERS = {
     "lightningcli": "lrviz.sources.lightningcli",
     "torchtune": "lrviz.sources.torchtune",
 }
-#: Kinds whose planner imports what the file names while reading it (LightningCLI's parser imports each
-#: class_path), so it is told whether the user passed ``--trust``.
-TRUSTING = frozenset({"lightningcli"})
+#: Kinds whose planner is told whether the user passed ``--trust``: LightningCLI's parser imports each
+#: class_path while reading; torchtune's planner refuses code by the file's own key.
+TRUSTING = frozenset({"lightningcli", "torchtune"})
 
 
 def plan(

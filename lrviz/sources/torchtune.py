@@ -64,7 +64,7 @@ def _node(data: Mapping[str, Any], key: str) -> dict[str, Any] | None:
     return node
 
 
-def _scheduler_name(target: str) -> str:
+def _scheduler_name(target: str, trust: bool) -> str:
     """The lrviz name the ``_component_`` builds: torchtune's function, or an import target (--trust)."""
     key = f"lr_scheduler.{COMPONENT}"
     module, _, name = target.rpartition(".")
@@ -90,6 +90,12 @@ def _scheduler_name(target: str) -> str:
             )
     if not module:
         raise ConfigError(f"expected an import path (module.function), got {target!r}", key=key)
+    if not trust:
+        raise ConfigError(
+            f"{target!r} is not a schedule function of torchtune: importing it runs its code; pass --trust if it "
+            "is yours",
+            key=key,
+        )
     return f"{module}:{name}"  # the user's own function: an import target, refused without --trust
 
 
@@ -148,8 +154,8 @@ def _steps_per_epoch(data: Mapping[str, Any], n: int | None, world: int, rows: l
     return spe
 
 
-def _schedule(node: dict[str, Any], total: int, rows: list[Row]) -> dict[str, Any]:
-    name = _scheduler_name(node[COMPONENT])
+def _schedule(node: dict[str, Any], total: int, rows: list[Row], trust: bool) -> dict[str, Any]:
+    name = _scheduler_name(node[COMPONENT], trust)
     params = {k: v for k, v in node.items() if k != COMPONENT}
     for key in ("num_training_steps", "last_epoch"):
         if key in params:
@@ -178,7 +184,12 @@ def _resolved(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def plan(
-    data: Mapping[str, Any], *, dataset_size: int | None = None, world_size: int = 1, source: str | None = None
+    data: Mapping[str, Any],
+    *,
+    dataset_size: int | None = None,
+    world_size: int = 1,
+    source: str | None = None,
+    trust: bool = False,
 ) -> Plan:
     """Read a torchtune recipe config mapping; see the module docstring for every rule."""
     world = V.option(world_size, "--world-size", needed_for="the data-parallel processes")
@@ -197,7 +208,7 @@ def plan(
     rows.append(Row("epochs", epochs, "epochs"))
     total = V.check_total(epochs * spe, "epochs", f"{epochs:,} x {spe:,}")
     rows.append(Row("total optimizer steps", total, f"{epochs:,} epochs x {spe:,} steps per epoch"))
-    schedule = _schedule(sched, total, rows)
+    schedule = _schedule(sched, total, rows, trust)
     rows.append(Row("optimizer", optimizer["name"] if optimizer else "SGD", optim_how))
     if optimizer is not None and "lr" in optimizer:
         rows.append(Row("lr", optimizer["lr"], "optimizer.lr"))
