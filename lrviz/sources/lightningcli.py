@@ -77,16 +77,22 @@ def _model_nodes(data: Mapping[str, Any]) -> tuple[tuple[Path, Any] | None, tupl
     init = model.get("init_args") if isinstance(model, Mapping) else None
     if not isinstance(init, Mapping):
         return None, None
-    sched = optim = None
+    sched: tuple[Path, Any] | None = None
+    optim: tuple[Path, Any] | None = None
     for key, value in init.items():
         name = str(key).lower()
         if "sched" in name and isinstance(value, Mapping) and _class_node(value.get("scheduler")):
             sched = sched or (("model", "init_args", key, "scheduler"), value["scheduler"])  # a scheduler dict
-        elif "sched" in name and (_class_node(value) or isinstance(value, str)):
+        elif "sched" in name and _names_class(value):
             sched = sched or (("model", "init_args", key), value)
-        elif "optim" in name and (_class_node(value) or isinstance(value, str)):
+        elif "optim" in name and _names_class(value):
             optim = optim or (("model", "init_args", key), value)
     return sched, optim
+
+
+def _names_class(value: Any) -> bool:
+    """A class node, or a class by name (``Adam``, ``torch.optim.Adam``; not ``scheduler_interval: step``)."""
+    return _class_node(value) or (isinstance(value, str) and value.rpartition(".")[2][:1].isupper())
 
 
 def _nodes(data: Mapping[str, Any]) -> tuple[tuple[Path, Any], tuple[Path, Any] | None, bool]:
