@@ -302,3 +302,28 @@ def test_the_python_api_combine_code_list_and_check_take_a_torchtune_file(tmp_pa
     assert "torchtune.get_cosine_schedule_with_warmup" in listed.output
     check = runner.invoke(app, ["check", str(path), "--dataset-size", "40"])
     assert check.exit_code in (0, 1), check.output
+
+
+def test_actual_and_sweep_with_a_torchtune_file(tmp_path):
+    """--actual: the recipe loop's own lrs, logged as a CSV, agree with the plan; one wrong value is found."""
+    from typer.testing import CliRunner
+
+    from lrviz.cli import app
+
+    path = _write(tmp_path, RECIPE.format(batch=4, component=COSINE, warmup=3, epochs=2, cap="null", accum=2))
+    lrs = _recipe_lrs(path, 60, 1)  # floor(60 / 4) = 15 batches, 7 steps per epoch
+    log = tmp_path / "log.csv"
+    log.write_text("step,lr\n" + "".join(f"{i},{lr!r}\n" for i, lr in enumerate(lrs)))
+    runner = CliRunner()
+    ok = runner.invoke(app, ["check", str(path), "--dataset-size", "60", "--actual", str(log)])
+    assert ok.exit_code == 0, ok.output
+    assert f"agrees with the plan at all {len(lrs)} logged steps" in ok.output
+    log.write_text("step,lr\n" + "".join(f"{i},{0.5 if i == 4 else lr!r}\n" for i, lr in enumerate(lrs)))
+    bad = runner.invoke(app, ["check", str(path), "--dataset-size", "60", "--actual", str(log)])
+    assert bad.exit_code != 0 and "differs from the plan from step 4" in bad.output, bad.output
+    out = tmp_path / "swept.csv"
+    swept = runner.invoke(
+        app, ["export", str(path), "--dataset-size", "60", "--sweep", "params.num_warmup_steps=0,5", "-o", str(out)]
+    )
+    assert swept.exit_code == 0, swept.output
+    assert out.read_text().count(",group0,0,") == 2  # two schedules, each from step 0
