@@ -149,12 +149,13 @@ def _write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:
     return path
 
 
-def _lightningcli_lrs(path: Path) -> list[float]:
+def _lightningcli_lrs(path: Path, *extra: str) -> list[float]:
     """Every optimizer step's lr of a real LightningCLI fit configured by the file."""
     for module in ("docstring_parser", "typeshed_client"):  # LightningCLI needs jsonargparse[signatures]
         import_or_skip(module, "lightningcli")
     RECORDED.clear()
-    quiet = ["--trainer.logger=false", "--trainer.enable_checkpointing=false", "--trainer.enable_progress_bar=false"]
+    quiet = [*(extra or ["--trainer.logger=false"]), "--trainer.enable_checkpointing=false"]
+    quiet += ["--trainer.enable_progress_bar=false"]
     quiet += ["--trainer.enable_model_summary=false", "--trainer.accelerator=cpu", "--trainer.devices=1"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -339,3 +340,19 @@ def test_the_python_api_combine_code_and_check_take_a_lightningcli_file(tmp_path
     assert "CosineAnnealingLR(" in code.output
     check = CliRunner().invoke(app, ["check", str(path), "--dataset-size", "12"])
     assert check.exit_code in (0, 1), check.output
+
+
+def test_actual_reads_the_csv_log_of_a_real_lightningcli_fit(tmp_path):
+    """--actual: Lightning's own log of the fit (CSVLogger + LearningRateMonitor every step) agrees with the plan."""
+    from typer.testing import CliRunner
+
+    from lrviz.cli import app
+
+    path = _write(tmp_path, TOP)
+    logged = ["--trainer.logger=CSVLogger", f"--trainer.logger.save_dir={tmp_path}", "--trainer.log_every_n_steps=1"]
+    logged += ["--trainer.callbacks=LearningRateMonitor", "--trainer.callbacks.logging_interval=step"]
+    truth = _lightningcli_lrs(path, *logged)
+    (log,) = tmp_path.glob("lightning_logs/version_*/metrics.csv")
+    result = CliRunner().invoke(app, ["check", str(path), "--dataset-size", "38", "--actual", str(log)])
+    assert result.exit_code == 0, result.output
+    assert f"agrees with the plan at all {len(truth)} logged steps" in result.output
