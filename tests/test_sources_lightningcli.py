@@ -266,6 +266,7 @@ def test_a_class_path_naming_os_system_or_a_module_is_never_imported_or_run(tmp_
 @pytest.mark.parametrize(
     ("text", "key", "words"),
     [
+        ("seed_everything: 1\noptimizer: {lr: 0.1}\nlr_scheduler: {T_max: 5}\n", "lr_scheduler", "no class_path"),
         ("seed_everything: 1\noptimizer: {class_path: SGD, init_args: {lr: 0.1}}\n", "lr_scheduler", "no scheduler"),
         (
             "seed_everything: 1\nlr_scheduler: {class_path: StepLR, init_args: {step_size: 1}}\n",
@@ -302,7 +303,16 @@ def test_a_class_path_naming_os_system_or_a_module_is_never_imported_or_run(tmp_
             "frequency other than 1",
         ),
     ],
-    ids=["no-scheduler", "no-optimizer", "bad-type", "lightning-plateau-untrusted", "plateau", "unknown", "frequency"],
+    ids=[
+        "fixed-class",
+        "no-scheduler",
+        "no-optimizer",
+        "bad-type",
+        "lightning-plateau-untrusted",
+        "plateau",
+        "unknown",
+        "frequency",
+    ],
 )
 def test_files_lrviz_cannot_read_are_refused_with_the_key(tmp_path, text, key, words):
     with pytest.raises(LrvizError) as err:
@@ -356,3 +366,12 @@ def test_actual_reads_the_csv_log_of_a_real_lightningcli_fit(tmp_path):
     result = CliRunner().invoke(app, ["check", str(path), "--dataset-size", "38", "--actual", str(log)])
     assert result.exit_code == 0, result.output
     assert f"agrees with the plan at all {len(truth)} logged steps" in result.output
+
+
+def test_an_optimizer_whose_class_the_script_fixes_is_shown_on_sgd_with_its_lr(tmp_path):
+    """``parser.add_optimizer_args(torch.optim.AdamW)`` in a script: the saved file holds the arguments only."""
+    text = "seed_everything: 1\ntrainer: {max_epochs: 4}\noptimizer: {lr: 1.0e-3, betas: [0.9, 0.999]}\n"
+    text += "lr_scheduler: {class_path: StepLR, init_args: {step_size: 2, gamma: 0.5}}\n"
+    loaded = load_source(_write(tmp_path, text))
+    assert "no class_path" in loaded.plan.row("optimizer").how
+    assert [float(v) for v in simulate(loaded.config).trajectories[0].lr[:, 0]] == [1e-3, 1e-3, 5e-4, 5e-4]

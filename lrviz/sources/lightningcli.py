@@ -247,6 +247,18 @@ def _plateau(node: Any, path: Path) -> None:
         )
 
 
+def _named(node: Any, path: Path) -> None:
+    """A scheduler node must name its class: a script's ``parser.add_lr_scheduler_args(SomeClass)`` fixes
+    it in code, and the file then holds only the arguments."""
+    if isinstance(node, Mapping) and "class_path" not in node:
+        raise ConfigError(
+            "no class_path: the training script fixes the scheduler's class (parser.add_lr_scheduler_args(Class)) "
+            "and the file holds only its arguments, so lrviz cannot tell which class it is; add class_path: "
+            "torch.optim.lr_scheduler.<Class> beside them (init_args: the arguments)",
+            key=_shown(path),
+        )
+
+
 def _scheduler_name(class_path: str) -> str:
     module, _, name = class_path.rpartition(".")
     return name if module == "torch.optim.lr_scheduler" else f"{module}:{name}"
@@ -258,6 +270,9 @@ def _optimizer(found: tuple[Path, Any] | None) -> tuple[dict[str, Any] | None, s
     if found is None:
         return None, "lrviz's default (the file names no optimizer)"
     path, node = found
+    if isinstance(node, Mapping) and "class_path" not in node:  # parser.add_optimizer_args(SomeClass) in the script
+        lr = V.number({_shown(path + ("lr",)): node.get("lr")}, _shown(path + ("lr",)), minimum=0)
+        return {"name": "SGD", "lr": lr}, f"{_shown(path)}: no class_path (the script fixes the class); shown on SGD"
     class_path, args = parse_node(node, path, scheduler=False)
     module, _, name = class_path.rpartition(".")
     if module != "torch.optim" or name not in torch_optimizers():
@@ -298,6 +313,7 @@ def plan(
     (sched_path, sched_node), optim, top = _nodes(resolved)
     _vet(sched_node, sched_path, trust)
     _plateau(sched_node, sched_path)
+    _named(sched_node, sched_path)
     if optim is not None:
         _vet(optim[1], optim[0], trust)
     class_path, params = parse_node(sched_node, sched_path, scheduler=True)
