@@ -149,6 +149,7 @@ def _shipped() -> list[str]:
     folder = list(spec.submodule_search_locations)[0]
     seen, out = set(), []
     for path in sorted(glob.glob(os.path.join(folder, "configs", "**", "*.yaml"), recursive=True)):
+        assert detect(path) == "torchtune", path  # every config torchtune ships, with a scheduler or not
         cfg = OmegaConf.load(path)
         if cfg.get("lr_scheduler") is None:
             continue
