@@ -259,6 +259,15 @@ def test_a_class_path_naming_os_system_or_a_module_is_never_imported_or_run(tmp_
     with pytest.raises(LrvizError, match="function by import path") as err:
         load_source(_write(tmp_path, lam, "lam.yaml"), dataset_size=8)
     assert err.value.key == "lr_scheduler.init_args.lr_lambda"
+    for node, key in (
+        ("lr_scheduler: /tmp/other.yaml", "lr_scheduler"),  # jsonargparse would read that file (and what it names)
+        ("lr_scheduler: {class_path: StepLR, init_args: sched.yaml}", "lr_scheduler.init_args"),
+        ("lr_scheduler: {class_path: ChainedScheduler, init_args: {schedulers: [a/b.yaml]}}", "lr_scheduler.init_args"),
+    ):
+        text = "seed_everything: 1\noptimizer: {class_path: SGD, init_args: {lr: 0.1}}\n" + node + "\n"
+        with pytest.raises(LrvizError, match="file") as err:
+            load_source(_write(tmp_path, text, "f.yaml"), dataset_size=8)
+        assert str(err.value.key).startswith(key)
     assert calls == []
     assert not [m for m in sys.modules if m.startswith("lrviz_evil")]
 

@@ -37,6 +37,7 @@ every run's log folder) names its optimizer and scheduler by ``class_path`` with
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -59,6 +60,8 @@ TOP_HOW = (
 )
 MODEL_HOW = "model.init_args: the module's configure_optimizers decides; Lightning's default interval (epoch) assumed"
 TORCH = "torch.optim."
+_IMPORT_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_CONFIG_FILE = re.compile(r"\.(ya?ml|json|jsonnet|toml)\s*$", re.IGNORECASE)
 
 Path = tuple[Any, ...]
 
@@ -135,14 +138,39 @@ def _vet(node: Any, path: Path, trust: bool) -> None:
     for where, target in [*top, *_class_paths(node, path)]:
         if not isinstance(target, str) or not target.strip():
             raise ConfigError(f"expected a class name or import path, got {describe(target)}", key=_shown(where))
+        if not _IMPORT_PATH.fullmatch(target.strip()):
+            raise ConfigError(
+                f"expected a class name or import path, got {target[:80]!r}: jsonargparse would read it as a "
+                "config file, which lrviz does not let it do",
+                key=_shown(where),
+            )
         if "." in target and not target.startswith(TORCH) and not trust:
             raise ConfigError(
                 f"{target!r} is not a class of torch.optim: LightningCLI's parser would import it, which runs its "
                 "code; pass --trust if it is yours",
                 key=_shown(where),
             )
+    _no_files(node, path)
     if _class_node(node) and str(node["class_path"]).startswith(TORCH):
         _vet_callables(node, path)
+
+
+def _no_files(node: Any, path: Path) -> None:
+    """jsonargparse reads a string that names a file where it expects a class or its arguments (``init_args:
+    other.yaml``, a list of schedulers given as files): such a value is refused before it parses anything."""
+    stack = [(path, node)]
+    while stack:
+        p, v = stack.pop()
+        if isinstance(v, Mapping):
+            stack.extend((p + (k,), c) for k, c in v.items())
+        elif isinstance(v, list):
+            stack.extend((p + (i,), c) for i, c in enumerate(v))
+        elif isinstance(v, str) and p != path and ("/" in v or "\\" in v or _CONFIG_FILE.search(v)):
+            raise ConfigError(
+                f"{v[:80]!r} looks like a file path: LightningCLI's parser would read that file; give the values "
+                "in this file",
+                key=_shown(p),
+            )
 
 
 def _vet_callables(node: Mapping[str, Any], path: Path) -> None:
