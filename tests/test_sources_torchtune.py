@@ -305,8 +305,9 @@ def test_the_python_api_combine_code_list_and_check_take_a_torchtune_file(tmp_pa
     assert check.exit_code in (0, 1), check.output
 
 
-def test_actual_and_sweep_with_a_torchtune_file(tmp_path):
-    """--actual: the recipe loop's own lrs, logged as a CSV, agree with the plan; one wrong value is found."""
+def test_actual_sweep_and_code_with_a_torchtune_file(tmp_path):
+    """lrviz code's Python gives the recipe's lrs; --actual: the recipe loop's own lrs, logged as a CSV, agree
+    with the plan, and one wrong value is found."""
     from typer.testing import CliRunner
 
     from lrviz.cli import app
@@ -322,6 +323,10 @@ def test_actual_and_sweep_with_a_torchtune_file(tmp_path):
     log.write_text("step,lr\n" + "".join(f"{i},{0.5 if i == 4 else lr!r}\n" for i, lr in enumerate(lrs)))
     bad = runner.invoke(app, ["check", str(path), "--dataset-size", "60", "--actual", str(log)])
     assert bad.exit_code != 0 and "differs from the plan from step 4" in bad.output, bad.output
+    code = runner.invoke(app, ["code", str(path), "--dataset-size", "60"])
+    namespace: dict[str, Any] = {}
+    exec(compile(code.output, "lrviz-code", "exec"), namespace)  # the Python lrviz writes runs the recipe's lrs
+    assert [row[0] for row in namespace["lrs"]] == lrs
     out = tmp_path / "swept.csv"
     swept = runner.invoke(
         app, ["export", str(path), "--dataset-size", "60", "--sweep", "params.num_warmup_steps=0,5", "-o", str(out)]
