@@ -187,6 +187,10 @@ def _maker(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
         importing, call, prog.step_call = code(spec.name.partition(".")[2], kwargs)
         prog.imports.add(importing)
         return call
+    if spec.kind == "torchtune":  # torchtune's function, as its recipes call it: step() after optimizer.step()
+        function = spec.name.partition(".")[2]
+        prog.imports.add(f"from torchtune.training.lr_schedulers import {function}")
+        return f"{function}({_call_args(['optimizer', *args])})"
     raise ConfigError(f"lrviz code cannot write Python for {spec.name} ({spec.kind} schedulers) yet", key=spec.key)
 
 

@@ -94,6 +94,30 @@ def megatron_scheduler():
     return import_or_skip("megatron.core.optimizer_param_scheduler", "megatron")
 
 
+@pytest.fixture(scope="session")
+def jsonargparse_module():
+    """jsonargparse, which parses a LightningCLI file as LightningCLI does (lrviz[lightningcli]), or a skip."""
+    from tests.optional import import_or_skip
+
+    return import_or_skip("jsonargparse", "lightningcli")
+
+
+@pytest.fixture(scope="session")
+def torchtune_schedules():
+    """torchtune's lr_schedulers, which build torchtune.<function> schedules (lrviz[torchtune]), or a skip."""
+    from tests.optional import import_or_skip
+
+    return import_or_skip("torchtune.training.lr_schedulers", "torchtune")
+
+
+#: Framework examples (by file name prefix) -> the fixture that provides what builds them.
+NEEDS = {
+    "lightningcli-": "jsonargparse_module",
+    "torchtune-": "torchtune_schedules",
+    "megatron-": "megatron_scheduler",
+}
+
+
 def gallery_source(path: Path, request: pytest.FixtureRequest):
     """``path`` loaded as the gallery loads it (sweep-expanded; a framework file with its plan). A timm
     args file needs timm's scheduler package: the ``timm_scheduler`` fixture provides it (or skips, saying why)."""
@@ -108,7 +132,8 @@ def gallery_source(path: Path, request: pytest.FixtureRequest):
         request.getfixturevalue("omegaconf_module")
     if path.name.startswith("deepspeed-"):
         request.getfixturevalue("deepspeed_schedules")
-    if path.name.startswith("megatron-"):
-        request.getfixturevalue("megatron_scheduler")
+    for prefix, fixture in NEEDS.items():
+        if path.name.startswith(prefix):
+            request.getfixturevalue(fixture)
     loaded = load_source(path, trust=True)
     return replace(loaded, config=apply_sweeps(loaded.config))

@@ -181,5 +181,8 @@ def test_a_framework_file_is_read_as_the_cli_reads_it(tmp_path, monkeypatch):
         lrviz.simulate("steplr.yaml", dataset_size=10)
     with pytest.raises(TypeError, match="world_size= is for framework files; the source is a dict, not a path"):
         lrviz.simulate({"steps": 5, "scheduler": "StepLR", "params": {"step_size": 2}}, world_size=2)
-    with pytest.raises(LrvizError, match="must be one of lrviz, hf, timm, torchvision, hydra, deepspeed, got 'keras'"):
+    with pytest.raises(
+        LrvizError,
+        match="must be one of lrviz, hf, timm, torchvision, hydra, deepspeed, lightningcli, torchtune, got 'keras'",
+    ):
         lrviz.simulate("recipe.yaml", kind="keras")

@@ -67,6 +67,8 @@ def test_there_are_configs():
         "deepspeed",
         "megatron",
         "function",
+        "lightningcli",
+        "torchtune",
     }  # an example for each source
 
 
@@ -82,6 +84,10 @@ def test_framework_file_says_where_it_comes_from_and_simulates(path, request):
         request.getfixturevalue("deepspeed_schedules")  # DeepSpeed's own classes build it
     if detect(path) == "megatron":
         request.getfixturevalue("megatron_scheduler")  # Megatron-Core's OptimizerParamScheduler builds it
+    if detect(path) == "lightningcli":
+        request.getfixturevalue("jsonargparse_module")  # LightningCLI's parser reads it
+    if detect(path) == "torchtune":
+        request.getfixturevalue("torchtune_schedules")  # torchtune's own functions build it
     comments = sidecar(path).read_text() if path.suffix == ".json" else path.read_text()
     head = comments.splitlines()[:2]
     assert all(line.startswith("#") for line in head), head

@@ -280,6 +280,10 @@ def test_export_of_the_converted_config_is_the_export_of_the_file(tmp_path, path
         request.getfixturevalue("omegaconf_module")  # OmegaConf resolves its interpolation
     if detect(path) == "deepspeed":
         request.getfixturevalue("deepspeed_schedules")  # DeepSpeed's own classes build it
+    if detect(path) == "lightningcli":
+        request.getfixturevalue("jsonargparse_module")  # LightningCLI's parser reads it
+    if detect(path) == "torchtune":
+        request.getfixturevalue("torchtune_schedules")  # torchtune's own functions build it
     direct = cli("export", path, *options)
     if detect(path) == "deepspeed" and "--world-size" in options and 512 % options[3]:
         refused(direct, "train_batch_size", "DeepSpeed refuses it")  # 512 sequences do not split over 3 processes

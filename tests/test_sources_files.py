@@ -37,6 +37,8 @@ EXAMPLE_KINDS = {
     "torchvision-new-recipe.yaml": "torchvision",
     "hydra-lightning-template.yaml": "hydra",
     "deepspeed-gpt-warmup-decay.json": "deepspeed",
+    "lightningcli-cifar10-resnet.yaml": "lightningcli",
+    "torchtune-llama3_2-1B-lora.yaml": "torchtune",
     "megatron-gpt-cosine-args.yaml": "megatron",
     "nanogpt-train.py": "function",
 }
@@ -53,7 +55,7 @@ def test_every_example_is_listed_and_detected():
 def test_example_yaml_says_where_it_comes_from(name):
     head = (EXAMPLES / name).read_text().splitlines()[:3]
     assert all(line.startswith("#") for line in head)
-    assert any(word in " ".join(head) for word in ("train.py", "TrainingArguments", "pretrain_gpt.py"))
+    assert any(word in " ".join(head) for word in ("train.py", "TrainingArguments", "recipe", "pretrain_gpt.py"))
 
 
 def test_example_json_is_described_in_its_sidecar_and_the_readme():
@@ -387,7 +389,18 @@ def test_read_mapping_reads_json_and_yaml(tmp_path):
     (tmp_path / "a.yaml").write_text("b: 1e-3\n")
     assert read_mapping(tmp_path / "a.json") == {"b": 1}
     assert read_mapping(tmp_path / "a.yaml") == {"b": 0.001}  # lrviz's YAML reads 1e-3 as a number
-    assert KINDS == ("lrviz", "hf", "timm", "torchvision", "hydra", "deepspeed", "megatron", "function")
+    assert KINDS == (
+        "lrviz",
+        "hf",
+        "timm",
+        "torchvision",
+        "hydra",
+        "deepspeed",
+        "lightningcli",
+        "torchtune",
+        "megatron",
+        "function",
+    )
 
 
 @pytest.mark.parametrize("name", ["hf-roberta-mnli.json", "hf-llama-sft-recipe.yaml", "torchvision-new-recipe.yaml"])

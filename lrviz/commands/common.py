@@ -33,7 +33,8 @@ ConfigArg = Annotated[
     typer.Argument(
         metavar="CONFIG",
         help="An lrviz YAML config, or a framework's file: a Hugging Face TrainingArguments JSON/YAML, a timm "
-        "args.yaml, a torchvision recipe, a Hydra / OmegaConf config, a DeepSpeed ds_config.json.",
+        "args.yaml, a torchvision recipe, a Hydra / OmegaConf config, a DeepSpeed ds_config.json, a LightningCLI "
+        "config, a torchtune recipe.",
         show_default=False,
     ),
 ]
@@ -91,6 +92,8 @@ class SourceKind(str, Enum):
     torchvision = "torchvision"
     hydra = "hydra"
     deepspeed = "deepspeed"
+    lightningcli = "lightningcli"
+    torchtune = "torchtune"
     megatron = "megatron"
     function = "function"
 
@@ -102,8 +105,9 @@ FromOpt = Annotated[
         metavar="KIND",
         help="What every CONFIG is: lrviz (an lrviz config), hf (a Hugging Face TrainingArguments file), timm (a timm "
         "args.yaml), torchvision (a torchvision recipe), hydra (a Hydra / OmegaConf config), deepspeed (a "
-        "ds_config.json), megatron (Megatron-LM arguments: a YAML or a saved command line) or function (a .py "
-        "file's get_lr, run with --trust). Default: told from its keys (a .py file: function).",
+        "ds_config.json), lightningcli (a LightningCLI config), torchtune (a torchtune recipe), megatron "
+        "(Megatron-LM arguments: a YAML or a saved command line) or function (a .py file's get_lr, run with "
+        "--trust). Default: told from its keys (a .py file: function).",
     ),
 ]
 DatasetSizeOpt = Annotated[

@@ -27,6 +27,8 @@ TITLES = {
     "deepspeed": "DeepSpeed schedulers (ds.<Type>: deepspeed.runtime.lr_schedules, stepped as its engine steps them)",
     "megatron": "Megatron-Core decay styles (megatron.<style>: OptimizerParamScheduler, stepped as Megatron-LM's "
     "train_step steps it)",
+    "torchtune": "torchtune schedulers (torchtune.<function>: torchtune.training.lr_schedulers, called as its recipes "
+    "call them)",
 }
 KIND_NAMES = {
     "torch": "torch.optim.lr_scheduler",
@@ -35,6 +37,7 @@ KIND_NAMES = {
     "deepspeed": "DeepSpeed's own class",
     "megatron": "Megatron-Core's own class",
     "function": "your function, called by lrviz (--trust)",
+    "torchtune": "torchtune's own function",
 }
 
 

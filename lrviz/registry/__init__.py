@@ -11,6 +11,8 @@ the scheduler and which parameters it takes (read from the maker's own signature
   framework's own factory (transformers' ``get_scheduler``, timm's ``create_scheduler_v2``);
 * :mod:`~lrviz.registry.deepspeed`: ``ds.<Type>``, DeepSpeed's scheduler classes, stepped as
   its engine steps them;
+* :mod:`~lrviz.registry.torchtune`: ``torchtune.<function>``, torchtune's schedule functions,
+  called as its recipes call them;
 * :mod:`~lrviz.registry.megatron`: ``megatron.<style>``, Megatron-Core's OptimizerParamScheduler,
   stepped as Megatron-LM's training loop steps it;
 * :mod:`~lrviz.registry.lrfunction`: ``function:file.py:get_lr``, a plain lr function of the
@@ -38,6 +40,7 @@ from lrviz.registry.lrfunction import FunctionKind
 from lrviz.registry.megatron import MegatronKind
 from lrviz.registry.presets import PresetKind
 from lrviz.registry.torch_classes import TorchKind
+from lrviz.registry.torchtune import TorchtuneKind
 
 #: The kinds, in order: the first that claims a name resolves it. A new kind goes here
 #: (frameworks before presets: ``hf.cosine`` is lower-case too).
@@ -46,6 +49,7 @@ KINDS: tuple[Kind, ...] = (
     ImportKind(),
     FrameworkKind(),
     DeepSpeedKind(),
+    TorchtuneKind(),
     MegatronKind(),
     TorchKind(),
     PresetKind(),

@@ -34,6 +34,8 @@ NAMES = {
     "deepspeed": "a DeepSpeed ds_config.json",
     "megatron": "Megatron-LM arguments (a YAML of them or a saved command line)",
     "function": "a Python file with an lr function (get_lr)",
+    "lightningcli": "a LightningCLI config",
+    "torchtune": "a torchtune recipe config",
 }
 
 #: Keys only one kind uses (argparse keys with underscores; dashes are read as underscores).
@@ -129,6 +131,18 @@ MARKERS: dict[str, frozenset[str]] = {
         }
     ),
     "function": frozenset(),  # a .py file, told by its suffix (lrviz.sources.load), never by keys
+    # LightningCLI writes seed_everything (and ckpt_path) into every config it saves; class_path nodes tell it too
+    "lightningcli": frozenset({"seed_everything", "ckpt_path"}),
+    # torchtune's recipes (full_finetune_*, lora_finetune_*) read these; _component_ nodes tell it too
+    "torchtune": frozenset(
+        {
+            "max_steps_per_epoch",
+            "optimizer_in_bwd",
+            "enable_activation_checkpointing",
+            "enable_activation_offloading",
+            "log_peak_memory_stats",
+        }
+    ),
 }
 #: Keys two frameworks use (HF's TrainingArguments and DeepSpeed: a bool there, a section here):
 #: they decide nothing beside a key only one of them uses.
@@ -137,7 +151,7 @@ SHARED = frozenset(
 )  # min_lr: timm and Megatron; adam_beta1/2: HF and Megatron
 #: Keys of nested nodes that only one kind uses: Hydra's ``_target_`` names what a node builds.
 #: lrviz configs never hold it, so it decides even beside a top-level ``scheduler:`` node.
-NESTED_MARKERS = {"hydra": "_target_"}
+NESTED_MARKERS = {"hydra": "_target_", "lightningcli": "class_path", "torchtune": "_component_"}
 KINDS = tuple(MARKERS)
 
 # --------------------------------------------------------------------------- reading

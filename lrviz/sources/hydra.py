@@ -41,13 +41,12 @@ from typing import Any
 
 from lrviz.errors import ConfigError, describe
 from lrviz.sources import values as V
+from lrviz.sources.lightning_rules import counted, get, interval, length
 from lrviz.sources.plan import Plan, Row
 
 SCHEDULERS = "torch.optim.lr_scheduler."
 OPTIMIZERS = "torch.optim."
 HYDRA_KEYS = ("_target_", "_partial_", "_recursive_", "_convert_")
-#: Lightning's Trainer when neither max_epochs nor max_steps is set (trainer/connectors).
-LIGHTNING_DEFAULT_EPOCHS = 1000
 
 Path = tuple[Any, ...]
 
@@ -180,141 +179,6 @@ def _schedulers(nodes: list[tuple[Path, dict[str, Any]]]) -> list[tuple[Path, st
     return found
 
 
-def _get(data: Mapping[str, Any], *keys: str) -> Any:
-    node: Any = data
-    for k in keys:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(k)
-    return node
-
-
-def _interval(data: Mapping[str, Any], path: Path) -> tuple[str, str]:
-    """Lightning's interval for the scheduler at ``path``: its dict's, else Lightning's default."""
-    parent = _get(data, *path[:-1]) if len(path) > 1 else None
-    if isinstance(parent, dict) and path[-1] == "scheduler" and ("interval" in parent or "frequency" in parent):
-        where = shown(path[:-1])
-        interval = V.text(parent, "interval", "epoch", ("epoch", "step"))
-        frequency = V.whole(parent, "frequency", 1)
-        if frequency != 1:
-            raise ConfigError("a frequency other than 1 is not modelled by lrviz yet", key=f"{where}.frequency")
-        return interval, f"{where}.interval"
-    return "epoch", "Lightning's default interval (epoch): scheduler.step() after every training epoch"
-
-
-def _trainer(data: Mapping[str, Any]) -> tuple[int, int, int, list[Row]]:
-    """(max_epochs, max_steps, accumulation) of the ``trainer`` node, by Lightning's defaults (-1: no limit)."""
-    trainer = data.get("trainer")
-    if not isinstance(trainer, dict):
-        raise ConfigError(
-            "no trainer node: the run's length is trainer.max_epochs / trainer.max_steps (Lightning's Trainer), "
-            "which this file does not hold; add a trainer node with either",
-            key="trainer",
-        )
-    steps = trainer.get("max_steps")
-    max_steps = -1 if steps is None or steps == -1 else V.whole(trainer, "max_steps")
-    epochs = trainer.get("max_epochs")
-    rows = []
-    if epochs is None or epochs == -1:
-        max_epochs = LIGHTNING_DEFAULT_EPOCHS if max_steps == -1 and epochs is None else -1
-        how = "Lightning's default when neither max_epochs nor max_steps is set" if max_epochs > 0 else "no limit"
-    else:
-        max_epochs, how = V.whole(trainer, "max_epochs"), "trainer.max_epochs"
-    rows.append(Row("epochs", max_epochs if max_epochs > 0 else "no limit", how))
-    if max_steps > 0:
-        rows.append(Row("max steps", max_steps, "trainer.max_steps (the run stops there)"))
-    accum = V.whole(trainer, "accumulate_grad_batches", 1)
-    for key in ("limit_train_batches", "max_time"):
-        if trainer.get(key) not in (None, 1, 1.0):
-            rows.append(Row("note", f"trainer.{key} is not modelled: the run is shown without it"))
-    return max_epochs, max_steps, accum, rows
-
-
-def _batch(data: Mapping[str, Any]) -> tuple[int, str]:
-    for keys in (("data", "batch_size"), ("datamodule", "batch_size"), ("batch_size",)):
-        value = _get(data, *keys)
-        if value is not None:
-            return V.whole({shown(keys): value}, shown(keys)), shown(keys)
-    raise ConfigError(
-        "the batch size, which counts the updates per epoch with --dataset-size: expected data.batch_size",
-        key="data.batch_size",
-    )
-
-
-def _updates(data: Mapping[str, Any], n: int, world: int, accum: int, rows: list[Row]) -> int:
-    """Optimizer steps per epoch, per Lightning (rows appended)."""
-    batch, where = _batch(data)
-    rows.insert(0, Row("examples", n, "--dataset-size"))
-    rows.insert(
-        2,  # after the world size
-        Row(
-            "batch",
-            f"{batch} x {accum} x {world} = {batch * accum * world:,}",
-            f"{where} x trainer.accumulate_grad_batches x world size",
-        ),
-    )
-    per = -(-n // world)
-    batches = -(-per // batch)
-    rows.append(
-        Row(
-            "batches per epoch",
-            batches,
-            f"ceil({per:,} / {batch})" + (f", ceil({n:,} / {world}) per process" if world > 1 else ""),
-        )
-    )
-    upe = -(-batches // accum)
-    rows.append(
-        Row(
-            "updates per epoch",
-            upe,
-            f"ceil({batches:,} / {accum}): Lightning steps on the last, partial accumulation too",
-        )
-    )
-    return upe
-
-
-def _length(
-    data: Mapping[str, Any], interval: str, dataset_size: int | None, world: int, rows: list[Row]
-) -> tuple[int, int]:
-    """(total optimizer steps, updates per epoch) of the run (1 per epoch shown without --dataset-size)."""
-    max_epochs, max_steps, accum, trainer_rows = _trainer(data)
-    rows += trainer_rows
-    if dataset_size is None and (interval == "epoch" and max_epochs > 0):
-        rows.append(
-            Row(
-                "updates per epoch",
-                "not counted",
-                "no --dataset-size: the lr changes only at epoch ends, so one step is shown per epoch",
-            )
-        )
-        total = V.check_total(max_epochs, "trainer.max_epochs", f"{max_epochs:,} epochs")
-        rows.append(Row("total optimizer steps", total, f"{max_epochs:,} epochs x 1 step shown"))
-        return total, 1
-    if dataset_size is None and interval == "step" and max_steps > 0 and max_epochs < 0:
-        rows.append(Row("total optimizer steps", max_steps, "trainer.max_steps"))
-        return max_steps, max_steps
-    n = V.option(dataset_size, "--dataset-size", needed_for="the updates per epoch come from the training examples")
-    upe = _updates(data, n, world, accum, rows)
-    if max_epochs > 0:
-        total, how = max_epochs * upe, f"{max_epochs:,} x {upe:,}"
-        if 0 < max_steps < total:
-            total, how = max_steps, f"trainer.max_steps (before {max_epochs:,} x {upe:,})"
-    else:
-        total, how = max_steps, "trainer.max_steps"
-    V.check_total(total, "trainer.max_epochs", how)
-    rows.append(Row("total optimizer steps", total, how))
-    return total, upe
-
-
-def _counted(rows: list[Row]) -> str:
-    """How the total was counted, for the summary line (empty without --dataset-size)."""
-    names = {r.name: r for r in rows}
-    if "examples" not in names:
-        return "one step shown per epoch, " if names["updates per epoch"].value == "not counted" else ""
-    batch = str(names["batch"].value).split(" = ")[0].replace(" ", "")
-    return f"{names['examples'].value:,} ex / ({batch}) -> {names['updates per epoch'].value:,} updates/epoch, "
-
-
 def plan(
     data: Mapping[str, Any], *, dataset_size: int | None = None, world_size: int = 1, source: str | None = None
 ) -> Plan:
@@ -332,25 +196,25 @@ def plan(
     nodes = list(targets(resolved))
     found = _schedulers(nodes)
     rows = [Row("world size", world, "--world-size (processes; default 1)")]
-    intervals = {_interval(resolved, p) for p, _ in found}
+    intervals = {interval(resolved, p) for p, _ in found}
     if len({i for i, _ in intervals}) > 1:
         raise ConfigError("the scheduler nodes step at different intervals; give one file per schedule")
-    interval, interval_how = next(iter(intervals))
-    total, upe = _length(resolved, interval, dataset_size, world, rows)
+    every, interval_how = next(iter(intervals))
+    total, upe = length(resolved, every, dataset_size, world, rows)
     optimizer, optim_how = _optimizer(nodes, found[0][0])
     schedules = []
     for path, name in found:
-        node = _get(resolved, *path)
+        node = get(resolved, *path)
         schedules.append(
-            {"label": f"{shown(path)} (Hydra)", "scheduler": name, "params": _kwargs(node, path), "interval": interval}
+            {"label": f"{shown(path)} (Hydra)", "scheduler": name, "params": _kwargs(node, path), "interval": every}
         )
         rows.append(Row("scheduler", name, f"{shown(path)}._target_: {node['_target_']}"))
     rows.append(Row("optimizer", optimizer["name"] if optimizer else "SGD", optim_how))
     if optimizer is not None and "lr" in optimizer:
         rows.append(Row("lr", optimizer["lr"], "the optimizer node's lr"))
-    rows.append(Row("stepping", f"per {interval}", interval_how))
+    rows.append(Row("stepping", f"per {every}", interval_how))
     config: dict[str, Any] = {"steps": total, "steps_per_epoch": upe, "schedules": schedules}
     if optimizer is not None:
         config["optimizer"] = optimizer
-    summary = f"Hydra: {_counted(rows)}{total:,} steps, lr stepped per {interval} (Lightning)"
+    summary = f"Hydra: {counted(rows)}{total:,} steps, lr stepped per {every} (Lightning)"
     return Plan(kind="hydra", config=config, rows=rows, summary=summary, source=source)

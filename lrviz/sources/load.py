@@ -178,6 +178,7 @@ def _framework(
         world_size=1 if world_size is None else world_size,
         source=source,
         transformers_version=transformers_version,
+        trust=trust,
     )
     return _finish(file, planned, from_file, trust, steps, device)
 

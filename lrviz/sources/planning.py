@@ -23,7 +23,12 @@ PLANNERS = {
     "hydra": "lrviz.sources.hydra",
     "deepspeed": "lrviz.sources.deepspeed",
     "megatron": "lrviz.sources.megatron",
+    "lightningcli": "lrviz.sources.lightningcli",
+    "torchtune": "lrviz.sources.torchtune",
 }
+#: Kinds whose planner is told whether the user passed ``--trust``: LightningCLI's parser imports each
+#: class_path while reading; torchtune's planner refuses code by the file's own key.
+TRUSTING = frozenset({"lightningcli", "torchtune"})
 
 
 def plan(
@@ -34,6 +39,7 @@ def plan(
     world_size: int = 1,
     source: str | None = None,
     transformers_version: str | None = None,
+    trust: bool = False,
 ) -> Plan:
     """Read a framework file (or its parsed mapping) into a :class:`Plan`.
 
@@ -58,7 +64,11 @@ def plan(
         if kind == "lrviz":
             raise ConfigError("this is an lrviz config already: load it with lrviz.validate.load_config")
         module = importlib.import_module(PLANNERS[kind])
-        extra = {"transformers_version": transformers_version} if kind == "hf" and transformers_version else {}
+        extra: dict[str, Any] = (
+            {"transformers_version": transformers_version} if kind == "hf" and transformers_version else {}
+        )
+        if kind in TRUSTING:
+            extra["trust"] = trust
         planned: Plan = module.plan(data, dataset_size=dataset_size, world_size=world_size, source=source, **extra)
         return planned
     except LrvizError as exc:  # the file's name on every message, the key where the planner knew it
