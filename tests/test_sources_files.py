@@ -396,10 +396,10 @@ def test_read_mapping_reads_json_and_yaml(tmp_path):
         "torchvision",
         "hydra",
         "deepspeed",
-        "lightningcli",
-        "torchtune",
         "megatron",
         "function",
+        "lightningcli",
+        "torchtune",
     )
 
 
