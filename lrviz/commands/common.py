@@ -91,6 +91,7 @@ class SourceKind(str, Enum):
     torchvision = "torchvision"
     hydra = "hydra"
     deepspeed = "deepspeed"
+    mmengine = "mmengine"
 
 
 FromOpt = Annotated[
@@ -99,8 +100,8 @@ FromOpt = Annotated[
         "--from",
         metavar="KIND",
         help="What every CONFIG is: lrviz (an lrviz config), hf (a Hugging Face TrainingArguments file), timm (a timm "
-        "args.yaml), torchvision (a torchvision recipe), hydra (a Hydra / OmegaConf config) or deepspeed (a "
-        "ds_config.json). Default: told from its keys.",
+        "args.yaml), torchvision (a torchvision recipe), hydra (a Hydra / OmegaConf config), deepspeed (a "
+        "ds_config.json) or mmengine (an MMEngine / OpenMMLab config; a .py file is one). Default: told from its keys.",
     ),
 ]
 DatasetSizeOpt = Annotated[

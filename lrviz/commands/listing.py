@@ -25,12 +25,15 @@ TITLES = {
     "framework": "framework schedulers (hf.<type>: transformers' get_scheduler; timm.<sched>: timm's "
     "create_scheduler_v2, stepped as its train.py steps it)",
     "deepspeed": "DeepSpeed schedulers (ds.<Type>: deepspeed.runtime.lr_schedules, stepped as its engine steps them)",
+    "mmengine": "MMEngine schedulers (mm.<Type>: mmengine.optim's classes; mm.param_scheduler: a config's list, "
+    "stepped by its ParamSchedulerHook)",
 }
 KIND_NAMES = {
     "torch": "torch.optim.lr_scheduler",
     "preset": "lrviz preset",
     "framework": "built by the framework",
     "deepspeed": "DeepSpeed's own class",
+    "mmengine": "MMEngine's own class",
 }
 
 

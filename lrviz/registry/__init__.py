@@ -11,6 +11,8 @@ the scheduler and which parameters it takes (read from the maker's own signature
   framework's own factory (transformers' ``get_scheduler``, timm's ``create_scheduler_v2``);
 * :mod:`~lrviz.registry.deepspeed`: ``ds.<Type>``, DeepSpeed's scheduler classes, stepped as
   its engine steps them;
+* :mod:`~lrviz.registry.mmengine`: ``mm.<Type>`` and ``mm.param_scheduler``, MMEngine's
+  scheduler classes, built and stepped as its runner does;
 * :mod:`~lrviz.registry.imports`: ``"package.module:Name"`` / ``"file.py:Name"``, the
   user's own code, imported only with trust.
 
@@ -30,12 +32,13 @@ from lrviz.registry.deepspeed import DeepSpeedKind
 from lrviz.registry.frameworks import FrameworkKind
 from lrviz.registry.imports import ImportKind
 from lrviz.registry.kind import Kind, SchedulerInfo
+from lrviz.registry.mmengine import MMEngineKind
 from lrviz.registry.presets import PresetKind
 from lrviz.registry.torch_classes import TorchKind
 
 #: The kinds, in order: the first that claims a name resolves it. A new kind goes here
 #: (frameworks before presets: ``hf.cosine`` is lower-case too).
-KINDS: tuple[Kind, ...] = (ImportKind(), FrameworkKind(), DeepSpeedKind(), TorchKind(), PresetKind())
+KINDS: tuple[Kind, ...] = (ImportKind(), FrameworkKind(), DeepSpeedKind(), MMEngineKind(), TorchKind(), PresetKind())
 
 
 def catalogue() -> dict[str, SchedulerInfo]:

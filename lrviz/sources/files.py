@@ -32,6 +32,7 @@ NAMES = {
     "torchvision": "a torchvision classification recipe",
     "hydra": "a Hydra / OmegaConf config",
     "deepspeed": "a DeepSpeed ds_config.json",
+    "mmengine": "an MMEngine / OpenMMLab config",
 }
 
 #: Keys only one kind uses (argparse keys with underscores; dashes are read as underscores).
@@ -107,6 +108,7 @@ MARKERS: dict[str, frozenset[str]] = {
             "bf16",
         }
     ),
+    "mmengine": frozenset({"param_scheduler", "optim_wrapper", "train_cfg", "auto_scale_lr", "default_hooks"}),
 }
 #: Keys two frameworks use (HF's TrainingArguments and DeepSpeed: a bool there, a section here):
 #: they decide nothing beside a key only one of them uses.

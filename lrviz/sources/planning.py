@@ -22,6 +22,7 @@ PLANNERS = {
     "torchvision": "lrviz.sources.torchvision",
     "hydra": "lrviz.sources.hydra",
     "deepspeed": "lrviz.sources.deepspeed",
+    "mmengine": "lrviz.sources.mmengine",
 }
 
 
