@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lrviz.errors import ConfigError, describe
+from lrviz.errors import ConfigError, describe, first_line
 from lrviz.inputs import read_capped
 
 MAX_BYTES = 1_000_000
@@ -178,7 +178,10 @@ class _Reader:
             names = _substitute(names, placeholders, base, shown)
         from mmengine.config import Config
 
-        merged: dict[str, Any] = Config._merge_a_into_b(names, base)  # MMEngine's own rule, _delete_ included
+        try:
+            merged: dict[str, Any] = Config._merge_a_into_b(names, base)  # MMEngine's own rule, _delete_ included
+        except (TypeError, KeyError, ValueError) as exc:
+            raise ConfigError(f"MMEngine cannot merge it over its bases: {first_line(exc)}", file=shown) from None
         return {k: v for k, v in merged.items() if not k.startswith("__")}
 
     def _bases(self, tree: ast.Module, file: Path, shown: str) -> dict[str, Any]:

@@ -1,0 +1,241 @@
+"""MMEngine / OpenMMLab Python configs: lrviz's values against a real ``mmengine.Runner.train()``.
+
+The truth for each config: MMEngine's own ``Config.fromfile`` runs the file (bases merged
+by MMEngine), and a real ``Runner`` trains a one-parameter model on a dataset of N items
+through the config's own ``train_dataloader`` (``DefaultSampler``), ``train_cfg``,
+``optim_wrapper`` and ``param_scheduler``, with a hook that records the lr and momentum in
+``after_train_iter`` at NORMAL priority, before ParamSchedulerHook (LOW) steps: what
+OpenMMLab's ``tools/analysis_tools/vis_scheduler.py`` records (its ``ParamRecordHook``).
+lrviz reads the same file without running it (``--dataset-size N``) and must give the same
+lr and momentum at every iteration, bit for bit.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from lrviz.errors import LrvizError
+from lrviz.simulate import simulate
+from lrviz.sources import load_source
+from tests.optional import import_or_skip
+
+mmengine = import_or_skip("mmengine.runner", "test")
+
+from mmengine.config import Config  # noqa: E402
+from mmengine.dataset import pseudo_collate  # noqa: E402, F401 (the default collate of the config's loader)
+from mmengine.hooks import Hook  # noqa: E402
+from mmengine.model import BaseModel  # noqa: E402
+from mmengine.registry import DATASETS  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+
+@DATASETS.register_module(force=True)
+class LrvizItems(torch.utils.data.Dataset):
+    """``size`` items: the dataset a config's ``train_dataloader.dataset`` names in these tests."""
+
+    def __init__(self, size: int):
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return torch.tensor([float(i)])
+
+
+class OneWeight(BaseModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(1))
+
+    def forward(self, inputs, data_samples=None, mode="tensor"):
+        return self.w
+
+    def train_step(self, data, optim_wrapper):
+        loss = (self.w * 1e-3).sum()
+        optim_wrapper.update_params(loss)  # backward, optimizer.step(), zero_grad: a real update
+        return {"loss": loss}
+
+
+class Record(Hook):
+    """vis_scheduler.py's ParamRecordHook: the lr and momentum of group 0 after every training iteration."""
+
+    def __init__(self) -> None:
+        self.lr: list[float] = []
+        self.momentum: list[float] = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self.lr.append(runner.optim_wrapper.get_lr()["lr"][0])
+        self.momentum.append(runner.optim_wrapper.get_momentum()["momentum"][0])
+
+
+def runner_values(path: Path, tmp_path: Path) -> tuple[list[float], list[float]]:
+    """(lr, momentum) per iteration of a real Runner.train() on the config at ``path``."""
+    cfg = Config.fromfile(str(path))
+    record = Record()
+    hooks = dict(
+        param_scheduler=dict(type="ParamSchedulerHook"),
+        runtime_info=None,
+        timer=None,
+        logger=None,
+        checkpoint=None,
+        sampler_seed=None,
+        param_record=record,
+    )
+    runner = Runner(
+        model=OneWeight(),
+        work_dir=str(tmp_path / "work"),
+        train_dataloader=cfg.train_dataloader,
+        train_cfg=cfg.train_cfg,
+        optim_wrapper=cfg.optim_wrapper,
+        param_scheduler=cfg.get("param_scheduler"),
+        auto_scale_lr=cfg.get("auto_scale_lr"),
+        default_hooks=hooks,
+        log_level="ERROR",
+        experiment_name=f"lrviz-{path.stem}-{id(record)}",
+        default_scope="mmengine",
+    )
+    runner.train()
+    return record.lr, record.momentum
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def loader(size: int, batch: int, **extra: object) -> str:
+    more = "".join(f", {k}={v!r}" for k, v in extra.items())
+    return (
+        f"train_dataloader = dict(batch_size={batch}, num_workers=0{more}, "
+        "sampler=dict(type='DefaultSampler', shuffle=False), "
+        f"dataset=dict(type='LrvizItems', size={size}))\n"
+    )
+
+
+# Each case: files (the first is the config given), N, expected total iterations.
+CASES: dict[str, tuple[dict[str, str], int, int]] = {
+    "warmup-by-iter-then-multistep-by-epoch-from-a-base": (
+        {
+            "configs/det/faster-1x.py": """\
+                _base_ = ['../_base_/schedules/schedule_1x.py']
+                optim_wrapper = dict(optimizer=dict(lr=0.04))  # merged into the base's dict
+                """
+            + loader(10, 3),
+            "configs/_base_/schedules/schedule_1x.py": """\
+                train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=4, val_interval=1)
+                param_scheduler = [
+                    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=5),
+                    dict(type='MultiStepLR', begin=0, end=4, by_epoch=True, milestones=[2, 3], gamma=0.1),
+                ]
+                optim_wrapper = dict(type='OptimWrapper',
+                                     optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001))
+                """,
+        },
+        10,
+        16,  # ceil(10 / 3) = 4 iterations x 4 epochs
+    ),
+    "convert-to-iter-based-adamw-and-a-momentum-scheduler": (
+        {
+            "swin.py": """\
+                max_epochs = 5
+                train_cfg = dict(by_epoch=True, max_epochs=max_epochs)
+                optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3 * 2, betas=(0.9, 0.999), weight_decay=0.05))
+                param_scheduler = [
+                    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, end=1, convert_to_iter_based=True),
+                    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=1, convert_to_iter_based=True),
+                    dict(type='CosineAnnealingMomentum', eta_min=0.8, by_epoch=False, begin=2, end=12, T_max=10),
+                ]
+                """
+            + loader(9, 2, drop_last=True),
+        },
+        9,
+        20,  # floor(9 / 2) = 4 (drop_last) x 5 epochs
+    ),
+    "iteration-loop-where-by-epoch-schedulers-never-step": (
+        {
+            "iters.py": """\
+                train_cfg = dict(type='IterBasedTrainLoop', max_iters=23)
+                optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.95, nesterov=True))
+                param_scheduler = [
+                    dict(type='LinearLR', start_factor=0.25, by_epoch=False, begin=0, end=4),
+                    dict(type='CosineAnnealingLR', T_max=19, by_epoch=False, begin=4, end=23),
+                    dict(type='StepLR', step_size=1, gamma=0.5),
+                ]
+                """
+            + loader(7, 2),
+        },
+        7,
+        23,
+    ),
+    "delete-base-vars-one-cycle-and-auto-scale-lr": (
+        {
+            "configs/cls/onecycle.py": """\
+                '''A config using every way to refer to its base.'''
+                _base_ = ['../base/runtime.py', '../base/sched.py']
+                epochs = {{_base_.max_epochs}}
+                train_cfg = dict(by_epoch=True, max_epochs=epochs)
+                optim_wrapper = dict(
+                    optimizer=dict(_delete_=True, type='AdamW', lr=_base_.base_lr, betas=(0.95, 0.999)))
+                param_scheduler = dict(_delete_=True, type='OneCycleLR', eta_max=_base_.base_lr * 4, total_steps=12,
+                                       by_epoch=False, pct_start=0.25, three_phase=True)
+                auto_scale_lr = dict(enable=True, base_batch_size=8)
+                """
+            + loader(8, 2),
+            "configs/base/runtime.py": "base_lr = 0.001\nmax_epochs = 3\n",
+            "configs/base/sched.py": """\
+                optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.5, momentum=0.9, weight_decay=1e-4))
+                param_scheduler = [dict(type='ConstantLR', factor=0.5)]
+                """,
+        },
+        8,
+        12,
+    ),
+    "default-end-poly-and-a-momentum-step": (
+        {
+            "poly.py": """\
+                train_cfg = dict(by_epoch=True, max_epochs=6)
+                optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
+                param_scheduler = [
+                    dict(type='PolyLR', eta_min=1e-4, power=0.9, by_epoch=True),
+                    dict(type='StepMomentum', step_size=4, gamma=0.9, by_epoch=False),
+                ]
+                """
+            + loader(5, 2),
+        },
+        5,
+        18,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_values_match_a_real_mmengine_runner_bit_for_bit(tmp_path, case):
+    files, size, total = CASES[case]
+    write(tmp_path, files)
+    path = tmp_path / next(iter(files))
+    lrs, momenta = runner_values(path, tmp_path)
+    loaded = load_source(path, dataset_size=size)  # read, never run
+    assert loaded.kind == "mmengine"
+    assert loaded.plan.row("total optimizer steps").value == total == len(lrs)
+    traj = simulate(loaded.config).trajectories[0]
+    np.testing.assert_array_equal(traj.lr[:, 0], lrs)
+    np.testing.assert_array_equal(traj.momentum[:, 0], momenta)
+    assert len(set(lrs)) > 2
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_file_is_read_as_mmengine_s_config_fromfile_reads_it(tmp_path, case):
+    from lrviz.sources.mmconfig import read_config
+
+    files, _, _ = CASES[case]
+    write(tmp_path, files)
+    path = tmp_path / next(iter(files))
+    assert read_config(path) == Config.fromfile(str(path)).to_dict()
