@@ -85,6 +85,14 @@ def deepspeed_schedules():
     return import_or_skip("deepspeed.runtime.lr_schedules", "deepspeed")
 
 
+@pytest.fixture(scope="session")
+def mmengine_optim():
+    """MMEngine's optim package, whose classes build mm.* schedules (lrviz[mmengine]), or a skip saying why."""
+    from tests.optional import import_or_skip
+
+    return import_or_skip("mmengine.optim", "mmengine")
+
+
 def gallery_source(path: Path, request: pytest.FixtureRequest):
     """``path`` loaded as the gallery loads it (sweep-expanded; a framework file with its plan). A timm
     args file needs timm's scheduler package: the ``timm_scheduler`` fixture provides it (or skips, saying why)."""
@@ -99,5 +107,7 @@ def gallery_source(path: Path, request: pytest.FixtureRequest):
         request.getfixturevalue("omegaconf_module")
     if path.name.startswith("deepspeed-"):
         request.getfixturevalue("deepspeed_schedules")
+    if path.suffix == ".py":
+        request.getfixturevalue("mmengine_optim")
     loaded = load_source(path, trust=True)
     return replace(loaded, config=apply_sweeps(loaded.config))

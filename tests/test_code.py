@@ -31,7 +31,10 @@ runner = CliRunner()
 CONFIGS = [REPO / "configs" / rel for rel in find_configs(REPO / "configs")]
 #: Configs `lrviz code` cannot write as plain Python, each with the reason it says: timm's args.yaml is
 #: run by timm's own train.py (and here timm itself cannot be imported, which the message says as well).
-CANNOT: dict[str, str] = {"frameworks/timm-resnet50-a3-args.yaml": "create_scheduler_v2"}
+CANNOT: dict[str, str] = {
+    "frameworks/timm-resnet50-a3-args.yaml": "create_scheduler_v2",
+    "frameworks/mmdet-faster-rcnn-1x.py": "ParamSchedulerHook",
+}
 
 
 def code(*args) -> str:

@@ -65,6 +65,7 @@ def test_there_are_configs():
         "torchvision",
         "hydra",
         "deepspeed",
+        "mmengine",
     }  # an example for each source
 
 
@@ -78,6 +79,8 @@ def test_framework_file_says_where_it_comes_from_and_simulates(path, request):
         request.getfixturevalue("omegaconf_module")  # OmegaConf resolves its interpolation
     if detect(path) == "deepspeed":
         request.getfixturevalue("deepspeed_schedules")  # DeepSpeed's own classes build it
+    if detect(path) == "mmengine":
+        request.getfixturevalue("mmengine_optim")  # MMEngine's own classes build it
     comments = sidecar(path).read_text() if path.suffix == ".json" else path.read_text()
     head = comments.splitlines()[:2]
     assert all(line.startswith("#") for line in head), head

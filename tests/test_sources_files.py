@@ -385,7 +385,7 @@ def test_read_mapping_reads_json_and_yaml(tmp_path):
     (tmp_path / "a.yaml").write_text("b: 1e-3\n")
     assert read_mapping(tmp_path / "a.json") == {"b": 1}
     assert read_mapping(tmp_path / "a.yaml") == {"b": 0.001}  # lrviz's YAML reads 1e-3 as a number
-    assert KINDS == ("lrviz", "hf", "timm", "torchvision", "hydra", "deepspeed")
+    assert KINDS == ("lrviz", "hf", "timm", "torchvision", "hydra", "deepspeed", "mmengine")
 
 
 @pytest.mark.parametrize("name", ["hf-roberta-mnli.json", "hf-llama-sft-recipe.yaml", "torchvision-new-recipe.yaml"])

@@ -239,3 +239,108 @@ def test_the_file_is_read_as_mmengine_s_config_fromfile_reads_it(tmp_path, case)
     write(tmp_path, files)
     path = tmp_path / next(iter(files))
     assert read_config(path) == Config.fromfile(str(path)).to_dict()
+
+
+GOOD = """\
+train_cfg = dict(by_epoch=False, max_iters=10)
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))
+param_scheduler = [dict(type='LinearLR', start_factor=0.5, by_epoch=False, end=4)]
+"""
+
+
+@pytest.fixture
+def never_run(monkeypatch):
+    """Make every way MMEngine runs a config fail loudly: lrviz must not reach them without --trust."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("MMEngine ran the config")
+
+    monkeypatch.setattr(Config, "fromfile", refuse)
+    monkeypatch.setattr(Config, "_file2dict", refuse)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("import os\n" + GOOD, 1, "an import"),
+        (GOOD + "x = __import__('os').system('touch {marker}')\n", 4, "a call of __import__('os').system()"),
+        (GOOD + "y = open('{marker}', 'w')\n", 4, "a call of open()"),
+        (GOOD + "z = [i for i in range(3)]\n", 4, "a list comprehension"),
+        (GOOD + "w = f'{{1}}'\n", 4, "an f-string"),
+        (GOOD + "exec('open(\"{marker}\", \"w\")')\n", 4, "a bare expression"),
+        (GOOD + "def f():\n    pass\n", 4, "a function definition"),
+        (GOOD + "if True:\n    a = 1\n", 4, "an if statement"),
+        (GOOD + "v = dict(**train_cfg)\n", 4, "dict(**...)"),
+        (GOOD + "u = not_bound_here\n", 4, "'not_bound_here' is not bound"),
+        (GOOD + "p = 2 ** 10 ** 10\n", 4, "a power beyond"),
+        (GOOD + "q = train_cfg.max_iters\n", 4, "the attribute train_cfg.max_iters"),
+        ("from mmengine.config import read_base\nwith read_base():\n    from .base import *\n" + GOOD, 1, "an import"),
+        (GOOD + "e = '{{$HOME:/tmp}}'\n", 4, "environment variable HOME"),
+    ],
+)
+def test_code_in_a_config_is_refused_naming_the_line_and_nothing_runs(tmp_path, never_run, text, line, words):
+    marker = tmp_path / "ran"
+    path = tmp_path / "hostile.py"
+    path.write_text(text.replace("{marker}", str(marker)))
+    with pytest.raises(LrvizError) as err:
+        load_source(path)
+    assert f"line {line}:" in str(err.value) and words in str(err.value), str(err.value)
+    assert str(path) in str(err.value)
+    assert not marker.exists()
+
+
+def test_trust_lets_mmengine_run_a_config_that_computes_its_values(tmp_path):
+    path = tmp_path / "computed.py"
+    path.write_text(GOOD.replace("max_iters=10", "max_iters=int('12')"))
+    with pytest.raises(LrvizError, match="a call of int"):
+        load_source(path)
+    loaded = load_source(path, trust=True)  # mmengine.Config.fromfile runs it
+    assert loaded.plan.row("total optimizer steps").value == 12
+
+
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        ({"configs/a.py": "_base_ = './b.py'\n" + GOOD, "configs/b.py": "_base_ = ['a.py']\n"}, "a cycle (a.py -> b.py -> a.py)"),
+        ({"configs/a.py": "_base_ = 'a.py'\n" + GOOD}, "a cycle (a.py -> a.py)"),
+        ({"configs/a.py": "_base_ = '../outside.py'\n" + GOOD, "outside.py": "x = 1\n"}, "outside the config tree"),
+        ({"cfg/a.py": "_base_ = '../etc/passwd.py'\n" + GOOD, "etc/passwd.py": "x = 1\n"}, "outside the config tree"),
+        ({"configs/a.py": "_base_ = ['missing.py']\n" + GOOD}, "no such file"),
+        ({"configs/a.py": "_base_ = 'mmdet::_base_/schedules/schedule_1x.py'\n" + GOOD}, "installed package 'mmdet'"),
+        ({"configs/a.py": "_base_ = ['b.py', 'c.py']\n" + GOOD, "configs/b.py": "k = 1\n", "configs/c.py": "k = 2\n"}, "both set k"),
+        ({"configs/a.py": "_base_ = [1]\n" + GOOD}, "_base_ names files"),
+        ({"configs/a.py": "_base_ = 'b.py'\n" + GOOD, "configs/b.py": "import os\n"}, "line 1: an import"),
+    ],
+)
+def test_bad_bases_are_refused_with_the_path(tmp_path, never_run, files, words):
+    write(tmp_path, files)
+    with pytest.raises(LrvizError) as err:
+        load_source(tmp_path / next(iter(files)))
+    assert words in str(err.value), str(err.value)
+
+
+def test_a_base_symlinked_out_of_the_tree_is_refused(tmp_path, never_run):
+    write(tmp_path, {"configs/a.py": "_base_ = 'link.py'\n" + GOOD, "secret/b.py": "x = 1\n"})
+    (tmp_path / "configs" / "link.py").symlink_to(tmp_path / "secret" / "b.py")
+    with pytest.raises(LrvizError, match="outside the config tree"):
+        load_source(tmp_path / "configs" / "a.py")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("x = " + "[" * 80 + "]" * 80 + "\n" + GOOD, "nested deeper than 64"),
+        ("x = " + "(" * 5000 + ")" * 5000 + "\n" + GOOD, "line 1"),
+        ("a0 = [1, 1, 1, 1]\n" + "".join(f"a{i} = [a{i - 1}] * 1 + [a{i - 1}, a{i - 1}]\n" for i in range(1, 3)), "list"),
+        ("a0 = [0] \n" + "".join(f"a{i} = [a{i - 1}, a{i - 1}, a{i - 1}, a{i - 1}]\n" for i in range(1, 20)), "more than 100,000 values"),
+        ("x = " + "9" * 200 + "\n" + GOOD, "more than 100 digits"),
+        ("# pad\n" * 200_000, "larger than"),
+        ("x = '\x00'\n", "NUL"),
+    ],
+)
+def test_huge_and_deep_files_are_refused_within_bounds(tmp_path, never_run, text, words):
+    path = tmp_path / "big.py"
+    path.write_text(text)
+    with pytest.raises(LrvizError) as err:
+        load_source(path)
+    assert words in str(err.value), str(err.value)

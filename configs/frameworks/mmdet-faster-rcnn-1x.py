@@ -1,7 +1,6 @@
-# An MMDetection 3.x config (configs/faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py style): the schedule comes
-# from its _base_ file, the batch from train_dataloader; MMEngine's Config.fromfile would run this file,
-# lrviz reads it as data. COCO train2017 has 117,266 images with annotations; the 1x schedule trains
-# on 8 GPUs x 2 images.
+# An MMDetection 3.x model config as its tools/train.py trains from it (MMEngine's Config.fromfile
+# runs the file; lrviz reads it as data): the schedule comes from its _base_ file, the batch from
+# train_dataloader. COCO train2017 holds 117,266 images with annotations; 8 processes x 2 images.
 # lrviz: --dataset-size 117266 --world-size 8
 _base_ = ['_base_/schedules/schedule_1x.py']
 
@@ -16,4 +15,6 @@ train_dataloader = dict(
         data_root='data/coco/',
         ann_file='annotations/instances_train2017.json',
         data_prefix=dict(img='train2017/'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=32)))
+        filter_cfg=dict(filter_empty_gt=True, min_size=32),
+    ),
+)

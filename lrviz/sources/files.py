@@ -264,6 +264,8 @@ def detect(path_or_mapping: str | Path | Mapping[str, Any]) -> str:
     source = None
     if isinstance(path_or_mapping, Mapping):
         data = expect_mapping(dict(path_or_mapping))
+    elif str(path_or_mapping).endswith(".py"):
+        return "mmengine"  # lrviz configs are YAML; a Python config is MMEngine's (read by lrviz.sources.mmfile)
     else:
         source = str(path_or_mapping)
         data = read_mapping(path_or_mapping)
