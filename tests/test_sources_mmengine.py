@@ -344,3 +344,96 @@ def test_huge_and_deep_files_are_refused_within_bounds(tmp_path, never_run, text
     with pytest.raises(LrvizError) as err:
         load_source(path)
     assert words in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize(("size", "world", "batch", "drop_last"), [(117266, 8, 2, False), (1001, 4, 16, False), (1001, 4, 16, True), (5, 8, 2, False)])
+def test_iterations_per_epoch_are_mmengine_s_sampler_and_loader_length(tmp_path, monkeypatch, size, world, batch, drop_last):
+    import mmengine.dataset.sampler as sampler_module
+
+    monkeypatch.setattr(sampler_module, "get_dist_info", lambda: (0, world))  # the sampler as rank 0 of W sees it
+    sampler = sampler_module.DefaultSampler(LrvizItems(size), shuffle=False)
+    truth = len(torch.utils.data.DataLoader(LrvizItems(size), batch_size=batch, sampler=sampler, drop_last=drop_last))
+    path = tmp_path / "c.py"
+    path.write_text("train_cfg = dict(by_epoch=True, max_epochs=3)\n" + GOOD.split("\n", 1)[1] + loader(size, batch, drop_last=drop_last))
+    loaded = load_source(path, dataset_size=size, world_size=world)
+    assert loaded.plan.row("iterations per epoch").value == truth
+    assert loaded.config.steps == 3 * truth
+
+
+def test_an_epoch_loop_without_a_dataset_size_says_which_option_to_give(tmp_path):
+    path = tmp_path / "c.py"
+    path.write_text("train_cfg = dict(by_epoch=True, max_epochs=3)\n" + GOOD.split("\n", 1)[1] + loader(10, 2))
+    with pytest.raises(LrvizError, match="--dataset-size N"):
+        load_source(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("train_cfg = dict(type='MyLoop', max_iters=3)\n", "train_cfg.type"),
+        ("train_cfg = dict(by_epoch=False)\n", "train_cfg.max_iters"),
+        ("optimizer = dict(type='SGD', lr=0.1)\nlr_config = dict(policy='step')\ntrain_cfg = dict(by_epoch=False, max_iters=3)\n", "optimizer"),
+        ("train_cfg = dict(by_epoch=False, max_iters=3)\noptim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))\nparam_scheduler = dict(type='ReduceOnPlateauLR')\n", "param_scheduler.type"),
+        ("train_cfg = dict(by_epoch=False, max_iters=3)\noptim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))\nparam_scheduler = [dict(type='CosineAnealingLR')]\n", "param_scheduler[0].type"),
+    ],
+)
+def test_configs_mmengine_would_refuse_name_the_key(tmp_path, text, key):
+    path = tmp_path / "c.py"
+    path.write_text(text)
+    with pytest.raises(LrvizError) as err:
+        load_source(path)
+    assert key in str(err.value), str(err.value)
+
+
+def test_the_cli_shows_plots_and_refuses_cleanly(tmp_path):
+    from typer.testing import CliRunner
+
+    from lrviz.cli import app
+
+    files, size, total = CASES["warmup-by-iter-then-multistep-by-epoch-from-a-base"]
+    write(tmp_path, files)
+    path = tmp_path / next(iter(files))
+    runner = CliRunner()
+    shown = runner.invoke(app, ["show", str(path), "--dataset-size", str(size)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "iterations per epoch" in shown.stdout and "LinearLR by iter, [0, 5)" in shown.stdout
+    out = tmp_path / "out"
+    plotted = runner.invoke(app, ["plot", str(path), "--from", "mmengine", "--dataset-size", str(size), "-o", str(out)])
+    assert plotted.exit_code == 0, plotted.output
+    (tmp_path / "bad.py").write_text("import os\nos.system('touch {}')\n".format(tmp_path / "ran"))
+    refused = runner.invoke(app, ["plot", str(tmp_path / "bad.py"), "-o", str(tmp_path / "bad.png")])
+    assert refused.exit_code == 2 and "line 1: an import" in refused.stderr and "Traceback" not in refused.output
+    assert not (tmp_path / "bad.png").exists() and not (tmp_path / "ran").exists()
+
+
+def test_the_python_api_an_lrviz_config_of_mm_names_and_convert(tmp_path):
+    import yaml
+
+    import lrviz
+    from lrviz.validate import load_config
+
+    files, size, _ = CASES["iteration-loop-where-by-epoch-schedulers-never-step"]
+    write(tmp_path, files)
+    path = tmp_path / next(iter(files))
+    lrs, _ = runner_values(path, tmp_path)
+    np.testing.assert_array_equal(lrviz.simulate(str(path)).trajectories[0].lr[:, 0], lrs)
+    converted = load_source(path).plan.config  # what `lrviz convert` writes below its comments
+    np.testing.assert_array_equal(simulate(load_config(converted)).trajectories[0].lr[:, 0], lrs)
+    own = {"steps": 6, "schedules": [{"scheduler": "mm.LinearLR", "params": {"start_factor": 0.5, "end": 4, "by_epoch": False}}]}
+    got = simulate(load_config(yaml.safe_load(yaml.safe_dump(own)))).trajectories[0].lr[:, 0]
+    # MMEngine's LinearParamScheduler reaches end_factor after total_iters = end - begin - 1 steps (its
+    # docstring and __init__): 0.1 x (0.5 + 0.5 k / 3), then 0.1; compared to within a rounding
+    expected = [0.1 * (0.5 + 0.5 * k / 3) for k in range(4)] + [0.1, 0.1]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_lrviz_list_shows_mmengine_s_schedulers():
+    from mmengine.registry import PARAM_SCHEDULERS
+
+    from lrviz.registry import catalogue
+
+    found = {name for name, info in catalogue().items() if info.kind == "mmengine"}
+    assert {f"mm.{t}" for t in PARAM_SCHEDULERS.module_dict} | {"mm.param_scheduler"} == found
+    assert {"mm.LinearLR", "mm.CosineAnnealingMomentum", "mm.OneCycleLR"} <= found
+    params = [p.name for p in catalogue()["mm.LinearLR"].params]
+    assert "start_factor" in params and "param_name" not in params

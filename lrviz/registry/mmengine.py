@@ -143,7 +143,7 @@ def runner_schedulers(
         except FrameworkMissing:
             raise
         except Exception as exc:  # MMEngine's refusal, in its words, at the dict that made it
-            raise ConfigError(f"MMEngine refused it: {first_line(exc, with_type=True)}", key=f"schedulers[{i}]") from None
+            raise ConfigError(f"MMEngine refused {cfg.get('type')!r}: {first_line(exc, with_type=True)}", key=f"schedulers[{i}]") from None
     return HookStep(built, wrapper, epoch_length=epoch_length, epoch_loop=epoch_loop)
 
 
@@ -161,6 +161,25 @@ class MMMaker:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (MMMaker, (self.type_name,))
+
+
+def _init_params(cls: type) -> tuple[tuple[Any, ...], bool]:
+    """The keywords a class takes: its LR / momentum mixin's ``__init__(optimizer, *args, **kwargs)`` passes
+    them to the parameter scheduler after it, filling in ``param_name`` itself."""
+    from lrviz.registry.signature import signature_params
+
+    mixin = False
+    for klass in cls.__mro__:
+        init = vars(klass).get("__init__")
+        if init is None:
+            continue
+        kinds = {p.kind for p in inspect.signature(init).parameters.values()}
+        if inspect.Parameter.VAR_POSITIONAL in kinds:
+            mixin = True
+            continue
+        params, accepts_any = signature_params(init)
+        return tuple(p for p in params if not (mixin and p.name == "param_name")), accepts_any
+    return (), True
 
 
 class MMEngineKind:
@@ -197,7 +216,7 @@ class MMEngineKind:
                 f"{', '.join(known)}",
                 key=key,
             )
-        params, accepts_any = signature_params(cls.__init__)
+        params, accepts_any = _init_params(cls)
         return SchedulerInfo(
             name=name,
             kind=self.name,

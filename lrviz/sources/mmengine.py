@@ -170,8 +170,22 @@ def _schedulers(data: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "hold; lrviz cannot draw it",
                 key=f"{key}.type",
             )
+        _known(cfg["type"], f"{key}.type")
         out.append(_listed(cfg))
     return out
+
+
+def _known(type_name: str, key: str) -> None:
+    """A type MMEngine's registry lacks, refused at the file's key (its registry decides, not a list here)."""
+    from lrviz.errors import did_you_mean
+    from lrviz.registry.mmengine import scheduler_types
+
+    known = scheduler_types()
+    if type_name not in known:
+        raise ConfigError(
+            f"MMEngine has no scheduler {type_name!r}{did_you_mean(type_name, known)}; run 'lrviz list' for mm.* names",
+            key=key,
+        )
 
 
 def _scheduler_row(cfg: Mapping[str, Any], max_epochs: int, max_iters: int) -> str:
@@ -182,6 +196,11 @@ def _scheduler_row(cfg: Mapping[str, Any], max_epochs: int, max_iters: int) -> s
     if cfg.get("convert_to_iter_based"):
         text += ", converted to iterations"
     return text
+
+
+def _label(schedulers: list[dict[str, Any]]) -> str:
+    names = " + ".join(str(s["type"]) for s in schedulers[:4]) + (" + ..." if len(schedulers) > 4 else "")
+    return f"{names or 'no param_scheduler'} (MMEngine)"
 
 
 def plan(
@@ -219,7 +238,7 @@ def plan(
     config: dict[str, Any] = {
         "steps": total,
         "optimizer": optimizer,
-        "schedules": [{"label": "param_scheduler (MMEngine)", "scheduler": "mm.param_scheduler", "params": params}],
+        "schedules": [{"label": _label(schedulers), "scheduler": "mm.param_scheduler", "params": params}],
     }
     if epoch:
         config["steps_per_epoch"] = per_epoch
