@@ -267,7 +267,7 @@ def never_run(monkeypatch):
         (GOOD + "y = open('{marker}', 'w')\n", 4, "a call of open()"),
         (GOOD + "z = [i for i in range(3)]\n", 4, "a list comprehension"),
         (GOOD + "w = f'{{1}}'\n", 4, "an f-string"),
-        (GOOD + "exec('open(\"{marker}\", \"w\")')\n", 4, "a bare expression"),
+        (GOOD + 'exec(\'open("{marker}", "w")\')\n', 4, "a bare expression"),
         (GOOD + "def f():\n    pass\n", 4, "a function definition"),
         (GOOD + "if True:\n    a = 1\n", 4, "an if statement"),
         (GOOD + "v = dict(**train_cfg)\n", 4, "dict(**...)"),
@@ -301,13 +301,23 @@ def test_trust_lets_mmengine_run_a_config_that_computes_its_values(tmp_path):
 @pytest.mark.parametrize(
     ("files", "words"),
     [
-        ({"configs/a.py": "_base_ = './b.py'\n" + GOOD, "configs/b.py": "_base_ = ['a.py']\n"}, "a cycle (a.py -> b.py -> a.py)"),
+        (
+            {"configs/a.py": "_base_ = './b.py'\n" + GOOD, "configs/b.py": "_base_ = ['a.py']\n"},
+            "a cycle (a.py -> b.py -> a.py)",
+        ),
         ({"configs/a.py": "_base_ = 'a.py'\n" + GOOD}, "a cycle (a.py -> a.py)"),
         ({"configs/a.py": "_base_ = '../outside.py'\n" + GOOD, "outside.py": "x = 1\n"}, "outside the config tree"),
         ({"cfg/a.py": "_base_ = '../etc/passwd.py'\n" + GOOD, "etc/passwd.py": "x = 1\n"}, "outside the config tree"),
         ({"configs/a.py": "_base_ = ['missing.py']\n" + GOOD}, "no such file"),
         ({"configs/a.py": "_base_ = 'mmdet::_base_/schedules/schedule_1x.py'\n" + GOOD}, "installed package 'mmdet'"),
-        ({"configs/a.py": "_base_ = ['b.py', 'c.py']\n" + GOOD, "configs/b.py": "k = 1\n", "configs/c.py": "k = 2\n"}, "both set k"),
+        (
+            {
+                "configs/a.py": "_base_ = ['b.py', 'c.py']\n" + GOOD,
+                "configs/b.py": "k = 1\n",
+                "configs/c.py": "k = 2\n",
+            },
+            "both set k",
+        ),
         ({"configs/a.py": "_base_ = [1]\n" + GOOD}, "_base_ names files"),
         ({"configs/a.py": "_base_ = 'b.py'\n" + GOOD, "configs/b.py": "import os\n"}, "line 1: an import"),
     ],
@@ -331,8 +341,14 @@ def test_a_base_symlinked_out_of_the_tree_is_refused(tmp_path, never_run):
     [
         ("x = " + "[" * 80 + "]" * 80 + "\n" + GOOD, "nested deeper than 64"),
         ("x = " + "(" * 5000 + ")" * 5000 + "\n" + GOOD, "line 1"),
-        ("a0 = [1, 1, 1, 1]\n" + "".join(f"a{i} = [a{i - 1}] * 1 + [a{i - 1}, a{i - 1}]\n" for i in range(1, 3)), "list"),
-        ("a0 = [0] \n" + "".join(f"a{i} = [a{i - 1}, a{i - 1}, a{i - 1}, a{i - 1}]\n" for i in range(1, 20)), "more than 100,000 values"),
+        (
+            "a0 = [1, 1, 1, 1]\n" + "".join(f"a{i} = [a{i - 1}] * 1 + [a{i - 1}, a{i - 1}]\n" for i in range(1, 3)),
+            "list",
+        ),
+        (
+            "a0 = [0] \n" + "".join(f"a{i} = [a{i - 1}, a{i - 1}, a{i - 1}, a{i - 1}]\n" for i in range(1, 20)),
+            "more than 100,000 values",
+        ),
         ("x = " + "9" * 200 + "\n" + GOOD, "more than 100 digits"),
         ("# pad\n" * 200_000, "larger than"),
         ("x = '\x00'\n", "NUL"),
@@ -346,15 +362,24 @@ def test_huge_and_deep_files_are_refused_within_bounds(tmp_path, never_run, text
     assert words in str(err.value), str(err.value)
 
 
-@pytest.mark.parametrize(("size", "world", "batch", "drop_last"), [(117266, 8, 2, False), (1001, 4, 16, False), (1001, 4, 16, True), (5, 8, 2, False)])
-def test_iterations_per_epoch_are_mmengine_s_sampler_and_loader_length(tmp_path, monkeypatch, size, world, batch, drop_last):
+@pytest.mark.parametrize(
+    ("size", "world", "batch", "drop_last"),
+    [(117266, 8, 2, False), (1001, 4, 16, False), (1001, 4, 16, True), (5, 8, 2, False)],
+)
+def test_iterations_per_epoch_are_mmengine_s_sampler_and_loader_length(
+    tmp_path, monkeypatch, size, world, batch, drop_last
+):
     import mmengine.dataset.sampler as sampler_module
 
     monkeypatch.setattr(sampler_module, "get_dist_info", lambda: (0, world))  # the sampler as rank 0 of W sees it
     sampler = sampler_module.DefaultSampler(LrvizItems(size), shuffle=False)
     truth = len(torch.utils.data.DataLoader(LrvizItems(size), batch_size=batch, sampler=sampler, drop_last=drop_last))
     path = tmp_path / "c.py"
-    path.write_text("train_cfg = dict(by_epoch=True, max_epochs=3)\n" + GOOD.split("\n", 1)[1] + loader(size, batch, drop_last=drop_last))
+    path.write_text(
+        "train_cfg = dict(by_epoch=True, max_epochs=3)\n"
+        + GOOD.split("\n", 1)[1]
+        + loader(size, batch, drop_last=drop_last)
+    )
     loaded = load_source(path, dataset_size=size, world_size=world)
     assert loaded.plan.row("iterations per epoch").value == truth
     assert loaded.config.steps == 3 * truth
@@ -372,9 +397,19 @@ def test_an_epoch_loop_without_a_dataset_size_says_which_option_to_give(tmp_path
     [
         ("train_cfg = dict(type='MyLoop', max_iters=3)\n", "train_cfg.type"),
         ("train_cfg = dict(by_epoch=False)\n", "train_cfg.max_iters"),
-        ("optimizer = dict(type='SGD', lr=0.1)\nlr_config = dict(policy='step')\ntrain_cfg = dict(by_epoch=False, max_iters=3)\n", "optimizer"),
-        ("train_cfg = dict(by_epoch=False, max_iters=3)\noptim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))\nparam_scheduler = dict(type='ReduceOnPlateauLR')\n", "param_scheduler.type"),
-        ("train_cfg = dict(by_epoch=False, max_iters=3)\noptim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))\nparam_scheduler = [dict(type='CosineAnealingLR')]\n", "param_scheduler[0].type"),
+        (
+            "optimizer = dict(type='SGD', lr=0.1)\nlr_config = dict(policy='step')\n"
+            "train_cfg = dict(by_epoch=False, max_iters=3)\n",
+            "optimizer",
+        ),
+        (
+            GOOD.rsplit("\n", 2)[0] + "\nparam_scheduler = dict(type='ReduceOnPlateauLR')\n",
+            "param_scheduler.type",
+        ),
+        (
+            GOOD.rsplit("\n", 2)[0] + "\nparam_scheduler = [dict(type='CosineAnealingLR')]\n",
+            "param_scheduler[0].type",
+        ),
     ],
 )
 def test_configs_mmengine_would_refuse_name_the_key(tmp_path, text, key):
@@ -419,7 +454,10 @@ def test_the_python_api_an_lrviz_config_of_mm_names_and_convert(tmp_path):
     np.testing.assert_array_equal(lrviz.simulate(str(path)).trajectories[0].lr[:, 0], lrs)
     converted = load_source(path).plan.config  # what `lrviz convert` writes below its comments
     np.testing.assert_array_equal(simulate(load_config(converted)).trajectories[0].lr[:, 0], lrs)
-    own = {"steps": 6, "schedules": [{"scheduler": "mm.LinearLR", "params": {"start_factor": 0.5, "end": 4, "by_epoch": False}}]}
+    own = {
+        "steps": 6,
+        "schedules": [{"scheduler": "mm.LinearLR", "params": {"start_factor": 0.5, "end": 4, "by_epoch": False}}],
+    }
     got = simulate(load_config(yaml.safe_load(yaml.safe_dump(own)))).trajectories[0].lr[:, 0]
     # MMEngine's LinearParamScheduler reaches end_factor after total_iters = end - begin - 1 steps (its
     # docstring and __init__): 0.1 x (0.5 + 0.5 k / 3), then 0.1; compared to within a rounding

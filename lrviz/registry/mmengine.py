@@ -68,9 +68,8 @@ def scheduler_types() -> list[str]:
 
 def _wrapper(optimizer: Any) -> Any:
     """The optimizer as the runner hands it to the schedulers: in MMEngine's OptimWrapper."""
-    from mmengine.optim import OptimWrapper
-
-    return optimizer if isinstance(optimizer, OptimWrapper) else OptimWrapper(optimizer)
+    wrapper = importlib.import_module("mmengine.optim").OptimWrapper
+    return optimizer if isinstance(optimizer, wrapper) else wrapper(optimizer)
 
 
 def build_one(cfg: dict[str, Any], optimizer: Any, epoch_length: int) -> Any:
@@ -143,7 +142,9 @@ def runner_schedulers(
         except FrameworkMissing:
             raise
         except Exception as exc:  # MMEngine's refusal, in its words, at the dict that made it
-            raise ConfigError(f"MMEngine refused {cfg.get('type')!r}: {first_line(exc, with_type=True)}", key=f"schedulers[{i}]") from None
+            raise ConfigError(
+                f"MMEngine refused {cfg.get('type')!r}: {first_line(exc, with_type=True)}", key=f"schedulers[{i}]"
+            ) from None
     return HookStep(built, wrapper, epoch_length=epoch_length, epoch_loop=epoch_loop)
 
 

@@ -104,12 +104,12 @@ def load_source(
     source = str(file)
     if kind == "lrviz":
         return Loaded(load_config(file, trust=trust, steps=steps, device=device))
-    if kind == "mmengine" and file.suffix == ".py" or kind is None and file.suffix == ".py":
+    if file.suffix == ".py" and kind in (None, "mmengine"):
         from lrviz.sources.mmfile import read_mm
 
-        data, facts = read_mm(file, trust=trust, kinds=KINDS)
+        names, mm_facts = read_mm(file, trust=trust, kinds=KINDS)
         args = (dataset_size, world_size, trust, steps, device)
-        return _framework(file, data, "mmengine", facts, *args)  # an OpenMMLab config is Python; lrviz's are YAML
+        return _framework(file, names, "mmengine", mm_facts, *args)  # an OpenMMLab config is Python; lrviz's are YAML
     text = read_text(file)
     is_json = _is_json(file, text)
     data = parse_json(text, source=source) if is_json else parse_yaml(text, source=source)

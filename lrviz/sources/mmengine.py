@@ -90,8 +90,10 @@ def _epoch_length(
         return 1, batch
     n = V.option(dataset_size, "--dataset-size", needed_for="the training examples")
     if batch is None:
-        raise ConfigError("missing: the batch size per process counts the iterations of an epoch", key="train_dataloader")
-    sampler = loader.get("sampler") if isinstance(loader.get("sampler"), dict) else {}
+        raise ConfigError(
+            "missing: the batch size per process counts the iterations of an epoch", key="train_dataloader"
+        )
+    sampler = loader["sampler"] if isinstance(loader.get("sampler"), dict) else {}
     drop_last = loader.get("drop_last", False) is True
     rows.append(Row("examples", n, "--dataset-size"))
     if sampler.get("type") == "InfiniteSampler":
@@ -112,7 +114,9 @@ def _epoch_length(
 
 def _optimizer(data: Mapping[str, Any], world: int, batch: int | None, rows: list[Row]) -> dict[str, Any]:
     if "optim_wrapper" not in data and "optimizer" in data:
-        raise ConfigError("an MMCV 1.x config (optimizer / lr_config): lrviz reads MMEngine's optim_wrapper", key="optimizer")
+        raise ConfigError(
+            "an MMCV 1.x config (optimizer / lr_config): lrviz reads MMEngine's optim_wrapper", key="optimizer"
+        )
     wrapper = _mapping(data, "optim_wrapper")
     node = wrapper.get("optimizer")
     if not isinstance(node, dict):

@@ -9,6 +9,7 @@ tells it from text inside a string), read like the other kinds' (:mod:`lrviz.sou
 
 from __future__ import annotations
 
+import importlib
 import io
 import tokenize
 from pathlib import Path
@@ -41,9 +42,7 @@ def read_mm(path: str | Path, *, trust: bool, kinds: tuple[str, ...]) -> tuple[d
     if not trust:
         return read_config(file), facts
     try:
-        from mmengine.config import Config
-
-        cfg = Config.fromfile(str(file))
+        cfg = importlib.import_module("mmengine.config").Config.fromfile(str(file))
         data = _plain(cfg.to_dict())
     except LrvizError:
         raise
