@@ -475,3 +475,40 @@ def test_lrviz_list_shows_mmengine_s_schedulers():
     assert {"mm.LinearLR", "mm.CosineAnnealingMomentum", "mm.OneCycleLR"} <= found
     params = [p.name for p in catalogue()["mm.LinearLR"].params]
     assert "start_factor" in params and "param_name" not in params
+
+
+def test_check_sweep_and_actual_take_an_mmengine_config(tmp_path):
+    """check (its lints and the resume check, through HookStep's state_dict), --sweep over the runner's
+    params, and --actual against the lr a real Runner logged (as a plain step,lr CSV)."""
+    from typer.testing import CliRunner
+
+    from lrviz.cli import app
+
+    files, size, _ = CASES["iteration-loop-where-by-epoch-schedulers-never-step"]
+    write(tmp_path, files)
+    path = tmp_path / next(iter(files))
+    lrs, _ = runner_values(path, tmp_path)
+    runner = CliRunner()
+    checked = runner.invoke(app, ["check", str(path)])
+    assert checked.exit_code == 0, checked.output
+    swept = runner.invoke(
+        app, ["export", str(path), "--sweep", "params.max_iters=23,10", "-o", str(tmp_path / "s.csv")]
+    )
+    assert swept.exit_code == 0, swept.output
+    log = tmp_path / "runner.csv"
+    log.write_text("step,lr\n" + "".join(f"{i},{v!r}\n" for i, v in enumerate(lrs)))
+    compared = runner.invoke(app, ["plot", str(path), "--actual", str(log), "-o", str(tmp_path / "a.png")])
+    assert compared.exit_code == 0 and "agrees with" in compared.output, compared.output
+    log.write_text("step,lr\n" + "".join(f"{i},{v * (0.5 if i == 9 else 1)!r}\n" for i, v in enumerate(lrs)))
+    compared = runner.invoke(app, ["plot", str(path), "--actual", str(log), "-o", str(tmp_path / "b.png")])
+    assert "differs" in compared.output and "from step 9" in compared.output, compared.output
+
+
+def test_the_facts_comment_is_a_python_comment_not_text_in_a_string(tmp_path):
+    body = "train_cfg = dict(by_epoch=True, max_epochs=2)\n" + GOOD.split("\n", 1)[1] + loader(10, 2)
+    path = tmp_path / "c.py"
+    path.write_text('"""\n# lrviz: --dataset-size 999\n"""\n# lrviz: --dataset-size 10 --world-size 2\n' + body)
+    loaded = load_source(path)
+    assert loaded.plan.row("examples").value == 10 and loaded.plan.row("iterations per epoch").value == 3
+    assert loaded.config.steps == 6  # ceil(ceil(10 / 2) / 2) = 3 iterations x 2 epochs
+    assert load_source(path, dataset_size=40).config.steps == 20  # the option overrides the comment
