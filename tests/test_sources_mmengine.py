@@ -198,6 +198,39 @@ CASES: dict[str, tuple[dict[str, str], int, int]] = {
         8,
         12,
     ),
+    "lazy-import-config-with-read-base-and-update": (
+        {
+            "configs/det/lazy-2x.py": """\
+                from mmengine.config import read_base
+
+                with read_base():
+                    from .._base_.schedules.lazy_1x import *
+
+                import torch
+                from mmengine.optim.scheduler.momentum_scheduler import CosineAnnealingMomentum as CosMom
+
+                train_cfg.update(dict(max_epochs=3))  # a base's ConfigDict: merged
+                param_scheduler[1].update(dict(end=3, milestones=[1, 2]))
+                param_scheduler.append(dict(type=CosMom, T_max=6, eta_min=0.5, by_epoch=False))
+                optim_wrapper.update(optimizer=dict(type=torch.optim.SGD, lr=0.05, momentum=0.9))
+                """
+            + loader(7, 2),
+            "configs/_base_/schedules/lazy_1x.py": """\
+                from mmengine.optim.scheduler.lr_scheduler import LinearLR, MultiStepLR
+                from mmengine.runner.loops import EpochBasedTrainLoop
+                from torch.optim.sgd import SGD
+
+                train_cfg = dict(type=EpochBasedTrainLoop, max_epochs=12, val_interval=1)
+                param_scheduler = [
+                    dict(type=LinearLR, start_factor=0.001, by_epoch=False, begin=0, end=5),
+                    dict(type=MultiStepLR, begin=0, end=12, by_epoch=True, milestones=[8, 11], gamma=0.1),
+                ]
+                optim_wrapper = dict(optimizer=dict(type=SGD, lr=0.02, momentum=0.9, weight_decay=0.0001))
+                """,
+        },
+        7,
+        12,  # ceil(7 / 2) = 4 iterations x 3 epochs
+    ),
     "default-end-poly-and-a-momentum-step": (
         {
             "poly.py": """\
@@ -241,6 +274,7 @@ def test_the_file_is_read_as_mmengine_s_config_fromfile_reads_it(tmp_path, case)
     assert read_config(path) == Config.fromfile(str(path)).to_dict()
 
 
+READ_BASE = "from mmengine.config import read_base\nwith read_base():\n"
 GOOD = """\
 train_cfg = dict(by_epoch=False, max_iters=10)
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))
@@ -274,7 +308,12 @@ def never_run(monkeypatch):
         (GOOD + "u = not_bound_here\n", 4, "'not_bound_here' is not bound"),
         (GOOD + "p = 2 ** 10 ** 10\n", 4, "a power beyond"),
         (GOOD + "q = train_cfg.max_iters\n", 4, "the attribute train_cfg.max_iters"),
-        ("from mmengine.config import read_base\nwith read_base():\n    from .base import *\n" + GOOD, 1, "an import"),
+        (READ_BASE + "    from .base import *\n" + GOOD, 3, "no such file"),
+        ("from mmengine.optim import LinearLR\nimport os\n" + GOOD, 2, "importing 'os', which MMEngine really imports"),
+        ("from mmengine.optim import LinearLR\nwith open('{marker}', 'w'):\n    pass\n", 2, "a with block other than"),
+        ("from torch.optim import *\n", 1, "outside 'with read_base()"),
+        ("from mmengine.optim import LinearLR\nx = LinearLR(None)\n", 2, "a call of LinearLR()"),
+        (READ_BASE + "    from ....etc.passwd import *\n", 3, "outside the config tree"),
         (GOOD + "e = '{{$HOME:/tmp}}'\n", 4, "environment variable HOME"),
     ],
 )

@@ -39,6 +39,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError, describe, first_line
 from lrviz.inputs import read_capped
+from lrviz.sources.mmlazy import LazyEval, is_lazy
 from lrviz.sources.mmliteral import BASE_KEY, Budget, Eval, assigns_base
 
 MAX_BYTES = 1_000_000
@@ -73,6 +74,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, tuple):
         return tuple(_plain(v) for v in value)
+    if isinstance(value, str):
+        return str(value)  # a lazy import's dotted path (mmlazy.LazyRef) as plain text
     return value
 
 
@@ -84,6 +87,8 @@ class _Reader(Budget):
         self.shown = shown
         self.stack: list[Path] = []
         self.files = 0
+        self.lazy: set[Path] = set()  # the lazy-import files read (mmlazy)
+        self.imported: dict[Path, set[str]] = {}  # their imported names, left out of the config
 
     def read(self, file: Path, shown: str) -> dict[str, Any]:
         self.files += 1
@@ -97,6 +102,16 @@ class _Reader(Budget):
 
     def _read(self, file: Path, shown: str) -> dict[str, Any]:
         text = _text(file, shown)
+        try:
+            tree = _parse(text, shown)
+        except ConfigError:
+            tree = None  # '{{ $ENV:x }}' and the like are text until substituted: the classic path says what
+        if tree is not None and is_lazy(
+            tree
+        ):  # MMEngine reads these without its text substitutions (Config._parse_lazy_import)
+            self.lazy.add(file)
+            names, self.imported[file] = LazyEval(self, shown, file, self._lazy_base).result(tree)
+            return names
         text = _predefined(text, file)
         env = _ENV_VAR.search(text)
         if env:
@@ -136,6 +151,7 @@ class _Reader(Budget):
                 raise ConfigError(f"line {node.lineno}: _base_ names files, got {describe(entry)}", file=shown)
             path = self._base_path(entry, file, shown, node.lineno)
             values = self.read(path, str(path))
+            self._same_style(path, lazy=False, shown=shown, line=node.lineno)
             shared = sorted(set(merged) & set(values))
             if shared:
                 raise ConfigError(
@@ -146,6 +162,22 @@ class _Reader(Budget):
             merged.update(values)
         return merged
 
+    def _lazy_base(self, path: Path, entry: str, line: int) -> tuple[dict[str, Any], set[str]]:
+        """A base of a lazy-import config (``from .x import *`` inside ``with read_base():``)."""
+        shown = str(self.stack[-1])
+        path = self._checked(path.resolve(), entry, shown, line)
+        names = self.read(path, str(path))
+        self._same_style(path, lazy=True, shown=shown, line=line)
+        return names, self.imported.get(path, set())
+
+    def _same_style(self, path: Path, *, lazy: bool, shown: str, line: int) -> None:
+        if (path in self.lazy) != lazy:
+            raise ConfigError(
+                f"line {line}: the base {path.name} is {'not ' if lazy else ''}a lazy-import config and this file is "
+                f"{'' if lazy else 'not'}; MMEngine requires one style in an inheritance chain",
+                file=shown,
+            )
+
     def _base_path(self, entry: str, file: Path, shown: str, line: int) -> Path:
         if "::" in entry:
             raise ConfigError(
@@ -153,7 +185,10 @@ class _Reader(Budget):
                 "lrviz reads only files of this config's tree (give the package's file beside it)",
                 file=shown,
             )
-        path = (file.parent / entry).resolve()
+        return self._checked((file.parent / entry).resolve(), entry, shown, line)
+
+    def _checked(self, path: Path, entry: str, shown: str, line: int) -> Path:
+        """``path`` (resolved), if it is a Python file inside the tree and not being read already."""
         if path != self.root and self.root not in path.parents:
             raise ConfigError(
                 f"line {line}: _base_ {entry!r} is {path}, outside the config tree {self.root} (the nearest folder "

@@ -39,6 +39,14 @@ OPTIMIZER_KEYS = ("momentum", "betas", "weight_decay", "eps", "nesterov", "dampe
 METRIC_SCHEDULERS = ("ReduceOnPlateauLR", "ReduceOnPlateauMomentum", "ReduceOnPlateauParamScheduler")
 
 
+def short(value: Any, prefixes: tuple[str, ...] = ("mmengine.", "torch.optim.")) -> Any:
+    """A lazy-import config's type, a dotted path (``'mmengine.optim.scheduler.lr_scheduler.LinearLR'``, as
+    ``Config.to_dict`` shows the class it imports), as the registered name MMEngine's and torch's classes have."""
+    if isinstance(value, str) and "." in value and value.startswith(prefixes):
+        return value.rsplit(".", 1)[1]
+    return value
+
+
 def _mapping(data: Mapping[str, Any], key: str, required: bool = True) -> dict[str, Any]:
     node = data.get(key)
     if node is None and not required:
@@ -50,8 +58,9 @@ def _mapping(data: Mapping[str, Any], key: str, required: bool = True) -> dict[s
 
 def _loop(data: Mapping[str, Any]) -> tuple[bool, int, str]:
     """(epoch based, max_epochs or max_iters, how), as Runner.build_train_loop reads train_cfg."""
-    cfg = _mapping(data, "train_cfg")
+    cfg = dict(_mapping(data, "train_cfg"))
     if "type" in cfg:
+        cfg["type"] = short(cfg["type"])
         try:
             kind = V.text(cfg, "type", "", ("EpochBasedTrainLoop", "IterBasedTrainLoop"))
         except ConfigError as exc:
@@ -121,7 +130,7 @@ def _optimizer(data: Mapping[str, Any], world: int, batch: int | None, rows: lis
     node = wrapper.get("optimizer")
     if not isinstance(node, dict):
         raise ConfigError(f"expected dict(type=..., lr=...), got {describe(node)}", key="optim_wrapper.optimizer")
-    kind = V.text(node, "type", "SGD")
+    kind = short(V.text(node, "type", "SGD"))
     lr = V.number(node, "lr", minimum=0)
     from lrviz.registry.torch_classes import torch_optimizers
 
@@ -164,6 +173,7 @@ def _schedulers(data: Mapping[str, Any]) -> list[dict[str, Any]]:
         raise ConfigError(f"expected dict(type=...) or a list of them, got {describe(node)}", key="param_scheduler")
     out = []
     for i, cfg in enumerate(listed):
+        cfg = {**cfg, "type": short(cfg["type"])} if isinstance(cfg, dict) and "type" in cfg else cfg
         key = f"param_scheduler[{i}]" if not isinstance(node, dict) else "param_scheduler"
         if not isinstance(cfg, dict) or not isinstance(cfg.get("type"), str):
             what = "a dict per optimizer (several optimizers)" if isinstance(node, dict) else describe(cfg)

@@ -114,12 +114,8 @@ class Eval:
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
                 targets, value = [stmt.target], stmt.value
             else:
-                kind = type(stmt).__name__
-                what = "a bare expression" if kind == "Expr" else _WORDS.get(kind, f"a {kind} statement")
-                hint = (
-                    " (a lazy-import config, 'with read_base():')" if kind in ("Import", "ImportFrom", "With") else ""
-                )
-                raise self.refuse(stmt, f"{what}{hint} {NEEDS_RUN}")
+                self.statement(stmt)
+                continue
             for target in targets:
                 if not isinstance(target, ast.Name):
                     raise self.refuse(stmt, f"assigning to {type(target).__name__.lower()} {NEEDS_RUN}")
@@ -130,6 +126,12 @@ class Eval:
                 assert isinstance(target, ast.Name)
                 self.names[target.id] = result
         return self.names
+
+    def statement(self, stmt: ast.stmt) -> None:
+        """A statement that assigns no name: refused here (a lazy-import config takes a few more)."""
+        kind = type(stmt).__name__
+        what = "a bare expression" if kind == "Expr" else _WORDS.get(kind, f"a {kind} statement")
+        raise self.refuse(stmt, f"{what} {NEEDS_RUN}")
 
     def value(self, node: ast.expr, depth: int) -> Any:
         if depth > MAX_DEPTH:
