@@ -551,3 +551,78 @@ def test_the_facts_comment_is_a_python_comment_not_text_in_a_string(tmp_path):
     assert loaded.plan.row("examples").value == 10 and loaded.plan.row("iterations per epoch").value == 3
     assert loaded.config.steps == 6  # ceil(ceil(10 / 2) / 2) = 3 iterations x 2 epochs
     assert load_source(path, dataset_size=40).config.steps == 20  # the option overrides the comment
+
+
+def test_an_inheritance_chain_of_two_styles_is_refused_as_mmengine_refuses_it(tmp_path, never_run):
+    write(
+        tmp_path, {"configs/a.py": "_base_ = 'b.py'\n" + GOOD, "configs/b.py": "from mmengine.optim import LinearLR\n"}
+    )
+    with pytest.raises(LrvizError, match="one style in an inheritance chain"):
+        load_source(tmp_path / "configs" / "a.py")
+
+
+# Fuzzed configs: random literal structure written as Python (dict(...) calls, {...}, lists, tuples, names
+# bound earlier, arithmetic, a base with a _delete_ and a {{_base_.x}}), read by lrviz and by MMEngine's
+# own Config.fromfile (which runs them): the two must agree.
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_KEYS = st.sampled_from(["lr", "type", "end", "by_epoch", "milestones", "gamma", "a", "b"])
+_SCALARS = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.booleans(),
+    st.none(),
+    st.text("abcXYZ_ -.", max_size=8),
+)
+
+
+def _source(value, depth=0) -> str:
+    """Python text for ``value``: dicts as dict(...) or {...} by depth, tuples and lists as themselves."""
+    if isinstance(value, dict):
+        if depth % 2:
+            return "{" + ", ".join(f"{k!r}: {_source(v, depth + 1)}" for k, v in value.items()) + "}"
+        return "dict(" + ", ".join(f"{k}={_source(v, depth + 1)}" for k, v in value.items()) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(_source(v, depth + 1) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + "".join(_source(v, depth + 1) + ", " for v in value) + ")"
+    return repr(value)
+
+
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple), st.dictionaries(_KEYS, inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    base=st.dictionaries(_KEYS, _VALUES, max_size=4),
+    child=st.dictionaries(_KEYS, _VALUES, max_size=4),
+    delete=st.booleans(),
+    arithmetic=st.tuples(st.integers(-50, 50), st.sampled_from(["+", "-", "*", "//", "%", "/"]), st.integers(1, 9)),
+)
+def test_fuzzed_literal_configs_read_as_config_fromfile_reads_them(tmp_path_factory, base, child, delete, arithmetic):
+    from lrviz.sources.mmconfig import read_config
+
+    root = tmp_path_factory.mktemp("fuzz") / "configs"
+    lines = [f"{k} = {_source(v)}" for k, v in base.items()] + ["node = dict(x=1, y=dict(z=2))"]
+    left, op, right = arithmetic
+    child_lines = ["_base_ = ['base.py']", f"n = {left} {op} {right}", "m = [n, n]"]
+    child_lines += [f"{k} = {_source(v)}" for k, v in child.items()]
+    child_lines.append(f"node = dict({'_delete_=True, ' if delete else ''}y=dict(w=n))")
+    if base:
+        child_lines.append(f"copied = {{{{_base_.{next(iter(base))}}}}}")  # unquoted, as MMEngine's docs write it
+    write(root, {"base.py": "\n".join(lines) + "\n", "child.py": "\n".join(child_lines) + "\n"})
+    try:
+        truth = Config.fromfile(str(root / "child.py")).to_dict()
+    except Exception as exc:  # MMEngine refuses some merges (a dict over a base's list): lrviz must refuse too
+        with pytest.raises(LrvizError):
+            read_config(root / "child.py")
+        assert type(exc).__name__ in ("TypeError", "KeyError"), exc
+        return
+    assert read_config(root / "child.py") == truth
