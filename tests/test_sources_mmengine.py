@@ -304,7 +304,10 @@ def never_run(monkeypatch):
         (GOOD + 'exec(\'open("{marker}", "w")\')\n', 4, "a bare expression"),
         (GOOD + "def f():\n    pass\n", 4, "a function definition"),
         (GOOD + "if True:\n    a = 1\n", 4, "an if statement"),
-        (GOOD + "v = dict(**train_cfg)\n", 4, "dict(**...)"),
+        (GOOD + "v = dict(**[1])\n", 4, "unpacks [1] (list), not a dict"),
+        (GOOD + "v = dict(lr=1, **dict(lr=2))\n", 4, "dict() got 'lr' twice"),
+        (GOOD + "v = 'a' * 200_000\n", 4, "more than 100,000 values"),
+        (GOOD + "v = 'a' - 'b'\n", 4, "'a' - 'b'"),
         (GOOD + "u = not_bound_here\n", 4, "'not_bound_here' is not bound"),
         (GOOD + "p = 2 ** 10 ** 10\n", 4, "a power beyond"),
         (GOOD + "q = train_cfg.max_iters\n", 4, "the attribute train_cfg.max_iters"),
@@ -380,10 +383,7 @@ def test_a_base_symlinked_out_of_the_tree_is_refused(tmp_path, never_run):
     [
         ("x = " + "[" * 80 + "]" * 80 + "\n" + GOOD, "nested deeper than 64"),
         ("x = " + "(" * 5000 + ")" * 5000 + "\n" + GOOD, "line 1"),
-        (
-            "a0 = [1, 1, 1, 1]\n" + "".join(f"a{i} = [a{i - 1}] * 1 + [a{i - 1}, a{i - 1}]\n" for i in range(1, 3)),
-            "list",
-        ),
+        ("a0 = [0] * 100\na1 = [a0] * 100\na2 = [a1] * 100\n", "more than 100,000 values"),
         (
             "a0 = [0] \n" + "".join(f"a{i} = [a{i - 1}, a{i - 1}, a{i - 1}, a{i - 1}]\n" for i in range(1, 20)),
             "more than 100,000 values",

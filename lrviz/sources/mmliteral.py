@@ -182,8 +182,9 @@ class Eval:
     def _dict(self, node: ast.Dict, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         for k, v in zip(node.keys, node.values, strict=True):
-            if k is None:
-                raise self.refuse(node, f"a **unpacking {NEEDS_RUN}")
+            if k is None:  # {**base, 'k': v}: the later key wins, as in Python
+                out.update(self._unpacked(v, depth))
+                continue
             key = self.value(k, depth)
             if not isinstance(key, (str, int, float, bool)):
                 raise self.refuse(k, f"a dict key must be text or a number, got {describe(key)}")
@@ -199,10 +200,19 @@ class Eval:
             raise self.refuse(node, f"dict() with positional arguments {NEEDS_RUN}; write dict(key=value, ...)")
         out: dict[str, Any] = {}
         for kw in node.keywords:
-            if kw.arg is None:
-                raise self.refuse(node, f"dict(**...) {NEEDS_RUN}")
-            out[kw.arg] = self.value(kw.value, depth)
+            given = self._unpacked(kw.value, depth) if kw.arg is None else {kw.arg: self.value(kw.value, depth)}
+            twice = sorted(str(k) for k in set(given) & set(out))
+            if twice:  # Python's dict() refuses a keyword given twice
+                raise self.refuse(node, f"dict() got {twice[0]!r} twice (Python raises TypeError)")
+            out.update(given)
         return out
+
+    def _unpacked(self, node: ast.expr, depth: int) -> dict[Any, Any]:
+        """``**value``: a dict read so far (``dict(type='Normalize', **img_norm_cfg)``)."""
+        value = self.value(node, depth)
+        if not isinstance(value, dict):
+            raise self.refuse(node, f"**{ast.unparse(node)[:40]} unpacks {describe(value)}, not a dict")
+        return dict(value)
 
     def _name(self, node: ast.Name) -> Any:
         if node.id in self.names:
@@ -241,13 +251,18 @@ class Eval:
             raise self.refuse(node, f"{ast.unparse(node)[:60]}: {type(exc).__name__} {exc}") from None
 
     def _number(self, node: ast.expr, depth: int) -> Any:
-        v = self.value(node, depth)
+        return self._checked_number(node, self.value(node, depth))
+
+    def _checked_number(self, node: ast.expr, v: Any) -> Any:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise self.refuse(node, f"arithmetic on {describe(v)} {NEEDS_RUN}; lrviz computes with numbers only")
         return v
 
     def _arithmetic(self, node: ast.BinOp, depth: int) -> Any:
-        left, right = self._number(node.left, depth), self._number(node.right, depth)
+        left, right = self.value(node.left, depth), self.value(node.right, depth)
+        if isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple)):
+            return self._sequence(node, left, right)
+        left, right = self._checked_number(node.left, left), self._checked_number(node.right, right)
         if isinstance(node.op, ast.Pow) and (abs(right) > 64 or abs(left) > 2**32):
             raise self.refuse(node, "a power beyond lrviz's bounds (exponent <= 64, base <= 2**32); write the value")
         try:
@@ -259,3 +274,23 @@ class Eval:
         if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
             raise self.refuse(node, "an integer of more than 100 digits; refusing it")
         return result
+
+    def _sequence(self, node: ast.BinOp, left: Any, right: Any) -> Any:
+        """``data_root + 'train2017/'``, ``[a] + [b]``, ``[0.5] * 3``: Python's own operator, its size counted first."""
+        op = node.op
+        same = type(left) is type(right)
+        repeat = isinstance(op, ast.Mult) and (
+            (isinstance(right, int) and not isinstance(right, bool))
+            or (isinstance(left, int) and not isinstance(left, bool))
+        )
+        if not ((isinstance(op, ast.Add) and same) or repeat):
+            raise self.refuse(node, f"{ast.unparse(node)[:60]}: {describe(left)} and {describe(right)} {NEEDS_RUN}")
+        sizes = [
+            len(v) if isinstance(v, str) else _size(v) if isinstance(v, (list, tuple)) else max(v, 0)
+            for v in (left, right)
+        ]
+        size = sizes[0] + sizes[1] if isinstance(op, ast.Add) else sizes[0] * sizes[1]
+        self.reader.values += size
+        if size > MAX_VALUES or self.reader.values > MAX_VALUES:
+            raise self.refuse(node, f"more than {MAX_VALUES:,} values in the config; refusing it")
+        return copy.deepcopy(left + right if isinstance(op, ast.Add) else left * right)
