@@ -15,12 +15,15 @@ steps of ``Config._file2dict`` (mmengine 0.10):
   file's own folder), missing, or already being read (a cycle) is refused with its path; a
   ``package::path`` base needs that package installed: refused.
 * The statements: assignments of names (``x = ...``, ``x: T = ...``) and a docstring.
-  Values: literals, lists, tuples, ``{...}`` and ``dict(k=v, ...)``, names bound earlier in
-  the file, ``_base_.a.b`` (a base value, as MMEngine's ``_base_`` variable), ``x[0]``,
-  ``-x`` and ``+ - * / // % **`` on numbers (``**`` within bounds). Anything else needs
-  the Python run to be understood (a call other than ``dict``, an import, a comprehension,
-  an f-string, ``if``, ``def``...): refused, naming the line and what it is. ``--trust``
-  lets ``mmengine.Config.fromfile`` run such a file instead.
+  Values (:mod:`lrviz.sources.mmliteral`): literals, lists, tuples, ``{...}`` and
+  ``dict(k=v, **other)``, names bound earlier in the file, ``_base_.a.b`` (a base value, as
+  MMEngine's ``_base_`` variable), ``x[0]``, ``-x``, ``+ - * / // % **`` on numbers (``**``
+  within bounds), ``+`` and ``*`` on text, lists and tuples. Anything else needs the Python
+  run to be understood (a call other than ``dict``, an import, a comprehension, an f-string,
+  ``if``, ``def``...): refused, naming the line and what it is. ``--trust`` lets
+  ``mmengine.Config.fromfile`` run such a file instead.
+* A lazy-import config (``with read_base():``, classes named by import) is read by
+  :mod:`lrviz.sources.mmlazy`, its imports never made.
 * The file's names are merged over its bases by MMEngine's own ``Config._merge_a_into_b``
   (``_delete_=True`` replaces a base's dict instead of merging into it).
 
