@@ -102,10 +102,10 @@ def find_configs(config_dir: str | Path) -> list[str]:
             if name.startswith(".") or not (name.lower().endswith(CONFIG_SUFFIXES) or python):
                 continue
             full = os.path.join(dirpath, name)
-            if python and not _is_python_config(full):
-                continue
             if os.path.exists(full) and not os.path.isfile(full):
                 continue  # a FIFO, socket or device named *.yaml: reading it would block or never end
+            if python and not _is_python_config(full):
+                continue
             found.append(Path(dirpath, name).relative_to(root).as_posix())
             if len(found) > MAX_CONFIGS:
                 raise LrvizError(f"more than {MAX_CONFIGS} configs under {str(root)!r}; point at a smaller folder")
