@@ -626,3 +626,22 @@ def test_fuzzed_literal_configs_read_as_config_fromfile_reads_them(tmp_path_fact
         assert type(exc).__name__ in ("TypeError", "KeyError"), exc
         return
     assert read_config(root / "child.py") == truth
+
+
+def test_an_mmengine_yaml_config_is_read_and_its_bases_are_not_followed(tmp_path):
+    import yaml
+
+    data = {
+        "train_cfg": {"by_epoch": False, "max_iters": 8},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1}},
+        "param_scheduler": [{"type": "LinearLR", "start_factor": 0.5, "by_epoch": False, "end": 3}],
+    }
+    path = tmp_path / "mm.yaml"
+    path.write_text(yaml.safe_dump(data))
+    loaded = load_source(path)  # told by param_scheduler / optim_wrapper / train_cfg, keys only MMEngine uses
+    assert loaded.kind == "mmengine" and loaded.config.steps == 8
+    expected = [0.05, 0.075, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]  # LinearLR: 0.1 x (0.5 + 0.5 k / (end - 1)), then 0.1
+    np.testing.assert_allclose(simulate(loaded.config).trajectories[0].lr[:, 0], expected, rtol=1e-12)
+    path.write_text(yaml.safe_dump({**data, "_base_": ["base.yaml"]}))
+    with pytest.raises(LrvizError, match="_base_ files of Python configs only"):
+        load_source(path)

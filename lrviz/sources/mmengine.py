@@ -222,6 +222,8 @@ def plan(
 ) -> Plan:
     """Read an MMEngine config's names (already read from the file); see the module docstring for every rule."""
     world = V.option(world_size, "--world-size", needed_for="the number of processes")
+    if "_base_" in data:  # a Python config's bases are merged before this (mmconfig); a YAML one's are not
+        raise ConfigError("lrviz follows _base_ files of Python configs only: give the .py config", key="_base_")
     epoch, length, loop_how = _loop(data)
     schedulers = _schedulers(data)
     converts = any(s.get("convert_to_iter_based") for s in schedulers)
