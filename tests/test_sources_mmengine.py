@@ -645,3 +645,18 @@ def test_an_mmengine_yaml_config_is_read_and_its_bases_are_not_followed(tmp_path
     path.write_text(yaml.safe_dump({**data, "_base_": ["base.yaml"]}))
     with pytest.raises(LrvizError, match="_base_ files of Python configs only"):
         load_source(path)
+
+
+def test_an_mmengine_config_is_told_from_a_training_script_by_its_names():
+    """What the .py kinds can agree on: a training script with an lr function is no MMEngine config."""
+    from lrviz.sources.mmfile import looks_like_mmengine
+
+    repo = Path(__file__).resolve().parent.parent
+    assert looks_like_mmengine((repo / "configs/frameworks/mmdet-faster-rcnn-1x.py").read_text())
+    assert looks_like_mmengine((repo / "configs/frameworks/_base_/schedules/schedule_1x.py").read_text())
+    assert looks_like_mmengine(
+        textwrap.dedent(CASES["lazy-import-config-with-read-base-and-update"][0]["configs/det/lazy-2x.py"])
+    )
+    script = "import math\nlearning_rate = 6e-4\ndef get_lr(it):\n    return learning_rate * it / 2000\n"
+    assert not looks_like_mmengine(script)
+    assert not looks_like_mmengine("def f(:\n")

@@ -19,6 +19,35 @@ from lrviz.errors import ConfigError, LrvizError, first_line
 from lrviz.sources.facts import FileFacts, facts_for
 from lrviz.sources.mmconfig import _plain, _text, read_config
 
+#: Top-level names only MMEngine configs assign (training scripts with a get_lr function do not).
+MM_NAMES = frozenset(
+    {"param_scheduler", "optim_wrapper", "train_cfg", "_base_", "auto_scale_lr", "default_hooks", "train_dataloader"}
+)
+
+
+def looks_like_mmengine(text: str) -> bool:
+    """Whether a Python file is an MMEngine config rather than training code (lrviz reads other ``.py``
+    files, a training script's lr function, another way): a top-level assignment of one of :data:`MM_NAMES`,
+    or a ``with read_base():`` block. Parsed, never run; a file that does not parse is not one."""
+    import ast
+
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    for stmt in body:
+        targets = (
+            stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        )
+        if any(isinstance(t, ast.Name) and t.id in MM_NAMES for t in targets):
+            return True
+        if isinstance(stmt, ast.With) and any(
+            isinstance(i.context_expr, ast.Call) and getattr(i.context_expr.func, "id", "") == "read_base"
+            for i in stmt.items
+        ):
+            return True
+    return False
+
 
 def comment_lines(text: str) -> str:
     """``text`` with every line blanked but whole-line comments (so line numbers stay)."""
