@@ -191,6 +191,12 @@ def _maker(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
         function = spec.name.partition(".")[2]
         prog.imports.add(f"from torchtune.training.lr_schedulers import {function}")
         return f"{function}({_call_args(['optimizer', *args])})"
+    if spec.kind == "mmengine":
+        raise ConfigError(
+            f"{spec.name} is built by MMEngine's Runner and stepped by its ParamSchedulerHook: train with the config "
+            "(or run OpenMMLab's vis_scheduler.py on it); lrviz code writes torch and transformers loops",
+            key=spec.key,
+        )
     raise ConfigError(f"lrviz code cannot write Python for {spec.name} ({spec.kind} schedulers) yet", key=spec.key)
 
 

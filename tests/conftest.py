@@ -115,7 +115,16 @@ NEEDS = {
     "lightningcli-": "jsonargparse_module",
     "torchtune-": "torchtune_schedules",
     "megatron-": "megatron_scheduler",
+    "mmdet-": "mmengine_optim",
 }
+
+
+@pytest.fixture(scope="session")
+def mmengine_optim():
+    """MMEngine's optim package, whose classes build mm.* schedules (lrviz[mmengine]), or a skip saying why."""
+    from tests.optional import import_or_skip
+
+    return import_or_skip("mmengine.optim", "mmengine")
 
 
 def gallery_source(path: Path, request: pytest.FixtureRequest):

@@ -34,6 +34,7 @@ CONFIGS = [REPO / "configs" / rel for rel in find_configs(REPO / "configs")]
 CANNOT: dict[str, str] = {
     "frameworks/timm-resnet50-a3-args.yaml": "create_scheduler_v2",
     "frameworks/nanogpt-train.py": "your own lr function",  # the training loop calls it already
+    "frameworks/mmdet-faster-rcnn-1x.py": "ParamSchedulerHook",
 }
 
 

@@ -69,6 +69,7 @@ def test_there_are_configs():
         "function",
         "lightningcli",
         "torchtune",
+        "mmengine",
     }  # an example for each source
 
 
@@ -88,6 +89,8 @@ def test_framework_file_says_where_it_comes_from_and_simulates(path, request):
         request.getfixturevalue("jsonargparse_module")  # LightningCLI's parser reads it
     if detect(path) == "torchtune":
         request.getfixturevalue("torchtune_schedules")  # torchtune's own functions build it
+    if detect(path) == "mmengine":
+        request.getfixturevalue("mmengine_optim")  # MMEngine's own classes build it
     comments = sidecar(path).read_text() if path.suffix == ".json" else path.read_text()
     head = comments.splitlines()[:2]
     assert all(line.startswith("#") for line in head), head

@@ -20,7 +20,7 @@ import yaml
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.registry.adapter import StepAdapter, adapt
 from lrviz.registry.frameworks import is_framework_name, lookup
-from lrviz.sources import KINDS, Plan, Row, detect, plan, read_mapping
+from lrviz.sources import KINDS, Plan, Row, detect, load_source, plan, read_mapping
 from lrviz.validate import load_config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,6 +41,7 @@ EXAMPLE_KINDS = {
     "torchtune-llama3_2-1B-lora.yaml": "torchtune",
     "megatron-gpt-cosine-args.yaml": "megatron",
     "nanogpt-train.py": "function",
+    "mmdet-faster-rcnn-1x.py": "mmengine",
 }
 
 
@@ -400,6 +401,7 @@ def test_read_mapping_reads_json_and_yaml(tmp_path):
         "function",
         "lightningcli",
         "torchtune",
+        "mmengine",
     )
 
 
@@ -411,3 +413,16 @@ def test_plan_as_yaml_with_comments_reads_back_exactly(name):
     p = plan(EXAMPLES / name, dataset_size=392_702, world_size=4)
     text = p.comments() + yaml.safe_dump(p.config, sort_keys=False)
     assert parse_yaml(text) == p.config
+
+
+def test_a_python_file_is_mmengine_s_when_it_sets_mmengine_s_names_else_an_lr_function_s(tmp_path):
+    mm = tmp_path / "mm.py"
+    mm.write_text("train_cfg = dict(by_epoch=False, max_iters=10)\n")
+    script = tmp_path / "train.py"
+    script.write_text("def get_lr(it):\n    return 0.1\n")
+    neither = tmp_path / "helpers.py"
+    neither.write_text("x = 1\n")
+    assert [detect(p) for p in (mm, script, neither)] == ["mmengine", "function", "function"]
+    with pytest.raises(LrvizError) as err:
+        load_source(neither)
+    assert "no lr function" in str(err.value) and "--from mmengine" in str(err.value)

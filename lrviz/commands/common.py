@@ -96,6 +96,7 @@ class SourceKind(str, Enum):
     torchtune = "torchtune"
     megatron = "megatron"
     function = "function"
+    mmengine = "mmengine"
 
 
 FromOpt = Annotated[
@@ -106,8 +107,9 @@ FromOpt = Annotated[
         help="What every CONFIG is: lrviz (an lrviz config), hf (a Hugging Face TrainingArguments file), timm (a timm "
         "args.yaml), torchvision (a torchvision recipe), hydra (a Hydra / OmegaConf config), deepspeed (a "
         "ds_config.json), lightningcli (a LightningCLI config), torchtune (a torchtune recipe), megatron "
-        "(Megatron-LM arguments: a YAML or a saved command line) or function (a .py file's get_lr, run with "
-        "--trust). Default: told from its keys (a .py file: function).",
+        "(Megatron-LM arguments: a YAML or a saved command line), mmengine (an MMEngine / OpenMMLab config) or "
+        "function (a .py file's get_lr, run with --trust). Default: told from its keys (a .py file: mmengine when "
+        "it sets param_scheduler, optim_wrapper, train_cfg, _base_..., else function).",
     ),
 ]
 DatasetSizeOpt = Annotated[

@@ -29,6 +29,8 @@ TITLES = {
     "train_step steps it)",
     "torchtune": "torchtune schedulers (torchtune.<function>: torchtune.training.lr_schedulers, called as its recipes "
     "call them)",
+    "mmengine": "MMEngine schedulers (mm.<Type>: mmengine.optim's classes; mm.param_scheduler: a config's list, "
+    "stepped by its ParamSchedulerHook)",
 }
 KIND_NAMES = {
     "torch": "torch.optim.lr_scheduler",
@@ -38,6 +40,7 @@ KIND_NAMES = {
     "megatron": "Megatron-Core's own class",
     "function": "your function, called by lrviz (--trust)",
     "torchtune": "torchtune's own function",
+    "mmengine": "MMEngine's own class",
 }
 
 

@@ -17,6 +17,8 @@ the scheduler and which parameters it takes (read from the maker's own signature
   stepped as Megatron-LM's training loop steps it;
 * :mod:`~lrviz.registry.lrfunction`: ``function:file.py:get_lr``, a plain lr function of the
   step, called by lrviz (with trust only);
+* :mod:`~lrviz.registry.mmengine`: ``mm.<Type>`` and ``mm.param_scheduler``, MMEngine's
+  scheduler classes, built and stepped as its runner does;
 * :mod:`~lrviz.registry.imports`: ``"package.module:Name"`` / ``"file.py:Name"``, the
   user's own code, imported only with trust.
 
@@ -38,6 +40,7 @@ from lrviz.registry.imports import ImportKind
 from lrviz.registry.kind import Kind, SchedulerInfo
 from lrviz.registry.lrfunction import FunctionKind
 from lrviz.registry.megatron import MegatronKind
+from lrviz.registry.mmengine import MMEngineKind
 from lrviz.registry.presets import PresetKind
 from lrviz.registry.torch_classes import TorchKind
 from lrviz.registry.torchtune import TorchtuneKind
@@ -49,6 +52,7 @@ KINDS: tuple[Kind, ...] = (
     ImportKind(),
     FrameworkKind(),
     DeepSpeedKind(),
+    MMEngineKind(),
     TorchtuneKind(),
     MegatronKind(),
     TorchKind(),

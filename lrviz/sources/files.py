@@ -36,6 +36,7 @@ NAMES = {
     "function": "a Python file with an lr function (get_lr)",
     "lightningcli": "a LightningCLI config",
     "torchtune": "a torchtune recipe config",
+    "mmengine": "an MMEngine / OpenMMLab config",
 }
 
 #: Keys only one kind uses (argparse keys with underscores; dashes are read as underscores).
@@ -143,6 +144,7 @@ MARKERS: dict[str, frozenset[str]] = {
             "log_peak_memory_stats",
         }
     ),
+    "mmengine": frozenset({"param_scheduler", "optim_wrapper", "train_cfg", "auto_scale_lr", "default_hooks"}),
 }
 #: Keys two frameworks use (HF's TrainingArguments and DeepSpeed: a bool there, a section here):
 #: they decide nothing beside a key only one of them uses.
@@ -299,13 +301,22 @@ def _expected() -> str:
     return "expected " + ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
+def python_kind(path: str | Path) -> str:
+    """The kind of a ``.py`` file, read (never run): an MMEngine config when it sets MMEngine's names at
+    top level (param_scheduler, optim_wrapper, train_cfg, _base_, ... or ``with read_base():``), else a
+    training script whose lr function lrviz calls (with --trust)."""
+    from lrviz.sources.mmfile import looks_like_mmengine
+
+    return "mmengine" if looks_like_mmengine(read_text(path)) else "function"
+
+
 def detect(path_or_mapping: str | Path | Mapping[str, Any]) -> str:
     """The kind of a file (or of its parsed mapping): ``lrviz``, ``hf``, ``timm``, ``torchvision`` or ``hydra``."""
     source = None
     if isinstance(path_or_mapping, Mapping):
         data = expect_mapping(dict(path_or_mapping))
     elif str(path_or_mapping).lower().endswith(".py"):
-        return "function"  # a Python file is read for its lr function (lrviz.sources.lrfunction), never as data
+        return python_kind(path_or_mapping)  # never read as data: an MMEngine config, else an lr function
     else:
         source = str(path_or_mapping)
         data = read_mapping(path_or_mapping)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.parse.yamlio import parse_yaml, read_text
 from lrviz.sources.facts import FileFacts, facts_for
-from lrviz.sources.files import KINDS, detect, parse_json
+from lrviz.sources.files import KINDS, detect, parse_json, python_kind
 from lrviz.sources.plan import Plan, Row
 
 if TYPE_CHECKING:
@@ -104,6 +104,12 @@ def load_source(
     source = str(file)
     if kind == "lrviz":
         return Loaded(load_config(file, trust=trust, steps=steps, device=device))
+    if file.suffix.lower() == ".py" and (kind == "mmengine" or kind is None and python_kind(file) == "mmengine"):
+        from lrviz.sources.mmfile import read_mm
+
+        names, mm_facts = read_mm(file, trust=trust, kinds=KINDS)
+        args = (dataset_size, world_size, trust, steps, device)
+        return _framework(file, names, "mmengine", mm_facts, *args)  # an OpenMMLab config is Python; lrviz's are YAML
     text = read_text(file)
     if kind == "function" or (kind is None and file.suffix.lower() == ".py"):
         from lrviz.sources.lrfunction import plan_file

@@ -79,7 +79,8 @@ def _choose(functions: dict[str, ast.FunctionDef], source: str) -> ast.FunctionD
     shown = ", ".join(sorted(functions)) or "none"
     raise ConfigError(
         f"no lr function: expected a top-level {DEFAULT_NAME}(it) (the file's functions: {shown}); to use another, "
-        "write an lrviz config with scheduler: 'function:FILE.py:NAME'",
+        "write an lrviz config with scheduler: 'function:FILE.py:NAME'. (An MMEngine config sets param_scheduler, "
+        "optim_wrapper, train_cfg or _base_ at top level; --from mmengine reads it as one.)",
         file=source,
     )
 

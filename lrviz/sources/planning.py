@@ -25,6 +25,7 @@ PLANNERS = {
     "megatron": "lrviz.sources.megatron",
     "lightningcli": "lrviz.sources.lightningcli",
     "torchtune": "lrviz.sources.torchtune",
+    "mmengine": "lrviz.sources.mmengine",
 }
 #: Kinds whose planner is told whether the user passed ``--trust``: LightningCLI's parser imports each
 #: class_path while reading; torchtune's planner refuses code by the file's own key.
