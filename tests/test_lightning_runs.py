@@ -133,22 +133,27 @@ def test_a_resume_read_the_other_release_s_way_does_not_agree(run):
     assert compare_plan(plan, [lagged])[0].ok is early
 
 
-def test_a_resume_with_a_changed_max_steps_keeps_the_first_t_max():
+@pytest.mark.parametrize("run", [p for p in RUNS if p.name == "resume"], ids=lambda p: p.parent.name)
+def test_a_resume_with_a_changed_max_steps_keeps_the_first_t_max(run, tmp_path):
     """Planned with the new max_steps as T_max (what configure_optimizers asked for), the log differs: the
     restored scheduler state kept T_max 10. metrics.csv holds the resumed fit only (a CSVLogger of the same
-    version deletes the first fit's file), so the first logged step, the checkpoint's, already differs."""
-    run = next(p for p in RUNS if p.name == "resume" and _release(_facts(p)) >= (2, 5))
+    version deletes the first fit's file), so its first logged step, the checkpoint's (one low up to 2.4), already
+    differs; the cause names the length the run kept and the plan's, as run.json recorded them."""
     facts = _facts(run)
+    resume = facts["resume"]
     config = {"steps": 16, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
-              "scheduler": "CosineAnnealingLR", "params": {"T_max": facts["resume"]["max_steps_after"]}}  # fmt: skip
-    path = run.parent.parent / "_t_max_16.yaml"
-    try:
-        path.write_text(json.dumps(config))
-        report = _check(path, run / "metrics.csv")
-    finally:
-        path.unlink()
-    assert report["verdict"]["class"] != "agrees"
-    assert report["verdict"]["per_schedule"][0]["step"] == facts["resume"]["checkpoint_step"]
+              "scheduler": "CosineAnnealingLR", "params": {"T_max": resume["max_steps_after"]}}  # fmt: skip
+    path = tmp_path / "t_max_16.yaml"
+    path.write_text(json.dumps(config))
+    report = _check(path, run / "metrics.csv")
+    verdict = report["verdict"]["per_schedule"][0]
+    assert verdict["class"] == "different-total", verdict
+    values = verdict["cause"]["values"]
+    assert values["run_total"] == resume["T_max_restored"] and values["plan_total"] == resume["max_steps_after"]
+    assert values["key"] == "T_max" and values["reason"] == "resume"
+    assert verdict["step"] == resume["checkpoint_step"]  # as a row: the step whose lr first differs
+    early = _release(facts) < (2, 5)
+    assert report["release"]["releases"] == ("1.9 to 2.4" if early else "1.9 to 2.6")
 
 
 def test_skipped_fp16_steps_do_not_move_a_lightning_log():

@@ -211,6 +211,7 @@ def _compare_series(
     ev = Evidence(column, s.rows[inside], s.values[inside], np.zeros(0, bool), 0, 0.0, factors, _run_steps(log))
     if match.group == 0:  # a re-plan (log.planner) gives the first group's lr, what transformers logs
         ev.planner, ev.reason, ev.plan_type = log.planner, log.meta.get("total_reason"), log.meta.get("plan_type")
+        ev.length = log.meta.get("length")
     ev.offset = s.offset()
     found.extend(_agreement(ev, s, rtol, base))
     planned_all = np.full(s.rows.shape, np.nan)

@@ -143,19 +143,35 @@ def choose(
         return log, comparisons
     if any(agrees(c) for c in comparisons):
         return _newest(log, comparisons, True)
+    explained: tuple[Reading, ActualLog, list[Comparison]] | None = None
     for reading in READINGS:
         other = reading.reread(log)
         if other is None:
             continue
         again = compare(other)
-        if not any(agrees(c) for c in again):
-            continue
-        name = f"{reading.framework} {reading.releases}"
-        why = f"it agrees with a schedule only when read as a {name} log ({reading.rule})"
-        other.meta["release"] = _release(reading.framework, reading.releases, [why])
-        other.notes.append(Note("release", INFO, f"{reading.framework} {reading.releases} rules: {why}"))
-        return other, again
+        if any(agrees(c) for c in again):
+            why = f"it agrees with a schedule only when read as a {reading.framework} {reading.releases} log"
+            return _older(reading, other, why), again
+        if explained is None and _explained(again) and not _explained(comparisons):
+            explained = (reading, other, again)
+    if explained is not None:  # no reading agrees; under this one a cause fits every logged value
+        reading, other, again = explained
+        why = f"read as a {reading.framework} {reading.releases} log, one cause explains every logged value"
+        return _older(reading, other, why), again
     return _newest(log, comparisons, False)
+
+
+def _older(reading: Reading, log: ActualLog, why: str) -> ActualLog:
+    why = f"{why} ({reading.rule})"
+    log.meta["release"] = _release(reading.framework, reading.releases, [why])
+    log.notes.append(Note("release", INFO, f"{reading.framework} {reading.releases} rules: {why}"))
+    return log
+
+
+def _explained(comparisons: list[Comparison]) -> bool:
+    """A cause other than the fallback fits the first divergence of some comparison."""
+    firsts = [c.first_divergence for c in comparisons]
+    return any(f is not None and f.cause is not None and f.cause.code != "changed-after" for f in firsts)
 
 
 __all__ = ["NEWEST", "READINGS", "Reading", "choose", "lightning_resume_lag", "resume_start", "transformers_after_step"]
