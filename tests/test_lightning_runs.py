@@ -212,3 +212,31 @@ def test_trainer_tensorboard_values_are_the_lr_each_step_used(run):
     inside = rows < used.shape[0]
     assert int(np.count_nonzero(~inside)) <= 1  # up to 4.50 the last entry is the lr after the last step
     assert np.array_equal(s.values[inside], used[rows[inside]]), (s.values, used, skips)
+
+
+def test_the_figure_draws_the_resumed_log_at_its_steps_and_names_the_length(tmp_path):
+    """plot's figure, read back: the 2.0.9 log (steps 4..14) is drawn at the rows of the lr it holds (5..15, as
+    run.json says), and the divergence's label names the kept T_max and the planned one."""
+    from lrviz.actual import compare_plan
+    from lrviz.check.lengths import attach
+    from lrviz.render.plot import PlotOptions, figure_for
+    from lrviz.simulate import simulate
+    from lrviz.sources import load_source
+
+    run = DATA / "lightning_runs" / "2.0.9" / "resume"
+    resume = _facts(run)["resume"]
+    path = tmp_path / "t_max_16.yaml"
+    path.write_text(json.dumps({"steps": 16, "optimizer": {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+                                "scheduler": "CosineAnnealingLR", "params": {"T_max": 16}}))  # fmt: skip
+    loaded = load_source(path)
+    (log,) = attach([loaded], [read_actual(run / "metrics.csv")])
+    result = simulate(loaded.config)
+    reports = compare_plan(result.trajectories, [log])
+    fig = figure_for(result, PlotOptions(dpi=72), actual=reports)
+    (ax,) = fig.axes
+    (marks,) = [ln for ln in ax.get_lines() if ln.get_marker() in ("x", "+") and ln.get_linestyle() == "None"]
+    assert marks.get_xdata().tolist() == list(range(resume["checkpoint_step"], 16))
+    texts = [t.get_text() for t in ax.texts]
+    kept, asked = resume["T_max_restored"], resume["max_steps_after"]
+    label = f"step {resume['checkpoint_step']}: T_max {kept} run, {asked} planned"
+    assert label in texts, texts

@@ -96,9 +96,9 @@ TRANSFORMERS_BEFORE_STEP_SINCE = (4, 51)
 #: optimizer step log the same step and value again (the reader keeps one). The scheduler is stepped even
 #: when the fp16 loss scaler skipped the optimizer step (``_update_learning_rates`` has no skip check;
 #: training_epoch_loop.py), so a Lightning log never trails the plan by skipped steps. What changed between
-#: releases: the step after a mid-epoch resume (:data:`LIGHTNING_RESUME_LAG`, up to 2.4), the
-#: ``-weight_decay`` series (``log_weight_decay``, from 2.1) and the ``lr-<Optimizer>-<n>`` numbering of
-#: optimizers without a scheduler (``_check_duplicates_and_update_name``, 1.9.5 line 321 vs 2.0.9 line 318).
+#: releases: the step after a mid-epoch resume (:data:`LIGHTNING_RESUME_LAG`, up to 2.4) and the
+#: ``-weight_decay`` series (``log_weight_decay``, from 2.1). The naming code was rewritten between 1.9.5 and
+#: 2.0.9 (``_check_duplicates_and_update_name`` line 321 vs 318, ``_add_suffix`` line 252) to the same names.
 LIGHTNING = Convention(
     name="lightning",
     offset=0,
