@@ -58,11 +58,14 @@ def test_the_corpus_has_every_release_and_case():
     assert {"1.9.5", "2.0.9", "2.4.0"} <= releases and any(r.startswith("2.6") for r in releases)
     for release in releases:
         assert {p.name for p in RUNS if p.parent.name == release} == {
-            "step", "accum-sparse", "epoch-interval", "skipped", "resume"}  # fmt: skip
+            "step", "accum-sparse", "epoch-interval", "skipped", "resume", "resume-lambda"}  # fmt: skip
     assert {p.parent.name for p in HF_TB} >= {"4.50.3", "4.57.6"}
 
 
-@pytest.mark.parametrize("run", RUNS, ids=lambda p: f"{p.parent.name}/{p.name}")
+AGREEING = [p for p in RUNS if p.name != "resume-lambda"]
+
+
+@pytest.mark.parametrize("run", AGREEING, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_lightning_log_agrees_with_the_schedule_the_run_built(run):
     """Agreement under the rules of the release that made the log, both loggers."""
     facts = _facts(run)
@@ -102,15 +105,18 @@ def test_each_logged_value_is_the_lr_that_optimizer_step_used(run):
 
 def test_resume_lag_is_what_the_checkpoint_stored_and_what_each_release_did():
     """The checkpoint of every release stores _batches_that_stepped one below global_step; 2.5 adds the one back."""
-    for run in (p for p in RUNS if p.name == "resume"):
+    for run in (p for p in RUNS if p.name.startswith("resume")):
         facts = _facts(run)
         resume = facts["resume"]
         assert resume["batches_that_stepped_saved"] == resume["checkpoint_step"] - 1
         first_step = read_actual(run / "metrics.csv").lr_series()[0].steps[0]
         lag = 1 if _release(facts) < (2, 5) else 0
         assert first_step == resume["checkpoint_step"] - lag, run
-        # the scheduler's state, not configure_optimizers, decides T_max after a resume (run.json from the ckpt)
-        assert resume["T_max_restored"] == resume["max_steps_before"] != resume["max_steps_after"]
+        if run.name == "resume":
+            # the scheduler's state, not configure_optimizers, decides T_max after a resume (run.json from the ckpt)
+            assert resume["T_max_restored"] == resume["max_steps_before"] != resume["max_steps_after"]
+        else:  # a LambdaLR's state holds no total: the rebuilt lambda has the new one
+            assert "T_max" not in resume["scheduler_state_keys"] and "lr_lambdas" in resume["scheduler_state_keys"]
 
 
 @pytest.mark.parametrize("run", [p for p in RUNS if p.name == "resume"], ids=lambda p: p.parent.name)
@@ -154,6 +160,28 @@ def test_a_resume_with_a_changed_max_steps_keeps_the_first_t_max(run, tmp_path):
     assert verdict["step"] == resume["checkpoint_step"]  # as a row: the step whose lr first differs
     early = _release(facts) < (2, 5)
     assert report["release"]["releases"] == ("1.9 to 2.4" if early else "1.9 to 2.6")
+
+
+@pytest.mark.parametrize("run", [p for p in RUNS if p.name == "resume-lambda"], ids=lambda p: p.parent.name)
+def test_a_resume_whose_lambda_takes_the_new_total_is_resume_total_with_both_totals(run):
+    """transformers' linear schedule in configure_optimizers, resumed with max_steps 16 from a 10-step run's
+    checkpoint 5: the first step after the resume uses the lr the optimizer's state restored (the first plan's,
+    run.json), then the new total. metrics.csv (the resumed fit) and tb/ (both fits, one version) say so."""
+    facts = _facts(run)
+    resume = facts["resume"]
+    used = [g[0] for g in facts["lr_used"]]
+    k = resume["checkpoint_step"] + 1  # steps 0..5: the first plan's lr (5 as the optimizer's state restored it)
+    assert used[:k] == [g[0] for g in resume["first_fit_lr_used"][:k]]
+    for log in _logs(run):
+        report = _check(run / "plan.yaml", log)
+        verdict = report["verdict"]["per_schedule"][0]
+        assert verdict["class"] == "resume-total", (log, verdict)
+        values = verdict["cause"]["values"]
+        assert values["resume_step"] == resume["checkpoint_step"]
+        assert values["total_before"] == resume["max_steps_before"]
+        assert values["total_after"] == resume["max_steps_after"] == facts["optimizer_steps"]
+        if _release(facts) < (2, 5):
+            assert report["release"]["releases"] == "1.9 to 2.4", report["release"]
 
 
 def test_skipped_fp16_steps_do_not_move_a_lightning_log():

@@ -76,7 +76,22 @@ RUNS: dict[str, dict[str, Any]] = {
     # max_steps when configure_optimizers runs, but the checkpoint's scheduler state restores T_max 10
     "resume": {"trainer": {"max_steps": 16, "log_every_n_steps": 1}, "sched": ("CosineAnnealingLR", {"T_max": "MAX"}),
                "interval": "step", "monitor": {"logging_interval": "step"}, "first_max_steps": 10, "checkpoint": 5},
+    # the same resume with transformers' get_linear_schedule_with_warmup (a LambdaLR, whose lambda a checkpoint
+    # does not hold): the rebuilt lambda has the new total; the TensorBoardLogger keeps version 0, so its folder
+    # holds both fits
+    "resume-lambda": {"trainer": {"max_steps": 16, "log_every_n_steps": 1},
+                      "sched": ("hf.linear", {"num_warmup_steps": 2, "num_training_steps": "MAX"}),
+                      "interval": "step", "monitor": {"logging_interval": "step"}, "first_max_steps": 10,
+                      "checkpoint": 5, "tb_version": 0},
 }  # fmt: skip
+
+
+def _scheduler(opt: Any, cls: str, kwargs: dict[str, Any]) -> Any:
+    if cls.startswith("hf."):
+        import transformers
+
+        return transformers.get_scheduler(cls.removeprefix("hf."), opt, **kwargs)
+    return getattr(torch.optim.lr_scheduler, cls)(opt, **kwargs)
 
 
 def _module(spec: dict[str, Any], record: dict[str, Any]) -> Any:
@@ -105,7 +120,7 @@ def _module(spec: dict[str, Any], record: dict[str, Any]) -> Any:
             opt = torch.optim.SGD(params, lr=LR, momentum=0.9)
             cls, kwargs = spec["sched"]
             kwargs = {k: (self.trainer.max_steps if v == "MAX" else v) for k, v in kwargs.items()}
-            sched = getattr(torch.optim.lr_scheduler, cls)(opt, **kwargs)
+            sched = _scheduler(opt, cls, kwargs)
             return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": spec["interval"]}}
 
         def on_before_optimizer_step(self, optimizer: Any, *args: Any) -> None:  # 1.9 passes opt_idx too
@@ -148,7 +163,7 @@ def _fit(spec: dict[str, Any], tmp: Path, record: dict[str, Any], *, max_steps: 
     if "checkpoint" in spec:
         callbacks.append(ModelCheckpoint(dirpath=tmp / "ckpt", every_n_train_steps=spec["checkpoint"], save_top_k=-1,
                                          filename="{step}"))  # fmt: skip
-    loggers = [CSVLogger(tmp, name="csv", version=0), TensorBoardLogger(tmp, name="tb")]
+    loggers = [CSVLogger(tmp, name="csv", version=0), TensorBoardLogger(tmp, name="tb", version=spec.get("tb_version"))]
     trainer = pl.Trainer(accelerator="cpu", devices=1, logger=loggers, callbacks=callbacks,
                          plugins=_precision(spec), enable_progress_bar=False, enable_model_summary=False,
                          **keys)  # fmt: skip
@@ -160,7 +175,10 @@ def _plan(name: str, spec: dict[str, Any], record: dict[str, Any]) -> str:
     """The lrviz config of the schedule the run built (the first fit's T_max for the resume: see run.json)."""
     cls, kwargs = spec["sched"]
     total = int(record["optimizer_steps"])
-    kwargs = {k: (spec.get("first_max_steps", total) if v == "MAX" else v) for k, v in kwargs.items()}
+    # the length the resumed run followed: the checkpoint's for a torch scheduler (its state holds it), the new
+    # max_steps for a LambdaLR (transformers' schedules: the rebuilt lambda)
+    kept = spec.get("first_max_steps", total) if not cls.startswith("hf.") else total
+    kwargs = {k: (kept if v == "MAX" else v) for k, v in kwargs.items()}
     params = ", ".join(f"{k}: {v}" for k, v in kwargs.items())
     two = f", param_groups: [{{name: body, lr: {LR}}}, {{name: head, lr: {LR / 2}}}]"
     groups = two if spec.get("groups") else ""
@@ -191,6 +209,7 @@ def run_one(name: str, spec: dict[str, Any], out: Path) -> None:
                 "max_steps_before": spec["first_max_steps"],
                 "max_steps_after": spec["trainer"]["max_steps"],
                 "T_max_restored": saved["lr_schedulers"][0].get("T_max"),
+                "scheduler_state_keys": sorted(saved["lr_schedulers"][0]),
                 "first_fit_lr_used": [first["lr_used"][str(s)] for s in range(spec["first_max_steps"])],
             }
             trainer = _fit(spec, tmp, record, max_steps=None, ckpt=str(ckpt))

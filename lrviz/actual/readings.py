@@ -144,6 +144,7 @@ def choose(
     if any(agrees(c) for c in comparisons):
         return _newest(log, comparisons, True)
     explained: tuple[Reading, ActualLog, list[Comparison]] | None = None
+    best = _score(comparisons)
     for reading in READINGS:
         other = reading.reread(log)
         if other is None:
@@ -152,11 +153,14 @@ def choose(
         if any(agrees(c) for c in again):
             why = f"it agrees with a schedule only when read as a {reading.framework} {reading.releases} log"
             return _older(reading, other, why), again
-        if explained is None and _explained(again) and not _explained(comparisons):
-            explained = (reading, other, again)
-    if explained is not None:  # no reading agrees; under this one a cause fits every logged value
+        if _score(again) > best:
+            best, explained = _score(again), (reading, other, again)
+    if explained is not None:  # no reading agrees; under this one a cause fits, and most logged values agree
         reading, other, again = explained
-        why = f"read as a {reading.framework} {reading.releases} log, one cause explains every logged value"
+        why = (
+            f"no reading agrees; read as a {reading.framework} {reading.releases} log, a cause fits and the most "
+            "logged values agree"
+        )
         return _older(reading, other, why), again
     return _newest(log, comparisons, False)
 
@@ -166,6 +170,12 @@ def _older(reading: Reading, log: ActualLog, why: str) -> ActualLog:
     log.meta["release"] = _release(reading.framework, reading.releases, [why])
     log.notes.append(Note("release", INFO, f"{reading.framework} {reading.releases} rules: {why}"))
     return log
+
+
+def _score(comparisons: list[Comparison]) -> tuple[bool, int]:
+    """How well a reading explains a log no reading agrees with: a cause fits, then the logged values that agree."""
+    agreeing = sum(int(s.agree.sum()) for c in comparisons for s in c.series)
+    return _explained(comparisons), agreeing
 
 
 def _explained(comparisons: list[Comparison]) -> bool:

@@ -32,6 +32,11 @@ LENGTH_KEYS = {
     "ConstantLR": "total_iters",
     "PolynomialLR": "total_iters",
     "OneCycleLR": "total_steps",
+    # transformers' schedules (hf.<type>): a LambdaLR of the total, rebuilt with the new one after a resume
+    **{
+        f"hf.{t}": "num_training_steps"
+        for t in ("linear", "cosine", "cosine_with_restarts", "polynomial", "cosine_with_min_lr")
+    },  # fmt: skip
 }
 
 
