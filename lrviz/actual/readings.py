@@ -80,12 +80,16 @@ class Reading:
     releases: str
     reread: Callable[[ActualLog], ActualLog | None]
     rule: str
+    #: Used, when no reading agrees, if a cause fits under it and more logged values agree than as read. The
+    #: Lightning lag moves only the resumed run's rows (a log with no resume is not re-read); the transformers
+    #: reading moves every row, so a log that agrees with nothing keeps the newest reading (as before).
+    fallback: bool = False
 
 
 #: Tried in order when the log as read agrees with no schedule.
 READINGS = (
     Reading(TRANSFORMERS, "4.40 to 4.50", transformers_after_step, conventions.TRANSFORMERS_AFTER_STEP.rule),
-    Reading(LIGHTNING, "1.9 to 2.4", lightning_resume_lag, conventions.LIGHTNING_RESUME_LAG.rule),
+    Reading(LIGHTNING, "1.9 to 2.4", lightning_resume_lag, conventions.LIGHTNING_RESUME_LAG.rule, fallback=True),
 )
 #: The releases whose convention a log is read with first, per framework, and why.
 NEWEST = {
@@ -153,7 +157,7 @@ def choose(
         if any(agrees(c) for c in again):
             why = f"it agrees with a schedule only when read as a {reading.framework} {reading.releases} log"
             return _older(reading, other, why), again
-        if _score(again) > best:
+        if reading.fallback and _score(again) > best:
             best, explained = _score(again), (reading, other, again)
     if explained is not None:  # no reading agrees; under this one a cause fits, and most logged values agree
         reading, other, again = explained
