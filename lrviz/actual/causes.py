@@ -285,6 +285,7 @@ DETECTORS: tuple[tuple[str, Callable[[Evidence], Cause | None]], ...] = (
     ("warmup-length", warmup_length),
     ("resume", resume),
     ("changed-total", changed_total),
+    ("different-total", runcauses.another_length),
 )
 FALLBACK = changed_after
 

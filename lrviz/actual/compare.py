@@ -164,10 +164,19 @@ def compare_log(
         if result is not None:
             results.append(result)
         out.extend(found)
-    # errors first, then warnings, then info; within a severity the verdict (diverged / agree) before the rest
+    return Comparison(
+        schedule=schedule, file=log.file, format=log.format, steps=steps, series=results, findings=in_order(out)
+    )
+
+
+def in_order(found: list[Finding]) -> list[Finding]:
+    """Errors first, then warnings, then info; within a severity the verdict (diverged / agree) before the rest."""
     order = {F.DIVERGED: 0, F.NO_OVERLAP: 1, F.AGREE: 0}
-    out.sort(key=lambda f: (F.SEVERITIES.index(f.severity), order.get(f.code, 2), f.step if f.step is not None else -1))
-    return Comparison(schedule=schedule, file=log.file, format=log.format, steps=steps, series=results, findings=out)
+
+    def key(f: Finding) -> tuple[int, int, int]:
+        return (F.SEVERITIES.index(f.severity), order.get(f.code, 2), -1 if f.step is None else f.step)
+
+    return sorted(found, key=key)
 
 
 def _run_steps(log: ActualLog) -> int | None:
@@ -202,6 +211,7 @@ def _compare_series(
     ev = Evidence(column, s.rows[inside], s.values[inside], np.zeros(0, bool), 0, 0.0, factors, _run_steps(log))
     if match.group == 0:  # a re-plan (log.planner) gives the first group's lr, what transformers logs
         ev.planner, ev.reason, ev.plan_type = log.planner, log.meta.get("total_reason"), log.meta.get("plan_type")
+        ev.length = log.meta.get("length")
     ev.offset = s.offset()
     found.extend(_agreement(ev, s, rtol, base))
     planned_all = np.full(s.rows.shape, np.nan)

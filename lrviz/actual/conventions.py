@@ -83,6 +83,22 @@ TRANSFORMERS_BEFORE_STEP_SINCE = (4, 51)
 #: first optimizer step (epoch e at step e x batches-per-epoch). The CSVLogger writes the step unchanged
 #: (lightning_fabric/loggers/csv_logs.py ``_ExperimentWriter.log_metrics``: ``metrics["step"] = step``).
 #: Either way, logged step k is row k.
+#:
+#: Read in each release people use (the same rule in all): ``LearningRateMonitor.on_train_batch_start`` /
+#: ``on_train_epoch_start`` (pytorch_lightning/callbacks/lr_monitor.py lines 150/162 in 1.9.5 and 2.0.9, 167/180
+#: in 2.4.0 and 2.6.6), ``should_update_logs`` (trainer/connectors/logger_connector/logger_connector.py line 53
+#: in 1.9.5, 50 in 2.0.9/2.4.0, 51 in 2.6.6: ``(_batches_that_stepped + 1) % log_every_n_steps == 0``, default
+#: 50), the CSV step (lightning_fabric/loggers/csv_logs.py ``metrics["step"] = step``, line 203 in 1.9.5,
+#: 215 in 2.0.9, 225 in 2.4.0/2.6.6) and the TensorBoard step (lightning_fabric/loggers/tensorboard.py
+#: ``add_scalar(k, v, step)``, line 202, 209, 212, 213). ``logging_interval`` defaults to ``None``: a
+#: step-interval scheduler is logged at each batch's start, an epoch-interval one at each epoch's start
+#: (``_extract_stats(trainer, "step" / "epoch")``). Under ``accumulate_grad_batches`` the batches of one
+#: optimizer step log the same step and value again (the reader keeps one). The scheduler is stepped even
+#: when the fp16 loss scaler skipped the optimizer step (``_update_learning_rates`` has no skip check;
+#: training_epoch_loop.py), so a Lightning log never trails the plan by skipped steps. What changed between
+#: releases: the step after a mid-epoch resume (:data:`LIGHTNING_RESUME_LAG`, up to 2.4) and the
+#: ``-weight_decay`` series (``log_weight_decay``, from 2.1). The naming code was rewritten between 1.9.5 and
+#: 2.0.9 (``_check_duplicates_and_update_name`` line 321 vs 318, ``_add_suffix`` line 252) to the same names.
 LIGHTNING = Convention(
     name="lightning",
     offset=0,
@@ -154,12 +170,59 @@ PLAIN_CSV = Convention(
     code="row i = the lr optimizer step i uses",
 )
 
+#: transformers up to 4.50 through its TensorBoardCallback: the same ``logs`` dict as trainer_state.json
+#: (``Trainer.log`` -> ``on_log``), so the same reading as :data:`TRANSFORMERS_AFTER_STEP`. The tag is
+#: ``train/learning_rate`` in every release from 4.40 to 5.23 (``rewrite_logs``: "train/" + key,
+#: transformers/integrations/integration_utils.py line 613 in 4.46.3, 630 in 4.50.3/4.51.3, 653 in 4.57.6,
+#: 550 in 5.23.0; ``add_scalar(k, v, state.global_step)`` lines 699, 716, 716, 739, 645).
+TRANSFORMERS_TENSORBOARD_AFTER_STEP = Convention(
+    name="transformers-tensorboard<=4.50",
+    offset=0,
+    rule=(
+        "transformers up to 4.50 logs train/learning_rate under step k as the lr after k scheduler steps (read after "
+        "lr_scheduler.step())"
+    ),
+    source="transformers/integrations/integration_utils.py TensorBoardCallback.on_log + Trainer._inner_training_loop "
+    "(4.46-4.50)",
+    code='self.tb_writer.add_scalar(k, v, state.global_step) for k = "train/learning_rate"',
+    tail=1,
+)
+#: The TensorBoard twin of each trainer_state.json reading (a release's reading applied to an event file).
+TENSORBOARD_TWIN = {
+    TRANSFORMERS.name: TRANSFORMERS_TENSORBOARD,
+    TRANSFORMERS_AFTER_STEP.name: TRANSFORMERS_TENSORBOARD_AFTER_STEP,
+}
+
+#: pytorch-lightning up to 2.4, after a resume from a checkpoint saved inside an epoch (``ModelCheckpoint``
+#: ``every_n_train_steps``, saved in ``on_train_batch_end``): the checkpoint stores
+#: ``_batches_that_stepped`` before ``_TrainingEpochLoop.on_advance_end`` increments it, and nothing adds
+#: the missing one on restore, so the resumed run logs the lr of optimizer step k under step k-1
+#: (pytorch_lightning/loops/training_epoch_loop.py ``reset``, line 147 in 2.4.0: no increment;
+#: loops/epoch/training_epoch_loop.py line 131 in 1.9.5 likewise). 2.5.0 added it (``reset``, line 198 in
+#: 2.5.0, 200 in 2.5.5/2.6.6: "batches_that_stepped is never set prior to saving a checkpoint ...
+#: self._batches_that_stepped += 1"). The first run's steps are unaffected: row = step before the
+#: resume, step + 1 from it (:func:`lrviz.actual.readings.lightning_resume_lag`).
+LIGHTNING_RESUME_LAG = Convention(
+    name="lightning<=2.4-resumed",
+    offset=1,
+    rule=(
+        "pytorch-lightning up to 2.4, resumed from a checkpoint saved inside an epoch, logs the lr of optimizer step "
+        "k under step k-1 (the checkpoint's _batches_that_stepped is one low)"
+    ),
+    source="pytorch_lightning/loops/training_epoch_loop.py _TrainingEpochLoop.reset / on_advance_end (1.9-2.4)",
+    code="self._batches_that_stepped += 1 in on_advance_end, after on_train_batch_end saved the checkpoint",
+)
+#: The first pytorch-lightning release whose resumed log keeps lrviz's rows (:data:`LIGHTNING`).
+LIGHTNING_RESUME_FIXED_SINCE = (2, 5)
+
 ALL = (
     TRANSFORMERS,
     TRANSFORMERS_AFTER_STEP,
     LIGHTNING,
     LIGHTNING_TENSORBOARD,
     TRANSFORMERS_TENSORBOARD,
+    TRANSFORMERS_TENSORBOARD_AFTER_STEP,
+    LIGHTNING_RESUME_LAG,
     SUMMARY_WRITER,
     PLAIN_CSV,
 )

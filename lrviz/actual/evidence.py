@@ -29,6 +29,8 @@ class Evidence:
     reason: str | None = None  # why the run's total differs from the plan's, as the caller found it
     offset: int = 0  # row = logged step + offset (to say steps as the log numbers them)
     plan_type: str | None = None  # the planned schedule's name as the planner knows it (transformers' type)
+    #: the plan's length parameter, {"key": "T_max", "value": 10}, when the planner re-plans it (an lrviz config)
+    length: Mapping[str, Any] | None = None
 
     def close(self, a: np.ndarray | float, b: np.ndarray | float, scale: float = 1.0) -> np.ndarray:
         import numpy as np

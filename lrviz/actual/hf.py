@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.actual import conventions, limits
-from lrviz.actual.series import LR, ActualLog, Budget, GroupHint, Points, collect, series_kind
+from lrviz.actual.series import LR, ActualLog, Budget, GroupHint, LoggedSeries, Points, collect, series_kind
 from lrviz.errors import LrvizError, describe
 from lrviz.inputs import read_capped
 from lrviz.numeric import as_float, json_int, whole_value
@@ -141,9 +141,16 @@ def read(path: Path, selector: str | None, *, shift: int = 0, display: str | Non
 def with_reading(log: ActualLog, convention: conventions.Convention) -> ActualLog:
     """The same log with its transformers series' rows under ``convention`` (another release's reading)."""
     series = [
-        dataclasses.replace(s, convention=convention, rows=s.steps + convention.offset + s.shift)
+        dataclasses.replace(s, convention=(c := _twin(s, convention)), rows=s.steps + c.offset + s.shift)
         if s.convention.name.startswith("transformers")
         else s
         for s in log.series
     ]
     return dataclasses.replace(log, series=series, meta=dict(log.meta), notes=list(log.notes))
+
+
+def _twin(s: LoggedSeries, convention: conventions.Convention) -> conventions.Convention:
+    """``convention`` as it applies to ``s``: its TensorBoard twin for a series from an event file."""
+    if "tensorboard" in s.convention.name:
+        return conventions.TENSORBOARD_TWIN.get(convention.name, convention)
+    return convention

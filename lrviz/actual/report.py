@@ -28,10 +28,9 @@ from typing import Any
 
 from lrviz.actual import findings as F
 from lrviz.actual.compare import Comparison, compare_trajectory
-from lrviz.actual.conventions import TRANSFORMERS_AFTER_STEP
 from lrviz.actual.factors import candidates
-from lrviz.actual.hf import with_reading
-from lrviz.actual.series import INFO, LR, ActualLog, Note
+from lrviz.actual.readings import choose
+from lrviz.actual.series import LR, ActualLog
 from lrviz.errors import LrvizError, did_you_mean
 
 
@@ -85,7 +84,11 @@ class Report:
         else:
             what = f"agrees with none of the {n} schedules"
         release = self.log.meta.get("release")
-        rules = f" (transformers {release['releases']} rules)" if isinstance(release, dict) else ""
+        rules = (
+            f" ({release.get('framework', 'transformers')} {release['releases']} rules)"
+            if isinstance(release, dict)
+            else ""
+        )
         return f"plan vs actual: {self.log.file} ({self.log.format}){rules} {what}"
 
     def lines(self) -> list[str]:
@@ -160,37 +163,15 @@ def compare_plan(
     for log in logs:
         options = _groups_for(log, groups) if len(logs) > 1 else list(groups)
         named = candidates(log, factors)
-        comparisons = [compare_trajectory(t, log, groups=options, factors=named) for t in trajectories]
-        log, comparisons = _older_reading(log, comparisons, trajectories, options, named)
+        log, comparisons = choose(
+            log,
+            lambda lg: [compare_trajectory(t, lg, groups=options, factors=named) for t in trajectories],  # noqa: B023
+            Report.agrees,
+        )
         if comparisons:
             _require_a_compared_series(log, comparisons[0])
         reports.append(Report(log, comparisons, [config] * len(comparisons)))
     return reports
-
-
-def _older_reading(
-    log: ActualLog,
-    comparisons: list[Comparison],
-    trajectories: Sequence[Any],
-    groups: Sequence[str],
-    factors: Mapping[str, float],
-) -> tuple[ActualLog, list[Comparison]]:
-    """A trainer_state.json no release was chosen for (the plan is no TrainingArguments file): when it agrees
-    with no schedule as transformers 4.51+ log, but does as 4.40-4.50 log (the lr after the step), it is one."""
-    if log.format != "transformers" or "release" in log.meta or any(Report.agrees(c) for c in comparisons):
-        return log, comparisons
-    older = with_reading(log, TRANSFORMERS_AFTER_STEP)
-    again = [compare_trajectory(t, older, groups=groups, factors=factors) for t in trajectories]
-    if not any(Report.agrees(c) for c in again):
-        return log, comparisons
-    why = (
-        "it agrees with a schedule only when read as a transformers 4.40 to 4.50 log ("
-        + TRANSFORMERS_AFTER_STEP.rule
-        + ")"
-    )
-    older.meta["release"] = {"rules": None, "releases": "4.40 to 4.50", "why": [why]}
-    older.notes.append(Note("release", INFO, f"transformers 4.40 to 4.50 rules: {why}"))
-    return older, [compare_trajectory(t, older, groups=groups, factors=factors) for t in trajectories]
 
 
 def combine(per_config: Sequence[Sequence[Report]]) -> list[Report]:

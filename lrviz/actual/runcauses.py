@@ -227,4 +227,33 @@ def resume_total(ev: Evidence) -> Cause | None:
     )
 
 
-__all__ = ["SHAPES", "different_shape", "different_total", "resume_total", "skipped_steps"]
+#: Plans longer than this are not re-planned to find another length (each try simulates the whole plan).
+MAX_LENGTH_PLAN = 200_000
+
+
+def another_length(ev: Evidence) -> Cause | None:
+    """The log agrees with the plan re-made with another length (an lrviz config's T_max, total_iters,
+    total_steps): the run built its schedule for another total, or a resume restored the first one."""
+    if ev.planner is None or ev.length is None or ev.run_steps is not None or ev.planned.shape[0] > MAX_LENGTH_PLAN:
+        return None
+    key, planned = str(ev.length["key"]), int(ev.length["value"])
+    found = _bisect_total(ev, 0)
+    if found is None or found == planned or not _agrees(ev, _replanned(ev, found), slice(None)):
+        return None
+    first = int(ev.rows[0])
+    resumed = (
+        f"; the log starts at step {first}: a run resumed from a checkpoint keeps the {key} its scheduler state "
+        f"saved (load_state_dict restores it), whatever the new run's max_steps gave configure_optimizers"
+        if first > 0
+        else ""
+    )
+    return Cause(
+        "different-total",
+        f"a different length: the log agrees at every logged step with the plan re-made with {key} {found}, the "
+        f"plan's is {planned}{resumed}",
+        {"run_total": found, "plan_total": planned, "key": key, "reason": "resume" if first > 0 else None,
+         "agrees_at_run_total": True},
+    )  # fmt: skip
+
+
+__all__ = ["SHAPES", "another_length", "different_shape", "different_total", "resume_total", "skipped_steps"]

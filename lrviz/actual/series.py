@@ -78,6 +78,9 @@ class LoggedSeries:
     rewritten: list[tuple[int, float, float]] = field(default_factory=list)  # (step, first, last), up to 5
     rewritten_count: int = 0
     out_of_order: int = 0  # points whose step was lower than the one before, in file order
+    #: The lowest step written after the log last went back in steps (a resume appended to the same file or
+    #: folder): the steps from it on are the resumed run's. None when the steps only rise.
+    resumed_from: int | None = None
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
@@ -166,9 +169,12 @@ def collect(
         del rising
         s, v = steps, values
         duplicates = out_of_order = rewritten_count = 0
+        resumed_from = None
         rewritten: list[tuple[int, float, float]] = []
     else:
-        out_of_order = int(np.count_nonzero(steps[1:] < steps[:-1]))
+        back = np.flatnonzero(steps[1:] < steps[:-1])
+        out_of_order = int(back.size)
+        resumed_from = int(steps[int(back[-1]) + 1 :].min()) if back.size else None
         del rising
         s, v, duplicates, rewritten, rewritten_count = _last_writes(steps, values)
     offset = convention.offset + shift
@@ -187,6 +193,7 @@ def collect(
         rewritten=rewritten,
         rewritten_count=rewritten_count,
         out_of_order=out_of_order,
+        resumed_from=resumed_from,
     )
 
 

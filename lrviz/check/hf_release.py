@@ -105,6 +105,7 @@ def _try(path: Path, log: ActualLog, cand: Candidate, options: Mapping[str, Any]
     except LrvizError:
         return None  # the file is not valid under this release (a float warmup_steps under 4.x)
     read = with_reading(log, cand.reading)
+    read.meta["release"] = {"rules": cand.version}  # read under these rules only (no other reading is tried)
     trajectories = plan_trajectories(loaded.config)
     if not trajectories:
         return None
@@ -246,7 +247,8 @@ def apply(
         why = [f"--transformers-version {version}", f"its learning_rate is read as {cand.reading.rule}"]
     plan_total = _total(loaded)
     reason = total_reason(path, read, cand.version, options, plan_total)
-    meta = {**read.meta, "release": {"rules": cand.version, "releases": releases or cand.releases, "why": why}}
+    said = {"framework": "transformers", "rules": cand.version, "releases": releases or cand.releases, "why": why}
+    meta = {**read.meta, "release": said}
     meta["plan_type"] = loaded.config.schedules[0].scheduler.removeprefix("hf.") if loaded.config.schedules else None
     if reason:
         meta["total_reason"] = reason
@@ -287,7 +289,7 @@ def prepare(
     The first TrainingArguments file is planned under the rules the first transformers log agrees
     with (unless ``version`` names them); every transformers log is read with those rules' convention."""
     first = next((i for i, one in enumerate(loaded) if one.kind == "hf" and one.config.source is not None), None)
-    hf_logs = [j for j, log in enumerate(logs) if log.format == "transformers"]
+    hf_logs = [j for j, log in enumerate(logs) if log.format == "transformers" or _tensorboard_of_trainer(log)]
     if first is None or not hf_logs:
         return loaded, logs
     path = Path(str(loaded[first].config.source))
@@ -298,6 +300,11 @@ def prepare(
     for j in hf_logs:
         logs[j] = apply(path, logs[j], loaded[first], options, version, fit)
     return loaded, logs
+
+
+def _tensorboard_of_trainer(log: ActualLog) -> bool:
+    """Event files the Trainer's TensorBoardCallback wrote (a train/learning_rate tag): read as its log is."""
+    return log.format == "tensorboard" and any(s.convention.name.startswith("transformers") for s in log.series)
 
 
 def _said(one: Loaded, why: str) -> Loaded:

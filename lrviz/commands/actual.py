@@ -90,8 +90,10 @@ def with_release_rules(
     if not logs or sweep:
         return loaded, logs
     from lrviz.check.hf_release import prepare
+    from lrviz.check.lengths import attach
 
-    return prepare(loaded, logs, options, version)
+    loaded, logs = prepare(loaded, logs, options, version)
+    return loaded, attach(loaded, logs)
 
 
 def world_size_factor(world_size: int | None) -> dict[str, float] | None:

@@ -60,7 +60,11 @@ CAUSE_WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "resume": lambda v: "resume",
     "changed-total": lambda v: "total steps differ",
     "changed-after": lambda v: "changed course",
-    "different-total": lambda v: f"{v.get('run_total')} steps run, {v.get('plan_total')} planned",
+    "different-total": lambda v: (
+        f"{v['key']} {v.get('run_total')} run, {v.get('plan_total')} planned"
+        if v.get("key")
+        else f"{v.get('run_total')} steps run, {v.get('plan_total')} planned"
+    ),
     "different-shape": lambda v: f"ran {v.get('run_schedule')}",
     "skipped-steps": lambda v: f"{v.get('count')} skipped step{'s' if v.get('count') != 1 else ''}",
     "resume-total": lambda v: (
