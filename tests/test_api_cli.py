@@ -183,6 +183,7 @@ def test_a_framework_file_is_read_as_the_cli_reads_it(tmp_path, monkeypatch):
         lrviz.simulate({"steps": 5, "scheduler": "StepLR", "params": {"step_size": 2}}, world_size=2)
     with pytest.raises(
         LrvizError,
-        match="must be one of lrviz, hf, timm, torchvision, hydra, deepspeed, lightningcli, torchtune, got 'keras'",
+        match="must be one of lrviz, hf, timm, torchvision, hydra, deepspeed, megatron, function, lightningcli, "
+        "torchtune, mmengine, got 'keras'",
     ):
         lrviz.simulate("recipe.yaml", kind="keras")

@@ -68,3 +68,33 @@ def test_list_name_is_case_blind_and_wraps_at_the_terminal():
         assert result.exit_code == 0, result.output
         assert result.stdout.startswith("CyclicLR ")
         assert max(len(line) for line in result.stdout.splitlines()) <= columns
+
+
+def test_a_misspelt_torch_or_preset_name_is_told_without_importing_the_frameworks():
+    """Did-you-mean looks only where the name could be (torch classes, presets; a framework's catalogue
+    when the name carries its prefix): a typo must not import DeepSpeed, torchtune, MMEngine, Megatron."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from lrviz.errors import ConfigError\n"
+        "from lrviz.registry import resolve\n"
+        "for name in ('cosineannealinglr', 'CosineAnealingLR', 'cosin'):\n"
+        "    try:\n"
+        "        print(name, '->', resolve(name, key='scheduler').name)\n"
+        "    except ConfigError as e:\n"
+        "        print(name, '!', e)\n"
+        "heavy = ('deepspeed', 'torchtune', 'mmengine', 'megatron')\n"
+        "print('imported', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "cosineannealinglr -> CosineAnnealingLR" in out
+    assert "did you mean CosineAnnealingLR" in out
+    assert "imported []" in out, out
+
+
+def test_a_miscased_framework_name_still_finds_its_framework(deepspeed_schedules):
+    from lrviz.registry import resolve
+
+    assert resolve("DS.warmupDecayLR", key="scheduler").name == "ds.WarmupDecayLR"

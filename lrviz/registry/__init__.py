@@ -76,17 +76,30 @@ def resolve(name: str, *, key: str | None, base_dir: Path | None = None, trust: 
     are paths and stay exact.
     """
     info = _claimed(name, key, base_dir, trust)
+    near = _near(name) if info is None else {}
     if info is None and ":" not in name:
-        canonical = by_any_case(name, catalogue())
+        canonical = by_any_case(name, near)
         if canonical is not None:
             info = _claimed(canonical, key, base_dir, trust)
     if info is not None:
         return info
     raise ConfigError(
-        f"unknown scheduler {name!r}{did_you_mean(name, catalogue())}; run 'lrviz list' to see all "
+        f"unknown scheduler {name!r}{did_you_mean(name, near)}; run 'lrviz list' to see all "
         "(CamelCase: torch classes, lower-case: presets, 'module:Name' or 'file.py:Name' with --trust)",
         key=key,
     )
+
+
+def _near(name: str) -> dict[str, SchedulerInfo]:
+    """The names ``name`` may be a miscased or misspelt form of: the catalogues of the kinds that claim it
+    in some casing. A framework's names carry its prefix (``ds.``, ``torchtune.``, ``mm.``...), so a typo
+    of a torch class or a preset never imports DeepSpeed, torchtune, MMEngine and Megatron (seconds each)."""
+    spellings = {name, name.lower(), name.upper(), name[:1].upper() + name[1:], name[:1].lower() + name[1:]}
+    out: dict[str, SchedulerInfo] = {}
+    for kind in KINDS:
+        if ":" not in name and any(kind.claims(spelling) for spelling in spellings):
+            out.update(kind.catalogue())
+    return out
 
 
 def _claimed(name: str, key: str | None, base_dir: Path | None, trust: bool) -> SchedulerInfo | None:
