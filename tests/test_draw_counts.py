@@ -73,3 +73,40 @@ def test_the_returned_figure_shows_what_was_saved(tmp_path: Path) -> None:
     saved = Image.open(tmp_path / "f.png")
     assert shown.size == saved.size
     assert shown.tobytes() == saved.tobytes()
+
+
+def test_a_docs_rebuild_after_touching_one_config_redraws_only_that_figure(tmp_path: Path, builds: list[int]) -> None:
+    """Three figures on two pages; one config edited: one figure drawn, the others from the cache.
+    A config touched without a change in its bytes (a checkout, `touch`) draws nothing."""
+    import os
+
+    from tests.conftest import REPO
+    from tests.optional import import_or_skip
+
+    import_or_skip("sphinx.application", "docs")
+    from tests.test_sphinxext import Build, project
+
+    torch_configs = REPO / "configs" / "torch"
+    index = (
+        "Schedules\n=========\n\n.. toctree::\n\n   more\n\n"
+        ".. lrviz:: schedules/steplr.yaml\n\n.. lrviz:: schedules/exp.yaml\n"
+    )
+    more = "More\n====\n\n.. lrviz:: schedules/cosine.yaml\n"
+    files = {
+        "docs/more.rst": more,
+        "docs/schedules/exp.yaml": (torch_configs / "exponentiallr.yaml").read_text(),
+        "docs/schedules/cosine.yaml": (torch_configs / "cosineannealinglr.yaml").read_text(),
+    }
+    project(tmp_path, index=index, files=files)
+    build = Build(tmp_path)
+    assert build() == ""
+    assert len(builds) == 3
+    exp = build.src / "schedules" / "exp.yaml"
+    exp.write_text(exp.read_text().replace("{gamma: 0.5}", "{gamma: 0.25}"))
+    assert build() == ""
+    assert len(builds) == 4  # exp.yaml's figure, and nothing else
+    cosine = build.src / "schedules" / "cosine.yaml"
+    stat = cosine.stat()
+    os.utime(cosine, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # newer, the same bytes
+    assert build() == ""
+    assert len(builds) == 4
