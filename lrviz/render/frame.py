@@ -156,7 +156,7 @@ def freeze_titles(ax: Axes, renderer: Any) -> None:
     if update is None or getattr(ax, "_autotitlepos", None) is None:
         return
     update(renderer)
-    ax._autotitlepos = False
+    ax._autotitlepos = False  # type: ignore[attr-defined]
 
 
 def freeze_label(axis: Any) -> None:
