@@ -51,9 +51,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from figure import bench_figure
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SECTIONS = ("startup", "sim", "parallel", "render", "command", "memory", "versus", "export")
+SECTIONS = ("startup", "sim", "parallel", "render", "command", "memory", "versus", "figure", "export")
 HANDWRITTEN = HERE / "handwritten"
 SMALL = REPO / "configs" / "seeds" / "001-steplr-100-epochs.yaml"
 CHEATSHEET = REPO / "configs" / "seeds" / "000-cheatsheet.yaml"
@@ -219,6 +221,7 @@ def run_process(cmd: list[str], cwd: Path | None = None, env: dict | None = None
         out, errout = fo.read(), fe.read()
     return {
         "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,  # with the children it waited for (the gallery's workers)
         "maxrss_mib": usage.ru_maxrss / 1024,
         "rc": proc.returncode,
         "stdout": out.decode(errors="replace"),
@@ -628,6 +631,7 @@ def bench_versus(reps: int, gallery: bool = True) -> dict[str, Any]:
         cmds["lrviz gallery configs --trust"] = lrviz + gallery_cmd
     env = {**os.environ, "MPLBACKEND": "Agg", "COLUMNS": "100"}
     times: dict[str, list[float]] = {k: [] for k in cmds}
+    cpus: dict[str, list[float]] = {k: [] for k in cmds}
     names = list(cmds)
     for r in range(reps):
         for name in names[r % len(names) :] + names[: r % len(names)]:
@@ -636,7 +640,9 @@ def bench_versus(reps: int, gallery: bool = True) -> dict[str, Any]:
             if res["rc"] != 0:
                 raise SystemExit(f"{name} failed ({res['rc']}): {res['stderr'][-800:]}")
             times[name].append(res["wall"])
+            cpus[name].append(res["cpu"])
     out: dict[str, Any] = {"reps": reps, "times": {k: summary(v) for k, v in times.items()}, "ratios": {}}
+    out["cpu"] = {k: summary(v) for k, v in cpus.items()}
     med = {k: v["median"] for k, v in out["times"].items()}
     pairs = [
         ("plot / script (torch + pyplot)", "lrviz plot (small)", "script: torch + pyplot"),
@@ -644,11 +650,13 @@ def bench_versus(reps: int, gallery: bool = True) -> dict[str, Any]:
         ("cheat sheet / small plot", "lrviz plot cheat sheet (png+svg)", "lrviz plot (small)"),
         ("gallery / small plot", "lrviz gallery configs --trust", "lrviz plot (small)"),
     ]
+    cpu = {k: v["median"] for k, v in out["cpu"].items()}
     for label, a, b in pairs:
         if a in med and b in med:
             out["ratios"][label] = med[a] / med[b]
+            out["ratios"][f"{label} (cpu)"] = cpu[a] / cpu[b]
     for name, t in out["times"].items():
-        print(f"  {name:36s} {fmt_s(t)}", flush=True)
+        print(f"  {name:36s} {fmt_s(t)}  cpu {fmt_s(out['cpu'][name])}", flush=True)
     for label, ratio in out["ratios"].items():
         print(f"  {label:36s} {ratio:.3f}", flush=True)
     return out
@@ -825,9 +833,22 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             "show / script (torch + print)": 0.75,
             "cheat sheet / small plot": 1.6,
             "gallery / small plot": 2.0,
+            "gallery / small plot (cpu)": 4.0,
         }
         for name, ratio in res["versus"]["ratios"].items():
-            add(name, round(ratio, 3), f"<= {limits[name]}", ratio <= limits[name])
+            if name in limits:
+                add(name, round(ratio, 3), f"<= {limits[name]}", ratio <= limits[name])
+    if "figure" in res:
+        figure_limits = {
+            "warm lrviz.plot / plain matplotlib (cpu)": 1.3,
+            "warm cheat sheet / its panels one by one (cpu)": 1.5,
+            "docs cold build, directive / static images (cpu)": 1.5,
+            "metrics.csv: read_actual / csv (wall)": 1.5,
+            "trainer_state.json: read_actual / json (wall)": 1.5,
+        }
+        for name, ratio in res["figure"]["ratios"].items():
+            if name in figure_limits:
+                add(name, round(ratio, 3), f"<= {figure_limits[name]}", ratio <= figure_limits[name])
     if "export" in res:
         for fmt, row in res["export"]["formats"].items():
             for key, got in row.items():
@@ -905,6 +926,10 @@ def main() -> None:
         "versus": (
             "whole commands against hand-written scripts and the small plot (process wall time, median [min-max])",
             lambda: bench_versus(reps=2 if q else 5, gallery=not q),
+        ),
+        "figure": (
+            "the figure's own cost, side by side (issue 28; benchmarks/figure.py): CPU and wall medians",
+            lambda: bench_figure(reps=3 if q else 7, quick=q),
         ),
         "export": (
             "export: peak RSS over the same export at 1 step; throughput after simulation",

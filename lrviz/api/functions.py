@@ -110,18 +110,19 @@ def plot(
         import warnings
 
         warnings.warn(f"{config.file or config.title or config.name}: {note}", stacklevel=2)
+    fig = figure_for(result, opts)  # built once: the file is saved from the figure returned
     if path is not None:
-        _save(result, Path(path), opts, explicit=formats is not None)
-    return as_shown(figure_for(result, opts), opts)
+        _save(result, Path(path), opts, explicit=formats is not None, figure=fig)
+    return as_shown(fig, opts)
 
 
-def _save(result: Result, path: Path, opts: PlotOptions, *, explicit: bool) -> list[Path]:
-    """Write the figure to a file (its suffix is the format) or into a folder, as the CLI does."""
+def _save(result: Result, path: Path, opts: PlotOptions, *, explicit: bool, figure: Figure) -> list[Path]:
+    """Write ``figure`` (of ``result``) to a file (its suffix is the format) or into a folder, as the CLI does."""
     from lrviz.io import atomic_write
-    from lrviz.render.plot import render_bytes, write_plots
+    from lrviz.render.plot import render_formats, write_plots
 
     if path.is_dir():
-        return write_plots(result, path, result.config.name, opts)
+        return write_plots(result, path, result.config.name, opts, figure=figure)
     fmt = PLOT_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise LrvizError(
@@ -132,7 +133,7 @@ def _save(result: Result, path: Path, opts: PlotOptions, *, explicit: bool) -> l
         raise LrvizError(
             f"{str(path)!r} is a .{fmt} file but format={list(opts.formats)!r}; give one or the other", key="format"
         )
-    return [atomic_write(path, render_bytes(result, fmt, opts))]
+    return [atomic_write(path, render_formats(result, [fmt], opts, figure=figure)[0])]
 
 
 def check(

@@ -80,7 +80,40 @@ def x_locator(plan: Plan, interval: float | None = None, nbins: int | None = Non
     return MaxNLocator(nbins=nbins or "auto", integer=plan.x.name != "tokens", steps=NICE_STEPS, min_n_ticks=fewest)
 
 
-def setup_x(ax: Axes, plan: Plan, with_labels: bool, xlim: tuple[float | None, float | None] | None = None) -> None:
+def per_step_ticks(plan: Plan) -> bool:
+    """Whether the x axis gets a minor tick per step (a short epoch axis, as the articles draw it)."""
+    return plan.x.name == "epoch" and plan.x_range[1] <= 24 and plan.x.div <= 16 and plan.n <= 400
+
+
+def step_ticks(ax: Axes, plan: Plan) -> bool:
+    """A minor tick per step on ``ax``'s x axis, where the steps are at least MIN_TICK_GAP apart
+    as drawn (the axes' width known: after the layout). Closer, they merge into a grey bar that
+    tells nothing (a 24-epoch run of 16 steps an epoch on a cheat-sheet cell): none. True when set."""
+    from matplotlib.ticker import MultipleLocator
+
+    x0, x1 = ax.get_xlim()
+    step = 1 / plan.x.div
+    gap = ax.get_window_extent().width * step / abs(x1 - x0) * 72 / ax.figure.dpi
+    if gap < MIN_TICK_GAP:
+        return False
+    ax.xaxis.set_minor_locator(MultipleLocator(step))
+    return True
+
+
+#: The least distance between two per-step minor ticks, in points (a tick is 0.6 to 0.8 pt wide).
+MIN_TICK_GAP = 2.0
+
+
+def setup_x(
+    ax: Axes,
+    plan: Plan,
+    with_labels: bool,
+    xlim: tuple[float | None, float | None] | None = None,
+    minor: bool = True,
+) -> None:
+    """Limits, ticks and labels of the x axis. ``minor``: the per-step minor ticks now; a figure
+    that lays itself out first leaves them to :func:`step_ticks` (matplotlib makes every tick as
+    five artists, and the layout and the tick thinning measure every axis again and again)."""
     from matplotlib.ticker import FuncFormatter, MultipleLocator, NullLocator
 
     x0, x1 = plan.x_range
@@ -93,7 +126,7 @@ def setup_x(ax: Axes, plan: Plan, with_labels: bool, xlim: tuple[float | None, f
         x0, x1 = (xlim[0] if xlim[0] is not None else x0), (xlim[1] if xlim[1] is not None else x1)
     ax.set_xlim(x0, x1)
     ax.xaxis.set_major_locator(x_locator(plan))
-    if plan.x.name == "epoch" and plan.x_range[1] <= 24 and plan.x.div <= 16 and plan.n <= 400:
+    if minor and per_step_ticks(plan):
         ax.xaxis.set_minor_locator(MultipleLocator(1 / plan.x.div))  # a minor tick per step, as in the articles
     else:
         ax.xaxis.set_minor_locator(NullLocator())

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lrviz.render import ranges
-from lrviz.render.axes import add_line, columns_of, fill, setup_x, setup_y
+from lrviz.render.axes import add_line, columns_of, fill, per_step_ticks, setup_x, setup_y, step_ticks
 from lrviz.render.text import fit
 from lrviz.validate.plot import PlotOptions
 
@@ -61,6 +61,7 @@ class Cells:
         self.sub_extent = {p.key: self._sub_extent(p) for p in plan.panels}
         self.cells: list[Cell] = []
         self.pending: list[tuple[Axes, Line2D, np.ndarray, bool, Any]] = []
+        self.x_locators: dict[int, Any] = {}  # each x axis's first major locator: thinned when it is no longer
 
     def _in_view(self, values: np.ndarray) -> np.ndarray:
         """The steps in view: the array itself when that is all of them (so :meth:`drawable` finds it)."""
@@ -83,6 +84,24 @@ class Cells:
             [self.drawable(self._in_view(ln.values) if ln.at is None else ln.values, "linear")[1] for ln in panel.lines]
         )
 
+    def _setup_x(self, ax: Axes) -> None:
+        """The x axis without its per-step minor ticks: they come after the layout (:meth:`minor_ticks`)."""
+        setup_x(ax, self.plan, with_labels=False, xlim=self.opts.xlim, minor=False)
+        self.x_locators[id(ax.xaxis.major)] = ax.xaxis.get_major_locator()
+
+    def minor_ticks(self) -> None:
+        """A minor tick per step on each x axis whose labels were not thinned (a tick per
+        epoch still), where the steps stand apart as drawn. Shared axes share them."""
+        if not per_step_ticks(self.plan):
+            return
+        done: set[int] = set()
+        for cell in self.cells:
+            for ax in cell.axes:
+                key = id(ax.xaxis.major)
+                if key not in done and ax.xaxis.get_major_locator() is self.x_locators.get(key):
+                    done.add(key)
+                    step_ticks(ax, self.plan)
+
     def _ticks(self, ax: Axes) -> None:
         import matplotlib
 
@@ -92,7 +111,7 @@ class Cells:
 
     def lr_axes(self, ax: Axes, series: list[Series], ylabel: str | None) -> Cell:
         plan = self.plan
-        setup_x(ax, plan, with_labels=False, xlim=self.opts.xlim)
+        self._setup_x(ax)
         setup_y(ax, self.lr_extent, plan.yscale, ylabel, self.opts.ylim)
         self._ticks(ax)
         cell = Cell(ax, series=series)
@@ -106,9 +125,8 @@ class Cells:
         return cell
 
     def sub_axes(self, cell: Cell, panel: SubPanel, ax: Axes, ylabel: bool) -> None:
-        plan = self.plan
         mine = [ln for ln in panel.lines if any(ln.series is s for s in cell.series)]
-        setup_x(ax, plan, with_labels=False, xlim=self.opts.xlim)
+        self._setup_x(ax)
         setup_y(ax, self.sub_extent[panel.key], "linear", panel.label if ylabel else None)
         self._ticks(ax)
         cell.subs[panel.key] = ax
@@ -223,7 +241,8 @@ class Cells:
 
     def fill(self) -> None:
         """Each line's data at the pixel width its axes got from the layout; markers only where
-        the steps are far enough apart to tell them apart."""
+        the steps are far enough apart to tell them apart; the per-step minor ticks."""
+        self.minor_ticks()
         for ax, line, values, held, at in self.pending:
             visible = self.window[1] - self.window[0] if at is None else len(values)
             if line.get_marker() not in (None, "None", "") and visible and line.get_markevery() != BADGE_EVERY:

@@ -44,6 +44,8 @@ from lrviz.render.layout import quiet_layout
 from lrviz.validate.plot import FORMATS, LAYOUTS, XAXES, YSCALES, PlotOptions, check_format
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from lrviz.actual import Report
     from lrviz.simulate import Result
     from lrviz.spec import Config
@@ -106,7 +108,12 @@ def render_bytes(
 
 
 def render_formats(
-    result: Result, formats: Sequence[str], options: PlotOptions | None = None, *, actual: Sequence[Report] = ()
+    result: Result,
+    formats: Sequence[str],
+    options: PlotOptions | None = None,
+    *,
+    actual: Sequence[Report] = (),
+    figure: Figure | None = None,
 ) -> list[bytes]:
     """The figure in each of ``formats``, built once and saved once per format.
 
@@ -114,7 +121,9 @@ def render_formats(
     the 14-panel cheat sheet takes about a second to build and half a second to save),
     and the layout is frozen in figure coordinates before saving, so every format
     saved from one figure has the bytes of a figure built for it alone (the gallery's
-    check proves it for every config).
+    check proves it for every config). ``figure``: the figure :func:`figure_for` already
+    built of ``result`` under ``options`` (``lrviz.plot`` returns it after saving it),
+    saved as it is and left open, instead of building it again.
     """
     from lrviz.render.style import style_context
 
@@ -124,21 +133,23 @@ def render_formats(
         from lrviz.render.html import render_html
 
         static = [f for f in fmts if f != "html"]
-        images = iter(render_formats(result, static, opts, actual=actual) if static else [])
+        images = iter(render_formats(result, static, opts, actual=actual, figure=figure) if static else [])
         page = render_html(result, opts, actual=actual)
         return [page if f == "html" else next(images) for f in fmts]
     with style_context(opts.style) as style:
-        fig = build_figure(result, opts, style, actual=actual)
+        fig = figure if figure is not None else build_figure(result, opts, style, actual=actual)
         try:
-            out = []
-            for fmt in fmts:
-                buf = io.BytesIO()
-                with quiet_layout():
-                    fig.savefig(buf, format=fmt, dpi=opts.dpi, metadata=_METADATA[fmt])
-                out.append(buf.getvalue())
-            return out
+            return [_save(fig, fmt, opts.dpi) for fmt in fmts]
         finally:
-            fig.clear()
+            if figure is None:
+                fig.clear()
+
+
+def _save(fig: Figure, fmt: str, dpi: int) -> bytes:
+    buf = io.BytesIO()
+    with quiet_layout():
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+    return buf.getvalue()
 
 
 def output_paths(outdir: str | Path, stem: str, options: PlotOptions) -> list[Path]:
@@ -156,6 +167,7 @@ def write_plots(
     options: PlotOptions | None = None,
     *,
     actual: Sequence[Report] = (),
+    figure: Figure | None = None,
 ) -> list[Path]:
     """Render every format of ``options`` and write them atomically into ``outdir``.
 
@@ -166,9 +178,8 @@ def write_plots(
     outdir = Path(outdir)
     if not outdir.is_dir():
         raise LrvizError(f"output folder {str(outdir)!r} does not exist or is not a folder; create it first")
-    return write_files(
-        result, list(zip(output_paths(outdir, stem, opts), opts.formats, strict=True)), opts, actual=actual
-    )
+    targets = list(zip(output_paths(outdir, stem, opts), opts.formats, strict=True))
+    return write_files(result, targets, opts, actual=actual, figure=figure)
 
 
 def write_files(
@@ -177,16 +188,19 @@ def write_files(
     options: PlotOptions | None = None,
     *,
     actual: Sequence[Report] = (),
+    figure: Figure | None = None,
 ) -> list[Path]:
     """Render each (path, format) of ``targets``, then write them atomically, in that order.
 
     Every file is rendered before the first is written, so a failure leaves them all as
     they were. The paths are used as given (``lrviz plot -o NAME.pdf`` names its file).
+    ``figure``: one already built (see :func:`render_formats`).
     """
     from lrviz.io import atomic_write
 
     opts = options or PlotOptions()
-    images = render_formats(result, [fmt for _, fmt in targets], opts, actual=actual) if targets else []
+    fmts = [fmt for _, fmt in targets]
+    images = render_formats(result, fmts, opts, actual=actual, figure=figure) if targets else []
     return [atomic_write(Path(path), data) for (path, _), data in zip(targets, images, strict=True)]
 
 
