@@ -146,3 +146,50 @@ def gallery_source(path: Path, request: pytest.FixtureRequest):
             request.getfixturevalue(fixture)
     loaded = load_source(path, trust=True)
     return replace(loaded, config=apply_sweeps(loaded.config))
+
+
+# --------------------------------------------------------------------------- the suite on every core
+# pyproject.toml's addopts run the suite with pytest-xdist (-n auto --dist loadgroup): each test
+# runs, as before, in one process; only the processes are several. `-n 0` runs it in one.
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: unknown under -p no:xdist
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: the cores this process may run on, as lrviz's own pool counts them (the affinity
+    mask), not xdist's default, psutil's physical cores of the host (a container limited to 2 CPUs
+    on a 64-core host would start 32 workers). ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still wins."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    from lrviz.executor import available_cores
+
+    return available_cores()
+
+
+def _module_fixture_group(item: pytest.Item) -> str | None:
+    """The item's module when the item uses a fixture its module defines with module scope or wider
+    (a real Trainer run, an executed notebook, a browser): built once per process that uses it."""
+    info = getattr(item, "_fixtureinfo", None)
+    module = item.nodeid.split("::", 1)[0]
+    for name in getattr(item, "fixturenames", ()):
+        defs = info.name2fixturedefs.get(name) if info is not None else None
+        if defs and defs[-1].scope in ("module", "package", "session") and defs[-1].baseid == module:
+            return module
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Two things that make the parallel run as short as it can be, and change no test:
+
+    - the tests that share a fixture their module builds once go to one worker (an ``xdist_group``
+      named after the module; ``--dist loadgroup`` honours it), so it is built once, not once per
+      worker, and loadgroup hands these groups out first;
+    - the tests marked ``slow`` (fresh installs, long runs) are handed out first, so the run does not
+      end with one long test on one core while the others idle.
+
+    The order is the same in every process (xdist refuses collections that differ).
+    """
+    for item in items:
+        group = _module_fixture_group(item)
+        if group is not None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: the rest keep their order
