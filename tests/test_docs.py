@@ -74,7 +74,9 @@ def test_the_schema_page_lists_every_scheduler_and_block_key():
     ext = _ext()
     schema = config_schema()
     text = "\n".join(ext.schema_rst(schema))
-    for name in (k for k in schema["definitions"] if k.startswith("params.")):
+    params = [k for k in schema["definitions"] if k.startswith("params.")]
+    assert len(params) >= 15 and schema["properties"]
+    for name in params:
         assert f"``{name.removeprefix('params.')}``\n" in text, name
     for key in schema["properties"]:
         assert f"   * - ``{key}``" in text, key

@@ -118,7 +118,9 @@ def readme_shell_lines() -> set[str]:
 
 
 def run_bash(block: Block) -> None:
-    for line in block.text.splitlines():
+    lines = block.text.splitlines()
+    assert lines, f"{block.where()}: an empty block"
+    for line in lines:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         text, want = command(line)
@@ -134,7 +136,9 @@ def run_bash(block: Block) -> None:
 
 def run_console(block: Block) -> None:
     entries: list[tuple[str, list[str]]] = []
-    for line in block.text.splitlines():
+    lines = block.text.splitlines()
+    assert lines, f"{block.where()}: an empty block"
+    for line in lines:
         if line.startswith("$ "):
             entries.append((line[2:], []))
         else:
@@ -214,13 +218,24 @@ def test_every_lrviz_line_in_a_text_block_is_a_console_example():
     assert hidden == []
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(DOCS).as_posix() for p in PAGES])
+REPO_PATH = r"(?:configs|examples|tests/data)/[\w./-]+"
+#: Pages whose bash / console blocks name files of the repository.
+PATH_PAGES = [
+    p for p in PAGES if any(b.lang in ("bash", "console") and re.search(REPO_PATH, b.text) for b in blocks(p))
+]
+
+
+@pytest.mark.parametrize("page", PATH_PAGES, ids=[p.relative_to(DOCS).as_posix() for p in PATH_PAGES])
 def test_repository_paths_in_commands_exist(page):
     """A command's config or log path names a file of the repository (a typo would fail the run anyway; this
     names it without running)."""
-    for block in blocks(page):
-        if block.lang not in ("bash", "console"):
-            continue
-        for token in re.findall(r"(?:configs|examples|tests/data)/[\w./-]+", block.text):
-            if "*" not in token and not token.endswith("/"):
-                assert (REPO / token).exists() or os.path.exists(REPO / token.rstrip(".")), (block.where(), token)
+    tokens = [
+        (block, token)
+        for block in blocks(page)
+        if block.lang in ("bash", "console")
+        for token in re.findall(REPO_PATH, block.text)
+        if "*" not in token and not token.endswith("/")
+    ]
+    assert tokens, "the page was chosen for naming repository paths in its commands"
+    for block, token in tokens:
+        assert (REPO / token).exists() or os.path.exists(REPO / token.rstrip(".")), (block.where(), token)

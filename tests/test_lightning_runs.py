@@ -70,7 +70,9 @@ def test_every_lightning_log_agrees_with_the_schedule_the_run_built(run):
     """Agreement under the rules of the release that made the log, both loggers."""
     facts = _facts(run)
     resumed_early = "resume" in facts and _release(facts) < (2, 5)
-    for log in _logs(run):
+    logs = _logs(run)
+    assert logs, run
+    for log in logs:
         report = _check(run / "plan.yaml", log)
         assert report["verdict"]["class"] == "agrees", report["verdict"]
         release = report["release"]
@@ -89,12 +91,16 @@ def test_each_logged_value_is_the_lr_that_optimizer_step_used(run):
 
     facts = _facts(run)
     used = np.array(facts["lr_used"])  # (steps, groups)
-    for log_path in _logs(run):
+    logs = _logs(run)
+    assert logs, run
+    for log_path in logs:
         log = read_actual(log_path)
         if "resume" in facts and _release(facts) < (2, 5):
             log = lightning_resume_lag(log)
             assert log is not None
-        for s in log.lr_series():
+        series = log.lr_series()
+        assert series, log_path
+        for s in series:
             group = 1 if s.name.endswith("/head") else 0
             inside = s.rows < used.shape[0]
             assert np.all(inside), (s.name, s.rows)
@@ -105,7 +111,9 @@ def test_each_logged_value_is_the_lr_that_optimizer_step_used(run):
 
 def test_resume_lag_is_what_the_checkpoint_stored_and_what_each_release_did():
     """The checkpoint of every release stores _batches_that_stepped one below global_step; 2.5 adds the one back."""
-    for run in (p for p in RUNS if p.name.startswith("resume")):
+    resumes = [p for p in RUNS if p.name.startswith("resume")]
+    assert len(resumes) == 8  # resume and resume-lambda under 4 releases
+    for run in resumes:
         facts = _facts(run)
         resume = facts["resume"]
         assert resume["batches_that_stepped_saved"] == resume["checkpoint_step"] - 1
@@ -172,7 +180,9 @@ def test_a_resume_whose_lambda_takes_the_new_total_is_resume_total_with_both_tot
     used = [g[0] for g in facts["lr_used"]]
     k = resume["checkpoint_step"] + 1  # steps 0..5: the first plan's lr (5 as the optimizer's state restored it)
     assert used[:k] == [g[0] for g in resume["first_fit_lr_used"][:k]]
-    for log in _logs(run):
+    logs = _logs(run)
+    assert logs, run
+    for log in logs:
         report = _check(run / "plan.yaml", log)
         verdict = report["verdict"]["per_schedule"][0]
         assert verdict["class"] == "resume-total", (log, verdict)
@@ -186,7 +196,9 @@ def test_a_resume_whose_lambda_takes_the_new_total_is_resume_total_with_both_tot
 
 def test_skipped_fp16_steps_do_not_move_a_lightning_log():
     """The loss scaler skipped 3 optimizer steps in every release; Lightning stepped the scheduler anyway."""
-    for run in (p for p in RUNS if p.name == "skipped"):
+    skipped = [p for p in RUNS if p.name == "skipped"]
+    assert len(skipped) == 4  # one per release
+    for run in skipped:
         facts = _facts(run)
         assert facts["skipped_steps"] == facts["settings"]["poison"] == [3, 7, 8]
         assert _check(run / "plan.yaml", run / "metrics.csv")["verdict"]["class"] == "agrees"
@@ -195,6 +207,7 @@ def test_skipped_fp16_steps_do_not_move_a_lightning_log():
 def test_logged_steps_follow_the_monitor_s_rules():
     """log_every_n_steps 3 with accumulation 2: steps k with (k + 1) % 3 == 0, each logged once per batch of the
     accumulation; an epoch-interval scheduler: the steps at each epoch's start (6 optimizer steps an epoch)."""
+    assert len(RUNS) == 24  # 6 runs under 4 releases
     for run in RUNS:
         facts = _facts(run)
         log = read_actual(run / "metrics.csv")

@@ -148,7 +148,9 @@ def _shipped() -> list[str]:
         pytest.skip("torchtune's recipes/configs are not installed beside it")
     folder = list(spec.submodule_search_locations)[0]
     seen, out = set(), []
-    for path in sorted(glob.glob(os.path.join(folder, "configs", "**", "*.yaml"), recursive=True)):
+    shipped = sorted(glob.glob(os.path.join(folder, "configs", "**", "*.yaml"), recursive=True))
+    assert len(shipped) >= 100, folder
+    for path in shipped:
         assert detect(path) == "torchtune", path  # every config torchtune ships, with a scheduler or not
         cfg = OmegaConf.load(path)
         if cfg.get("lr_scheduler") is None:
