@@ -26,6 +26,7 @@ one clear error naming what to install.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from lrviz.errors import ConfigError, first_line
@@ -178,3 +179,18 @@ def resolve(data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(out, dict):
         raise ConfigError("expected a mapping of settings at the top level")
     return out
+
+
+def resolved_if_interpolated(data: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``data`` resolved by :func:`resolve` when some string in it holds ``${``, else as it is (OmegaConf is then
+    not needed: a LightningCLI file or torchtune recipe without interpolation plans without it); and whether it did."""
+    stack: list[Any] = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str) and "${" in v:
+            return resolve(dict(data)), True
+        if isinstance(v, Mapping):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return dict(data), False

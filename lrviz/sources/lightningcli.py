@@ -309,22 +309,6 @@ def _optimizer(found: tuple[Path, Any] | None) -> tuple[dict[str, Any] | None, s
     return {"name": name, **args}, f"{_shown(path)}.class_path: {class_path}"
 
 
-def _resolved(data: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
-    """The file with ``${...}`` resolved by OmegaConf (LightningCLI's parser_mode="omegaconf"), if it has any."""
-    from lrviz.sources.interpolation import resolve
-
-    stack: list[Any] = [data]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, str) and "${" in v:
-            return resolve(dict(data)), True
-        if isinstance(v, Mapping):
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
-    return dict(data), False
-
-
 def plan(
     data: Mapping[str, Any],
     *,
@@ -335,7 +319,9 @@ def plan(
 ) -> Plan:
     """Read a LightningCLI config mapping; see the module docstring for every rule."""
     world = V.option(world_size, "--world-size", needed_for="the number of processes")
-    resolved, interpolated = _resolved(data)
+    from lrviz.sources.interpolation import resolved_if_interpolated
+
+    resolved, interpolated = resolved_if_interpolated(data)
     if not isinstance(resolved.get("trainer"), dict):  # no trainer node: LightningCLI runs Trainer's defaults
         resolved["trainer"] = {}
     (sched_path, sched_node), optim, top = _nodes(resolved)

@@ -168,21 +168,6 @@ def _schedule(node: dict[str, Any], total: int, rows: list[Row], trust: bool) ->
     return {"label": "lr_scheduler (torchtune)", "scheduler": name, "params": params, "interval": "step"}
 
 
-def _resolved(data: Mapping[str, Any]) -> dict[str, Any]:
-    from lrviz.sources.interpolation import resolve
-
-    stack: list[Any] = [data]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, str) and "${" in v:
-            return resolve(dict(data))
-        if isinstance(v, Mapping):
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
-    return dict(data)
-
-
 def plan(
     data: Mapping[str, Any],
     *,
@@ -193,7 +178,9 @@ def plan(
 ) -> Plan:
     """Read a torchtune recipe config mapping; see the module docstring for every rule."""
     world = V.option(world_size, "--world-size", needed_for="the data-parallel processes")
-    resolved = _resolved(data)
+    from lrviz.sources.interpolation import resolved_if_interpolated
+
+    resolved, _ = resolved_if_interpolated(data)
     sched = _node(resolved, "lr_scheduler")
     if sched is None:
         raise ConfigError(
