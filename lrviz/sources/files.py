@@ -23,6 +23,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError, describe
 from lrviz.parse.yamlio import MAX_DEPTH, MAX_INT_CHARS, MAX_NODES, parse_yaml, read_text
+from lrviz.sources.megatron_args import TELLING as MEGATRON_FLAGS
 
 #: What each kind is called in messages.
 NAMES = {
@@ -112,25 +113,7 @@ MARKERS: dict[str, frozenset[str]] = {
             "bf16",
         }
     ),
-    "megatron": frozenset(  # Megatron-LM's argparse dests (megatron/training/arguments.py)
-        {
-            "lr_decay_style",
-            "lr_decay_iters",
-            "lr_decay_samples",
-            "lr_warmup_iters",
-            "lr_warmup_samples",
-            "lr_warmup_fraction",
-            "lr_warmup_init",
-            "lr_wsd_decay_style",
-            "lr_wsd_decay_iters",
-            "lr_wsd_decay_samples",
-            "train_iters",
-            "train_samples",
-            "weight_decay_incr_style",
-            "start_weight_decay",
-            "end_weight_decay",
-        }
-    ),
+    "megatron": MEGATRON_FLAGS,  # Megatron-LM's argparse dests (megatron/training/arguments.py)
     "function": frozenset(),  # a .py file, told by its suffix (lrviz.sources.load), never by keys
     # LightningCLI writes seed_everything (and ckpt_path) into every config it saves; class_path nodes tell it too
     "lightningcli": frozenset({"seed_everything", "ckpt_path"}),
@@ -301,13 +284,13 @@ def _expected() -> str:
     return "expected " + ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
-def python_kind(path: str | Path) -> str:
-    """The kind of a ``.py`` file, read (never run): an MMEngine config when it sets MMEngine's names at
-    top level (param_scheduler, optim_wrapper, train_cfg, _base_, ... or ``with read_base():``), else a
-    training script whose lr function lrviz calls (with --trust)."""
+def python_kind(text: str) -> str:
+    """The kind of a ``.py`` file's text, parsed (never run): an MMEngine config when it sets MMEngine's
+    names at top level (param_scheduler, optim_wrapper, train_cfg, _base_, ... or ``with read_base():``),
+    else a training script whose lr function lrviz calls (with --trust)."""
     from lrviz.sources.mmfile import looks_like_mmengine
 
-    return "mmengine" if looks_like_mmengine(read_text(path)) else "function"
+    return "mmengine" if looks_like_mmengine(text) else "function"
 
 
 def detect(path_or_mapping: str | Path | Mapping[str, Any]) -> str:
@@ -316,7 +299,7 @@ def detect(path_or_mapping: str | Path | Mapping[str, Any]) -> str:
     if isinstance(path_or_mapping, Mapping):
         data = expect_mapping(dict(path_or_mapping))
     elif str(path_or_mapping).lower().endswith(".py"):
-        return python_kind(path_or_mapping)  # never read as data: an MMEngine config, else an lr function
+        return python_kind(read_text(path_or_mapping))  # never read as data: an MMEngine config, else an lr function
     else:
         source = str(path_or_mapping)
         data = read_mapping(path_or_mapping)

@@ -104,14 +104,16 @@ def load_source(
     source = str(file)
     if kind == "lrviz":
         return Loaded(load_config(file, trust=trust, steps=steps, device=device))
-    if file.suffix.lower() == ".py" and (kind == "mmengine" or kind is None and python_kind(file) == "mmengine"):
+    python = file.suffix.lower() == ".py"
+    text = None if kind == "mmengine" else read_text(file)  # MMEngine's reader reads the file and its _base_ files
+    if python and (text is None or kind is None and python_kind(text) == "mmengine"):
         from lrviz.sources.mmfile import read_mm
 
         names, mm_facts = read_mm(file, trust=trust, kinds=KINDS)
         args = (dataset_size, world_size, trust, steps, device)
         return _framework(file, names, "mmengine", mm_facts, *args)  # an OpenMMLab config is Python; lrviz's are YAML
-    text = read_text(file)
-    if kind == "function" or (kind is None and file.suffix.lower() == ".py"):
+    text = read_text(file) if text is None else text
+    if kind == "function" or (kind is None and python):
         from lrviz.sources.lrfunction import plan_file
 
         return _finish(file, plan_file(file, text, steps=steps), {}, trust, steps, device)
