@@ -827,28 +827,26 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                     "< 0.5 s, no torch/matplotlib",
                     r["time"]["median"] < 0.5 and not ({"torch", "matplotlib"} & set(r["heavy_imports"] or [])),
                 )
-    if "versus" in res:
-        limits = {
+    ratio_limits = {  # the targets of the side-by-side ratios, by section
+        "versus": {
             "plot / script (torch + pyplot)": 0.75,
             "show / script (torch + print)": 0.75,
             "cheat sheet / small plot": 1.6,
             "gallery / small plot": 2.0,
             "gallery / small plot (cpu)": 4.0,
-        }
-        for name, ratio in res["versus"]["ratios"].items():
-            if name in limits:
-                add(name, round(ratio, 3), f"<= {limits[name]}", ratio <= limits[name])
-    if "figure" in res:
-        figure_limits = {
+        },
+        "figure": {
             "warm lrviz.plot / plain matplotlib (cpu)": 1.3,
             "warm cheat sheet / its panels one by one (cpu)": 1.5,
             "docs cold build, directive / static images (cpu)": 1.5,
             "metrics.csv: read_actual / csv (wall)": 1.5,
             "trainer_state.json: read_actual / json (wall)": 1.5,
-        }
-        for name, ratio in res["figure"]["ratios"].items():
-            if name in figure_limits:
-                add(name, round(ratio, 3), f"<= {figure_limits[name]}", ratio <= figure_limits[name])
+        },
+    }
+    for section, limits in ratio_limits.items():
+        for name, ratio in res[section]["ratios"].items() if section in res else ():
+            if name in limits:
+                add(name, round(ratio, 3), f"<= {limits[name]}", ratio <= limits[name])
     if "export" in res:
         for fmt, row in res["export"]["formats"].items():
             for key, got in row.items():
