@@ -138,7 +138,9 @@ def _cached(image: Path, manifest: Path) -> Drawn | None:
 def _inputs(config: Any, path: Path) -> list[Path]:
     """The files besides the config a simulation read: metric CSVs, ``file.py`` scheduler targets, a
     JSON framework file's ``.lrviz`` sidecar (its dataset size)."""
-    sidecar = path.with_name(path.name + ".lrviz")
+    from lrviz.sources.facts import sidecar as sidecar_of
+
+    sidecar = sidecar_of(path)
     found: list[Path] = [sidecar] if sidecar.is_file() else []
     for schedule in config.schedules:
         csv = getattr(schedule.feed, "csv", None)
