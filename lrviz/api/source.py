@@ -60,7 +60,8 @@ class Options(TypedDict, total=False):
     the default, runs in this process; None uses every core, as the CLI does; a factory
     always runs in the caller's process). For a framework file: ``kind`` (``lrviz``,
     ``hf``, ``timm``, ``torchvision``, ``hydra``, ``deepspeed``, ``lightningcli``,
-    ``torchtune``; default: told from its keys), ``dataset_size`` and ``world_size``
+    ``torchtune``, ``megatron``, ``mmengine``, ``function``; default: told from its keys),
+    ``dataset_size`` and ``world_size``
     (what the file does not hold).
     For factories: ``optimizer`` (``{"name": "AdamW", "lr": 3e-4, "param_groups": [...]}``
     or a name), ``like`` (a real optimizer to copy), ``label``, ``interval`` ("step" or

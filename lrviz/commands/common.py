@@ -34,7 +34,7 @@ ConfigArg = Annotated[
         metavar="CONFIG",
         help="An lrviz YAML config, or a framework's file: a Hugging Face TrainingArguments JSON/YAML, a timm "
         "args.yaml, a torchvision recipe, a Hydra / OmegaConf config, a DeepSpeed ds_config.json, a LightningCLI "
-        "config, a torchtune recipe.",
+        "config, a torchtune recipe, Megatron-LM arguments, an MMEngine config (.py), a script's get_lr (.py).",
         show_default=False,
     ),
 ]
