@@ -839,6 +839,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             "warm lrviz.plot / plain matplotlib (cpu)": 1.3,
             "warm cheat sheet / its panels one by one (cpu)": 1.5,
             "docs cold build, directive / static images (cpu)": 1.5,
+            "docs cold build, figures kept in lrviz_cache_dir / static images (cpu)": 1.5,
             "metrics.csv: read_actual / csv (wall)": 1.5,
             "trainer_state.json: read_actual / json (wall)": 1.5,
         },

@@ -32,8 +32,17 @@ Why it is built this way:
   CSV, a scheduler's ``file.py``) and their hashes. A document that is read again with
   nothing changed (``-E``, another edit to it) takes the stored figure without
   simulating; Sphinx itself re-reads a document whose config (or CSV) changed.
-* **Nothing outside the build folder.** lrviz writes only that cache; Sphinx copies
-  the image into its output folder (``_images/``) like any figure, for every builder.
+* **Kept across cold builds, when asked.** ``lrviz_cache_dir`` in ``conf.py`` names a
+  folder that outlives the build folder (one CI caches between runs): a figure found
+  there is copied into the doctree cache instead of drawn. A cold build then costs what
+  the same docs with static images cost, and the images are the bytes a drawing would
+  make, because the key also holds a hash of lrviz's own files (an edited checkout or a
+  fix without a release draws again) and the versions of every framework lrviz reads.
+  Drawing cannot be made that cheap: importing torch alone takes longer than a static
+  build of 25 pages.
+* **Nothing outside the build folder** unless ``lrviz_cache_dir`` says where: lrviz
+  writes only those caches; Sphinx copies the image into its output folder
+  (``_images/``) like any figure, for every builder.
 * **Refusals, not surprises.** A config outside the docs source folder is refused
   unless ``conf.py`` lists its folder in ``lrviz_allowed_dirs``; a config that imports
   code needs ``lrviz_trust = True`` (conf.py is the project's own code, so that is the
@@ -46,11 +55,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -64,75 +69,15 @@ from sphinx.util.docutils import SphinxDirective
 
 from lrviz._version import __version__
 from lrviz.errors import LrvizError
-from lrviz.inputs import open_regular, os_reason, read_capped
+from lrviz.inputs import os_reason, read_capped
 from lrviz.io import atomic_write
 from lrviz.jsonio import dumps
 from lrviz.parse.yamlio import MAX_BYTES, read_text
+from lrviz.sphinxcache import Drawn, cache_key, cached, keep, restored, sha256
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("svg", "png", "html")  # html: the interactive figure, inline (lrviz.render.html)
-#: Bump when what a cached figure holds changes (the manifest, the key).
-CACHE_VERSION = "1"
-
-
-@dataclass(frozen=True)
-class Drawn:
-    """A figure in the cache: its image, its title and the files it was drawn from."""
-
-    image: Path
-    title: str
-    inputs: tuple[str, ...]  # absolute paths of the files read besides the config
-    cached: bool
-
-
-def _versions() -> str:
-    out = [f"lrviz={__version__}"]
-    for dist in ("torch", "matplotlib"):
-        try:
-            out.append(f"{dist}={importlib.metadata.version(dist)}")
-        except importlib.metadata.PackageNotFoundError:
-            out.append(f"{dist}=?")
-    return ";".join(out)
-
-
-#: A file a figure was drawn from (a metric CSV, a scheduler's .py) is hashed in pieces of this size.
-_PIECE = 1 << 20
-
-
-def _sha256(path: Path) -> str | None:
-    """The digest of a regular file within the metric CSV cap, read in pieces (None: not such a file)."""
-    from lrviz.metric import MAX_CSV_BYTES
-
-    h = hashlib.sha256()
-    try:
-        with open_regular(path, limit=MAX_CSV_BYTES) as fh:
-            for piece in iter(lambda: fh.read(_PIECE), b""):
-                h.update(piece)
-    except (LrvizError, OSError):
-        return None
-    return h.hexdigest()
-
-
-def cache_key(config_bytes: bytes, shown: str, options: dict[str, Any], trust: bool) -> str:
-    """What a figure depends on, hashed: the config's bytes and name, the options, the versions."""
-    h = hashlib.sha256()
-    for part in (CACHE_VERSION, _versions(), shown, dumps(dict(sorted(options.items()))), str(trust)):
-        h.update(part.encode("utf-8") + b"\0")
-    h.update(config_bytes)
-    return h.hexdigest()[:32]
-
-
-def _cached(image: Path, manifest: Path) -> Drawn | None:
-    """The stored figure, if it and every file it was drawn from are unchanged."""
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    inputs: dict[str, str] = data.get("inputs", {})
-    if not image.is_file() or any(_sha256(Path(p)) != digest for p, digest in inputs.items()):
-        return None
-    return Drawn(image, str(data.get("title", "")), tuple(inputs), cached=True)
 
 
 def _inputs(config: Any, path: Path) -> list[Path]:
@@ -153,18 +98,21 @@ def _inputs(config: Any, path: Path) -> list[Path]:
     return sorted(set(found))
 
 
-def draw(path: Path, shown: str, options: dict[str, Any], *, cache_dir: Path, trust: bool) -> Drawn:
+def draw(
+    path: Path, shown: str, options: dict[str, Any], *, cache_dir: Path, trust: bool, store: Path | None = None
+) -> Drawn:
     """The figure of the config at ``path``, from the cache or drawn now (and stored).
 
     ``shown`` is how messages and the cache name the config (its path in the docs);
-    ``options`` the directive's plot options (layout, yscale, x) and ``format``.
+    ``options`` the directive's plot options (layout, yscale, x) and ``format``;
+    ``store`` the folder kept across builds (``lrviz_cache_dir``), if any.
     """
     # a regular file within the config cap, refused before it is read (a sparse 3 GiB file, a FIFO)
     config_bytes = read_capped(path, limit=MAX_BYTES, display=shown, what="a YAML config file")
     fmt = options.get("format", "svg")
     key = cache_key(config_bytes, shown, options, trust)
     image, manifest = cache_dir / f"{key}.{fmt}", cache_dir / f"{key}.json"
-    hit = _cached(image, manifest)
+    hit = cached(image, manifest) or (restored(store, cache_dir, image.name) if store else None)
     if hit is not None:
         return hit
     from lrviz.render.plot import render_bytes
@@ -182,10 +130,11 @@ def draw(path: Path, shown: str, options: dict[str, Any], *, cache_dir: Path, tr
         if exc.file is None or Path(exc.file).resolve() == path.resolve():
             exc.file = shown
         raise
-    inputs = {str(p): _sha256(p) for p in _inputs(config, path)}
+    inputs = {str(p): sha256(p) for p in _inputs(config, path)}
     cache_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(image, figure)  # the image first: a manifest never points at nothing
     atomic_write(manifest, dumps({"title": config.title or "", "config": shown, "inputs": inputs}, indent=1))
+    keep(store, image, manifest)
     return Drawn(image, config.title or "", tuple(inputs), cached=False)
 
 
@@ -221,7 +170,9 @@ class LrvizDirective(SphinxDirective):
             self.env.note_dependency(str(path))
             options = {k: self.options.get(k) for k in ("layout", "yscale", "x")}
             options["format"] = self.options.get("format") or self.config.lrviz_format
-            drawn = draw(path, shown, options, cache_dir=self._cache_dir(), trust=bool(self.config.lrviz_trust))
+            store = Path(self.config.lrviz_cache_dir) if self.config.lrviz_cache_dir else None
+            trust = bool(self.config.lrviz_trust)
+            drawn = draw(path, shown, options, cache_dir=self._cache_dir(), trust=trust, store=store)
         except LrvizError as exc:
             logger.warning("lrviz: %s", exc, location=self.get_location(), type="lrviz", subtype="config")
             return []
@@ -306,6 +257,10 @@ def _settings(app: Sphinx, config: Config) -> None:
     if isinstance(allowed, (str, os.PathLike)) or not all(isinstance(p, (str, os.PathLike)) for p in allowed):
         raise SphinxConfigError(f"lrviz_allowed_dirs must be a list of folder paths, got {allowed!r}")
     config.lrviz_allowed_dirs = [str((Path(app.confdir) / p).resolve()) for p in allowed]
+    store = config.lrviz_cache_dir
+    if not isinstance(store, (str, os.PathLike)):
+        raise SphinxConfigError(f"lrviz_cache_dir must be a folder path or empty, got {store!r}")
+    config.lrviz_cache_dir = str((Path(app.confdir) / store).resolve()) if str(store) else ""
     if config.lrviz_format not in FORMATS:
         raise SphinxConfigError(f"lrviz_format must be one of {', '.join(FORMATS)}, got {config.lrviz_format!r}")
 
@@ -314,6 +269,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("lrviz_allowed_dirs", [], "env", types=(list, tuple))
     app.add_config_value("lrviz_trust", False, "env", types=(bool,))
     app.add_config_value("lrviz_format", "svg", "env", types=(str,))
+    app.add_config_value("lrviz_cache_dir", "", "", types=(str,))  # where figures are kept across builds
     app.connect("config-inited", _settings)
     app.add_directive("lrviz", LrvizDirective)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -59,7 +59,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("outputs", ("lrviz.render.", "lrviz.export", "lrviz.check.", "lrviz.codegen")),
     ("gallery", ("lrviz.gallery.",)),
     ("interfaces", ("lrviz.cli", "lrviz.__main__", "lrviz.commands.", "lrviz.api.", "lrviz")),
-    ("interfaces", ("lrviz.sphinxext",)),  # the docs build's entry (a Sphinx extension), beside the CLI
+    # the docs build's entry (a Sphinx extension, and its figure cache), beside the CLI
+    ("interfaces", ("lrviz.sphinxext", "lrviz.sphinxcache")),
 ]
 MAX_MODULE_LINES = 400
 #: Lines of a function's code, from its first statement after the docstring to its end. The

@@ -381,10 +381,10 @@ def test_fifo_tensorboard_in_folder(tmp_path):
 
 @linux_only
 def test_fifo_in_sphinx_cache_inputs(tmp_path, fifo):
-    from lrviz.sphinxext import _sha256
+    from lrviz.sphinxcache import sha256
 
     with alarm():
-        assert _sha256(fifo("m.csv")) is None
+        assert sha256(fifo("m.csv")) is None
 
 
 @linux_only

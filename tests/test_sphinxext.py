@@ -291,6 +291,88 @@ def test_nothing_is_written_outside_the_build_folder(tmp_path):
     assert not [p for p in tmp_path.rglob("*") if "lrviz-tmp" in p.name]
 
 
+def test_lrviz_cache_dir_keeps_figures_across_cold_builds(tmp_path, simulations):
+    """Issue 28: a cold build (no output, no doctrees: CI's) takes the figures kept in ``lrviz_cache_dir``
+    instead of drawing them; the image is the same bytes; a changed config is drawn again; nothing but
+    the build folder and that folder is written."""
+    import shutil
+
+    project(tmp_path, conf='lrviz_cache_dir = "../figures"')
+    before = _snapshot(tmp_path)
+    build = Build(tmp_path)
+    assert build() == ""
+    (src,) = images(build.html())
+    first = (build.out / src).read_bytes()
+    assert simulations == ["steplr"]
+    changed = sorted(name for name, t in _snapshot(tmp_path).items() if before.get(name) != t)
+    assert {name.split("/")[0] for name in changed} == {"build", "figures"}
+    kept = sorted(p.suffix for p in (tmp_path / "figures").iterdir())
+    assert kept == [".json", ".svg"]
+    shutil.rmtree(tmp_path / "build")  # cold
+    assert build() == ""
+    assert simulations == ["steplr"]  # not drawn: copied from the store
+    (src,) = images(build.html())
+    assert (build.out / src).read_bytes() == first
+    (build.src / "schedules" / "steplr.yaml").write_text(STEPLR.replace("gamma: 0.5", "gamma: 0.25"))
+    shutil.rmtree(tmp_path / "build")
+    build()
+    assert simulations == ["steplr", "steplr"]
+    (src,) = images(build.html())
+    assert (build.out / src).read_bytes() != first
+
+
+@pytest.mark.parametrize("damage", ["torn manifest", "foreign manifest", "image gone"])
+def test_a_damaged_store_entry_is_drawn_again(tmp_path, simulations, damage):
+    import shutil
+
+    project(tmp_path, conf='lrviz_cache_dir = "../figures"')
+    build = Build(tmp_path)
+    build()
+    (manifest,) = (tmp_path / "figures").glob("*.json")
+    if damage == "torn manifest":
+        manifest.write_text('{"title": "x", "inp')
+    elif damage == "foreign manifest":
+        manifest.write_text('{"title": "x", "inputs": ["not", "a", "mapping"]}')
+    else:
+        manifest.with_suffix(".svg").unlink()
+    shutil.rmtree(tmp_path / "build")
+    assert build() == ""
+    assert simulations == ["steplr", "steplr"]
+    assert len(images(build.html())) == 1
+
+
+def test_the_cache_key_holds_lrviz_files_and_every_framework_version(tmp_path):
+    """A figure kept across builds is drawn again when lrviz's own files change under the same version
+    (an editable checkout), or when a framework it reads changes version."""
+    import importlib.metadata
+    import shutil
+
+    from lrviz import sphinxcache
+
+    package = tmp_path / "pkg"
+    shutil.copytree(REPO / "lrviz" / "render", package, ignore=shutil.ignore_patterns("__pycache__"))
+    one = sphinxcache.fingerprint(package)
+    (package / "__pycache__").mkdir(exist_ok=True)
+    (package / "__pycache__" / "x.pyc").write_bytes(b"compiled")
+    assert sphinxcache.fingerprint(package) == one  # compiled caches are not lrviz's files
+    text = (package / "frame.py").read_text()
+    (package / "frame.py").write_text(text.replace("PAD_PT = 5.0", "PAD_PT = 5.5"))
+    assert sphinxcache.fingerprint(package) != one
+    versions = sphinxcache._versions()
+    assert f"lrviz-files={sphinxcache.fingerprint(REPO / 'lrviz')}" in versions
+    for dist in ("torch", "matplotlib", "transformers", "mmengine", "deepspeed"):
+        try:
+            assert f"{dist}={importlib.metadata.version(dist)};" in versions + ";"
+        except importlib.metadata.PackageNotFoundError:
+            assert f"{dist}=-" in versions
+
+
+def test_a_bad_lrviz_cache_dir_stops_the_build(tmp_path):
+    project(tmp_path, conf="lrviz_cache_dir = 3")
+    with pytest.raises(Exception, match="lrviz_cache_dir must be a folder path"):
+        Build(tmp_path)()
+
+
 def test_the_extension_declares_parallel_safety():
     from lrviz import sphinxext
 
@@ -309,6 +391,7 @@ def test_the_extension_declares_parallel_safety():
         "lrviz_allowed_dirs",
         "lrviz_trust",
         "lrviz_format",
+        "lrviz_cache_dir",
     }
 
 
