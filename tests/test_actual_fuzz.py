@@ -21,9 +21,11 @@ from lrviz.errors import LrvizError
 from tests.optional import import_or_skip
 
 EXAMPLES = 1000 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 60
+#: No deadline: a slow example on a busy machine is not a failure (unit tests never assert a time).
+#: Each example is bounded by construction instead (small files, lrviz's input limits).
 FUZZ = settings(
     max_examples=EXAMPLES,
-    deadline=10_000,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
 )
 PLAN = np.linspace(0.1, 0.0, 40).reshape(40, 1)
