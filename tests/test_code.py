@@ -16,9 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.codegen import HF_FUNCTIONS
 from lrviz.gallery import find_configs
-from lrviz.registry.presets import presets
+from lrviz.registry.presets import HF_FUNCTIONS, presets
 from lrviz.simulate import simulate
 from lrviz.sources import load_source
 from tests.conftest import REPO
@@ -34,7 +33,6 @@ CONFIGS = [REPO / "configs" / rel for rel in find_configs(REPO / "configs")]
 CANNOT: dict[str, str] = {
     "frameworks/timm-resnet50-a3-args.yaml": "create_scheduler_v2",
     "frameworks/nanogpt-train.py": "your own lr function",  # the training loop calls it already
-    "frameworks/mmdet-faster-rcnn-1x.py": "ParamSchedulerHook",
 }
 
 

@@ -110,7 +110,8 @@ def code(
         cfg = loaded.config
         chosen = _chosen(cfg.schedules, schedule)
         wanted = framework.value if framework is not None else None
-        text = "\n\n".join(program(cfg, s, wanted) for s in chosen)
+        read = loaded.plan.comments() if loaded.plan is not None else ""
+        text = "\n\n".join(program(cfg, s, wanted, read) for s in chosen)
         if out is None:
             sys.stdout.write(text)
             return
