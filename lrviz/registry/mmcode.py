@@ -29,7 +29,7 @@ def one(writing: Writing) -> Code:
     """``mm.<Type>``: one class, built by the registry, stepped once per scheduler step by the usual loop."""
     kwargs = dict(writing.kwargs)
     epoch_length = kwargs.pop("epoch_length", "1")
-    cfg = call("dict", f"type={writing.type_name!r}", *keywords(kwargs))
+    cfg = call("dict", f"type={writing.py(writing.type_name)}", *keywords(kwargs))
     made = f"PARAM_SCHEDULERS.build({cfg}, default_args=dict(optimizer=optim_wrapper, epoch_length={epoch_length}))"
     return Code(made, imports=IMPORTS, setup=(WRAPPER,), stepper="optim_wrapper")
 
@@ -64,8 +64,9 @@ def runner(writing: Writing) -> Code:
     else:  # the Runner sets no end it does not know
         setup += ['    end = max_epochs if cfg.get("by_epoch", True) else max_iters', "    if end is not None:"]
         setup.append('        cfg.setdefault("end", end)')
+    converted = any(cfg.get("convert_to_iter_based") for cfg in params["schedulers"])
     made = [
-        "[  # convert_to_iter_based=True: built by the class's build_iter_from_epoch",
+        "[  # convert_to_iter_based=True: built by the class's build_iter_from_epoch" if converted else "[",
         "    PARAM_SCHEDULERS.build(cfg, default_args=dict(optimizer=optim_wrapper, epoch_length=epoch_length))",
         "    for cfg in param_scheduler",
         "]",
