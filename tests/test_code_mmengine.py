@@ -152,3 +152,25 @@ def test_the_runner_s_list_stepped_per_epoch_is_refused_saying_why(write_config)
     )
     result = runner.invoke(app, ["code", str(cfg)])
     assert result.exit_code == 2 and "interval: step" in result.stderr, result.output
+
+
+def test_the_runner_s_list_in_an_lrviz_config_without_the_loop_s_length(write_config, monkeypatch):
+    """No max_epochs / max_iters: the Runner sets no default end, and neither does the program."""
+    cfg = write_config(
+        {
+            "steps": 20,
+            "optimizer": {"name": "SGD", "lr": 0.1},
+            "scheduler": "mm.param_scheduler",
+            "params": {
+                "schedulers": [
+                    {"type": "LinearLR", "start_factor": 0.1, "by_epoch": False, "end": 5},
+                    {"type": "StepLR", "step_size": 2, "gamma": 0.5, "begin": 1},
+                ],
+                "epoch_length": 3,
+            },
+        }
+    )
+    printed = code(cfg)
+    assert "max_epochs, max_iters = None, None" in printed and "    if end is not None:" in printed
+    assert "for epoch in range(6):" in printed and "for it in range(2):  # the run ends 2 iterations into" in printed
+    assert run_printed(printed, monkeypatch) == lrviz_lrs(cfg, 0)
