@@ -37,6 +37,8 @@ from lrviz.spec import Config, MetricSpec, Schedule, SchedulerSpec
 from lrviz.textsafe import one_line
 
 FRAMEWORKS = ("torch", "hf")
+#: Names the program uses itself (a nested scheduler's variable takes another).
+_RESERVED = ("scheduler", "schedulers", "optimizer", "optim_wrapper", "params", "lrs", "metric", "torch")
 _MATH = {"cos", "sin", "tan", "exp", "log", "sqrt", "floor", "ceil", "pi"}
 
 
@@ -60,15 +62,7 @@ class _Program:
     def name_for(self, spec: SchedulerSpec) -> str:
         base = "".join(c for c in spec.name.split(":")[-1].split(".")[-1].lower() if c.isalnum() or c == "_") or "s"
         name, n = base, 1
-        while name in self.names or name in (
-            "scheduler",
-            "optimizer",
-            "optim_wrapper",
-            "params",
-            "lrs",
-            "metric",
-            "torch",
-        ):
+        while name in self.names or name in _RESERVED:
             n += 1
             name = f"{base}_{n}"
         self.names.add(name)
