@@ -11,40 +11,34 @@ bit for bit (tests/test_code.py runs every example config).
 Everything comes from the validated spec (:mod:`lrviz.spec`): the keywords as torch gets
 them (floats in round-trip form), nested schedulers built first in the order lrviz
 builds them, expressions written as Python lambdas (the same arithmetic, with
-``math``'s functions), and what lrviz filled in from the run written out. What has no
-plain-Python form is refused, saying why: a preset under ``framework="torch"`` (torch has
-no such class), a scheduler lrviz drives through an adapter (timm-style), a kind of
-scheduler with no writer here.
+``math``'s functions), and what lrviz filled in from the run written out.
+
+How each scheduler is made is its registry kind's to say (``Kind.code``,
+:mod:`lrviz.registry.writing`): torch's class, transformers' function, DeepSpeed's or
+Megatron-Core's class with the step call their engines make, torchtune's function,
+MMEngine's classes with its runner's own loop (:mod:`lrviz.registry.mmcode`). What has
+no plain-Python form is refused by its kind, saying why: a preset under
+``framework="torch"`` (torch has no such class), a scheduler lrviz drives through an
+adapter (timm-style, a timm ``args.yaml``), a plain lr function (the loop calls it already).
 """
 
 from __future__ import annotations
 
 import ast
-import keyword
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lrviz import registry
 from lrviz.errors import ConfigError
 from lrviz.parse.expr import FUNCTIONS, Expression
+from lrviz.registry.writing import Code, Writing, call, keywords
 from lrviz.spec import Config, MetricSpec, Schedule, SchedulerSpec
 from lrviz.textsafe import one_line
 
 FRAMEWORKS = ("torch", "hf")
-#: transformers' function for each preset (tests/test_code.py checks them against
-#: transformers' own TYPE_TO_SCHEDULER_FUNCTION).
-HF_FUNCTIONS = {
-    "constant": "get_constant_schedule",
-    "constant_with_warmup": "get_constant_schedule_with_warmup",
-    "linear": "get_linear_schedule_with_warmup",
-    "cosine": "get_cosine_schedule_with_warmup",
-    "cosine_with_restarts": "get_cosine_with_hard_restarts_schedule_with_warmup",
-    "polynomial": "get_polynomial_decay_schedule_with_warmup",
-    "inverse_sqrt": "get_inverse_sqrt_schedule",
-    "cosine_with_min_lr": "get_cosine_with_min_lr_schedule_with_warmup",
-    "cosine_warmup_with_min_lr": "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
-    "warmup_stable_decay": "get_wsd_schedule",
-}
+#: Names the program uses itself (a nested scheduler's variable takes another).
+_RESERVED = ("scheduler", "schedulers", "optimizer", "optim_wrapper", "params", "lrs", "metric", "torch")
 _MATH = {"cos", "sin", "tan", "exp", "log", "sqrt", "floor", "ceil", "pi"}
 
 
@@ -63,20 +57,21 @@ class _Program:
     imports: set[str] = field(default_factory=set)
     body: list[str] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
-    step_call: str = "scheduler.step()"  # Megatron's scheduler takes step(increment=...)
+    top: Code | None = None  # what the top scheduler's kind wrote: its step call, its own loop...
 
     def name_for(self, spec: SchedulerSpec) -> str:
         base = "".join(c for c in spec.name.split(":")[-1].split(".")[-1].lower() if c.isalnum() or c == "_") or "s"
         name, n = base, 1
-        while name in self.names or name in ("scheduler", "optimizer", "params", "lrs", "metric", "torch"):
+        while name in self.names or name in _RESERVED:
             n += 1
             name = f"{base}_{n}"
         self.names.add(name)
         return name
 
 
-def program(config: Config, schedule: Schedule, framework: str | None = None) -> str:
-    """The Python program for one schedule of ``config`` (see the module docstring)."""
+def program(config: Config, schedule: Schedule, framework: str | None = None, read: str = "") -> str:
+    """The Python program for one schedule of ``config`` (see the module docstring); ``read``: what lrviz read
+    from a framework's file, as comment lines (its plan's arithmetic), for the program's header."""
     framework = framework or default_framework(schedule)
     if framework not in FRAMEWORKS:
         raise ConfigError(f"unknown framework {framework!r}; one of {', '.join(FRAMEWORKS)}")
@@ -91,6 +86,8 @@ def program(config: Config, schedule: Schedule, framework: str | None = None) ->
         one_line(f"# lrviz code{where}: {what}, {config.steps} optimizer steps"),
         "# lrs: every param group's lr at every optimizer step, as lrviz shows it.",
     ]
+    if read:
+        head += ["# What lrviz read from the file, and the totals (lrviz show prints the same):", *read.splitlines()]
     return "\n".join([*head, *_imports(prog.imports), "", *optimizer, *top, *loop]) + "\n"
 
 
@@ -121,8 +118,8 @@ def _optimizer(prog: _Program) -> list[str]:
         lines.append(f"params = [[torch.nn.Parameter(torch.zeros(2, 2))] for _ in range({len(groups)})]  # per group")
         entries = [", ".join([f'"params": params[{i}]', *_dict_items(g)]) for i, g in enumerate(groups)]
         where = ["[", *(f"    {{{e}}}," for e in entries), "]"]
-    kwargs = _keywords({k: _py(prog, v) for k, v in spec.kwargs.items()})
-    one_line = f"optimizer = torch.optim.{spec.name}({_call_args([*where, *kwargs])})"
+    kwargs = keywords({k: _py(prog, v) for k, v in spec.kwargs.items()})
+    one_line = f"optimizer = {call(f'torch.optim.{spec.name}', *where, *kwargs)}"
     if single and len(one_line) <= 100:
         return [*lines, one_line]
     *opening, last = where
@@ -134,143 +131,45 @@ def _dict_items(group: dict[str, Any]) -> list[str]:
     return [f"{_literal(k)}: {_literal(v)}" for k, v in group.items()]
 
 
-def _call_args(parts: list[str]) -> str:
-    return ", ".join(p for p in parts if p)
-
-
 def _scheduler(prog: _Program, spec: SchedulerSpec, var: str) -> list[str]:
     """Lines that build ``spec`` into ``var``: nested schedulers first, as lrviz builds them."""
     lines: list[str] = []
     children = {id(child): prog.name_for(child) for child in spec.children()}
     for child in spec.children():
         lines += _scheduler(prog, child, children[id(child)])
-    kwargs = {k: _py(prog, v, children) for k, v in spec.kwargs.items()}
-    call = _maker(prog, spec, kwargs)
+    code = registry.code(_writing(prog, spec, {k: _py(prog, v, children) for k, v in spec.kwargs.items()}))
+    if spec is not prog.schedule.spec and (code.loop or code.var or code.setup):
+        raise ConfigError(f"lrviz code cannot write {spec.name} inside another scheduler", key=spec.key)
+    prog.imports.update(code.imports)
+    if code.folder is not None:  # a file target: imported from its folder
+        prog.imports.update({"import sys", f"sys.path.insert(0, {_literal(str(_shown(code.folder)))})"})
+    if spec is prog.schedule.spec:
+        prog.top = code
     filled = f"  # lrviz filled in {', '.join(sorted(spec.filled))} from the run" if spec.filled else ""
-    lines.append(f"{var} = {call}{filled}")
+    lines += [*code.setup, f"{code.var or var} = {code.call}{filled}"]
     return lines
 
 
-def _maker(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
-    """The call that makes ``spec``'s scheduler with ``kwargs`` (already Python text)."""
-    args = _keywords(kwargs)
-    if spec.kind == "torch":
-        prog.imports.add(f"from torch.optim.lr_scheduler import {spec.name}")
-        if _first_parameter(spec) == "optimizer":
-            return f"{spec.name}({_call_args(['optimizer', *args])})"
-        return f"{spec.name}({_call_args([*args, 'optimizer=optimizer'])})"  # ChainedScheduler takes it second
-    if spec.kind == "preset":
-        if prog.framework != "hf":
-            raise ConfigError(
-                f"{spec.name} is a transformers schedule (an lrviz preset) and torch has no class for it: "
-                "use --framework hf to print transformers' own call",
-                key=spec.key,
-            )
-        function = HF_FUNCTIONS[spec.name]
-        prog.imports.add(f"from transformers import {function}")
-        if "num_warmup_steps" not in kwargs and any(p == "num_warmup_steps" for p in _preset_params(spec)):
-            args.insert(0, "num_warmup_steps=0")  # lrviz's default; transformers requires it
-        return f"{function}({_call_args(['optimizer', *args])})"
-    if spec.kind == "import":
-        return _imported(prog, spec, args)
-    if spec.kind == "framework":
-        return _framework(prog, spec, kwargs)
-    if spec.kind == "deepspeed":  # DeepSpeed's class, stepped as its engine steps it: step() after optimizer.step()
-        type_name = spec.name.partition(".")[2]
-        prog.imports.add(f"from deepspeed.runtime.lr_schedules import {type_name}")
-        return f"{type_name}({_call_args(['optimizer', *args])})"
-    if spec.kind == "function":  # the user's get_lr: their own loop calls it
-        raise ConfigError(f"{spec.name} is your own lr function, which your training loop calls already", key=spec.key)
-    if spec.kind == "megatron":  # Megatron-Core's class, stepped as Megatron-LM's train_step steps it
-        from lrviz.registry.megatron import code
+def _writing(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> Writing:
+    """What the kind of ``spec`` is asked (registry.writing)."""
+    cfg = prog.config
 
-        importing, call, prog.step_call = code(spec.name.partition(".")[2], kwargs)
-        prog.imports.add(importing)
-        return call
-    if spec.kind == "torchtune":  # torchtune's function, as its recipes call it: step() after optimizer.step()
-        function = spec.name.partition(".")[2]
-        prog.imports.add(f"from torchtune.training.lr_schedulers import {function}")
-        return f"{function}({_call_args(['optimizer', *args])})"
-    if spec.kind == "mmengine":
-        raise ConfigError(
-            f"{spec.name} is built by MMEngine's Runner and stepped by its ParamSchedulerHook: train with the config "
-            "(or run OpenMMLab's vis_scheduler.py on it); lrviz code writes torch and transformers loops",
-            key=spec.key,
-        )
-    raise ConfigError(f"lrviz code cannot write Python for {spec.name} ({spec.kind} schedulers) yet", key=spec.key)
+    def adapted() -> bool:
+        from lrviz.build import build_optimizer, build_scheduler
+        from lrviz.registry.adapter import StepAdapter
 
+        return isinstance(build_scheduler(spec, build_optimizer(cfg, "cpu")), StepAdapter)
 
-def _keywords(kwargs: dict[str, str]) -> list[str]:
-    """``k=v`` arguments; a key that is no Python name (a target taking ``**kwargs``) goes in ``**{...}``,
-    as a string literal, so config text never becomes code."""
-    named = [f"{k}={v}" for k, v in kwargs.items() if k.isidentifier() and not keyword.iskeyword(k)]
-    other = [f"{k!r}: {v}" for k, v in kwargs.items() if not (k.isidentifier() and not keyword.iskeyword(k))]
-    return [*named, *(["**{" + ", ".join(other) + "}"] if other else [])]
-
-
-def _framework(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> str:
-    """``hf.<type>``: the call Trainer.create_scheduler makes (transformers' get_scheduler). ``timm.<sched>``
-    is built and stepped by timm's own train.py from its args.yaml, which is the code to run."""
-    family, _, type_name = spec.name.partition(".")
-    if family != "hf":
-        raise ConfigError(
-            f"{spec.name} is built by timm's create_scheduler_v2 and stepped by timm's train.py (step_update after "
-            "every update, step(epoch) at each epoch end): run timm's train.py with this args.yaml; lrviz code "
-            "writes torch and transformers loops",
-            key=spec.key,
-        )
-    rest = dict(kwargs)
-    warmup, total = rest.pop("num_warmup_steps", "None"), rest.pop("num_training_steps", "None")
-    specific = "{" + ", ".join(f"{k!r}: {v}" for k, v in rest.items()) + "}"
-    prog.imports.add("from transformers import get_scheduler")
-    args = [repr(type_name), "optimizer", f"num_warmup_steps={warmup}", f"num_training_steps={total}"]
-    return f"get_scheduler({_call_args([*args, f'scheduler_specific_kwargs={specific}'])})"
-
-
-def _first_parameter(spec: SchedulerSpec) -> str:
-    import inspect
-
-    cls = getattr(spec.make, "cls", None)
-    params = [p for p in inspect.signature(cls.__init__).parameters if p != "self"] if cls is not None else []
-    return params[0] if params else "optimizer"
-
-
-def _preset_params(spec: SchedulerSpec) -> list[str]:
-    from lrviz.registry.presets import presets
-
-    return [p.name for p in presets()[spec.name].params]
-
-
-def _imported(prog: _Program, spec: SchedulerSpec, args: list[str]) -> str:
-    """``module:Name`` or ``file.py:Name``: imported as the config's folder sees it."""
-    from lrviz.registry.imports import parse_target
-
-    left, attr, is_file = parse_target(spec.name, key=spec.key)
-    _refuse_adapted(prog, spec)
-    head, _, rest = attr.partition(".")
-    if is_file:
-        path = prog.config.base_dir / left
-        module = path.stem
-        if not module.isidentifier():
-            raise ConfigError(f"lrviz code cannot import {left!r}: its name is not a Python module name", key=spec.key)
-        prog.imports.update({"import sys", f"sys.path.insert(0, {_literal(str(_shown(path.parent)))})"})
-        prog.imports.add(f"from {module} import {head}  # noqa: E402")
-    else:
-        prog.imports.add(f"from {left} import {head}")
-    return f"{attr}({_call_args(['optimizer', *args])})"
-
-
-def _refuse_adapted(prog: _Program, spec: SchedulerSpec) -> None:
-    """A target lrviz steps through its adapter (timm-style) has no plain torch loop."""
-    from lrviz.build import build_optimizer, build_scheduler
-    from lrviz.registry.adapter import StepAdapter
-
-    if isinstance(build_scheduler(spec, build_optimizer(prog.config, "cpu")), StepAdapter):
-        raise ConfigError(
-            f"{spec.name} is not a torch scheduler (lrviz steps it through an adapter, timm-style): lrviz code "
-            "writes plain torch loops only",
-            key=spec.key,
-        )
+    return Writing(
+        spec=spec,
+        kwargs=kwargs,
+        framework=prog.framework,
+        base_dir=cfg.base_dir,
+        steps=cfg.steps,
+        every=cfg.scheduler_every(prog.schedule),
+        py=lambda value: _py(prog, value),
+        adapted=adapted,
+    )
 
 
 def _shown(path: Path) -> Path:
@@ -337,9 +236,12 @@ def _lambda(prog: _Program, expression: Expression) -> str:
 
 
 def _loop(prog: _Program) -> list[str]:
-    cfg, schedule = prog.config, prog.schedule
+    cfg, schedule, top = prog.config, prog.schedule, prog.top
+    assert top is not None
+    if top.loop:  # the framework's own loop (MMEngine's runner and its hook)
+        return ["", *top.loop]
     every = cfg.scheduler_every(schedule)
-    step_call = prog.step_call
+    step_call, stepper = top.step, top.stepper
     lines = [""]
     if schedule.feed is not None:
         lines += _metric(prog, schedule.feed, cfg.scheduler_steps(schedule))
@@ -348,8 +250,8 @@ def _loop(prog: _Program) -> list[str]:
     if closure:
         lines += ["def closure():", "    return 0.0  # LBFGS evaluates the loss: return yours", ""]
     record = 'lrs.append([group["lr"] for group in optimizer.param_groups])'
-    train = [record, "# your forward and backward pass: loss.backward()", f"optimizer.step({closure})"]
-    train.append("optimizer.zero_grad()")
+    train = [record, "# your forward and backward pass: loss.backward()", f"{stepper}.step({closure})"]
+    train.append(f"{stepper}.zero_grad()")
     lines.append("lrs = []")
     if every == 1:
         lines.append(f"for step in range({cfg.steps}):")

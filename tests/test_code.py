@@ -16,9 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.codegen import HF_FUNCTIONS
 from lrviz.gallery import find_configs
-from lrviz.registry.presets import presets
+from lrviz.registry.presets import HF_FUNCTIONS, presets
 from lrviz.simulate import simulate
 from lrviz.sources import load_source
 from tests.conftest import REPO
@@ -34,7 +33,6 @@ CONFIGS = [REPO / "configs" / rel for rel in find_configs(REPO / "configs")]
 CANNOT: dict[str, str] = {
     "frameworks/timm-resnet50-a3-args.yaml": "create_scheduler_v2",
     "frameworks/nanogpt-train.py": "your own lr function",  # the training loop calls it already
-    "frameworks/mmdet-faster-rcnn-1x.py": "ParamSchedulerHook",
 }
 
 
@@ -227,3 +225,16 @@ def test_a_missing_schedule_is_named(write_config):
     cfg = write_config({"steps": 4, "schedules": [{"label": "a", "scheduler": "StepLR", "params": {"step_size": 1}}]})
     result = runner.invoke(app, ["code", str(cfg), "--schedule", "b"])
     assert result.exit_code == 2 and "labels: a" in result.stderr
+
+
+def test_each_kind_writes_its_own_schedulers_and_codegen_asks_the_registry():
+    """No kind-by-kind chain in codegen: each registry kind's code() says how its scheduler is written."""
+    import inspect
+
+    from lrviz import codegen
+    from lrviz.registry import KINDS
+
+    assert len(KINDS) >= 9 and all(callable(getattr(kind, "code", None)) for kind in KINDS)
+    source = inspect.getsource(codegen)
+    others = [kind.name for kind in KINDS if kind.name != "preset"]  # preset: the default of --framework
+    assert not any(f'kind == "{name}"' in source for name in others) and "registry.code(" in source

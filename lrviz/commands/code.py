@@ -86,7 +86,9 @@ def code(
     values bit for bit. Expressions become Python lambdas; what lrviz filled
     in from the run is written out. A preset is transformers' own function
     (--framework hf); a Hugging Face TrainingArguments file gives the get_scheduler call
-    its Trainer makes.
+    its Trainer makes; DeepSpeed, torchtune and Megatron files their framework's own
+    call and step; an MMEngine config its Runner's build and ParamSchedulerHook's loop.
+    A framework file's program starts with what lrviz read from it and the totals.
 
     Example: lrviz code configs/torch/onecyclelr.yaml -o train_snippet.py
     """
@@ -110,7 +112,8 @@ def code(
         cfg = loaded.config
         chosen = _chosen(cfg.schedules, schedule)
         wanted = framework.value if framework is not None else None
-        text = "\n\n".join(program(cfg, s, wanted) for s in chosen)
+        read = loaded.plan.comments() if loaded.plan is not None else ""
+        text = "\n\n".join(program(cfg, s, wanted, read) for s in chosen)
         if out is None:
             sys.stdout.write(text)
             return

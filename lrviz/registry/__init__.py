@@ -23,7 +23,8 @@ the scheduler and which parameters it takes (read from the maker's own signature
   user's own code, imported only with trust.
 
 Adding a kind (a framework's own scheduler factory, say) is one class with ``claims``,
-``lookup`` and ``catalogue``, and one entry in :data:`KINDS`; validation, building,
+``lookup``, ``catalogue`` and ``code`` (how ``lrviz code`` writes it, :mod:`~lrviz.registry.writing`),
+and one entry in :data:`KINDS`; validation, building,
 stepping and ``lrviz list`` then treat it like the others. A kind's maker may return
 any object with ``step()``: :func:`lrviz.build.build_scheduler` adapts what is not a
 torch scheduler (:mod:`lrviz.registry.adapter`).
@@ -44,6 +45,7 @@ from lrviz.registry.mmengine import MMEngineKind
 from lrviz.registry.presets import PresetKind
 from lrviz.registry.torch_classes import TorchKind
 from lrviz.registry.torchtune import TorchtuneKind
+from lrviz.registry.writing import Code, Writing
 
 #: The kinds, in order: the first that claims a name resolves it. A new kind goes here
 #: (frameworks before presets: ``hf.cosine`` is lower-case too).
@@ -90,6 +92,12 @@ def resolve(name: str, *, key: str | None, base_dir: Path | None = None, trust: 
     )
 
 
+def code(writing: Writing) -> Code:
+    """How ``lrviz code`` writes ``writing.spec``: asked of the kind that resolved it (``Kind.code``)."""
+    kind = next(k for k in KINDS if k.name == writing.spec.kind)
+    return kind.code(writing)
+
+
 def _near(name: str) -> dict[str, SchedulerInfo]:
     """The names ``name`` may be a miscased or misspelt form of: the catalogues of the kinds that claim it
     in some casing. A framework's names carry its prefix (``ds.``, ``torchtune.``, ``mm.``...), so a typo
@@ -110,4 +118,4 @@ def _claimed(name: str, key: str | None, base_dir: Path | None, trust: bool) -> 
     return None
 
 
-__all__ = ["KINDS", "Kind", "SchedulerInfo", "catalogue", "resolve"]
+__all__ = ["KINDS", "Code", "Kind", "SchedulerInfo", "Writing", "catalogue", "code", "resolve"]

@@ -32,6 +32,7 @@ from typing import Any
 from lrviz.errors import ConfigError, did_you_mean, first_line
 from lrviz.registry.adapter import StepAdapter
 from lrviz.registry.kind import SchedulerInfo
+from lrviz.registry.writing import Code, Writing, with_optimizer
 
 PREFIX = "ds."
 #: deepspeed.runtime.lr_schedules.VALID_LR_SCHEDULES of DeepSpeed 0.19 (the module decides; this feeds messages).
@@ -151,3 +152,10 @@ class DeepSpeedKind:
         except ConfigError:
             return {}
         return {f"{PREFIX}{t}": self.lookup(f"{PREFIX}{t}", key=None, base_dir=None, trust=False) for t in TYPES}
+
+    def code(self, writing: Writing) -> Code:
+        """DeepSpeed's class, stepped as its engine steps it: ``step()`` after ``optimizer.step()``."""
+        type_name = writing.type_name
+        return Code(
+            with_optimizer(writing, type_name), imports=(f"from deepspeed.runtime.lr_schedules import {type_name}",)
+        )

@@ -42,6 +42,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError, did_you_mean, first_line
 from lrviz.registry.kind import SchedulerInfo
+from lrviz.registry.writing import Code, Writing, call
 
 PREFIXES = ("hf.", "timm.")
 #: transformers' SchedulerType members that the Trainer steps on evaluation metrics.
@@ -339,3 +340,21 @@ class FrameworkKind:
     def catalogue(self) -> dict[str, SchedulerInfo]:
         """Every ``hf.*`` name, and the ``timm.*`` ones when timm is importable."""
         return {name: self.lookup(name, key=None, base_dir=None, trust=False) for name in names()}
+
+    def code(self, writing: Writing) -> Code:
+        """``hf.<type>``: the call Trainer.create_scheduler makes (transformers' get_scheduler). ``timm.<sched>``
+        is built and stepped by timm's own train.py from its args.yaml, which is the code to run."""
+        spec = writing.spec
+        if not spec.name.startswith("hf."):
+            raise ConfigError(
+                f"{spec.name} is built by timm's create_scheduler_v2 and stepped by timm's train.py (step_update "
+                "after every update, step(epoch) at each epoch end): run timm's train.py with this args.yaml; lrviz "
+                "code writes torch and transformers loops",
+                key=spec.key,
+            )
+        rest = dict(writing.kwargs)
+        warmup, total = rest.pop("num_warmup_steps", "None"), rest.pop("num_training_steps", "None")
+        specific = "{" + ", ".join(f"{k!r}: {v}" for k, v in rest.items()) + "}"
+        args = [repr(writing.type_name), "optimizer", f"num_warmup_steps={warmup}", f"num_training_steps={total}"]
+        made = call("get_scheduler", *args, f"scheduler_specific_kwargs={specific}")
+        return Code(made, imports=("from transformers import get_scheduler",))

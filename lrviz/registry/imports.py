@@ -34,6 +34,7 @@ from typing import Any
 from lrviz.errors import ConfigError, TrustError, did_you_mean, first_line
 from lrviz.registry.kind import SchedulerInfo
 from lrviz.registry.signature import first_doc_line, signature_params, takes_positional
+from lrviz.registry.writing import Code, Writing, with_optimizer
 
 FORMS = "'package.module:Name' or 'path/to/file.py:Name' (relative to the config's folder)"
 
@@ -240,3 +241,22 @@ class ImportKind:
 
     def catalogue(self) -> dict[str, SchedulerInfo]:
         return {}
+
+    def code(self, writing: Writing) -> Code:
+        """``module:Name`` or ``file.py:Name``, imported as the config's folder sees it (a file: from that folder)."""
+        spec = writing.spec
+        left, attr, is_file = parse_target(spec.name, key=spec.key)
+        if writing.adapted():
+            raise ConfigError(
+                f"{spec.name} is not a torch scheduler (lrviz steps it through an adapter, timm-style): lrviz code "
+                "writes plain torch loops only",
+                key=spec.key,
+            )
+        head = attr.partition(".")[0]
+        if not is_file:
+            return Code(with_optimizer(writing, attr), imports=(f"from {left} import {head}",))
+        path = writing.base_dir / left
+        if not path.stem.isidentifier():
+            raise ConfigError(f"lrviz code cannot import {left!r}: its name is not a Python module name", key=spec.key)
+        importing = f"from {path.stem} import {head}  # noqa: E402"
+        return Code(with_optimizer(writing, attr), imports=(importing,), folder=path.parent)

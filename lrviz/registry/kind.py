@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lrviz.registry.signature import Param
+
+if TYPE_CHECKING:
+    from lrviz.registry.writing import Code, Writing
 
 
 @dataclass(frozen=True)
@@ -60,4 +63,8 @@ class Kind(Protocol):
 
     def catalogue(self) -> dict[str, SchedulerInfo]:
         """Every name this kind offers by itself (``lrviz list``, "did you mean"); {} if open-ended."""
+        ...
+
+    def code(self, writing: Writing) -> Code:
+        """How ``lrviz code`` writes one of this kind's schedulers (a ConfigError saying why it cannot)."""
         ...

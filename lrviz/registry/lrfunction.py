@@ -32,6 +32,7 @@ from lrviz.errors import ConfigError, TrustError, first_line
 from lrviz.registry.adapter import StepAdapter
 from lrviz.registry.kind import SchedulerInfo
 from lrviz.registry.signature import Param
+from lrviz.registry.writing import Code, Writing
 
 PREFIX = "function:"
 SECONDS_PER_CALL = 5.0
@@ -193,3 +194,10 @@ class FunctionKind:
 
     def catalogue(self) -> dict[str, SchedulerInfo]:
         return {}
+
+    def code(self, writing: Writing) -> Code:
+        """Refused: the function is the user's own, and their training loop calls it already."""
+        raise ConfigError(
+            f"{writing.spec.name} is your own lr function, which your training loop calls already",
+            key=writing.spec.key,
+        )

@@ -37,6 +37,7 @@ from typing import Any
 from lrviz.errors import ConfigError, did_you_mean, first_line
 from lrviz.registry.adapter import StepAdapter
 from lrviz.registry.kind import SchedulerInfo
+from lrviz.registry.writing import Code, Writing
 
 PREFIX = "megatron."
 #: ``--lr-decay-style``'s choices in megatron/training/arguments.py (_add_learning_rate_args).
@@ -156,27 +157,6 @@ def _assertion(exc: AssertionError) -> str:
     return str(exc) or text or "see OptimizerParamScheduler.__init__"
 
 
-def code(style: str, kwargs: dict[str, str]) -> tuple[str, str, str]:
-    """(import line, constructor call, step call) of ``lrviz code``: get_optimizer_param_scheduler's call and
-    train_step's ``step(increment=...)``, with the values of ``kwargs`` (Python text) or this maker's defaults."""
-    import inspect
-
-    values = {
-        name: kwargs.get(name, repr(p.default))
-        for name, p in inspect.signature(optimizer_param_scheduler).parameters.items()
-        if name not in ("optimizer", "lr_decay_style")
-    }
-    increment = values.pop("increment")
-    if values["wd_incr_steps"] == "None":
-        values["wd_incr_steps"] = values["lr_decay_steps"]
-    args = ", ".join(["optimizer", *(f"{k}={v}" for k, v in values.items()), f"lr_decay_style={style!r}"])
-    return (
-        "from megatron.core.optimizer_param_scheduler import OptimizerParamScheduler",
-        f"OptimizerParamScheduler({args})",
-        f"scheduler.step(increment={increment})  # train_step: the samples of one iteration (global batch)",
-    )
-
-
 def _style(name: str, key: str | None) -> str:
     style = name[len(PREFIX) :]
     if style not in STYLES:
@@ -206,6 +186,28 @@ class MegatronKind:
         if not installed():
             return {}
         return {f"{PREFIX}{s}": self._entry(s) for s in STYLES}
+
+    def code(self, writing: Writing) -> Code:
+        """get_optimizer_param_scheduler's constructor call and train_step's ``step(increment=...)``, with the
+        values of the config (Python text) or this maker's defaults."""
+        import inspect
+
+        values = {
+            name: writing.kwargs.get(name, repr(p.default))
+            for name, p in inspect.signature(optimizer_param_scheduler).parameters.items()
+            if name not in ("optimizer", "lr_decay_style")
+        }
+        increment = values.pop("increment")
+        if values["wd_incr_steps"] == "None":
+            values["wd_incr_steps"] = values["lr_decay_steps"]
+        args = ", ".join(
+            ["optimizer", *(f"{k}={v}" for k, v in values.items()), f"lr_decay_style={writing.type_name!r}"]
+        )
+        return Code(
+            f"OptimizerParamScheduler({args})",
+            imports=("from megatron.core.optimizer_param_scheduler import OptimizerParamScheduler",),
+            step=f"scheduler.step(increment={increment})  # train_step: the samples of one iteration (global batch)",
+        )
 
     def _entry(self, style: str) -> SchedulerInfo:
         from lrviz.registry.signature import signature_params

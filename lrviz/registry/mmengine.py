@@ -38,6 +38,7 @@ from typing import Any
 from lrviz.errors import ConfigError, did_you_mean, first_line
 from lrviz.registry.adapter import StepAdapter
 from lrviz.registry.kind import SchedulerInfo
+from lrviz.registry.writing import Code, Writing
 
 PREFIX = "mm."
 RUNNER = "mm.param_scheduler"
@@ -237,3 +238,10 @@ class MMEngineKind:
         out = {RUNNER: self.lookup(RUNNER, key=None, base_dir=None, trust=False)}
         out.update({f"{PREFIX}{t}": self.lookup(f"{PREFIX}{t}", key=None, base_dir=None, trust=False) for t in types})
         return out
+
+    def code(self, writing: Writing) -> Code:
+        """MMEngine's classes built as the runner builds them; ``mm.param_scheduler`` with the runner's own
+        loop (:mod:`lrviz.registry.mmcode`), one ``mm.<Type>`` stepped once per scheduler step."""
+        from lrviz.registry import mmcode
+
+        return mmcode.runner(writing) if writing.spec.name == RUNNER else mmcode.one(writing)

@@ -34,8 +34,25 @@ import functools
 import inspect
 from pathlib import Path
 
+from lrviz.errors import ConfigError
 from lrviz.registry.hf_schedules import PRESETS
 from lrviz.registry.kind import SchedulerInfo
+from lrviz.registry.writing import Code, Writing, call, keywords
+
+#: transformers' function for each preset (tests/test_code.py checks them against
+#: transformers' own TYPE_TO_SCHEDULER_FUNCTION).
+HF_FUNCTIONS = {
+    "constant": "get_constant_schedule",
+    "constant_with_warmup": "get_constant_schedule_with_warmup",
+    "linear": "get_linear_schedule_with_warmup",
+    "cosine": "get_cosine_schedule_with_warmup",
+    "cosine_with_restarts": "get_cosine_with_hard_restarts_schedule_with_warmup",
+    "polynomial": "get_polynomial_decay_schedule_with_warmup",
+    "inverse_sqrt": "get_inverse_sqrt_schedule",
+    "cosine_with_min_lr": "get_cosine_with_min_lr_schedule_with_warmup",
+    "cosine_warmup_with_min_lr": "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+    "warmup_stable_decay": "get_wsd_schedule",
+}
 
 
 class PresetKind:
@@ -51,6 +68,21 @@ class PresetKind:
 
     def catalogue(self) -> dict[str, SchedulerInfo]:
         return presets()
+
+    def code(self, writing: Writing) -> Code:
+        """transformers' own ``get_*_schedule*`` function (``--framework hf``); torch has no class for a preset."""
+        spec = writing.spec
+        if writing.framework != "hf":
+            raise ConfigError(
+                f"{spec.name} is a transformers schedule (an lrviz preset) and torch has no class for it: "
+                "use --framework hf to print transformers' own call",
+                key=spec.key,
+            )
+        function = HF_FUNCTIONS[spec.name]
+        args = keywords(writing.kwargs)
+        if "num_warmup_steps" not in writing.kwargs and presets()[spec.name].param("num_warmup_steps"):
+            args.insert(0, "num_warmup_steps=0")  # lrviz's default; transformers requires it
+        return Code(call(function, "optimizer", *args), imports=(f"from transformers import {function}",))
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from typing import Any
 from lrviz.registry.docs import per_group, summary
 from lrviz.registry.kind import SchedulerInfo
 from lrviz.registry.signature import signature_params
+from lrviz.registry.writing import Code, Writing, call, keywords
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,14 @@ class TorchKind:
 
     def catalogue(self) -> dict[str, SchedulerInfo]:
         return torch_schedulers()
+
+    def code(self, writing: Writing) -> Code:
+        """``StepLR(optimizer, step_size=3)``; ``ChainedScheduler([...], optimizer=optimizer)`` (it takes it second)."""
+        name = writing.spec.name
+        cls = getattr(writing.spec.make, "cls", None)
+        first = next((p for p in inspect.signature(cls.__init__).parameters if p != "self"), None) if cls else None
+        args = keywords(writing.kwargs)
+        made = (
+            call(name, "optimizer", *args) if first in (None, "optimizer") else call(name, *args, "optimizer=optimizer")
+        )
+        return Code(made, imports=(f"from torch.optim.lr_scheduler import {name}",))

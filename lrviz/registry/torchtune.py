@@ -32,6 +32,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError, did_you_mean, first_line
 from lrviz.registry.kind import SchedulerInfo
+from lrviz.registry.writing import Code, Writing, with_optimizer
 
 PREFIX = "torchtune."
 MODULE = "torchtune.training.lr_schedulers"
@@ -122,3 +123,8 @@ class TorchtuneKind:
         return {
             f"{PREFIX}{f}": self.lookup(f"{PREFIX}{f}", key=None, base_dir=None, trust=False) for f in functions(module)
         }
+
+    def code(self, writing: Writing) -> Code:
+        """torchtune's function, as its recipes call it: ``step()`` after ``optimizer.step()``."""
+        function = writing.type_name
+        return Code(with_optimizer(writing, function), imports=(f"from {MODULE} import {function}",))
