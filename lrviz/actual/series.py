@@ -229,10 +229,21 @@ def _last_writes(
 _LR_WORD = r"(?:^|[^a-z])(?:lr|learning[_\- ]?rate)(?:[^a-z]|$)"
 
 
+#: A scalar logged against another x axis than the step: Megatron-LM writes each of its scalars
+#: twice, ``learning-rate`` by iteration and ``learning-rate vs samples`` by consumed samples
+#: (training.py's ``training_log``); the second holds the same values, its "steps" are samples.
+_OTHER_X = r"\s+vs\.?\s+[a-z_\- ]+$"
+
+
 def is_lr_name(name: str) -> bool:
+    """An lr series by step a reader takes by itself: "lr" or "learning rate" as a word, not against
+    another x axis (``learning-rate vs samples``; named with ``FILE:TAG`` it is still read)."""
     import re
 
-    return re.search(_LR_WORD, name, flags=re.IGNORECASE) is not None
+    return (
+        re.search(_LR_WORD, name, flags=re.IGNORECASE) is not None
+        and re.search(_OTHER_X, name, flags=re.IGNORECASE) is None
+    )
 
 
 def series_kind(name: str) -> str | None:
