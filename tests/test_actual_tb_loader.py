@@ -156,3 +156,17 @@ def test_a_truncated_tail_keeps_what_the_loader_keeps(run, where, keep):
         assert_same(s, *truth[tag])
         assert [n.code for n in log.notes] == ["truncated"]
         assert log.notes[0].message.startswith(f"{files[1]}: the file ")
+
+
+def test_files_of_one_second_are_read_in_the_order_their_writers_were_opened(run):
+    """One process that opens its tenth writer in the same second as its ninth (a resume in the same
+    script): TensorBoard names them ``...tfevents.<time>.<host>.<pid>.9`` and ``.10``; by name the
+    tenth sorts first and the first process's writes would win. The writer count is a number."""
+    folder, (first, second) = run
+    stamp = "events.out.tfevents.1700000000.host.4242"
+    first = first.rename(folder / f"{stamp}.9.first")
+    second = second.rename(folder / f"{stamp}.10.second")
+    truth = oracle([first, second])
+    for series in read_actual(folder).series:
+        assert_same(series, *truth[series.name])
+    assert truth["lr"][0][15] == float(np.float32(value("lr", 15, 1)))  # the oracle: the second process wins

@@ -69,9 +69,15 @@ def find_event_files(folder: Path) -> list[Path]:
     return sorted(found, key=_file_order)
 
 
-def _file_order(path: Path) -> tuple[str, int, str]:
-    match = re.search(r"tfevents\.(\d+)", path.name)
-    return (str(path.parent), int(match.group(1)) if match else 0, path.name)
+def _file_order(path: Path) -> tuple[str, int, int, int, str]:
+    """The order the files were started: ``events.out.tfevents.<unix time>.<host>.<pid>.<n>``, by time,
+    then (one process opening two writers in the same second: a resume in the same script) by ``n``,
+    its writer count, as a number (by name, writer 10 would come before writer 9)."""
+    match = re.search(r"tfevents\.(\d+)(?:\..*\.(\d+)\.(\d+))?", path.name)
+    if match is None:
+        return (str(path.parent), 0, 0, 0, path.name)
+    pid, n = (int(match.group(2)), int(match.group(3))) if match.group(2) else (0, 0)
+    return (str(path.parent), int(match.group(1)), pid, n, path.name)
 
 
 def convention_for(tag: str) -> conventions.Convention:
