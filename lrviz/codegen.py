@@ -16,10 +16,10 @@ builds them, expressions written as Python lambdas (the same arithmetic, with
 How each scheduler is made is its registry kind's to say (``Kind.code``,
 :mod:`lrviz.registry.writing`): torch's class, transformers' function, DeepSpeed's or
 Megatron-Core's class with the step call their engines make, torchtune's function,
-MMEngine's classes with its runner's own loop (:mod:`lrviz.registry.mmcode`). What has
-no plain-Python form is refused by its kind, saying why: a preset under
-``framework="torch"`` (torch has no such class), a scheduler lrviz drives through an
-adapter (timm-style, a timm ``args.yaml``), a plain lr function (the loop calls it already).
+MMEngine's classes with its runner's own loop (:mod:`lrviz.registry.mmcode`), a plain lr
+function with the loop that calls it. What has no plain-Python form is refused by its
+kind, saying why: a preset under ``framework="torch"`` (torch has no such class), a
+scheduler lrviz drives through an adapter (timm-style, a timm ``args.yaml``).
 """
 
 from __future__ import annotations

@@ -32,7 +32,6 @@ CONFIGS = [REPO / "configs" / rel for rel in find_configs(REPO / "configs")]
 #: run by timm's own train.py (and here timm itself cannot be imported, which the message says as well).
 CANNOT: dict[str, str] = {
     "frameworks/timm-resnet50-a3-args.yaml": "create_scheduler_v2",
-    "frameworks/nanogpt-train.py": "your own lr function",  # the training loop calls it already
 }
 
 
@@ -73,6 +72,30 @@ def test_every_example_config_prints_code_that_gives_the_same_lrs(path, monkeypa
         assert run_printed(text, monkeypatch) == lrviz_lrs(path, index), f"{rel} schedule {index + 1}"
         compared += 1
     assert compared == n >= 1
+
+
+def test_a_plain_lr_function_is_called_as_its_training_loop_calls_it(monkeypatch):
+    """nanoGPT's loop: ``lr = get_lr(iter_num)`` into every param group at the top of each iteration. The
+    program's lrs are the function's own values, called here directly (and lrviz's, by the test above)."""
+    nanogpt = REPO / "configs" / "frameworks" / "nanogpt-train.py"
+    text = code(nanogpt, "--trust")
+    namespace: dict = {}
+    exec(compile(nanogpt.read_text(), str(nanogpt), "exec"), namespace)  # the file itself, as python runs it
+    monkeypatch.setattr(sys, "modules", dict(sys.modules))
+    assert run_printed(text, monkeypatch) == [[namespace["get_lr"](it)] for it in range(8000)]
+    assert 'group["lr"] = lr' in text and "scheduler" not in text.split("lrs = []")[1]
+
+
+def test_an_lr_function_of_the_epoch_is_set_once_an_epoch(write_config, monkeypatch, tmp_path):
+    (tmp_path / "by_epoch.py").write_text("def lr_at(epoch):\n    return 0.1 * 0.5 ** epoch\n")
+    cfg = write_config(
+        {"steps": 23, "steps_per_epoch": 5, "scheduler": "function:by_epoch.py:lr_at", "interval": "epoch"}
+    )
+    text = code(cfg, "--trust")
+    monkeypatch.setattr(sys, "modules", dict(sys.modules))
+    printed = run_printed(text, monkeypatch)
+    assert printed == [[0.1 * 0.5 ** (step // 5)] for step in range(23)]  # the closed form, every step
+    assert printed == lrviz_lrs(cfg, 0)
 
 
 def test_the_loop_steps_the_scheduler_after_the_optimizer(write_config):

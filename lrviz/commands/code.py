@@ -87,7 +87,8 @@ def code(
     in from the run is written out. A preset is transformers' own function
     (--framework hf); a Hugging Face TrainingArguments file gives the get_scheduler call
     its Trainer makes; DeepSpeed, torchtune and Megatron files their framework's own
-    call and step; an MMEngine config its Runner's build and ParamSchedulerHook's loop.
+    call and step; an MMEngine config its Runner's build and ParamSchedulerHook's loop;
+    a script's get_lr the loop that calls it and writes its lr into every param group.
     A framework file's program starts with what lrviz read from it and the totals.
 
     Example: lrviz code configs/torch/onecyclelr.yaml -o train_snippet.py

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import signal
 import threading
@@ -196,8 +197,48 @@ class FunctionKind:
         return {}
 
     def code(self, writing: Writing) -> Code:
-        """Refused: the function is the user's own, and their training loop calls it already."""
-        raise ConfigError(
-            f"{writing.spec.name} is your own lr function, which your training loop calls already",
-            key=writing.spec.key,
+        """The training loop's own ``lr = get_lr(it)``: the function imported as lrviz imports it (a file from
+        its folder, which runs its top level, as ``--trust`` let lrviz do) and written into every param
+        group at the top of each iteration (of each epoch, for ``interval: epoch``), where lrviz writes it."""
+        from lrviz.registry.imports import parse_target
+
+        left, attr, is_file = parse_target(writing.spec.name[len(PREFIX) :], key=writing.spec.key)
+        var = attr.rpartition(".")[2]
+        if not is_file:
+            return Code(f"{left}.{attr}", imports=(f"import {left}",), var=var, loop=_loop(var, writing))
+        path = writing.base_dir / left
+        setup = f"module = importlib.import_module({json.dumps(path.stem)})  # runs {path.name}'s top level"
+        return Code(
+            f"module.{attr}",
+            imports=("import importlib",),
+            folder=path.parent,
+            setup=(setup,),
+            var=var,
+            loop=_loop(var, writing),
         )
+
+
+def _loop(fn: str, writing: Writing) -> tuple[str, ...]:
+    """Every iteration: the lr it uses recorded, the update; ``fn`` called where the training loop calls it."""
+    set_lr = [
+        f"lr = {fn}(it)  # your loop's lr = {fn}(...), written into every param group",
+        "for group in optimizer.param_groups:",
+        '    group["lr"] = lr',
+    ]
+    if writing.every == 1:
+        lines = [f"for it in range({writing.steps}):", *(f"    {line}" for line in set_lr)]
+    else:  # interval: epoch: it counts epochs
+        lines = [
+            f"every = {writing.every}  # optimizer steps per epoch: the lr is set once an epoch",
+            f"for step in range({writing.steps}):",
+            "    if step % every == 0:",
+            "        it = step // every",
+            *(f"        {line}" for line in set_lr),
+        ]
+    train = [
+        'lrs.append([group["lr"] for group in optimizer.param_groups])',
+        "# your forward and backward pass: loss.backward()",
+        "optimizer.step()",
+        "optimizer.zero_grad()",
+    ]
+    return ("lrs = []", *lines, *(f"    {line}" for line in train))

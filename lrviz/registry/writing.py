@@ -5,7 +5,7 @@ and asks the kind that resolved each scheduler how it is made (``Kind.code``): a
 :class:`Writing` in, a :class:`Code` out. Each kind thus owns how its framework's call
 reads: torch's class, transformers' function, DeepSpeed's class, Megatron-Core's
 ``OptimizerParamScheduler``, MMEngine's runner and its hook; one that has no plain
-Python form raises a ConfigError saying why (a timm ``args.yaml``, a plain lr function).
+Python form raises a ConfigError saying why (a timm ``args.yaml``).
 """
 
 from __future__ import annotations
