@@ -23,6 +23,11 @@ MAX_CSV_BYTES = 2048 * MiB
 #: One CSV line (a malformed file without line breaks must not be read into memory whole).
 MAX_CSV_LINE = 1 * MiB
 
+#: CSV files are read in blocks of this many characters, cut at a line break (lrviz.actual.csvblocks):
+#: a block's cells (about 10 bytes of Python objects per character) are what reading adds to the kept values.
+#: Under csv.field_size_limit() (128 KiB), so a block holds no cell csv.reader would refuse.
+CSV_BLOCK_CHARS = 64 * 1024
+
 #: Event files: records longer than this (images, graphs, histograms, audio) are skipped
 #: with a seek, unread; scalar records are tens of bytes.
 MAX_RECORD_BYTES = 1 * MiB
