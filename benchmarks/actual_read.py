@@ -13,7 +13,7 @@ with a baseline that does the least the same file allows:
 Every measurement is a separate process (its own VmHWM, i.e. peak RSS, read from /proc), run
 in the files' folder (so ``python -c`` finds lrviz where PYTHONPATH says, not in the current
 folder); the sides alternate, and times are medians of ``--repeat`` runs: CPU seconds (user +
-system, ``os.wait4``; robust on a shared machine) and wall seconds, each from the start of the
+system, the children's ``getrusage``; robust on a shared machine) and wall seconds, each from the start of the
 process (imports included). ``--against PATH`` measures another lrviz checkout in the same run
 (a before/after side by side). The files are written once into a temporary folder. Usage::
 

@@ -235,9 +235,9 @@ def bench_figure(reps: int = 7, only: tuple[str, ...] = PARTS, quick: bool = Fal
             res["ratios"][f"{label}: read_actual / {v['baseline']} (wall)"] = _median(v["seconds"]["lrviz"]) / _median(
                 v["seconds"]["baseline"]
             )
-            res["ratios"][f"{label}: read_actual / {v['baseline']} (cpu)"] = _median(v["cpu_seconds"]["lrviz"]) / _median(
-                v["cpu_seconds"]["baseline"]
-            )
+            res["ratios"][f"{label}: read_actual / {v['baseline']} (cpu)"] = _median(
+                v["cpu_seconds"]["lrviz"]
+            ) / _median(v["cpu_seconds"]["baseline"])
     res["load_after"] = load()
     for name, part in res.items():
         if isinstance(part, dict) and name not in ("ratios",):
