@@ -223,7 +223,7 @@ json_steps = st.one_of(st.integers(-5, 60), st.sampled_from([1.0, 2.5, True, Non
 json_values = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.integers(-(10**30), 10**30),
-    st.sampled_from([10**400, True, None, "0.1", [0.1], {"a": 1}]),
+    st.sampled_from([10**400, True, None, "0.1", [0.1], {"a": 1}, {"step": 2, "learning_rate": 0.5}, {"step": 2}]),
 )
 entries = st.one_of(
     st.fixed_dictionaries({"learning_rate": json_values, "step": json_steps}, optional={"loss": st.floats(0, 2)}),
@@ -274,3 +274,21 @@ def test_trainer_state_text_is_decoded_as_json_loads_decodes_bytes(tmp_path):
         "bom2": "not valid JSON: Expecting value (line 1 column 1)",  # json.loads(bytes) checks no BOM after decoding
         "latin1": "not valid JSON: the file is not UTF-8 text",
     }
+
+
+def test_a_mapping_with_a_step_inside_an_entry_is_named_as_a_mapping(tmp_path):
+    """The object hook reduces every mapping with a "step" to a tuple, nested ones too: the refusal shows the
+    mapping it kept (before this it showed the reduced object's repr, its address included)."""
+    history = [
+        {"step": 1, "learning_rate": {"step": 2, "learning_rate": 0.5}},
+        {"step": {"step": 3}, "learning_rate": 1},
+    ]
+    path = tmp_path / "trainer_state.json"
+    path.write_text(json.dumps({"log_history": history}))
+    assert outcome(path)[1].endswith(
+        "log_history[0].learning_rate: {'step': 2, 'learning_rate': 0.5} (dict) is not a number; "
+        "the Trainer logs the lr as a float"
+    )
+    path.write_text(json.dumps({"log_history": history[1:]}))
+    assert "log_history[0].step: expected a whole number" in outcome(path)[1]
+    assert outcome(path)[1].endswith("got {} (dict)")

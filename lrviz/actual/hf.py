@@ -115,11 +115,19 @@ def _points(history: list[Any], key: str, display: str, budget: Budget) -> Point
             raise LrvizError(f"{describe(entry)} is not a log entry (a mapping)", key=where, file=display)
         if not entry:
             continue
-        value = _number(entry[1], f"{where}.{key}", display, "the Trainer logs the lr as a float")
+        value = _number(_as_read(entry[1], key), f"{where}.{key}", display, "the Trainer logs the lr as a float")
         lim = limits.MAX_LOGGED_STEP
-        step = whole_value(entry[0], what="", minimum=-lim, maximum=lim, key=f"{where}.step", file=display)
+        step = whole_value(
+            _as_read(entry[0], key), what="", minimum=-lim, maximum=lim, key=f"{where}.step", file=display
+        )
         points.add(step, value)
     return points
+
+
+def _as_read(value: Any, key: str) -> Any:
+    """A value for a message: a mapping inside an entry that the hook reduced (it had a "step") shown as the
+    mapping of what it kept, not as the tuple."""
+    return dict(zip(("step", key), value, strict=False)) if isinstance(value, tuple) else value
 
 
 def _number(value: Any, where: str, display: str, what: str) -> float:
