@@ -10,12 +10,16 @@ with a baseline that does the least the same file allows:
   decoding every event;
 * a ``trainer_state.json`` of ``--json-entries`` log entries: ``read_actual`` vs ``json.load``.
 
-Every measurement is a separate process (its own VmHWM, i.e. peak RSS, read from /proc);
-times are wall-clock medians of ``--repeat`` runs. The files are written once into a
-temporary folder. Usage::
+Every measurement is a separate process (its own VmHWM, i.e. peak RSS, read from /proc), run
+in the files' folder (so ``python -c`` finds lrviz where PYTHONPATH says, not in the current
+folder); the sides alternate, and times are medians of ``--repeat`` runs: CPU seconds (user +
+system, the children's ``getrusage``; robust on a shared machine) and wall seconds, each from the start of the
+process (imports included). ``--against PATH`` measures another lrviz checkout in the same run
+(a before/after side by side). The files are written once into a temporary folder. Usage::
 
     python benchmarks/actual_read.py                  # 200 MB CSV, 1M-step event file, 1M-entry JSON
     python benchmarks/actual_read.py --quick          # 20 MB, 100k, 100k
+    python benchmarks/actual_read.py --only csv,json --csv-mb 100 --json-entries 500000 --against ../main
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import struct
 import subprocess
@@ -156,17 +161,48 @@ def write_json(path: Path, entries: int) -> None:
     path.write_text(json.dumps({"global_step": entries, "max_steps": entries, "log_history": history}, indent=2))
 
 
-def measure(kind: str, path: Path, repeat: int) -> tuple[float, float, float, int]:
-    times, peaks, n = [], [], 0
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+def run_child(kind: str, path: Path, tree: Path = REPO) -> tuple[float, int, int]:
+    """One process reading ``path`` (``kind``: a baseline, or lrviz from ``tree``): wall seconds, peak RSS
+    in MiB, items read."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    start = time.perf_counter()
+    with subprocess.Popen(
+        [sys.executable, "-c", CHILD, kind, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=path.parent,
+    ) as proc:
+        out, err = proc.communicate()
+        wall = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(err)
+    _, peak, n = out.split()
+    return wall, int(peak), int(n)
+
+
+def measure(kind: str, path: Path, repeat: int, tree: Path = REPO) -> tuple[float, float, int, int, float]:
+    """Median wall seconds, least wall seconds, peak RSS MiB, items, median CPU seconds of ``repeat`` runs."""
+    walls, cpus, peaks, n = [], [], [], 0
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", CHILD, kind, str(path)], capture_output=True, text=True, env=env)
-        if out.returncode:
-            raise SystemExit(out.stderr)
-        t, peak, n = out.stdout.split()
-        times.append(float(t))
-        peaks.append(int(peak))
-    return statistics.median(times), min(times), max(peaks), int(n)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child, once reaped, adds its CPU time here
+        wall, peak, n = run_child(kind, path, tree)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        walls.append(wall)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        peaks.append(peak)
+    return statistics.median(walls), min(walls), max(peaks), n, statistics.median(cpus)
+
+
+def _summary(results: list[tuple[float, float, int, int, float]]) -> tuple[float, float, int, int, float]:
+    return (
+        statistics.median(r[0] for r in results),
+        min(r[1] for r in results),
+        max(r[2] for r in results),
+        results[-1][3],
+        statistics.median(r[4] for r in results),
+    )
 
 
 def main() -> None:
@@ -177,6 +213,7 @@ def main() -> None:
     ap.add_argument("--json-entries", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", default="csv,events,json", help="comma-separated: csv, events, json")
+    ap.add_argument("--against", type=Path, help="another lrviz checkout, measured in the same run (before/after)")
     args = ap.parse_args()
     if args.quick:
         args.csv_mb, args.events, args.json_entries, args.repeat = 20, 100_000, 100_000, 1
@@ -206,18 +243,30 @@ def main() -> None:
             took = time.perf_counter() - t
             print(f"# wrote {name}: {(folder / name).stat().st_size / 1e6:.0f} MB, {what} ({took:.0f} s)")
             cases.append((name, folder / name, baseline))
-        print("| file | reader | time s (median [min]) | peak RSS MiB | items | time ratio | memory ratio |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print(
+            "| file | reader | CPU s (median) | wall s (median [min]) | peak RSS MiB | items "
+            "| CPU ratio | wall ratio | memory ratio |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        sides = [("lrviz read_actual", REPO)]
+        if args.against:
+            sides.append((f"lrviz read_actual ({args.against})", args.against.resolve()))
         for label, path, baseline in cases:
-            base = measure(baseline, path, args.repeat)
-            ours = measure("lrviz", path, args.repeat)
-            print(
-                f"| {label} | baseline ({baseline}) | {base[0]:.2f} [{base[1]:.2f}] | {base[2]} | {base[3]:,} | 1 | 1 |"
-            )
-            print(
-                f"| {label} | lrviz read_actual | {ours[0]:.2f} [{ours[1]:.2f}] | {ours[2]} | {ours[3]:,} points | "
-                f"{ours[0] / base[0]:.2f} | {ours[2] / base[2]:.2f} |"
-            )
+            order = [("baseline", baseline, REPO)] + [(name, "lrviz", tree) for name, tree in sides]
+            runs: dict[str, list[tuple[float, float, int, int, float]]] = {name: [] for name, _, _ in order}
+            for r in range(args.repeat):  # the sides alternate, so a change in the machine's load falls on all
+                for name, kind, tree in order if r % 2 == 0 else order[::-1]:
+                    runs[name].append(measure(kind, path, 1, tree))
+            base = _summary(runs["baseline"])
+            for name, results in runs.items():
+                m = _summary(results)
+                reader = f"baseline ({baseline})" if name == "baseline" else name
+                items = f"{m[3]:,}" + ("" if name == "baseline" else " points")
+                print(
+                    f"| {label} | {reader} | {m[4]:.2f} | {m[0]:.2f} [{m[1]:.2f}] | {m[2]} | {items} | "
+                    f"{m[4] / base[4]:.2f} | {m[0] / base[0]:.2f} | {m[2] / base[2]:.2f} |",
+                    flush=True,
+                )
     print(f"# load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -209,6 +209,7 @@ def bench_readers(reps: int, csv_mb: int, json_entries: int) -> dict[str, Any]:
                 "baseline": baseline,
                 "bytes": path.stat().st_size,
                 "seconds": {k: [m[0] for m in v] for k, v in sides.items()},
+                "cpu_seconds": {k: [m[4] for m in v] for k, v in sides.items()},
                 "peak_mib": {k: max(m[2] for m in v) for k, v in sides.items()},
             }
     return out
@@ -252,6 +253,9 @@ def bench_figure(reps: int = 7, only: tuple[str, ...] = PARTS, quick: bool = Fal
             res["ratios"][f"{label}: read_actual / {v['baseline']} (wall)"] = _median(v["seconds"]["lrviz"]) / _median(
                 v["seconds"]["baseline"]
             )
+            res["ratios"][f"{label}: read_actual / {v['baseline']} (cpu)"] = _median(
+                v["cpu_seconds"]["lrviz"]
+            ) / _median(v["cpu_seconds"]["baseline"])
     res["load_after"] = load()
     for name, part in res.items():
         if isinstance(part, dict) and name not in ("ratios",):

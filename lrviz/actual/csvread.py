@@ -1,8 +1,11 @@
 """Bounded CSV streaming shared by the Lightning and plain-CSV readers.
 
-The file is read line by line (each line capped at :data:`~lrviz.actual.limits.MAX_CSV_LINE`,
-the file at :data:`~lrviz.actual.limits.MAX_CSV_BYTES`), so memory stays at one line plus the
-kept values whatever the file's size. Every problem names the file, the line and the column.
+A log is read in blocks of lines, whole columns at once (:mod:`lrviz.actual.csvblocks`); where
+that reader meets anything unusual the file is read again line by line (:func:`read_rows`:
+each line capped at :data:`~lrviz.actual.limits.MAX_CSV_LINE`, the file at
+:data:`~lrviz.actual.limits.MAX_CSV_BYTES`), which names the file, the line and the column of
+every problem. Either way memory stays at one block (or line) plus the kept values, whatever
+the file's size.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from lrviz.actual import limits
+from lrviz.actual.csvblocks import Column, Fallback, read_blocks
 from lrviz.errors import LrvizError, describe
 from lrviz.inputs import open_regular
 from lrviz.numeric import whole_text, whole_value
@@ -43,11 +47,20 @@ def _bounded_lines(fh: TextIO, display: str) -> Iterator[str]:
 
 
 class Table:
-    """An open CSV: its header and an iterator of (line number, cells)."""
+    """An open CSV: its header and an iterator of (line number, cells); ``fh`` (the text past the
+    header, for :mod:`~lrviz.actual.csvblocks`) and ``path`` when it is a file :func:`open_table` opened."""
 
-    def __init__(self, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> None:
+    def __init__(
+        self,
+        header: list[str],
+        rows: Iterator[tuple[int, list[str]]],
+        fh: TextIO | None = None,
+        path: Path | None = None,
+    ) -> None:
         self.header = header
         self.rows = rows
+        self.fh = fh
+        self.path = path
 
 
 @contextmanager
@@ -79,7 +92,7 @@ def open_table(path: Path, display: str) -> Iterator[Table]:
             first = next(it, None)
             if first is None:
                 raise LrvizError("the file is empty; a CSV log needs a header row", file=display)
-            yield Table([h.strip() for h in first[1]], it)
+            yield Table([h.strip() for h in first[1]], it, fh, path)
         except UnicodeDecodeError as exc:
             raise LrvizError(
                 f"not UTF-8 text (byte {exc.start} of a line near line {reader.line_num + 1})", file=display
@@ -156,6 +169,46 @@ def precision(values: set[str]) -> str:
 
 
 def read_columns(
+    table: Table, columns: list[tuple[int, str]], *, step_column: int, display: str, budget: Budget
+) -> tuple[dict[str, Points], dict[str, str]]:
+    """Keep (step, value) of every non-empty cell of ``columns``: in blocks (:mod:`.csvblocks`), or
+    where that reader falls back, the whole file again line by line (:func:`read_rows`)."""
+    from lrviz.actual.series import Points
+
+    names = [name for _, name in columns]
+    # a name twice (two columns of one name) shares one Points, its rows interleaved: left to read_rows
+    if table.fh is None or table.path is None or len(set(names)) < len(names):
+        return read_rows(table, columns, step_column=step_column, display=display, budget=budget)
+    used = budget.used
+    points = {name: Points(budget) for name in names}
+    distinct: dict[str, set[str]] = {name: set() for name in names}
+    wanted = [Column(index, points[name], distinct[name], DIGIT_SAMPLE, DISTINCT_SAMPLE) for index, name in columns]
+    step_name = table.header[step_column]
+
+    def one_step(raw: str) -> int:
+        return row_step(raw, display=display, line=0, column=step_name)
+
+    try:
+        read_blocks(table.fh, wanted, step_column=step_column, one_step=one_step)
+    except Fallback:
+        budget.used = used
+        with open_table(table.path, display) as again:
+            return read_rows(again, columns, step_column=step_column, display=display, budget=budget)
+    return points, {name: precision(texts) for name, texts in distinct.items()}
+
+
+def row_step(raw_step: str, *, display: str, line: int, column: str) -> int:
+    """A row's step as :func:`read_rows` takes it: ``int()`` of ASCII text in range, else :func:`step_number`."""
+    try:
+        step: int | None = int(raw_step)
+    except ValueError:
+        step = None
+    if step is None or not -MAX_STEP <= step <= MAX_STEP or not raw_step.isascii():
+        step = step_number(raw_step, display=display, line=line, column=column)
+    return step
+
+
+def read_rows(
     table: Table, columns: list[tuple[int, str]], *, step_column: int, display: str, budget: Budget
 ) -> tuple[dict[str, Points], dict[str, str]]:
     """Stream the rows, keeping (step, value) of every non-empty cell of ``columns``.

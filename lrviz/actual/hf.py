@@ -7,9 +7,12 @@ are passed over. ``FILE:KEY`` reads another key of the entries (a callback that 
 ``lr_head``, say).
 
 Memory: json has no streaming parser in the standard library, so the file is capped
-(:data:`~lrviz.actual.limits.MAX_JSON_BYTES`) and parsed with an ``object_hook`` that turns
-every log entry into a two-field object as soon as it is decoded: a million entries cost
-their (step, value) pair, not a million dicts.
+(:data:`~lrviz.actual.limits.MAX_JSON_BYTES`), its bytes are let go once decoded to text, and
+the text is parsed with an ``object_hook`` that turns every log entry into a (step, value)
+tuple as soon as it is decoded (an entry without the key into one shared empty tuple): a
+million entries cost their pair, not a million dicts. The pairs become arrays whole lists at
+a time (:func:`_fast_points`); only a log with an odd entry goes entry by entry (:func:`_points`),
+which words what is wrong with it.
 
 The rows follow :data:`lrviz.actual.conventions.TRANSFORMERS` (row = step - 1: transformers 4.51
 and later); :func:`with_reading` re-reads them with another release's convention
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from array import array
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -35,27 +40,31 @@ DEFAULT_KEY = "learning_rate"
 META_KEYS = ("max_steps", "global_step", "logging_steps", "train_batch_size", "num_train_epochs")
 
 
-class _Entry:
-    """A decoded log_history entry, reduced to what is read."""
-
-    __slots__ = ("step", "value", "has")
-
-    def __init__(self, step: Any, value: Any, has: bool) -> None:
-        self.step = step
-        self.value = value
-        self.has = has
+#: What the object hook makes of a log entry without the key read (an evaluation, the run's summary): passed over.
+#: JSON never decodes to a tuple, so a tuple in log_history is an entry the hook reduced.
+_WITHOUT_KEY = ()
 
 
-def _parse(raw: bytes, key: str, display: str, keys_seen: set[str]) -> Any:
+def _decoded(raw: bytes, display: str) -> str:
+    """The text ``json.loads`` would decode ``raw`` to; the bytes can go before the parse (peak memory)."""
+    try:
+        return raw.decode(json.detect_encoding(raw), "surrogatepass")
+    except UnicodeDecodeError:
+        raise LrvizError("not valid JSON: the file is not UTF-8 text", file=display) from None
+
+
+def _parse(text: str, key: str, display: str, keys_seen: set[str]) -> Any:
     def hook(obj: dict[str, Any]) -> Any:
         if "step" in obj and "log_history" not in obj:
-            if len(keys_seen) < 50:
+            if key in obj:
+                return (obj["step"], obj[key])
+            if len(keys_seen) < 50:  # only needed when no entry has the key: then every entry comes here
                 keys_seen.update(k for k in obj if k != "step")
-            return _Entry(obj["step"], obj.get(key), key in obj)
+            return _WITHOUT_KEY
         return obj
 
-    try:
-        return json.loads(raw, object_hook=hook, parse_int=json_int)
+    try:  # the decoder json.loads calls, on the text it would decode (json.loads(bytes) does not check for a BOM)
+        return json.JSONDecoder(object_hook=hook, parse_int=json_int).decode(text)
     except LrvizError as exc:  # an integer of too many digits
         raise exc.located(file=display) from None
     except json.JSONDecodeError as exc:
@@ -68,10 +77,57 @@ def _parse(raw: bytes, key: str, display: str, keys_seen: set[str]) -> Any:
         raise LrvizError(
             f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}){cut}", file=display
         ) from None
-    except UnicodeDecodeError:
-        raise LrvizError("not valid JSON: the file is not UTF-8 text", file=display) from None
     except RecursionError:
         raise LrvizError("not valid JSON for lrviz: nested too deeply", file=display) from None
+
+
+def _fast_points(history: list[Any], budget: Budget) -> Points | None:
+    """The points of a log_history whose every entry is plain (an int step, a float or int value), whole
+    lists at a time; None where any is not (:func:`_points` then words it, entry by entry)."""
+    types = set(map(type, history))
+    if not types <= {tuple, dict}:
+        return None
+    kept = [e for e in history if e.__class__ is tuple and e] if dict in types else list(filter(None, history))
+    steps = list(map(itemgetter(0), kept))
+    values = list(map(itemgetter(1), kept))
+    if not set(map(type, steps)) <= {int} or not set(map(type, values)) <= {float, int}:
+        return None
+    if steps and not -limits.MAX_LOGGED_STEP <= min(steps) <= max(steps) <= limits.MAX_LOGGED_STEP:
+        return None
+    try:
+        floats = array("d", values)  # float() of each int, as as_float; one too large for a float is left to it
+    except OverflowError:
+        return None
+    budget.take(len(kept))
+    points = Points(budget)
+    points.steps.fromlist(steps)
+    points.values = floats
+    return points
+
+
+def _points(history: list[Any], key: str, display: str, budget: Budget) -> Points:
+    points = Points(budget)
+    for i, entry in enumerate(history):
+        where = f"log_history[{i}]"
+        if isinstance(entry, dict):
+            continue  # an entry without a step: not a training log line
+        if not isinstance(entry, tuple):
+            raise LrvizError(f"{describe(entry)} is not a log entry (a mapping)", key=where, file=display)
+        if not entry:
+            continue
+        value = _number(_as_read(entry[1], key), f"{where}.{key}", display, "the Trainer logs the lr as a float")
+        lim = limits.MAX_LOGGED_STEP
+        step = whole_value(
+            _as_read(entry[0], key), what="", minimum=-lim, maximum=lim, key=f"{where}.step", file=display
+        )
+        points.add(step, value)
+    return points
+
+
+def _as_read(value: Any, key: str) -> Any:
+    """A value for a message: a mapping inside an entry that the hook reduced (it had a "step") shown as the
+    mapping of what it kept, not as the tuple."""
+    return dict(zip(("step", key), value, strict=False)) if isinstance(value, tuple) else value
 
 
 def _number(value: Any, where: str, display: str, what: str) -> float:
@@ -91,26 +147,18 @@ def read(path: Path, selector: str | None, *, shift: int = 0, display: str | Non
         too_large="the file is {size} MiB; lrviz reads trainer_state.json files up to "
         f"{limits.MAX_JSON_BYTES // limits.MiB} MiB",
     )
-    keys_seen: set[str] = set()
-    state = _parse(raw, key, display, keys_seen)
+    text = _decoded(raw, display)
     del raw
+    keys_seen: set[str] = set()
+    state = _parse(text, key, display, keys_seen)
+    del text
     if not isinstance(state, dict) or not isinstance(state.get("log_history"), list):
         raise LrvizError("not a transformers trainer_state.json: no log_history list at the top level", file=display)
     history = state["log_history"]
     budget = Budget(display)
-    points = Points(budget)
-    for i, entry in enumerate(history):
-        where = f"log_history[{i}]"
-        if isinstance(entry, dict):
-            continue  # an entry without a step: not a training log line
-        if not isinstance(entry, _Entry):
-            raise LrvizError(f"{describe(entry)} is not a log entry (a mapping)", key=where, file=display)
-        if not entry.has:
-            continue
-        value = _number(entry.value, f"{where}.{key}", display, "the Trainer logs the lr as a float")
-        lim = limits.MAX_LOGGED_STEP
-        step = whole_value(entry.step, what="", minimum=-lim, maximum=lim, key=f"{where}.step", file=display)
-        points.add(step, value)
+    points = _fast_points(history, budget)
+    if points is None:
+        points = _points(history, key, display, budget)
     if not len(points):
         seen = ", ".join(sorted(keys_seen)[:20]) or "none"
         raise LrvizError(

@@ -13,15 +13,23 @@ from __future__ import annotations
 MiB = 1024 * 1024
 
 #: trainer_state.json is parsed whole (json has no streaming parser in the standard
-#: library): the file plus the decoded text peak at about 2x its size. A million log
-#: entries with loss, grad_norm and lr is about 150 MB.
+#: library): its bytes, then its decoded text (the bytes let go) with the (step, value)
+#: pairs of its entries, peak at about 2x its size (an 81 MB file of 500k entries: 168 MiB
+#: for the whole process, json.load's 337). A million log entries with loss, grad_norm and
+#: lr is about 150 MB.
 MAX_JSON_BYTES = 256 * MiB
 
-#: CSV files are streamed row by row; the cap bounds the time (about 10 s a GB on one core).
+#: CSV files are streamed (in blocks of lines, else row by row); the cap bounds the time (about 20 s a GB on
+#: one core, 1.3x csv.reader's: benchmarks/RESULTS.md; one that falls back to rows, about 50 s a GB).
 MAX_CSV_BYTES = 2048 * MiB
 
 #: One CSV line (a malformed file without line breaks must not be read into memory whole).
 MAX_CSV_LINE = 1 * MiB
+
+#: CSV files are read in blocks of this many characters, cut at a line break (lrviz.actual.csvblocks):
+#: a block's cells as Python objects (about 1 MiB at 64 Ki characters, measured) are what reading adds
+#: to the kept values. Under csv.field_size_limit() (128 KiB), so a block holds no cell csv.reader would refuse.
+CSV_BLOCK_CHARS = 64 * 1024
 
 #: Event files: records longer than this (images, graphs, histograms, audio) are skipped
 #: with a seek, unread; scalar records are tens of bytes.
