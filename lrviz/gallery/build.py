@@ -180,8 +180,9 @@ def _render(
         return [_failed(by_rel[rel], result) for rel in tasks[i]]
 
     def finished(i: int, result: Any) -> None:
-        for entry in entries(i, result) if progress is not None else ():
-            progress(entry)
+        if progress is not None:
+            for entry in entries(i, result):
+                progress(entry)
 
     results = executor.run(
         _render_task, (config_dir, trust), tasks, workers=workers, fail_fast=False, on_result=finished
