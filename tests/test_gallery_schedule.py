@@ -89,6 +89,11 @@ def test_more_workers_split_the_framework_files(folder):
     assert sorted(rel for task in tasks for rel in task) == rels
 
 
+def test_a_folder_of_mostly_framework_files_is_dealt_out_to_every_worker(folder):
+    rels = ["a-step.yaml", "fw/hf.json", "fw/hydra.yaml"]
+    assert plan_tasks(str(folder), rels, 2) == [("fw/hf.json",), ("fw/hydra.yaml",), ("a-step.yaml",)]
+
+
 def test_no_framework_file_no_bundle(folder):
     tasks = plan_tasks(str(folder), ["a-step.yaml", "b-big.yaml"], 2)
     assert tasks == [("b-big.yaml",), ("a-step.yaml",)]
