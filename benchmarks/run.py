@@ -18,7 +18,8 @@ reported as median [min-max] with the ratio to its reference, then written as JS
   ``lrviz plot`` / ``lrviz show`` of configs/seeds/001 against the scripts a user writes
   instead (benchmarks/handwritten/: torch + pyplot, torch + print), and the cheat sheet
   (PNG + SVG) and ``lrviz gallery configs --trust`` (into an empty folder) against that
-  small plot;
+  small plot, and (issue 28) ``lrviz gallery configs/torch`` against what PyTorch's docs
+  build does for its 15 scheduler images (benchmarks/handwritten/docs_images.py);
 * export (issue 17): peak RSS of ``lrviz export`` (whole process) at 3M steps x 2 groups
   minus the same export at 1 step, against the recorded float64 arrays + 100 MiB, CSV
   and JSON; throughput after simulation; an export at the limit of 100M values
@@ -629,13 +630,17 @@ def bench_versus(reps: int, gallery: bool = True) -> dict[str, Any]:
     if gallery:
         gallery_cmd = ["gallery", str(REPO / "configs"), "-o", str(tmp / "g"), "--trust"]
         cmds["lrviz gallery configs --trust"] = lrviz + gallery_cmd
+        # the 15 torch schedulers: lrviz's gallery of them against what PyTorch's docs build runs (issue 28)
+        cmds["lrviz gallery configs/torch"] = lrviz + ["gallery", str(REPO / "configs" / "torch"), "-o", str(tmp / "g")]
+        cmds["script: docs images (15 PNG)"] = [sys.executable, str(HANDWRITTEN / "docs_images.py"), str(tmp / "d")]
     env = {**os.environ, "MPLBACKEND": "Agg", "COLUMNS": "100"}
     times: dict[str, list[float]] = {k: [] for k in cmds}
     cpus: dict[str, list[float]] = {k: [] for k in cmds}
     names = list(cmds)
     for r in range(reps):
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            shutil.rmtree(tmp / "g", ignore_errors=True)  # every gallery run starts from an empty folder
+            for folder in ("g", "d"):  # every gallery (and docs-images) run starts from an empty folder
+                shutil.rmtree(tmp / folder, ignore_errors=True)
             res = run_process(cmds[name], cwd=tmp, env=env)
             if res["rc"] != 0:
                 raise SystemExit(f"{name} failed ({res['rc']}): {res['stderr'][-800:]}")
@@ -649,6 +654,7 @@ def bench_versus(reps: int, gallery: bool = True) -> dict[str, Any]:
         ("show / script (torch + print)", "lrviz show (small)", "script: torch + print"),
         ("cheat sheet / small plot", "lrviz plot cheat sheet (png+svg)", "lrviz plot (small)"),
         ("gallery / small plot", "lrviz gallery configs --trust", "lrviz plot (small)"),
+        ("torch gallery / docs-style script", "lrviz gallery configs/torch", "script: docs images (15 PNG)"),
     ]
     cpu = {k: v["median"] for k, v in out["cpu"].items()}
     for label, a, b in pairs:
@@ -656,9 +662,9 @@ def bench_versus(reps: int, gallery: bool = True) -> dict[str, Any]:
             out["ratios"][label] = med[a] / med[b]
             out["ratios"][f"{label} (cpu)"] = cpu[a] / cpu[b]
     for name, t in out["times"].items():
-        print(f"  {name:36s} {fmt_s(t)}  cpu {fmt_s(out['cpu'][name])}", flush=True)
+        print(f"  {name:38s} {fmt_s(t)}  cpu {fmt_s(out['cpu'][name])}", flush=True)
     for label, ratio in out["ratios"].items():
-        print(f"  {label:36s} {ratio:.3f}", flush=True)
+        print(f"  {label:38s} {ratio:.3f}", flush=True)
     return out
 
 
@@ -834,6 +840,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             "cheat sheet / small plot": 1.6,
             "gallery / small plot": 2.0,
             "gallery / small plot (cpu)": 4.0,
+            "torch gallery / docs-style script": 0.7,
         },
         "figure": {
             "warm lrviz.plot / plain matplotlib (cpu)": 1.3,

@@ -66,6 +66,7 @@ def gallery(
     """
     with cli_errors(debug):
         from lrviz.gallery import build_gallery
+        from lrviz.gallery.build import WORKER_MODULES
         from lrviz.progress import Reporter
         from lrviz.startup import RENDER_MODULES, load, settle
 
@@ -74,8 +75,8 @@ def gallery(
             from lrviz.gallery.files import preflight
 
             preflight(output_dir)
-        if config_dir.is_dir():  # the workers fork with torch and matplotlib loaded (lrviz.startup)
-            load(("torch",), RENDER_MODULES)
+        if config_dir.is_dir():  # the workers fork with torch, matplotlib and the renderer loaded (lrviz.startup)
+            load(("torch",), (*RENDER_MODULES, *WORKER_MODULES))
         settle()  # many figures, each a web of cycles: the collector runs throughout
 
         with Reporter("gallery", min_total=1) as bar:

@@ -15,10 +15,29 @@ from typing import Any
 
 from lrviz import executor
 from lrviz.errors import LrvizError, TrustError
-from lrviz.inputs import os_reason
 from lrviz.gallery.entries import FORMATS, Entry, Gallery, find_configs, output_stem, plan_entries
+from lrviz.gallery.schedule import plan_tasks
+from lrviz.inputs import os_reason
 from lrviz.parse.yamlio import read_text
 from lrviz.registry.frameworks import FrameworkMissing
+
+#: What a worker imports at its first config, beyond torch and matplotlib's figure: imported by the
+#: gallery command before the workers fork (lrviz.startup.load), so that each worker does not import
+#: them again (about 0.3 s of CPU a worker; benchmarks/RESULTS.md, issue 28).
+WORKER_MODULES = (
+    "lrviz.render.plot",
+    "lrviz.render.figure",
+    "lrviz.render.html",
+    "lrviz.simulate",
+    "lrviz.sources",
+    "lrviz.validate",
+    "matplotlib.backends.backend_svg",
+    "PIL.PngImagePlugin",
+    "PIL.BmpImagePlugin",
+    "PIL.GifImagePlugin",
+    "PIL.JpegImagePlugin",
+    "PIL.PpmImagePlugin",
+)
 
 
 def render_entry(config_dir: str, rel: str, trust: bool = False, debug: bool = False) -> Entry:
@@ -89,17 +108,11 @@ def _read_text(path: Path, root: Path) -> str:
     return read_text(path)
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _render_task(shared: tuple[str, bool], rel: str, report: Callable[[int], None]) -> Entry:
-    """:func:`render_entry` as a task of :func:`lrviz.executor.run` (in a worker or here)."""
+def _render_task(shared: tuple[str, bool], rels: tuple[str, ...], report: Callable[[int], None]) -> list[Entry]:
+    """:func:`render_entry` of each config of a task (:mod:`lrviz.gallery.schedule`), as a task of
+    :func:`lrviz.executor.run` (in a worker or here)."""
     config_dir, trust = shared
-    return render_entry(config_dir, rel, trust)
+    return [render_entry(config_dir, rel, trust) for rel in rels]
 
 
 def _failed(planned: Entry, exc: BaseException) -> Entry:
@@ -157,20 +170,21 @@ def _render(
                 progress(rendered[-1])
         return {r.rel: r for r in rendered}
 
+    by_rel = {e.rel: e for e in todo}
+    workers = executor.worker_count(jobs, len(todo))
+    tasks = plan_tasks(config_dir, [e.rel for e in todo], workers)  # framework files together, longest first
+
+    def entries(i: int, result: Any) -> list[Entry]:
+        if isinstance(result, list):
+            return result
+        return [_failed(by_rel[rel], result) for rel in tasks[i]]
+
     def finished(i: int, result: Any) -> None:
         if progress is not None:
-            progress(result if isinstance(result, Entry) else _failed(todo[i], result))
+            for entry in entries(i, result):
+                progress(entry)
 
-    # Biggest files first (a proxy for the most schedules, the slowest render), so one
-    # slow config does not start last and keep a single core busy at the end.
-    order = sorted(range(len(todo)), key=lambda i: -_size(Path(config_dir) / todo[i].rel))
     results = executor.run(
-        _render_task,
-        (config_dir, trust),
-        [e.rel for e in todo],
-        workers=executor.worker_count(jobs, len(todo)),
-        order=order,
-        fail_fast=False,
-        on_result=finished,
+        _render_task, (config_dir, trust), tasks, workers=workers, fail_fast=False, on_result=finished
     )
-    return {e.rel: (r if isinstance(r, Entry) else _failed(e, r)) for e, r in zip(todo, results)}
+    return {entry.rel: entry for i, result in enumerate(results) for entry in entries(i, result)}
