@@ -1,17 +1,15 @@
 """What goes around the axes: the title and subtitle on top, the legend above, below or
-beside, and the rectangle left for the axes, which constrained layout then fills.
+beside, and the rectangle left for the axes, which :mod:`lrviz.render.arrange` then fills.
 
-matplotlib's constrained layout spaces axes, their tick labels and axis labels well,
-but it neither wraps a title nor reflows a legend: a title wider than the figure is
-cut at both edges, a legend above the axes runs off the right edge. So the frame is
-sized here first, with the renderer's own text extents (titles fitted by
-:mod:`lrviz.render.text`, legends by :mod:`lrviz.render.legend`), and constrained
-layout gets only the rectangle that is left (its ``rect``).
+The frame is sized first, with the renderer's own text extents (titles fitted by
+:mod:`lrviz.render.text`, legends by :mod:`lrviz.render.legend`): a title wider than
+the figure is wrapped, a legend reflowed into the columns that fit. The axes, their
+tick labels and axis labels get the rectangle that is left (lrviz's own arithmetic,
+in place of matplotlib's constrained layout, which measured every axes twice).
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from lrviz.render import legend as legends
@@ -58,7 +56,7 @@ class Frame:
         width = self.width - 2 * self.pad
         if title:
             t = self.fig.suptitle(title, x=0.5, y=1.0, ha="center", va="top")
-            t.set_in_layout(False)  # placed here; constrained layout only gets the rectangle below
+            t.set_in_layout(False)  # placed here; the axes only get the rectangle below
             fit(t, title, width, self.renderer, max_lines=2)
             self._stack(t)
         if subtitle:
@@ -105,16 +103,11 @@ class Frame:
             self.right = box.width + self.gap + self.pad
 
     def layout(self) -> None:
-        """Run constrained layout in the rectangle the frame leaves (then :meth:`freeze` it)."""
-        w, h = self.width, self.height
-        bottom, top = self.bottom / h, 1.0 - self.top / h
-        rect = (0.0, bottom, 1.0 - self.right / w, max(0.05, top - bottom))
-        engine = self.fig.get_layout_engine()
-        engine.set(rect=rect)  # type: ignore[union-attr,call-arg]
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            engine.execute(self.fig)  # type: ignore[union-attr]
-        self.collapsed = any("constrained_layout not applied" in str(w.message) for w in caught)
+        """Place the axes in the rectangle the frame leaves (:mod:`lrviz.render.arrange`; then :meth:`freeze`)."""
+        from lrviz.render.arrange import arrange
+
+        rect = (0.0, self.bottom, self.width - self.right, max(self.bottom + 1.0, self.height - self.top))
+        self.collapsed = not arrange(self.fig, rect, self.renderer, edge=self.pad)
 
     def freeze(self) -> None:
         """No more layout: saving the figure must not move what was placed after it.
