@@ -148,8 +148,55 @@ def freeze_titles(ax: Axes, renderer: Any) -> None:
     update = getattr(ax, "_update_title_position", None)
     if update is None or getattr(ax, "_autotitlepos", None) is None:
         return
-    update(renderer)
+    if _alone(ax):
+        _place_titles(ax, renderer)
+    else:
+        update(renderer)
     ax._autotitlepos = False  # type: ignore[attr-defined]
+
+
+def _alone(ax: Axes) -> bool:
+    """Whether matplotlib's title placing comes down to "above the axes' top": no twin, child or
+    aligned title, no x tick label or label on top, and a y formatter that never writes an offset
+    (the one thing on the y axis that can push a title up; matplotlib measures the whole y axis
+    at every placing to find it)."""
+    from matplotlib.ticker import FuncFormatter, LogFormatter
+
+    fig: Any = ax.figure
+    groups = getattr(fig, "_align_label_groups", {})
+    if ax.child_axes or len(list(ax._twinned_axes.get_siblings(ax))) > 1:  # type: ignore[attr-defined]
+        return False
+    if "title" in groups and len(list(groups["title"].get_siblings(ax))) > 1:
+        return False
+    if ax.xaxis.get_ticks_position() in ("top", "unknown") or ax.xaxis.get_label_position() == "top":
+        # matplotlib then takes the top of the x axis' tight box, which is the axes' own top
+        # when the axis draws no tick label and no label (every axes of a grid but the lowest)
+        tick = ax.xaxis.majorTicks[0]
+        if tick.label1.get_visible() or tick.label2.get_visible() or ax.xaxis.label.get_text():
+            return False
+    formatter = ax.yaxis.get_major_formatter()
+    return isinstance(formatter, (FuncFormatter, LogFormatter)) and not formatter.get_offset()
+
+
+def _place_titles(ax: Axes, renderer: Any) -> None:
+    """matplotlib's ``Axes._update_title_position`` for an axes :func:`_alone`: each title at the
+    axes' top, raised where its text would reach below it, all on the highest baseline."""
+    titles = [ax.title, getattr(ax, "_left_title", ax.title), getattr(ax, "_right_title", ax.title)]
+    if not any(t.get_text() for t in titles):
+        return
+    top = ax.get_window_extent().ymax
+    for title in titles:
+        x, _ = title.get_position()
+        title.set_position((x, 1.0))
+        if title.get_text() and top >= 0 and title.get_window_extent(renderer).ymin < top:
+            _, y = ax.transAxes.inverted().transform((0, top))
+            title.set_position((x, y))
+            if title.get_window_extent(renderer).ymin < top:
+                _, y = ax.transAxes.inverted().transform((0.0, 2 * top - title.get_window_extent(renderer).ymin))
+                title.set_position((x, y))
+    ymax = max(t.get_position()[1] for t in titles)
+    for title in titles:
+        title.set_position((title.get_position()[0], ymax))
 
 
 def freeze_label(axis: Any) -> None:
