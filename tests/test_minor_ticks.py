@@ -3,7 +3,9 @@ they would merge into a bar (issue 28's decision: ticks denser than the eye can 
 
 The truth is independent arithmetic on the drawn figure: the step positions are k / steps
 per epoch, and the distance between two of them is the axes' drawn width (points) over
-the number of steps in view.
+the number of steps in view. A tick is a mark drawn under the x axis: matplotlib's minor
+ticks, or any line of tick markers drawn on the axis' tick transform (lrviz draws the per-step
+marks as one such line, :mod:`lrviz.render.marks`); both are read, in the view.
 """
 
 from __future__ import annotations
@@ -40,11 +42,28 @@ def drawn(cfg: dict, **options) -> list[tuple[float, np.ndarray, np.ndarray]]:
             width_pt = ax.get_window_extent().width * 72 / fig.dpi
             gap = width_pt / ((x1 - x0) * cfg["steps_per_epoch"])
             lo, hi = min(x0, x1) - 1e-9, max(x0, x1) + 1e-9
-            minor = [x for x in ax.xaxis.get_minorticklocs() if lo <= x <= hi]  # drawn: in the view
+            minor = [x for x in [*ax.xaxis.get_minorticklocs(), *marks(ax)] if lo <= x <= hi]  # drawn: in the view
             out.append((gap, np.asarray(minor), np.asarray(ax.xaxis.get_majorticklocs())))
         return out
     finally:
         fig.clear()
+
+
+def marks(ax) -> list[float]:
+    """The x of every tick mark a line of markers draws on ``ax``'s x axis (its tick transform),
+    beside the axes' own Axis objects (their ticks are read as ticks)."""
+    from matplotlib.axis import Axis
+    from matplotlib.lines import TICKDOWN, TICKUP, Line2D
+
+    found, todo = [], [a for a in ax.get_children() if not isinstance(a, Axis)]
+    while todo:
+        artist = todo.pop()
+        todo.extend(artist.get_children())
+        if not isinstance(artist, Line2D) or not artist.get_visible():
+            continue
+        if artist.get_marker() in (TICKDOWN, TICKUP, "|") and artist.get_transform() == ax.get_xaxis_transform("tick1"):
+            found.extend(float(x) for x in artist.get_xdata())
+    return found
 
 
 @pytest.mark.parametrize(

@@ -85,18 +85,32 @@ def per_step_ticks(plan: Plan) -> bool:
     return plan.x.name == "epoch" and plan.x_range[1] <= 24 and plan.x.div <= 16 and plan.n <= 400
 
 
-def step_ticks(ax: Axes, plan: Plan) -> bool:
-    """A minor tick per step on ``ax``'s x axis, where the steps are at least MIN_TICK_GAP apart
-    as drawn (the axes' width known: after the layout). Closer, they merge into a grey bar that
-    tells nothing (a 24-epoch run of 16 steps an epoch on a cheat-sheet cell): none. True when set."""
+def step_gap(ax: Axes, plan: Plan) -> float:
+    """The distance between two steps on ``ax``'s x axis as drawn, in points (after the layout)."""
+    x0, x1 = ax.get_xlim()
+    return float(ax.get_window_extent().width * (1 / plan.x.div) / abs(x1 - x0) * 72 / ax.figure.dpi)
+
+
+def step_ticks(axes: list[Axes], plan: Plan) -> bool:
+    """A minor tick per step on the x axis ``axes`` share, where the steps are at least MIN_TICK_GAP
+    apart as drawn (the axes' width known: after the layout). Closer, they merge into a grey bar that
+    tells nothing (a 24-epoch run of 16 steps an epoch on a cheat-sheet cell): none. True when set.
+
+    Drawn as one artist of marks per axes (:mod:`lrviz.render.marks`), not as matplotlib's ticks;
+    an axis whose minor ticks draw more than a mark (a style's minor grid) gets matplotlib's."""
     from matplotlib.ticker import MultipleLocator
 
-    x0, x1 = ax.get_xlim()
-    step = 1 / plan.x.div
-    gap = ax.get_window_extent().width * step / abs(x1 - x0) * 72 / ax.figure.dpi
-    if gap < MIN_TICK_GAP:
+    from lrviz.render.marks import add_marks, mark_only, step_positions
+
+    if not axes or step_gap(axes[0], plan) < MIN_TICK_GAP:
         return False
-    ax.xaxis.set_minor_locator(MultipleLocator(step))
+    step = 1 / plan.x.div
+    if mark_only(axes[0]) is None:
+        axes[0].xaxis.set_minor_locator(MultipleLocator(step))  # shared: every axes of the group
+        return True
+    positions = step_positions(axes[0], step)
+    for ax in axes:
+        add_marks(ax, positions)
     return True
 
 

@@ -94,13 +94,14 @@ class Cells:
         epoch still), where the steps stand apart as drawn. Shared axes share them."""
         if not per_step_ticks(self.plan):
             return
-        done: set[int] = set()
+        groups: dict[int, list[Axes]] = {}
         for cell in self.cells:
             for ax in cell.axes:
                 key = id(ax.xaxis.major)
-                if key not in done and ax.xaxis.get_major_locator() is self.x_locators.get(key):
-                    done.add(key)
-                    step_ticks(ax, self.plan)
+                if ax.xaxis.get_major_locator() is self.x_locators.get(key):
+                    groups.setdefault(key, []).append(ax)
+        for axes in groups.values():
+            step_ticks(axes, self.plan)
 
     def _ticks(self, ax: Axes) -> None:
         import matplotlib

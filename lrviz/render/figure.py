@@ -4,7 +4,8 @@ The order of building is what keeps every text inside the figure and apart:
 
 1. the axes (:mod:`lrviz.render.cells`), with the panels under the lr, limits frozen;
 2. the frame around them (:mod:`lrviz.render.frame`): title and subtitle fitted to the
-   width, the legend fitted above, below or beside; constrained layout gets the rest;
+   width, the legend fitted above, below or beside; the axes are placed in the rest
+   (:mod:`lrviz.render.arrange`);
 3. after the layout: the legend placed, crowded tick labels thinned, y labels fitted
    (:mod:`lrviz.render.ticks`), and every text checked (:mod:`lrviz.render.collide`);
    when something still collides (a tiny figure in a big style), the figure is built
@@ -120,7 +121,7 @@ def _compose(
     from matplotlib.figure import Figure
 
     with scaled_fonts(scale):
-        fig = Figure(figsize=size, dpi=opts.dpi, layout="constrained")
+        fig = Figure(figsize=size, dpi=opts.dpi, layout="none")  # type: ignore[arg-type]  # placed by render.arrange
         FigureCanvasAgg(fig)
         cells = Cells(fig, plan, opts)
         frame = Frame(fig)

@@ -1,17 +1,15 @@
 """What goes around the axes: the title and subtitle on top, the legend above, below or
-beside, and the rectangle left for the axes, which constrained layout then fills.
+beside, and the rectangle left for the axes, which :mod:`lrviz.render.arrange` then fills.
 
-matplotlib's constrained layout spaces axes, their tick labels and axis labels well,
-but it neither wraps a title nor reflows a legend: a title wider than the figure is
-cut at both edges, a legend above the axes runs off the right edge. So the frame is
-sized here first, with the renderer's own text extents (titles fitted by
-:mod:`lrviz.render.text`, legends by :mod:`lrviz.render.legend`), and constrained
-layout gets only the rectangle that is left (its ``rect``).
+The frame is sized first, with the renderer's own text extents (titles fitted by
+:mod:`lrviz.render.text`, legends by :mod:`lrviz.render.legend`): a title wider than
+the figure is wrapped, a legend reflowed into the columns that fit. The axes, their
+tick labels and axis labels get the rectangle that is left (lrviz's own arithmetic,
+in place of matplotlib's constrained layout, which measured every axes twice).
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from lrviz.render import legend as legends
@@ -58,7 +56,7 @@ class Frame:
         width = self.width - 2 * self.pad
         if title:
             t = self.fig.suptitle(title, x=0.5, y=1.0, ha="center", va="top")
-            t.set_in_layout(False)  # placed here; constrained layout only gets the rectangle below
+            t.set_in_layout(False)  # placed here; the axes only get the rectangle below
             fit(t, title, width, self.renderer, max_lines=2)
             self._stack(t)
         if subtitle:
@@ -105,16 +103,11 @@ class Frame:
             self.right = box.width + self.gap + self.pad
 
     def layout(self) -> None:
-        """Run constrained layout in the rectangle the frame leaves (then :meth:`freeze` it)."""
-        w, h = self.width, self.height
-        bottom, top = self.bottom / h, 1.0 - self.top / h
-        rect = (0.0, bottom, 1.0 - self.right / w, max(0.05, top - bottom))
-        engine = self.fig.get_layout_engine()
-        engine.set(rect=rect)  # type: ignore[union-attr,call-arg]
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            engine.execute(self.fig)  # type: ignore[union-attr]
-        self.collapsed = any("constrained_layout not applied" in str(w.message) for w in caught)
+        """Place the axes in the rectangle the frame leaves (:mod:`lrviz.render.arrange`; then :meth:`freeze`)."""
+        from lrviz.render.arrange import arrange
+
+        rect = (0.0, self.bottom, self.width - self.right, max(self.bottom + 1.0, self.height - self.top))
+        self.collapsed = not arrange(self.fig, rect, self.renderer, edge=self.pad)
 
     def freeze(self) -> None:
         """No more layout: saving the figure must not move what was placed after it.
@@ -155,8 +148,55 @@ def freeze_titles(ax: Axes, renderer: Any) -> None:
     update = getattr(ax, "_update_title_position", None)
     if update is None or getattr(ax, "_autotitlepos", None) is None:
         return
-    update(renderer)
+    if _alone(ax):
+        _place_titles(ax, renderer)
+    else:
+        update(renderer)
     ax._autotitlepos = False  # type: ignore[attr-defined]
+
+
+def _alone(ax: Axes) -> bool:
+    """Whether matplotlib's title placing comes down to "above the axes' top": no twin, child or
+    aligned title, no x tick label or label on top, and a y formatter that never writes an offset
+    (the one thing on the y axis that can push a title up; matplotlib measures the whole y axis
+    at every placing to find it)."""
+    from matplotlib.ticker import FuncFormatter, LogFormatter
+
+    fig: Any = ax.figure
+    groups = getattr(fig, "_align_label_groups", {})
+    if ax.child_axes or len(list(ax._twinned_axes.get_siblings(ax))) > 1:  # type: ignore[attr-defined]
+        return False
+    if "title" in groups and len(list(groups["title"].get_siblings(ax))) > 1:
+        return False
+    if ax.xaxis.get_ticks_position() in ("top", "unknown") or ax.xaxis.get_label_position() == "top":
+        # matplotlib then takes the top of the x axis' tight box, which is the axes' own top
+        # when the axis draws no tick label and no label (every axes of a grid but the lowest)
+        tick = ax.xaxis.majorTicks[0]
+        if tick.label1.get_visible() or tick.label2.get_visible() or ax.xaxis.label.get_text():
+            return False
+    formatter = ax.yaxis.get_major_formatter()
+    return isinstance(formatter, (FuncFormatter, LogFormatter)) and not formatter.get_offset()
+
+
+def _place_titles(ax: Axes, renderer: Any) -> None:
+    """matplotlib's ``Axes._update_title_position`` for an axes :func:`_alone`: each title at the
+    axes' top, raised where its text would reach below it, all on the highest baseline."""
+    titles = [ax.title, getattr(ax, "_left_title", ax.title), getattr(ax, "_right_title", ax.title)]
+    if not any(t.get_text() for t in titles):
+        return
+    top = ax.get_window_extent().ymax
+    for title in titles:
+        x, _ = title.get_position()
+        title.set_position((x, 1.0))
+        if title.get_text() and top >= 0 and title.get_window_extent(renderer).ymin < top:
+            _, y = ax.transAxes.inverted().transform((0, top))
+            title.set_position((x, y))
+            if title.get_window_extent(renderer).ymin < top:
+                _, y = ax.transAxes.inverted().transform((0.0, 2 * top - title.get_window_extent(renderer).ymin))
+                title.set_position((x, y))
+    ymax = max(t.get_position()[1] for t in titles)
+    for title in titles:
+        title.set_position((title.get_position()[0], ymax))
 
 
 def freeze_label(axis: Any) -> None:

@@ -56,7 +56,7 @@ SPACING_KEYS = (
     "ytick.major.pad",
     "xtick.minor.pad",
     "ytick.minor.pad",
-    "figure.constrained_layout.h_pad",
+    "figure.constrained_layout.h_pad",  # the pads lrviz.render.arrange keeps around each axes
     "figure.constrained_layout.w_pad",
 )
 #: The last resort of a figure whose texts still collide at MIN_SCALE.

@@ -142,7 +142,16 @@ def render_formats(
             return [_save(fig, fmt, opts.dpi) for fmt in fmts]
         finally:
             if figure is None:
-                fig.clear()
+                release(fig)
+
+
+def release(fig: Figure) -> None:
+    """A figure done with: its Agg canvas (the pixel buffer, 15 MB for the cheat sheet) dropped
+    now, the rest left to the collector. ``fig.clear()`` set every axes up again before dropping
+    it (0.15 s of the cheat sheet's CPU, a tenth of its figure)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    FigureCanvasBase(fig)  # takes the Agg canvas' place: nothing refers to that any more
 
 
 def _save(fig: Figure, fmt: str, dpi: int) -> bytes:

@@ -24,8 +24,18 @@ GAP_EM = 0.35
 EPOCH_INTERVALS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 
 
+def labelled(axis: Any) -> bool:
+    """Whether ``axis``'s major ticks show their labels (``tick_params(labelleft=False)`` hides them):
+    read from its first tick, which every new tick copies."""
+    tick = axis.majorTicks[0]
+    return bool(axis.get_visible() and (tick.label1.get_visible() or tick.label2.get_visible()))
+
+
 def drawn_labels(axis: Axis, renderer: RendererBase) -> list[Any]:
-    """The tick labels ``axis`` draws (in its view, visible, not empty), positioned, in tick order."""
+    """The tick labels ``axis`` draws (in its view, visible, not empty), positioned, in tick order.
+    None when its ticks hide their labels (a shared axis inside a grid): nothing is measured."""
+    if not labelled(axis):
+        return []
     axis.get_tightbbox(renderer)  # updates the ticks: locations, texts, positions
     lo, hi = sorted(axis.get_view_interval())
     tol = (hi - lo) * 1e-9
