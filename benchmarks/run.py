@@ -210,10 +210,13 @@ def other_busy(start: tuple[float, float, float] | None) -> float | None:
 
 
 def run_process(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> dict[str, Any]:
-    """Wall time, peak RSS (MiB, from wait4) and exit code of one child process."""
+    """Wall time, peak RSS (MiB, from wait4) and exit code of one child process.
+
+    By default the child runs in this checkout's root: ``python -c`` puts its current folder
+    first on sys.path, and run from another checkout it would import that one's lrviz."""
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fo, stderr=fe)
+        proc = subprocess.Popen(cmd, cwd=cwd or REPO, env=env, stdout=fo, stderr=fe)
         _, status, usage = os.wait4(proc.pid, 0)  # reaps the child and gives its own peak RSS
         wall = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)
