@@ -65,8 +65,15 @@ def test_a_megatron_tensorboard_log_agrees_with_the_plan_of_its_arguments(tmp_pa
     for log in (tmp_path / "tb", f"{tmp_path / 'tb'}:learning-rate"):
         code, doc = check(path, "--actual", log)
         assert code == 0 and doc["actual"][0]["verdict"]["class"] == "agrees", doc["findings"]
-        assert actual(doc) == [("warning", "actual-beyond-plan")]  # the lr after the last step, used by no step
-        assert [s["series"] for s in doc["actual"][0]["comparisons"][0]["series"]] == ["learning-rate"]
+        assert actual(doc) == []  # the last entry, the lr after the last step (used by no step), is Megatron's way
+        (series,) = doc["actual"][0]["comparisons"][0]["series"]
+        assert series["series"] == "learning-rate" and series["convention"].startswith("Megatron-LM logs")
+    longer = tmp_path / "longer"  # a run of 5 more iterations than its plan: past the one expected entry
+    megatron_tensorboard(longer, {**args, "train_iters": args["train_iters"] + 5})
+    code, doc = check(path, "--actual", longer)
+    assert ("warning", "actual-beyond-plan") in actual(doc)
+    beyond = next(f for f in doc["findings"] if f["code"] == "actual-beyond-plan")
+    assert "5 logged values" in beyond["message"], beyond["message"]
     changed = tmp_path / "changed"
     megatron_tensorboard(changed, {**args, "lr_decay_iters": 220})
     code, doc = check(path, "--actual", f"{changed}:learning-rate")

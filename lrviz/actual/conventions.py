@@ -160,6 +160,26 @@ SUMMARY_WRITER = Convention(
     code="self._get_file_writer().add_summary(summary, global_step, walltime)",
 )
 
+#: Megatron-LM (megatron/training/training.py, read in the releases of 2023-2025): ``train()`` runs
+#: ``train_step`` (the optimizer's step, then ``opt_param_scheduler.step(increment=...)``), adds one to
+#: ``iteration``, reads ``param_group['lr']``, and ``training_log`` writes it under that iteration, every
+#: ``tensorboard_log_interval`` iterations. Logged iteration k is the lr after k scheduler steps, the
+#: one step k (0-based) uses: row k. The last (iteration ``train_iters``) is the lr after the last
+#: step, which no step uses. Its tags: ``learning-rate`` and, with ``--decoupled-lr``,
+#: ``decoupled-learning-rate`` (``learning-rate vs samples`` is the same values by consumed samples,
+#: not read by itself: :func:`lrviz.actual.series.is_lr_name`).
+MEGATRON_TENSORBOARD = Convention(
+    name="megatron",
+    offset=0,
+    rule="Megatron-LM logs under iteration k the lr after k scheduler steps (read after train_step, iteration += 1)",
+    source="megatron/training/training.py train, training_log",
+    code=(
+        "... = train_step(...)  # optimizer.step(); opt_param_scheduler.step(increment=...); iteration += 1; "
+        "learning_rate = param_group['lr']; writer.add_scalar('learning-rate', learning_rate, iteration)"
+    ),
+    tail=1,
+)
+
 #: A CSV with a ``step`` column written by the user's own loop (or ``lrviz export``): the step is
 #: taken as lrviz's row, the 0-based optimizer step that used the lr.
 PLAIN_CSV = Convention(
@@ -223,6 +243,7 @@ ALL = (
     TRANSFORMERS_TENSORBOARD,
     TRANSFORMERS_TENSORBOARD_AFTER_STEP,
     LIGHTNING_RESUME_LAG,
+    MEGATRON_TENSORBOARD,
     SUMMARY_WRITER,
     PLAIN_CSV,
 )

@@ -5,8 +5,9 @@ Which tags: with ``FILE:TAG`` exactly that tag; otherwise every scalar tag in wh
 ``lr/backbone``), momentum tags (``lr-SGD-momentum``) as momentum, weight-decay tags left out.
 
 Which convention, by tag: ``lr-*`` tags are Lightning's LearningRateMonitor through its
-TensorBoardLogger, ``train/learning_rate`` is transformers' TensorBoardCallback, anything
-else is a user's ``SummaryWriter`` (see :mod:`lrviz.actual.conventions`).
+TensorBoardLogger, ``train/learning_rate`` is transformers' TensorBoardCallback,
+``learning-rate`` Megatron-LM's ``training_log``, anything else is a user's ``SummaryWriter``
+(see :mod:`lrviz.actual.conventions`).
 
 A folder is searched for ``*tfevents*`` files (links not followed, bounded depth and
 count); files are read in name order, which for TensorBoard's names
@@ -85,6 +86,8 @@ def convention_for(tag: str) -> conventions.Convention:
         return conventions.LIGHTNING_TENSORBOARD
     if tag == "train/learning_rate":
         return conventions.TRANSFORMERS_TENSORBOARD
+    if tag in ("learning-rate", "decoupled-learning-rate"):  # Megatron-LM's training_log
+        return conventions.MEGATRON_TENSORBOARD
     return conventions.SUMMARY_WRITER
 
 
