@@ -134,7 +134,10 @@ def draw(
     cache_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(image, figure)  # the image first: a manifest never points at nothing
     atomic_write(manifest, dumps({"title": config.title or "", "config": shown, "inputs": inputs}, indent=1))
-    keep(store, image, manifest)
+    try:
+        keep(store, image, manifest)
+    except OSError as exc:  # the store is an optimisation: the figure is drawn, the build goes on
+        logger.warning("lrviz: lrviz_cache_dir %s: cannot keep %s there: %s", store, shown, os_reason(exc))
     return Drawn(image, config.title or "", tuple(inputs), cached=False)
 
 
@@ -261,6 +264,8 @@ def _settings(app: Sphinx, config: Config) -> None:
     if not isinstance(store, (str, os.PathLike)):
         raise SphinxConfigError(f"lrviz_cache_dir must be a folder path or empty, got {store!r}")
     config.lrviz_cache_dir = str((Path(app.confdir) / store).resolve()) if str(store) else ""
+    if config.lrviz_cache_dir and Path(config.lrviz_cache_dir).exists() and not Path(config.lrviz_cache_dir).is_dir():
+        raise SphinxConfigError(f"lrviz_cache_dir must be a folder, and {store!r} is a file")
     if config.lrviz_format not in FORMATS:
         raise SphinxConfigError(f"lrviz_format must be one of {', '.join(FORMATS)}, got {config.lrviz_format!r}")
 

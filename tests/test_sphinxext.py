@@ -367,10 +367,22 @@ def test_the_cache_key_holds_lrviz_files_and_every_framework_version(tmp_path):
             assert f"{dist}=-" in versions
 
 
-def test_a_bad_lrviz_cache_dir_stops_the_build(tmp_path):
-    project(tmp_path, conf="lrviz_cache_dir = 3")
-    with pytest.raises(Exception, match="lrviz_cache_dir must be a folder path"):
+@pytest.mark.parametrize(
+    ("value", "words"), [("3", "lrviz_cache_dir must be a folder path"), ('"conf.py"', "is a file")]
+)
+def test_a_bad_lrviz_cache_dir_stops_the_build(tmp_path, value, words):
+    project(tmp_path, conf=f"lrviz_cache_dir = {value}")
+    with pytest.raises(Exception, match=words):
         Build(tmp_path)()
+
+
+def test_a_store_that_cannot_be_written_is_a_warning_and_the_figure_is_drawn(tmp_path):
+    (tmp_path / "blocker").write_text("a file where the store's parent folder would be")
+    project(tmp_path, conf='lrviz_cache_dir = "../blocker/figures"')
+    build = Build(tmp_path)
+    warnings = build()
+    assert "lrviz_cache_dir" in warnings and "cannot keep" in warnings
+    assert len(images(build.html())) == 1
 
 
 def test_the_extension_declares_parallel_safety():
