@@ -242,6 +242,6 @@ class MMEngineKind:
     def code(self, writing: Writing) -> Code:
         """MMEngine's classes built as the runner builds them; ``mm.param_scheduler`` with the runner's own
         loop (:mod:`lrviz.registry.mmcode`), one ``mm.<Type>`` stepped once per scheduler step."""
-        from lrviz.registry import mmcode
+        from lrviz.registry.mmcode import one, runner
 
-        return mmcode.runner(writing) if writing.spec.name == RUNNER else mmcode.one(writing)
+        return runner(writing) if writing.spec.name == RUNNER else one(writing)
