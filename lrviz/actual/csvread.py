@@ -218,9 +218,9 @@ def read_rows(
     points and, per column, the precision its text was written with (:func:`precision`): a value
     written as ``%.6g`` can only agree to 6 digits.
 
-    This is the loop a 200 MB file runs through millions of times: the common case (an empty
-    cell, a plain float, an integer step) takes no function call; anything unusual goes to
-    :func:`number` / :func:`step_number` for the error message.
+    The line-by-line way, for what :mod:`~lrviz.actual.csvblocks` leaves to it: the common
+    case (an empty cell, a plain float, an integer step) takes no call beyond :func:`row_step`;
+    anything unusual goes to :func:`number` / :func:`step_number` for the error message.
     """
     from lrviz.actual.series import Points
 
@@ -246,13 +246,7 @@ def read_rows(
             if not cell or cell.isspace():
                 continue
             if step is None:
-                raw_step = cells[step_column]
-                try:
-                    step = int(raw_step)
-                except ValueError:
-                    step = None
-                if step is None or not -MAX_STEP <= step <= MAX_STEP or not raw_step.isascii():
-                    step = step_number(raw_step, display=display, line=line, column=step_name)
+                step = row_step(cells[step_column], display=display, line=line, column=step_name)
             try:
                 value = float(cell)
             except ValueError:
