@@ -32,7 +32,7 @@ from typing import Any
 from lrviz import registry
 from lrviz.errors import ConfigError
 from lrviz.parse.expr import FUNCTIONS, Expression
-from lrviz.registry.writing import Code, Writing, call, keywords
+from lrviz.registry.writing import Code, Writing, call, keywords, train_step
 from lrviz.spec import Config, MetricSpec, Schedule, SchedulerSpec
 from lrviz.textsafe import one_line
 
@@ -169,7 +169,13 @@ def _writing(prog: _Program, spec: SchedulerSpec, kwargs: dict[str, str]) -> Wri
         every=cfg.scheduler_every(prog.schedule),
         py=lambda value: _py(prog, value),
         adapted=adapted,
+        closure=_closure(cfg),
     )
+
+
+def _closure(cfg: Config) -> str:
+    """What the optimizer's step() takes in the program: LBFGS evaluates the loss through a closure."""
+    return "closure" if cfg.optimizer.name == "LBFGS" else ""
 
 
 def _shown(path: Path) -> Path:
@@ -238,20 +244,18 @@ def _lambda(prog: _Program, expression: Expression) -> str:
 def _loop(prog: _Program) -> list[str]:
     cfg, schedule, top = prog.config, prog.schedule, prog.top
     assert top is not None
-    if top.loop:  # the framework's own loop (MMEngine's runner and its hook)
-        return ["", *top.loop]
+    closure = _closure(cfg)
+    defined = ["def closure():", "    return 0.0  # LBFGS evaluates the loss: return yours", ""] if closure else []
+    if top.loop:  # the kind's own loop (MMEngine's runner and its hook, a plain lr function's loop)
+        return ["", *defined, *top.loop]
     every = cfg.scheduler_every(schedule)
     step_call, stepper = top.step, top.stepper
     lines = [""]
     if schedule.feed is not None:
         lines += _metric(prog, schedule.feed, cfg.scheduler_steps(schedule))
         step_call = f"scheduler.step(metric[{'step' if every == 1 else 'epoch'}])  # your validation metric"
-    closure = "closure" if cfg.optimizer.name == "LBFGS" else ""
-    if closure:
-        lines += ["def closure():", "    return 0.0  # LBFGS evaluates the loss: return yours", ""]
-    record = 'lrs.append([group["lr"] for group in optimizer.param_groups])'
-    train = [record, "# your forward and backward pass: loss.backward()", f"{stepper}.step({closure})"]
-    train.append(f"{stepper}.zero_grad()")
+    lines += defined
+    train = train_step(stepper, closure)
     lines.append("lrs = []")
     if every == 1:
         lines.append(f"for step in range({cfg.steps}):")

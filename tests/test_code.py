@@ -98,6 +98,19 @@ def test_an_lr_function_of_the_epoch_is_set_once_an_epoch(write_config, monkeypa
     assert printed == lrviz_lrs(cfg, 0)
 
 
+def test_an_lr_function_with_lbfgs_steps_with_a_closure(write_config, monkeypatch, tmp_path):
+    """LBFGS's step() needs the loss's closure: the function's own loop passes the one the program defines."""
+    (tmp_path / "halving.py").write_text("def lr_at(it):\n    return 0.5 ** it\n")
+    cfg = write_config(
+        {"steps": 6, "optimizer": {"name": "LBFGS", "lr": 1.0}, "scheduler": "function:halving.py:lr_at"}
+    )
+    text = code(cfg, "--trust")
+    assert "def closure():" in text and "optimizer.step(closure)" in text
+    monkeypatch.setattr(sys, "modules", dict(sys.modules))
+    printed = run_printed(text, monkeypatch)
+    assert printed == [[0.5**it] for it in range(6)] == lrviz_lrs(cfg, 0)
+
+
 def test_the_loop_steps_the_scheduler_after_the_optimizer(write_config):
     text = code(write_config({"steps": 10, "scheduler": "StepLR", "params": {"step_size": 3}}))
     assert text.index("optimizer.step()") < text.index("scheduler.step()")

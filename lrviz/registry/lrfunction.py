@@ -33,7 +33,7 @@ from lrviz.errors import ConfigError, TrustError, first_line
 from lrviz.registry.adapter import StepAdapter
 from lrviz.registry.kind import SchedulerInfo
 from lrviz.registry.signature import Param
-from lrviz.registry.writing import Code, Writing
+from lrviz.registry.writing import Code, Writing, train_step
 
 PREFIX = "function:"
 SECONDS_PER_CALL = 5.0
@@ -235,10 +235,4 @@ def _loop(fn: str, writing: Writing) -> tuple[str, ...]:
             "        it = step // every",
             *(f"        {line}" for line in set_lr),
         ]
-    train = [
-        'lrs.append([group["lr"] for group in optimizer.param_groups])',
-        "# your forward and backward pass: loss.backward()",
-        "optimizer.step()",
-        "optimizer.zero_grad()",
-    ]
-    return ("lrs = []", *lines, *(f"    {line}" for line in train))
+    return ("lrs = []", *lines, *(f"    {line}" for line in train_step(closure=writing.closure)))

@@ -32,6 +32,7 @@ class Writing:
     every: int  # optimizer steps per scheduler step: 1, or steps_per_epoch for interval: epoch
     py: Callable[[Any], str]  # any converted value as Python text, as codegen writes values
     adapted: Callable[[], bool]  # whether lrviz steps the built scheduler through an adapter (timm-style)
+    closure: str = ""  # what the optimizer's step() takes: "closure" for LBFGS (the program defines it)
 
     @property
     def type_name(self) -> str:
@@ -51,6 +52,16 @@ class Code:
     step: str = "scheduler.step()"  # the loop's scheduler step (Megatron: step(increment=...))
     stepper: str = "optimizer"  # what the loop calls step() and zero_grad() on (MMEngine: optim_wrapper)
     loop: tuple[str, ...] = ()  # the whole loop, where the framework has its own (MMEngine's runner)
+
+
+def train_step(stepper: str = "optimizer", closure: str = "") -> list[str]:
+    """One optimizer step of the program's training loop: the lr it uses recorded, then the update."""
+    return [
+        'lrs.append([group["lr"] for group in optimizer.param_groups])',
+        "# your forward and backward pass: loss.backward()",
+        f"{stepper}.step({closure})",
+        f"{stepper}.zero_grad()",
+    ]
 
 
 def keywords(kwargs: dict[str, str]) -> list[str]:
